@@ -1,0 +1,85 @@
+"""Monte Carlo attainment: for every target, the share of replications that reach it.
+
+``p_attain`` is the share of replications whose year-end value reaches the goal; its
+interval is Wilson's score interval for a binomial proportion (scipy's ``binomtest``),
+which keeps sensible bounds at 0% and 100% where the normal approximation fails.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy.stats import binomtest
+
+from analysis.targets import targets_frame
+
+ATTAINMENT_COLUMNS: tuple[str, ...] = (
+    "target", "label_zh", "label_en", "unit", "goal", "mean", "p10", "p50", "p90",
+    "p_attain", "p_attain_low", "p_attain_high", "n_replications",
+)
+
+
+def wilson_interval(successes: int, trials: int, level: float = 0.95) -> tuple[float, float]:
+    """Wilson score interval of a binomial proportion."""
+    ci = binomtest(successes, trials).proportion_ci(confidence_level=level, method="wilson")
+    return float(ci.low), float(ci.high)
+
+
+def attainment(kpis: pd.DataFrame, *, level: float = 0.95, goals: dict[str, float] | None = None) -> pd.DataFrame:
+    """One row per target: distribution of the year-end value and probability of attainment.
+
+    Parameters
+    ----------
+    kpis
+        Long table with columns ``target``, ``replication``, ``value`` (one cell).
+    level
+        Confidence level of the interval on ``p_attain``.
+    goals
+        Optional goals overriding the plan's, by target key.
+    """
+    targets = targets_frame()
+    if goals:
+        targets["goal"] = [goals.get(k, g) for k, g in zip(targets["target"], targets["goal"], strict=True)]
+    rows = []
+    for t in targets.itertuples(index=False):
+        values = kpis.loc[kpis["target"] == t.target, "value"].to_numpy(dtype=float)
+        values = values[np.isfinite(values)]
+        n = int(values.size)
+        hits = int((values >= t.goal).sum())
+        low, high = wilson_interval(hits, n, level) if n else (np.nan, np.nan)
+        q = np.quantile(values, [0.1, 0.5, 0.9]) if n else [np.nan] * 3
+        rows.append(
+            {
+                "target": t.target, "label_zh": t.label_zh, "label_en": t.label_en, "unit": t.unit,
+                "goal": t.goal, "mean": values.mean() if n else np.nan,
+                "p10": q[0], "p50": q[1], "p90": q[2],
+                "p_attain": hits / n if n else np.nan, "p_attain_low": low, "p_attain_high": high,
+                "n_replications": n,
+            }
+        )
+    return pd.DataFrame(rows, columns=list(ATTAINMENT_COLUMNS))
+
+
+def format_attainment(table: pd.DataFrame) -> str:
+    """A plain-text rendering of the attainment table for the terminal (zh + en labels)."""
+
+    def fmt(value: float, unit: str) -> str:
+        if not np.isfinite(value):
+            return "-"
+        if unit == "%":
+            return f"{value:.0%}"
+        return f"{value:,.0f}" if abs(value) >= 10 else f"{value:,.1f}"
+
+    header = f"{'target / 指标':<66} {'goal':>8} {'p10':>8} {'p50':>8} {'p90':>8}  {'P(attain) [95% CI]':>22}"
+    lines = [header, "-" * len(header)]
+    for r in table.itertuples(index=False):
+        label = f"{r.label_zh} {r.label_en}"
+        width = 66 - sum(1 for ch in label if ord(ch) > 0x2E7F)  # CJK chars take two columns
+        prob = f"{r.p_attain:.0%} [{r.p_attain_low:.0%}-{r.p_attain_high:.0%}]"
+        lines.append(
+            f"{label:<{max(width, 1)}} {fmt(r.goal, r.unit):>8} {fmt(r.p10, r.unit):>8} "
+            f"{fmt(r.p50, r.unit):>8} {fmt(r.p90, r.unit):>8}  {prob:>22}"
+        )
+    n = int(table["n_replications"].max()) if len(table) else 0
+    lines.append(f"({n} replications; P(attain) = share of replications reaching the goal, Wilson 95% CI)")
+    return "\n".join(lines)

@@ -1,0 +1,498 @@
+"""Typed configuration schema for gongjian.
+
+Hydra composes YAML from ``conf/`` and ``scenarios/`` into these dataclasses; the entry
+point calls ``OmegaConf.to_object`` so every ``__post_init__`` runs once, at the boundary.
+``__post_init__`` only *checks* and raises :class:`ConfigError` naming the field, the value
+and what is allowed; it never changes a value. Code below ``sim/__main__.py`` sees only
+these dataclasses, never a ``DictConfig``.
+
+Every default is an assumption with a unit in its name. The comment above each field says
+where it came from: ``calibration.md §x`` (published evidence), ``plan`` (the 2023 plan
+text, ``shared/seed``), or ``assumption`` (judgement, to be calibrated; issue 7).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, fields
+from typing import Any
+
+SECTORS: tuple[str, ...] = ("industrial", "producer_services", "other_services", "agriculture")
+
+
+class ConfigError(ValueError):
+    """A configuration value is outside what the model allows."""
+
+
+def _fail(name: str, value: object, allowed: str) -> None:
+    raise ConfigError(f"config field '{name}' = {value!r} is not allowed: expected {allowed}")
+
+
+def check_positive(name: str, value: float, *, allow_zero: bool = False) -> None:
+    """Raise ConfigError unless ``value`` is a finite number > 0 (or >= 0)."""
+    ok = math.isfinite(value) and (value >= 0 if allow_zero else value > 0)
+    if not ok:
+        _fail(name, value, "a finite number >= 0" if allow_zero else "a finite number > 0")
+
+
+def check_probability(name: str, value: float) -> None:
+    """Raise ConfigError unless ``0 <= value <= 1``."""
+    if not (math.isfinite(value) and 0.0 <= value <= 1.0):
+        _fail(name, value, "a probability between 0 and 1")
+
+
+def _check_all(obj: Any, prefix: str, *, probability: tuple[str, ...] = ()) -> None:
+    """Check every float field of ``obj``: probabilities in [0, 1], the rest >= 0."""
+    for f in fields(obj):
+        value = getattr(obj, f.name)
+        name = f"{prefix}.{f.name}"
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            continue
+        if f.name in probability or f.name.endswith(("_probability", "_share")):
+            check_probability(name, value)
+        else:
+            check_positive(name, value, allow_zero=True)
+
+
+@dataclass
+class BySector:
+    """One number per sector (industrial, producer services, other services, agriculture)."""
+
+    industrial: float = 0.0
+    producer_services: float = 0.0
+    other_services: float = 0.0
+    agriculture: float = 0.0
+
+    def as_tuple(self) -> tuple[float, float, float, float]:
+        """Values in the order of :data:`SECTORS`."""
+        return (self.industrial, self.producer_services, self.other_services, self.agriculture)
+
+
+def _by_sector(i: float, p: float, o: float, a: float) -> Any:
+    return field(default_factory=lambda: BySector(i, p, o, a))
+
+
+@dataclass
+class CampaignEvent:
+    """A signing event (招商活动) that brings a batch of leads on one day of every year."""
+
+    name: str = "event"
+    day_of_year: int = 100
+    # Mean number of >= 1亿 leads at the event in the base year (Poisson).
+    leads_1e8_mean: float = 10.0
+    # Share of the event's leads that are Taiwan-funded (foreign) projects.
+    taiwan_share: float = 0.0
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.day_of_year < 365:
+            _fail(f"events[{self.name}].day_of_year", self.day_of_year, "0..364")
+        check_positive(f"events[{self.name}].leads_1e8_mean", self.leads_1e8_mean, allow_zero=True)
+        check_probability(f"events[{self.name}].taiwan_share", self.taiwan_share)
+
+
+def _default_events() -> list[CampaignEvent]:
+    # calibration.md §1: 4-6 batch events a year carrying ~10% of the count, skewed large.
+    # Dates are the published rhythm; counts are an estimate (Huaihe convention ~37 projects).
+    return [
+        CampaignEvent("spring_promotion_conference", 105, 15.0, 0.0),
+        CampaignEvent("huaihe_entrepreneurs_convention", 170, 30.0, 0.0),
+        CampaignEvent("golden_autumn_trade_fair", 288, 12.0, 0.0),
+        CampaignEvent("taiwan_business_forum", 314, 20.0, 0.8),
+        CampaignEvent("shanghai_conference", 344, 10.0, 0.0),
+    ]
+
+
+@dataclass
+class DemandConfig:
+    """Leads (招引): volume, seasonality, size mix and flags of arriving projects."""
+
+    # Background leads >= 1亿 per year in the base year, by sector. calibration.md §1: H1
+    # 2021 signed 198 industrial, 71 services, 43 agriculture (x2 for the year), divided by
+    # the status-quo appraisal pass rate 0.85 (466, 84, 84, 101), less the event leads below
+    # (87 a year, 80% industrial); services split 50/50 producer/other (assumption).
+    leads_1e8_per_year: BySector = _by_sector(396.0, 75.0, 75.0, 101.0)
+    base_year: int = 2021
+    # Growth of lead volume per year. calibration.md §1: 210 (2018) -> ~624 (2021) is ~44%/yr;
+    # the default assumes the growth slows to 15%/yr (assumption; range 0-0.44).
+    lead_growth_per_year: float = 0.15
+    # Share of a sector's >= 1000万 leads that are below 1亿. Agriculture: 57 of 130 start
+    # targets are >= 1亿 (plan), so ~0.55 below (derived); other sectors: assumption.
+    share_below_1e8: BySector = _by_sector(0.35, 0.30, 0.30, 0.55)
+    # Relative lead rate by month (Jan..Dec). calibration.md §1: Jan 2023 filings ~150 vs
+    # ~345/month Feb-Apr (0.45, derived); year-end rush +15% in December (estimate).
+    month_weights: list[float] = field(
+        default_factory=lambda: [0.45, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.15]
+    )
+    # Shares of >= 1亿 background leads in the tiers 1-10亿, 10-50亿, >= 50亿.
+    # calibration.md §1: Huai'an H1 2021, 278/30/4 of 312 (measured).
+    tier_shares_1e8: list[float] = field(default_factory=lambda: [0.891, 0.096, 0.013])
+    # Event leads are skewed large. calibration.md §1: Lianyungang 2020 event 97/40/2,
+    # Huai'an development zone 2023 63/13/5 (measured); the default sits between.
+    event_tier_shares_1e8: list[float] = field(default_factory=lambda: [0.72, 0.22, 0.06])
+    events: list[CampaignEvent] = field(default_factory=_default_events)
+    # Pareto tail index of size inside the bounded tiers (density ~ x^-(alpha+1)). With 1.0
+    # the mean >= 1亿 project is ~5.6亿, inside calibration.md §1's 4.5-6.3亿 (derived).
+    within_tier_pareto_alpha: float = 1.0
+    # Tail index above 50亿 and the largest agreed investment allowed (assumption).
+    top_tier_pareto_alpha: float = 1.5
+    max_investment_yi: float = 300.0
+    # Probability that a lead is foreign-invested. calibration.md §1: 168 foreign-funded
+    # projects in 2018 against ~1000+ leads (assumption ~0.12).
+    foreign_probability: float = 0.12
+    # Share of background foreign leads that are Taiwan-funded (assumption).
+    taiwan_share_of_foreign: float = 0.30
+    # RMB per USD for the USD 10m foreign threshold (2023 average ~7.05; assumption).
+    cny_per_usd: float = 7.05
+    # Probability that a lead is a technology-talent project (科技人才; assumption).
+    tech_talent_probability: float = 0.30
+    # Probability that an industry/services lead is in a provincial-level park (assumption;
+    # the plan asks for >= 80%, so the status quo is set below it).
+    in_park_probability: float = 0.72
+    # Agriculture rarely sits in development parks (assumption).
+    in_park_probability_agriculture: float = 0.10
+
+    def __post_init__(self) -> None:
+        p = "model.demand"
+        for name in ("leads_1e8_per_year", "share_below_1e8"):
+            for sector, value in zip(SECTORS, getattr(self, name).as_tuple(), strict=True):
+                if name.startswith("share"):
+                    if not 0 <= value < 1:
+                        _fail(f"{p}.{name}.{sector}", value, "a share in [0, 1)")
+                else:
+                    check_positive(f"{p}.{name}.{sector}", value, allow_zero=True)
+        check_positive(f"{p}.lead_growth_per_year", self.lead_growth_per_year + 1.0)
+        if len(self.month_weights) != 12 or min(self.month_weights) < 0:
+            _fail(f"{p}.month_weights", self.month_weights, "12 non-negative weights")
+        for name in ("tier_shares_1e8", "event_tier_shares_1e8"):
+            shares = getattr(self, name)
+            if len(shares) != 3 or min(shares) < 0 or abs(sum(shares) - 1) > 1e-6:
+                _fail(f"{p}.{name}", shares, "3 non-negative shares summing to 1")
+        for name in ("within_tier_pareto_alpha", "top_tier_pareto_alpha", "cny_per_usd"):
+            check_positive(f"{p}.{name}", getattr(self, name))
+        if self.max_investment_yi <= 50:
+            _fail(f"{p}.max_investment_yi", self.max_investment_yi, "a number > 50")
+        for name in (
+            "foreign_probability",
+            "taiwan_share_of_foreign",
+            "tech_talent_probability",
+            "in_park_probability",
+            "in_park_probability_agriculture",
+        ):
+            check_probability(f"{p}.{name}", getattr(self, name))
+
+
+@dataclass
+class AppraisalConfig:
+    """Pre-signing appraisal (前期研判) and the city-level review of >= 10亿 projects."""
+
+    # Days of due diligence from lead to decision (assumption).
+    median_days: float = 20.0
+    sigma_log: float = 0.5
+    # Share of leads passing due diligence whatever their quality (assumption).
+    pass_probability: float = 0.85
+    # Leads with latent quality (uniform 0-1) below this are screened out. 0 = no screen.
+    min_quality: float = 0.0
+    # plan: 10亿+ industry and services projects go to the city industry department.
+    city_review_threshold_yi: float = 10.0
+    # Days that review adds before signing (assumption).
+    city_review_median_days: float = 30.0
+
+    def __post_init__(self) -> None:
+        _check_all(self, "model.appraisal", probability=("min_quality",))
+
+
+@dataclass
+class PreworkConfig:
+    """Project-side preparation after signing, before procedures (front-end work)."""
+
+    # calibration.md §2.1-2.2: signing -> land is often the dominant wait; Yancheng had
+    # 64.5% of signings "being tracked" months later. Median 75 days (estimate), wide.
+    median_days: float = 60.0
+    sigma_log: float = 1.0
+    # Median multiplier exp(-effect * (quality - 0.5)): better projects prepare faster.
+    quality_effect: float = 1.5
+
+    def __post_init__(self) -> None:
+        _check_all(self, "model.prework")
+
+
+@dataclass
+class LandConfig:
+    """Land quota (用地指标, 亩) and land delivery."""
+
+    # Investment intensity, 万元 of agreed investment per 亩 (assumption: north-Jiangsu
+    # industrial benchmarks; not in calibration.md). Land need = investment / intensity.
+    intensity_wan_per_mu: BySector = _by_sector(800.0, 1500.0, 1500.0, 5000.0)
+    intensity_sigma_log: float = 0.4
+    # Annual land quota for campaign projects in 亩, released in equal monthly tranches at
+    # each month start (assumption; set near expected demand so land binds in some months).
+    quota_mu_per_year: float = 36000.0
+    # Quota in stock on 1 January of the first simulated year (亩; assumption).
+    initial_stock_mu: float = 6000.0
+    # Share of projects that need no new land: expansions on their own plot or standard
+    # factory buildings (标准厂房). calibration.md §2.3 (standard-plant projects finish within
+    # months) and §2.1 (Yancheng: 14-17% start within months of signing); share an estimate.
+    standard_plant_share: float = 0.3
+    # Land reclamation (清理闲置低效用地): extra 亩 added per month. 0 = lever off.
+    reclamation_mu_per_month: float = 0.0
+    # Who gets land first: "fifo" (status quo) or "size" (differentiated supply).
+    priority: str = "fifo"
+    # Land transfer after the quota is granted. calibration.md §2.2: ~3 months; >= 20 days
+    # public notice in 招拍挂 (estimate from reform texts).
+    transfer_median_days: float = 90.0
+    transfer_sigma_log: float = 0.4
+    # In-park plots are ready faster (calibration.md §3: Yunnan, parks start faster).
+    in_park_transfer_factor: float = 0.6
+
+    def __post_init__(self) -> None:
+        for sector, value in zip(SECTORS, self.intensity_wan_per_mu.as_tuple(), strict=True):
+            check_positive(f"model.land.intensity_wan_per_mu.{sector}", value)
+        if self.priority not in ("fifo", "size"):
+            _fail("model.land.priority", self.priority, "'fifo' or 'size'")
+        _check_all(self, "model.land")
+
+
+@dataclass
+class EnergyConfig:
+    """Energy quota (能耗指标, 吨标煤) and energy assessment (能评)."""
+
+    # Energy need per 亿 of agreed investment, 吨标煤 (assumption).
+    tce_per_yi: BySector = _by_sector(250.0, 40.0, 30.0, 20.0)
+    tce_sigma_log: float = 0.6
+    # Annual energy quota, 吨标煤, monthly tranches (assumption; near expected demand).
+    quota_tce_per_year: float = 850000.0
+    initial_stock_tce: float = 100000.0
+    # Energy swap (腾退能耗): 吨标煤 freed per month by retiring capacity. 0 = lever off.
+    swap_tce_per_month: float = 0.0
+    priority: str = "fifo"
+    # Energy assessment duration in days (assumption).
+    assessment_median_days: float = 30.0
+    assessment_sigma_log: float = 0.4
+
+    def __post_init__(self) -> None:
+        for sector, value in zip(SECTORS, self.tce_per_yi.as_tuple(), strict=True):
+            check_positive(f"model.energy.tce_per_yi.{sector}", value, allow_zero=True)
+        if self.priority not in ("fifo", "size"):
+            _fail("model.energy.priority", self.priority, "'fifo' or 'size'")
+        _check_all(self, "model.energy")
+
+
+@dataclass
+class ApprovalConfig:
+    """Planning and construction permits served by limited approval capacity."""
+
+    # Files the approval offices process at once (servers; assumption, status-quo
+    # utilisation ~0.8 at 2023 volumes).
+    capacity_projects: int = 220
+    # Applicant-side preparation of the file (days). calibration.md §2.2: land -> start took
+    # at least 4-6 months conventionally (with energy assessment and site preparation);
+    # split into applicant 30 + review 25 (x2 on rework) + permits 35 (assumption).
+    applicant_median_days: float = 30.0
+    # Drawing review (审图), days, and the chance it must be redone once (assumption).
+    review_median_days: float = 25.0
+    rework_probability: float = 0.3
+    # Permit issuance after review, days (calibration.md §2.2: chain capped at <= 100
+    # working days in Jiangsu; assumption for the split).
+    permit_median_days: float = 35.0
+    sigma_log: float = 0.5
+    # 拿地即开工: permits prepared in parallel before land delivery.
+    parallel_with_land: bool = False
+    # Days from having land and permits to a physical start. calibration.md §2.2:
+    # Zhangzhou <= 7 days (reformed); the status quo adds site preparation (assumption).
+    start_lag_days: float = 20.0
+    # Larger projects served first at the approval offices ("fifo" or "size").
+    priority: str = "fifo"
+
+    def __post_init__(self) -> None:
+        if self.capacity_projects < 1:
+            _fail("model.approvals.capacity_projects", self.capacity_projects, "an integer >= 1")
+        if self.priority not in ("fifo", "size"):
+            _fail("model.approvals.priority", self.priority, "'fifo' or 'size'")
+        _check_all(self, "model.approvals")
+
+
+@dataclass
+class WalkawayConfig:
+    """Investors walking away while they wait for land, energy or approvals."""
+
+    # Patience in days of waiting ~ Weibull(shape, scale); shape > 1 means the hazard grows
+    # with the wait (assumption; calibrate from dropped projects in the ledger, issue 7).
+    patience_shape: float = 2.0
+    patience_scale_days: float = 420.0
+
+    def __post_init__(self) -> None:
+        check_positive("model.walkaway.patience_shape", self.patience_shape)
+        check_positive("model.walkaway.patience_scale_days", self.patience_scale_days)
+
+
+@dataclass
+class ProblemConfig:
+    """Problems (堵点) hit during procedures, and who resolves them."""
+
+    # Probability that a project hits a problem during procedures (assumption).
+    probability: float = 0.35
+    # Days to resolve through the ordinary route (assumption).
+    ordinary_median_days: float = 60.0
+    sigma_log: float = 0.8
+    # Leader help (领导帮办): size thresholds in 亿 for tiers (plan: >= 1亿 county/park head,
+    # >= 10亿 city deputy leader, >= 50亿 top leaders) and how many problems each tier can
+    # work on at once. All zero = lever off.
+    leader_threshold_yi: list[float] = field(default_factory=lambda: [1.0, 10.0, 50.0])
+    leader_capacity: list[int] = field(default_factory=lambda: [0, 0, 0])
+    # Days for a leader to settle a problem (assumption).
+    leader_median_days: float = 15.0
+    # Problem-resolution meetings (问题会办) every N days settle open problems; 0 = none.
+    meeting_interval_days: float = 0.0
+    meeting_followup_days: float = 7.0
+
+    def __post_init__(self) -> None:
+        p = "model.problems"
+        check_probability(f"{p}.probability", self.probability)
+        for name in ("ordinary_median_days", "sigma_log", "leader_median_days"):
+            check_positive(f"{p}.{name}", getattr(self, name), allow_zero=True)
+        check_positive(f"{p}.meeting_interval_days", self.meeting_interval_days, allow_zero=True)
+        check_positive(f"{p}.meeting_followup_days", self.meeting_followup_days, allow_zero=True)
+        if len(self.leader_threshold_yi) != 3 or list(self.leader_threshold_yi) != sorted(
+            self.leader_threshold_yi
+        ):
+            _fail(f"{p}.leader_threshold_yi", self.leader_threshold_yi, "3 increasing sizes")
+        if len(self.leader_capacity) != 3 or min(self.leader_capacity) < 0:
+            _fail(f"{p}.leader_capacity", self.leader_capacity, "3 non-negative integers")
+
+
+@dataclass
+class ConstructionConfig:
+    """Construction start, duration and the spending curve."""
+
+    # No physical starts in the Spring Festival dead period, day-of-year [start, end)
+    # (calibration.md §4-5: winter around Spring Festival is a dead period; 2023 festival
+    # on 22 January, campaign launched 28 January).
+    dead_period_start_day: int = 14
+    dead_period_end_day: int = 42
+    # Median months from start to (first-phase) completion by size tier: < 1亿, 1-10亿,
+    # 10-50亿, >= 50亿. calibration.md §2.3: big plants 6-17 months; Anqing 54% of small
+    # projects within 9 months (measured); assignment to tiers is an estimate.
+    median_months_by_tier: list[float] = field(default_factory=lambda: [7.0, 11.0, 15.0, 18.0])
+    sigma_log: float = 0.35
+    # Share of agreed investment actually spent during construction (assumption).
+    spend_realisation_share: float = 0.6
+    # Spending follows a Beta(a, b) S-curve over the construction period (assumption).
+    spend_curve_a: float = 2.0
+    spend_curve_b: float = 2.0
+    # Probability that a project stalls during construction, and stall length (assumption).
+    stall_probability: float = 0.15
+    stall_median_days: float = 60.0
+
+    def __post_init__(self) -> None:
+        p = "model.construction"
+        if not 0 <= self.dead_period_start_day <= self.dead_period_end_day < 365:
+            _fail(
+                f"{p}.dead_period_start_day/end_day",
+                (self.dead_period_start_day, self.dead_period_end_day),
+                "0 <= start <= end < 365",
+            )
+        if len(self.median_months_by_tier) != 4 or min(self.median_months_by_tier) <= 0:
+            _fail(f"{p}.median_months_by_tier", self.median_months_by_tier, "4 positive months")
+        check_positive(f"{p}.spend_curve_a", self.spend_curve_a)
+        check_positive(f"{p}.spend_curve_b", self.spend_curve_b)
+        _check_all(self, p)
+
+
+@dataclass
+class CompletionConfig:
+    """Completion acceptance, statistical registration (列统) and design output (达效)."""
+
+    # Probability that a completed project becomes a registered enterprise (assumption).
+    registration_probability: BySector = _by_sector(0.55, 0.35, 0.25, 0.20)
+    registration_median_days: float = 120.0
+    # Probability and delay of reaching design output (assumption).
+    output_probability: float = 0.7
+    output_median_days: float = 365.0
+    sigma_log: float = 0.6
+
+    def __post_init__(self) -> None:
+        for sector, value in zip(SECTORS, self.registration_probability.as_tuple(), strict=True):
+            check_probability(f"model.completion.registration_probability.{sector}", value)
+        _check_all(self, "model.completion")
+
+
+@dataclass
+class RetrofitConfig:
+    """Smart/digital retrofits (智能化改造、数字化转型) of existing firms, and benchmarks."""
+
+    # Retrofit projects started per year in the base year (assumption: no figure in
+    # calibration.md; grows with demand.lead_growth_per_year).
+    projects_per_year: float = 420.0
+    investment_median_yi: float = 0.25
+    investment_sigma_log: float = 1.0
+    duration_median_days: float = 180.0
+    sigma_log: float = 0.5
+    # Probability that a completed retrofit firm is named a smart-manufacturing benchmark
+    # at the December assessment (assumption).
+    benchmark_probability: float = 0.07
+    benchmark_day_of_year: int = 335
+
+    def __post_init__(self) -> None:
+        _check_all(self, "model.retrofit")
+
+
+@dataclass
+class ModelConfig:
+    """Everything the simulated city is made of: demand, steps, quotas, capacities."""
+
+    demand: DemandConfig = field(default_factory=DemandConfig)
+    appraisal: AppraisalConfig = field(default_factory=AppraisalConfig)
+    prework: PreworkConfig = field(default_factory=PreworkConfig)
+    land: LandConfig = field(default_factory=LandConfig)
+    energy: EnergyConfig = field(default_factory=EnergyConfig)
+    approvals: ApprovalConfig = field(default_factory=ApprovalConfig)
+    walkaway: WalkawayConfig = field(default_factory=WalkawayConfig)
+    problems: ProblemConfig = field(default_factory=ProblemConfig)
+    construction: ConstructionConfig = field(default_factory=ConstructionConfig)
+    completion: CompletionConfig = field(default_factory=CompletionConfig)
+    retrofit: RetrofitConfig = field(default_factory=RetrofitConfig)
+
+
+@dataclass
+class RunConfig:
+    """How many replications, which seed, which years."""
+
+    replications: int = 300
+    # Root seed: the campaign launch date, 2023-01-28 (calibration.md §5).
+    seed: int = 20230128
+    # Worker processes; 1 = serial. Results do not depend on it.
+    jobs: int = 1
+    # Replications per task shipped to a worker.
+    chunk_size: int = 25
+    # Warm-up: the model runs from 1 January of first_year so the 2021-2022 pipeline is
+    # carried into target_year; targets count only target_year events.
+    first_year: int = 2021
+    target_year: int = 2023
+    # Replications whose full project ledger is written (for bottleneck charts).
+    keep_ledgers: int = 1
+    progress: bool = True
+
+    def __post_init__(self) -> None:
+        if self.replications < 1:
+            _fail("run.replications", self.replications, "an integer >= 1")
+        if self.seed < 0:
+            _fail("run.seed", self.seed, "a non-negative integer")
+        if self.jobs < 1:
+            _fail("run.jobs", self.jobs, "an integer >= 1")
+        if self.chunk_size < 1:
+            _fail("run.chunk_size", self.chunk_size, "an integer >= 1")
+        if not self.first_year <= self.target_year:
+            _fail("run.first_year", self.first_year, f"a year <= run.target_year ({self.target_year})")
+        if self.keep_ledgers < 0:
+            _fail("run.keep_ledgers", self.keep_ledgers, "an integer >= 0")
+
+
+@dataclass
+class StudyConfig:
+    """One scenario x policy cell: the model, the run settings, and their names."""
+
+    model: ModelConfig = field(default_factory=ModelConfig)
+    run: RunConfig = field(default_factory=RunConfig)
+    # Filled by the entry point from Hydra's group choices; carried into every table.
+    scenario_name: str = "huaian_2023"
+    policy_name: str = "status_quo"

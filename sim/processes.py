@@ -1,0 +1,251 @@
+"""Behaviour: one generator per real step of a project's life, read like the process map.
+
+lead arrives -> appraise (前期研判, city review if >= 10亿) -> sign (签约) -> prework ->
+procedures (手续: resolve problems, land, energy, permits; sequential, or permits in parallel
+with land under 拿地即开工) -> start (开工) -> construct -> complete (竣工) ->
+register (列统) and reach output (达效).
+
+Every duration comes from the project's precomputed plan (:mod:`sim.plan`); processes hold
+no literals and draw no random numbers. Bookkeeping goes to the ledger.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Generator
+from typing import TYPE_CHECKING, Any
+
+import simpy
+
+if TYPE_CHECKING:
+    from simpy.events import ProcessGenerator
+
+    from sim.ledger import ResourceLog
+    from sim.model import System
+    from sim.resources import PriorityContainer
+
+StepResult = Generator[simpy.Event, Any, bool]
+
+
+def lead_source(env: simpy.Environment, s: System) -> ProcessGenerator:
+    """Release every lead at its arrival day."""
+    for project, day in enumerate(s.p.arrival_day):
+        if day > env.now:
+            yield env.timeout(day - env.now)
+        env.process(project_life(env, project, s))
+
+
+def project_life(env: simpy.Environment, project: int, s: System) -> ProcessGenerator:
+    """Carry one project through its lifecycle until it ends, walks away or time runs out."""
+    signed = yield from appraise_and_sign(env, project, s)
+    if not signed:
+        return
+    yield env.timeout(s.p.prework_days[project])
+    s.ledger.record("procedures", project, env.now)
+    ready = yield from do_procedures(env, project, s)
+    if not ready:
+        return
+    yield from start_construction(env, project, s)
+    yield from construct(env, project, s)
+    yield from register_and_reach_output(env, project, s)
+
+
+def appraise_and_sign(env: simpy.Environment, project: int, s: System) -> StepResult:
+    """Due diligence (前期研判); >= 10亿 projects wait for the city-level review; sign."""
+    yield env.timeout(s.p.appraisal_days[project])
+    if not s.p.passes[project]:
+        s.ledger.record("rejected", project, env.now)
+        return False
+    review = s.p.city_review_days[project]
+    if review > 0:
+        yield env.timeout(review)
+    s.ledger.record("signed", project, env.now)
+    return True
+
+
+def do_procedures(env: simpy.Environment, project: int, s: System) -> StepResult:
+    """Procedures (手续): settle any problem, then land, energy and permits.
+
+    Status quo: land -> energy -> permits, one after the other. With
+    ``approvals.parallel_with_land`` (拿地即开工) the energy assessment and permits are
+    prepared while the land is delivered, and the project is ready when both are done.
+    """
+    yield from resolve_problem(env, project, s)
+    if not s.cfg.approvals.parallel_with_land:
+        for step in (obtain_land, obtain_energy, obtain_permits):
+            ok = yield from step(env, project, s, [s.p.patience_days[project]])
+            if not ok:
+                return False
+        return True
+    patience = s.p.patience_days[project]
+    land = env.process(obtain_land(env, project, s, [patience]))
+    paperwork = env.process(energy_then_permits(env, project, s, [patience]))
+    yield land & paperwork
+    return bool(land.value and paperwork.value)
+
+
+def energy_then_permits(env: simpy.Environment, project: int, s: System, patience: list[float]) -> StepResult:
+    """Energy assessment, then permits: the paperwork chain run beside land delivery."""
+    ok = yield from obtain_energy(env, project, s, patience)
+    if not ok:
+        return False
+    return (yield from obtain_permits(env, project, s, patience))
+
+
+def resolve_problem(env: simpy.Environment, project: int, s: System) -> ProcessGenerator:
+    """A problem (堵点) holds the project until the fastest available route settles it.
+
+    Routes: the ordinary route; a leader of the project's size tier if one has attention
+    free (领导帮办); the next problem-resolution meeting (问题会办) plus follow-up.
+    """
+    ordinary = s.p.problem_days[project]
+    if ordinary <= 0:
+        return
+    tier = s.p.leader_tier[project]
+    has_leader = tier >= 0 and s.leaders_free[tier] > 0
+    routes = [ordinary]
+    if has_leader:
+        s.leaders_free[tier] -= 1
+        routes.append(s.p.leader_days[project])
+    interval = s.cfg.problems.meeting_interval_days
+    if interval > 0:
+        next_meeting = (math.floor(env.now / interval) + 1) * interval
+        routes.append(next_meeting - env.now + s.cfg.problems.meeting_followup_days)
+    yield env.timeout(min(routes))
+    if has_leader:
+        s.leaders_free[tier] += 1
+
+
+def wait_in_line(
+    env: simpy.Environment, request: simpy.Event, project: int, s: System, patience: list[float], cause: str
+) -> StepResult:
+    """Wait for ``request``; the investor leaves if the wait outlasts its patience.
+
+    ``patience`` is a one-element list holding the days of waiting the investor still
+    tolerates; it shrinks by every wait, so the hazard of leaving grows with waiting time.
+    """
+    if request.triggered:
+        return True
+    start = env.now
+    yield request | env.timeout(patience[0])
+    waited = env.now - start
+    patience[0] -= waited
+    s.ledger.add_wait(cause, project, waited)
+    if request.triggered:
+        return True
+    request.cancel()  # type: ignore[attr-defined]
+    if not s.walked[project]:
+        s.walked[project] = True
+        s.ledger.walk_away(cause, project, env.now)
+    return False
+
+
+def take_quota(
+    env: simpy.Environment, pool: PriorityContainer, amount: float, priority: float,
+    project: int, s: System, patience: list[float], cause: str,
+) -> StepResult:
+    """Queue for ``amount`` of a quota (land 亩 or energy 吨标煤)."""
+    if amount <= 0:
+        return True
+    return (yield from wait_in_line(env, pool.get(amount, priority), project, s, patience, cause))
+
+
+def obtain_land(env: simpy.Environment, project: int, s: System, patience: list[float]) -> StepResult:
+    """Get land quota, then the land transfer (征地, 招拍挂) delivers the plot (供地)."""
+    p = s.p
+    ok = yield from take_quota(env, s.land, p.land_mu[project], p.land_priority[project], project, s, patience, "land")
+    if not ok or s.walked[project]:
+        return False
+    s.ledger.record("land_granted", project, env.now)
+    yield env.timeout(p.land_transfer_days[project])
+    s.ledger.record("land", project, env.now)
+    return not s.walked[project]
+
+
+def obtain_energy(env: simpy.Environment, project: int, s: System, patience: list[float]) -> StepResult:
+    """Get energy quota, then the energy assessment (能评)."""
+    p = s.p
+    ok = yield from take_quota(
+        env, s.energy, p.energy_tce[project], p.energy_priority[project], project, s, patience, "energy"
+    )
+    if not ok or s.walked[project]:
+        return False
+    yield env.timeout(p.energy_days[project])
+    s.ledger.record("energy", project, env.now)
+    return not s.walked[project]
+
+
+def obtain_permits(env: simpy.Environment, project: int, s: System, patience: list[float]) -> StepResult:
+    """Applicant prepares the file, then waits for an approval office: review and permits."""
+    p = s.p
+    yield env.timeout(p.applicant_days[project])
+    if s.walked[project]:
+        return False
+    request = s.approvals.request(priority=p.approval_priority[project])
+    ok = yield from wait_in_line(env, request, project, s, patience, "approvals")
+    if not ok:
+        return False
+    if s.walked[project]:
+        s.approvals.release(request)
+        return False
+    yield env.timeout(p.review_days[project] + p.permit_days[project])
+    s.approvals.release(request)
+    s.ledger.record("permits", project, env.now)
+    return True
+
+
+def start_construction(env: simpy.Environment, project: int, s: System) -> ProcessGenerator:
+    """Site preparation, then the physical start (开工), never in the Spring Festival lull."""
+    yield env.timeout(s.cfg.approvals.start_lag_days)
+    c = s.cfg.construction
+    doy = s.day_of_year(env.now)
+    if c.dead_period_start_day <= doy < c.dead_period_end_day:
+        yield env.timeout(c.dead_period_end_day - doy)
+    s.ledger.record("started", project, env.now)
+
+
+def construct(env: simpy.Environment, project: int, s: System) -> ProcessGenerator:
+    """Build (with any stall) until completion and acceptance (竣工验收)."""
+    yield env.timeout(s.p.construction_days[project] + s.p.stall_days[project])
+    s.ledger.record("completed", project, env.now)
+
+
+def register_and_reach_output(env: simpy.Environment, project: int, s: System) -> ProcessGenerator:
+    """After completion: statistical registration (列统) and design output (达效)."""
+    delays = [
+        (d, m)
+        for d, m in ((s.p.registration_days[project], "registered"), (s.p.output_days[project], "output"))
+        if not math.isnan(d)
+    ]
+    elapsed = 0.0
+    for delay, milestone in sorted(delays):
+        yield env.timeout(delay - elapsed)
+        elapsed = delay
+        s.ledger.record(milestone, project, env.now)
+
+
+def release_quota(
+    env: simpy.Environment, pool: PriorityContainer, name: str, month_starts: list[float],
+    tranche: float, log: ResourceLog,
+) -> ProcessGenerator:
+    """Release a monthly tranche of quota at each month start, and log the pool."""
+    for day in month_starts:
+        if day > env.now:
+            yield env.timeout(day - env.now)
+        if tranche > 0:
+            yield pool.put(tranche)
+        log.log(env.now, name, "added", pool.added)
+        log.log(env.now, name, "granted", pool.granted)
+        log.log(env.now, name, "level", pool.level)
+        log.log(env.now, name, "waiting", len(pool.get_queue))
+
+
+def monitor(env: simpy.Environment, s: System, month_starts: list[float]) -> ProcessGenerator:
+    """Log approval queue and leaders' free attention at each month start."""
+    for day in month_starts:
+        if day > env.now:
+            yield env.timeout(day - env.now)
+        s.log.log(env.now, "approvals", "busy", s.approvals.count)
+        s.log.log(env.now, "approvals", "waiting", len(s.approvals.queue))
+        for tier, free in enumerate(s.leaders_free):
+            s.log.log(env.now, f"leaders_tier{tier}", "free", free)

@@ -1,0 +1,97 @@
+"""SimPy resources whose waiting line is a binary heap.
+
+SimPy's ``PriorityResource`` keeps its queue in a list that is re-sorted on every request,
+and ``simpy.Container`` serves gets strictly first-come-first-served. A city with thousands
+of projects waiting for land needs a priority line that stays O(log n) per request, so the
+two classes here plug a heap (:class:`HeapQueue`) into SimPy's own queue protocol. SimPy
+only ever touches the head of these queues (index 0), which is what makes a heap valid.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+from typing import Any
+
+import simpy
+from simpy.core import BoundClass
+from simpy.resources.container import ContainerGet
+from simpy.resources.resource import PriorityRequest
+
+
+class HeapQueue:
+    """A priority queue with the list interface SimPy's resources use (head-only access)."""
+
+    def __init__(self) -> None:
+        self._heap: list[tuple[Any, int, Any]] = []
+        self._seq = itertools.count()
+
+    def append(self, item: Any) -> None:
+        """Add ``item``; it is served by ``item.key`` ascending, ties first-come."""
+        heapq.heappush(self._heap, (item.key, next(self._seq), item))
+
+    def __getitem__(self, idx: int) -> Any:
+        if idx != 0:
+            raise IndexError("HeapQueue only exposes its head")
+        return self._heap[0][2]
+
+    def pop(self, idx: int = 0) -> Any:
+        """Remove and return the head."""
+        if idx != 0:
+            raise IndexError("HeapQueue only pops its head")
+        return heapq.heappop(self._heap)[2]
+
+    def remove(self, item: Any) -> None:
+        """Remove ``item`` (a cancelled request); O(n), used only when an investor leaves."""
+        for i, entry in enumerate(self._heap):
+            if entry[2] is item:
+                last = self._heap.pop()
+                if i < len(self._heap):
+                    self._heap[i] = last
+                    heapq.heapify(self._heap)
+                return
+        raise ValueError("item not in queue")
+
+    def __len__(self) -> int:
+        return len(self._heap)
+
+
+class PriorityGet(ContainerGet):
+    """A request for ``amount`` from a :class:`PriorityContainer`, served by ``priority``."""
+
+    def __init__(self, container: PriorityContainer, amount: float, priority: float) -> None:
+        self.key = priority
+        super().__init__(container, amount)
+
+
+class PriorityContainer(simpy.Container):
+    """A ``simpy.Container`` (a quota such as land in 亩) whose gets wait in priority order.
+
+    The head of the line blocks those behind it until the level covers it, as a quota office
+    that allocates in order would. Use ``get(amount, priority)``; smaller priority first.
+    """
+
+    GetQueue = HeapQueue
+    get = BoundClass(PriorityGet)  # type: ignore[assignment]
+
+    def __init__(self, env: simpy.Environment, init: float = 0.0) -> None:
+        super().__init__(env, capacity=float("inf"), init=init)
+        self.added = float(init)
+        self.granted = 0.0
+
+    def _do_put(self, event: Any) -> bool | None:
+        self.added += event.amount
+        return super()._do_put(event)
+
+    def _do_get(self, event: Any) -> bool | None:
+        result = super()._do_get(event)
+        if event.triggered:
+            self.granted += event.amount
+        return result
+
+
+class HeapPriorityResource(simpy.Resource):
+    """A ``simpy.Resource`` (e.g. approval offices) served in priority order via a heap."""
+
+    PutQueue = HeapQueue
+    request = BoundClass(PriorityRequest)  # type: ignore[assignment]
