@@ -7,15 +7,32 @@ which keeps sensible bounds at 0% and 100% where the normal approximation fails.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 from scipy.stats import binomtest
 
 from analysis.targets import targets_frame
 
+LABEL_COLUMNS = 66  # terminal columns for the bilingual label
+WIDE_CHAR_FROM = 0x2E80  # code points from here (CJK) take two terminal columns
+ONE_DECIMAL_BELOW = 10  # show one decimal for small values
+
 ATTAINMENT_COLUMNS: tuple[str, ...] = (
-    "target", "label_zh", "label_en", "unit", "goal", "mean", "p10", "p50", "p90",
-    "p_attain", "p_attain_low", "p_attain_high", "n_replications",
+    "target",
+    "label_zh",
+    "label_en",
+    "unit",
+    "goal",
+    "mean",
+    "p10",
+    "p50",
+    "p90",
+    "p_attain",
+    "p_attain_low",
+    "p_attain_high",
+    "n_replications",
 )
 
 
@@ -50,10 +67,18 @@ def attainment(kpis: pd.DataFrame, *, level: float = 0.95, goals: dict[str, floa
         q = np.quantile(values, [0.1, 0.5, 0.9]) if n else [np.nan] * 3
         rows.append(
             {
-                "target": t.target, "label_zh": t.label_zh, "label_en": t.label_en, "unit": t.unit,
-                "goal": t.goal, "mean": values.mean() if n else np.nan,
-                "p10": q[0], "p50": q[1], "p90": q[2],
-                "p_attain": hits / n if n else np.nan, "p_attain_low": low, "p_attain_high": high,
+                "target": t.target,
+                "label_zh": t.label_zh,
+                "label_en": t.label_en,
+                "unit": t.unit,
+                "goal": t.goal,
+                "mean": values.mean() if n else np.nan,
+                "p10": q[0],
+                "p50": q[1],
+                "p90": q[2],
+                "p_attain": hits / n if n else np.nan,
+                "p_attain_low": low,
+                "p_attain_high": high,
                 "n_replications": n,
             }
         )
@@ -63,22 +88,24 @@ def attainment(kpis: pd.DataFrame, *, level: float = 0.95, goals: dict[str, floa
 def format_attainment(table: pd.DataFrame) -> str:
     """A plain-text rendering of the attainment table for the terminal (zh + en labels)."""
 
-    def fmt(value: float, unit: str) -> str:
+    def fmt(value: Any, unit: Any) -> str:
         if not np.isfinite(value):
             return "-"
         if unit == "%":
             return f"{value:.0%}"
-        return f"{value:,.0f}" if abs(value) >= 10 else f"{value:,.1f}"
+        return f"{value:,.0f}" if abs(value) >= ONE_DECIMAL_BELOW else f"{value:,.1f}"
 
-    header = f"{'target / 指标':<66} {'goal':>8} {'p10':>8} {'p50':>8} {'p90':>8}  {'P(attain) [95% CI]':>22}"
+    header = (
+        f"{'target / 指标':<{LABEL_COLUMNS}} {'goal':>8} {'p10':>8} {'p50':>8} {'p90':>8}  {'P(attain) [95% CI]':>22}"
+    )
     lines = [header, "-" * len(header)]
-    for r in table.itertuples(index=False):
-        label = f"{r.label_zh} {r.label_en}"
-        width = 66 - sum(1 for ch in label if ord(ch) > 0x2E7F)  # CJK chars take two columns
-        prob = f"{r.p_attain:.0%} [{r.p_attain_low:.0%}-{r.p_attain_high:.0%}]"
+    for r in table.to_dict("records"):
+        label = f"{r['label_zh']} {r['label_en']}"
+        width = LABEL_COLUMNS - sum(1 for ch in label if ord(ch) >= WIDE_CHAR_FROM)
+        prob = f"{r['p_attain']:.0%} [{r['p_attain_low']:.0%}-{r['p_attain_high']:.0%}]"
         lines.append(
-            f"{label:<{max(width, 1)}} {fmt(r.goal, r.unit):>8} {fmt(r.p10, r.unit):>8} "
-            f"{fmt(r.p50, r.unit):>8} {fmt(r.p90, r.unit):>8}  {prob:>22}"
+            f"{label:<{max(width, 1)}} {fmt(r['goal'], r['unit']):>8} {fmt(r['p10'], r['unit']):>8} "
+            f"{fmt(r['p50'], r['unit']):>8} {fmt(r['p90'], r['unit']):>8}  {prob:>22}"
         )
     n = int(table["n_replications"].max()) if len(table) else 0
     lines.append(f"({n} replications; P(attain) = share of replications reaching the goal, Wilson 95% CI)")

@@ -16,6 +16,8 @@ from scipy.special import betainc
 from analysis.targets import TARGET_KEYS
 
 NON_AGRI = ("industrial", "producer_services", "other_services")
+# Size thresholds of the targets, 亿元: 1000万, 1亿, 10亿, 50亿.
+YI_1E7, YI_1E8, YI_1E9, YI_5E9 = 0.1, 1.0, 10.0, 50.0
 SERVICES = ("producer_services", "other_services")
 
 DEFINITIONS: dict[str, str] = {
@@ -73,8 +75,9 @@ def _cum_sum(times: np.ndarray, weights: np.ndarray, start: float, cutoffs: np.n
     return csum[np.searchsorted(t, cutoffs, side="left")]
 
 
-def spending(start: np.ndarray, build_days: np.ndarray, amount: np.ndarray, lo: float, cutoffs: np.ndarray,
-             a: float, b: float) -> np.ndarray:
+def spending(
+    start: np.ndarray, build_days: np.ndarray, amount: np.ndarray, lo: float, cutoffs: np.ndarray, a: float, b: float
+) -> np.ndarray:
     """Money spent in [lo, c) for each cutoff c, summed over projects (same unit as amount).
 
     Each project spends ``amount`` between ``start`` and ``start + build_days`` along a
@@ -114,7 +117,7 @@ def kpi_matrix(ledger: pd.DataFrame, retrofits: pd.DataFrame, window: KpiWindow)
     agri = sector == "agriculture"
     services = np.isin(sector, SERVICES)
     non_agri = ~agri
-    big = inv >= 1.0
+    big = inv >= YI_1E8
     nan = np.full(cut.size, np.nan)
 
     def count(t: np.ndarray, mask: np.ndarray) -> np.ndarray:
@@ -136,34 +139,39 @@ def kpi_matrix(ledger: pd.DataFrame, retrofits: pd.DataFrame, window: KpiWindow)
             park_inv > 0, _cum_sum(signed[park_pool & in_park], inv[park_pool & in_park], lo, cut) / park_inv, nan
         )
     spent = spending(
-        started[ind], ledger["build_days"].to_numpy(dtype=float)[ind],
-        inv[ind] * window.spend_realisation_share, lo, cut, window.spend_curve_a, window.spend_curve_b,
+        started[ind],
+        ledger["build_days"].to_numpy(dtype=float)[ind],
+        inv[ind] * window.spend_realisation_share,
+        lo,
+        cut,
+        window.spend_curve_a,
+        window.spend_curve_b,
     )
     r_start = retrofits["t_started"].to_numpy(dtype=float)
     values: dict[str, np.ndarray] = {
         "agreed_investment": _cum_sum(signed, inv, lo, cut),
         "agreed_investment_industrial": _cum_sum(signed[ind], inv[ind], lo, cut),
         "signed_industrial_1e8": signed_ind_1e8,
-        "signed_5e9": count(signed, non_agri & (inv >= 50.0)),
+        "signed_5e9": count(signed, non_agri & (inv >= YI_5E9)),
         "started_same_year": started_same,
         "start_rate_same_year": start_rate,
-        "signed_agri_1e7": count(signed, agri & (inv >= 0.1)),
+        "signed_agri_1e7": count(signed, agri & (inv >= YI_1E7)),
         "signed_producer_services_1e8": count(signed, (sector == "producer_services") & big),
         "foreign_usd1e7": count(signed, foreign),
         "foreign_taiwan": count(signed, foreign & taiwan),
         "tech_talent": count(signed, ledger["tech_talent"].to_numpy(dtype=bool)),
         "industrial_investment": spent,
         "started_industrial_1e8": count(started, ind & big),
-        "started_industrial_5e9": count(started, ind & (inv >= 50.0)),
+        "started_industrial_5e9": count(started, ind & (inv >= YI_5E9)),
         "completed_to_registered": count(registered, np.ones(inv.size, bool)),
-        "started_agri_1e7": count(started, agri & (inv >= 0.1)),
+        "started_agri_1e7": count(started, agri & (inv >= YI_1E7)),
         "started_agri_1e8": count(started, agri & big),
-        "completed_agri_1e7": count(completed, agri & (inv >= 0.1)),
+        "completed_agri_1e7": count(completed, agri & (inv >= YI_1E7)),
         "completed_agri_1e8": count(completed, agri & big),
         "started_services_1e8": count(started, services & big),
-        "started_services_1e9": count(started, services & (inv >= 10.0)),
+        "started_services_1e9": count(started, services & (inv >= YI_1E9)),
         "completed_services_1e8": count(completed, services & big),
-        "completed_services_1e9": count(completed, services & (inv >= 10.0)),
+        "completed_services_1e9": count(completed, services & (inv >= YI_1E9)),
         "parks_share": parks_share,
         "parks_share_investment": parks_inv_share,
         "retrofit_projects": _cum_count(r_start, lo, cut),

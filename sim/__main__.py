@@ -39,6 +39,20 @@ def choice_label(value: Any) -> str:
     return text.replace(",", "+") or "none"
 
 
+def group_choices(hydra_cfg: Any) -> dict[str, Any]:
+    """Scenario and policy chosen for this job.
+
+    Hydra records single choices in ``runtime.choices`` but not multi-select lists such as
+    ``policy=[a,b]``; those are read back from the job's overrides.
+    """
+    choices = {k: v for k, v in dict(hydra_cfg.runtime.choices).items() if k in ("scenario", "policy")}
+    for override in hydra_cfg.overrides.task:
+        key, _, value = str(override).partition("=")
+        if key.lstrip("+~") in ("scenario", "policy"):
+            choices[key.lstrip("+~")] = value
+    return choices
+
+
 def to_study(cfg: DictConfig, choices: dict[str, Any]) -> StudyConfig:
     """Validate the composed config into a :class:`StudyConfig` (raises ConfigError)."""
     try:
@@ -89,7 +103,7 @@ def main(cfg: DictConfig) -> None:
     hc = HydraConfig.get()
     out = Path(hc.runtime.output_dir)
     try:
-        study = to_study(cfg, dict(hc.runtime.choices))
+        study = to_study(cfg, group_choices(hc))
     except ConfigError as err:
         sys.exit(f"gongjian: invalid configuration: {err}")
     from analysis.attainment import attainment, format_attainment
@@ -97,7 +111,12 @@ def main(cfg: DictConfig) -> None:
 
     log.info(
         "scenario=%s policy=%s replications=%d seed=%d jobs=%d -> %s",
-        study.scenario_name, study.policy_name, study.run.replications, study.run.seed, study.run.jobs, out,
+        study.scenario_name,
+        study.policy_name,
+        study.run.replications,
+        study.run.seed,
+        study.run.jobs,
+        out,
     )
     start = time.perf_counter()
     try:
@@ -112,8 +131,13 @@ def main(cfg: DictConfig) -> None:
         f"policy {study.policy_name}\n{format_attainment(table)}\n"
     )
     write_outputs(out, study, result, table, wall)
-    log.info("%d replications in %.1f s (%.1f rep/s); tables in %s", study.run.replications, wall,
-             study.run.replications / wall, out)
+    log.info(
+        "%d replications in %.1f s (%.1f rep/s); tables in %s",
+        study.run.replications,
+        wall,
+        study.run.replications / wall,
+        out,
+    )
 
 
 if __name__ == "__main__":

@@ -22,8 +22,8 @@ class Calendar:
     first_year: int
     last_year: int
 
-    def day_of(self, date: str | np.datetime64) -> float:
-        """Model day of a date (``'2023-06-30'`` -> days since first_year-01-01)."""
+    def day_of(self, date: str) -> float:
+        """Model day of an ISO date (``'2023-06-30'`` -> days since first_year-01-01)."""
         origin = np.datetime64(f"{self.first_year}-01-01", "D")
         return float((np.datetime64(date, "D") - origin) / np.timedelta64(1, "D"))
 

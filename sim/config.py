@@ -18,6 +18,13 @@ from dataclasses import dataclass, field, fields
 from typing import Any
 
 SECTORS: tuple[str, ...] = ("industrial", "producer_services", "other_services", "agriculture")
+MONTHS_PER_YEAR = 12
+DAYS_PER_YEAR = 365  # day-of-year settings run 0..364
+N_TIERS_1E8 = 3  # size tiers from 1亿: 1-10亿, 10-50亿, >= 50亿
+N_SIZE_TIERS = 4  # with the 1000万-1亿 tier
+N_LEADER_TIERS = 3  # county/park head, city deputy, top leaders
+SHARE_TOLERANCE = 1e-6
+TOP_TIER_LOWER_YI = 50.0
 
 
 class ConfigError(ValueError):
@@ -84,7 +91,7 @@ class CampaignEvent:
     taiwan_share: float = 0.0
 
     def __post_init__(self) -> None:
-        if not 0 <= self.day_of_year < 365:
+        if not 0 <= self.day_of_year < DAYS_PER_YEAR:
             _fail(f"events[{self.name}].day_of_year", self.day_of_year, "0..364")
         check_positive(f"events[{self.name}].leads_1e8_mean", self.leads_1e8_mean, allow_zero=True)
         check_probability(f"events[{self.name}].taiwan_share", self.taiwan_share)
@@ -130,6 +137,9 @@ class DemandConfig:
     # Huai'an development zone 2023 63/13/5 (measured); the default sits between.
     event_tier_shares_1e8: list[float] = field(default_factory=lambda: [0.72, 0.22, 0.06])
     events: list[CampaignEvent] = field(default_factory=_default_events)
+    # Multiplier on lead volume in the last simulated year (the target year) only; < 1 is a
+    # weak signing year (stress scenario), 1 = as projected.
+    last_year_volume_factor: float = 1.0
     # Pareto tail index of size inside the bounded tiers (density ~ x^-(alpha+1)). With 1.0
     # the mean >= 1亿 project is ~5.6亿, inside calibration.md §1's 4.5-6.3亿 (derived).
     within_tier_pareto_alpha: float = 1.0
@@ -161,15 +171,16 @@ class DemandConfig:
                 else:
                     check_positive(f"{p}.{name}.{sector}", value, allow_zero=True)
         check_positive(f"{p}.lead_growth_per_year", self.lead_growth_per_year + 1.0)
-        if len(self.month_weights) != 12 or min(self.month_weights) < 0:
+        check_positive(f"{p}.last_year_volume_factor", self.last_year_volume_factor, allow_zero=True)
+        if len(self.month_weights) != MONTHS_PER_YEAR or min(self.month_weights) < 0:
             _fail(f"{p}.month_weights", self.month_weights, "12 non-negative weights")
         for name in ("tier_shares_1e8", "event_tier_shares_1e8"):
             shares = getattr(self, name)
-            if len(shares) != 3 or min(shares) < 0 or abs(sum(shares) - 1) > 1e-6:
+            if len(shares) != N_TIERS_1E8 or min(shares) < 0 or abs(sum(shares) - 1) > SHARE_TOLERANCE:
                 _fail(f"{p}.{name}", shares, "3 non-negative shares summing to 1")
         for name in ("within_tier_pareto_alpha", "top_tier_pareto_alpha", "cny_per_usd"):
             check_positive(f"{p}.{name}", getattr(self, name))
-        if self.max_investment_yi <= 50:
+        if self.max_investment_yi <= TOP_TIER_LOWER_YI:
             _fail(f"{p}.max_investment_yi", self.max_investment_yi, "a number > 50")
         for name in (
             "foreign_probability",
@@ -225,14 +236,18 @@ class LandConfig:
     intensity_wan_per_mu: BySector = _by_sector(800.0, 1500.0, 1500.0, 5000.0)
     intensity_sigma_log: float = 0.4
     # Annual land quota for campaign projects in 亩, released in equal monthly tranches at
-    # each month start (assumption; set near expected demand so land binds in some months).
-    quota_mu_per_year: float = 36000.0
+    # each month start (assumption: no published figure in calibration.md; set below the
+    # model's 2023 demand of ~37,000 亩 so that land binds from mid-2023 in the status quo).
+    quota_mu_per_year: float = 30000.0
     # Quota in stock on 1 January of the first simulated year (亩; assumption).
-    initial_stock_mu: float = 6000.0
+    initial_stock_mu: float = 5000.0
     # Share of projects that need no new land: expansions on their own plot or standard
     # factory buildings (标准厂房). calibration.md §2.3 (standard-plant projects finish within
     # months) and §2.1 (Yancheng: 14-17% start within months of signing); share an estimate.
     standard_plant_share: float = 0.3
+    # Share of unused quota carried into the next year; the rest lapses with the annual
+    # land plan (用地计划指标; assumption).
+    carryover_share: float = 0.5
     # Land reclamation (清理闲置低效用地): extra 亩 added per month. 0 = lever off.
     reclamation_mu_per_month: float = 0.0
     # Who gets land first: "fifo" (status quo) or "size" (differentiated supply).
@@ -259,9 +274,14 @@ class EnergyConfig:
     # Energy need per 亿 of agreed investment, 吨标煤 (assumption).
     tce_per_yi: BySector = _by_sector(250.0, 40.0, 30.0, 20.0)
     tce_sigma_log: float = 0.6
-    # Annual energy quota, 吨标煤, monthly tranches (assumption; near expected demand).
-    quota_tce_per_year: float = 850000.0
-    initial_stock_tce: float = 100000.0
+    # Annual energy quota, 吨标煤, monthly tranches (assumption: set below the model's 2023
+    # demand of ~990,000 吨标煤 so energy binds late in 2023 in the status quo).
+    quota_tce_per_year: float = 800000.0
+    initial_stock_tce: float = 80000.0
+    # Share of unused energy quota carried into the next year (assumption).
+    carryover_share: float = 0.5
+    # From 1 January of this year no new energy quota is released (能耗 frozen); 0 = never.
+    frozen_from_year: int = 0
     # Energy swap (腾退能耗): 吨标煤 freed per month by retiring capacity. 0 = lever off.
     swap_tce_per_month: float = 0.0
     priority: str = "fifo"
@@ -302,8 +322,14 @@ class ApprovalConfig:
     start_lag_days: float = 20.0
     # Larger projects served first at the approval offices ("fifo" or "size").
     priority: str = "fifo"
+    # Distribution of the office's time per file (review + permits): "lognormal" with the
+    # medians above, or "exponential" with mean review + permit medians (used to check the
+    # model against M/M/c queueing theory).
+    service_distribution: str = "lognormal"
 
     def __post_init__(self) -> None:
+        if self.service_distribution not in ("lognormal", "exponential"):
+            _fail("model.approvals.service_distribution", self.service_distribution, "'lognormal' or 'exponential'")
         if self.capacity_projects < 1:
             _fail("model.approvals.capacity_projects", self.capacity_projects, "an integer >= 1")
         if self.priority not in ("fifo", "size"):
@@ -352,11 +378,10 @@ class ProblemConfig:
             check_positive(f"{p}.{name}", getattr(self, name), allow_zero=True)
         check_positive(f"{p}.meeting_interval_days", self.meeting_interval_days, allow_zero=True)
         check_positive(f"{p}.meeting_followup_days", self.meeting_followup_days, allow_zero=True)
-        if len(self.leader_threshold_yi) != 3 or list(self.leader_threshold_yi) != sorted(
-            self.leader_threshold_yi
-        ):
+        thresholds = list(self.leader_threshold_yi)
+        if len(thresholds) != N_LEADER_TIERS or thresholds != sorted(thresholds):
             _fail(f"{p}.leader_threshold_yi", self.leader_threshold_yi, "3 increasing sizes")
-        if len(self.leader_capacity) != 3 or min(self.leader_capacity) < 0:
+        if len(self.leader_capacity) != N_LEADER_TIERS or min(self.leader_capacity) < 0:
             _fail(f"{p}.leader_capacity", self.leader_capacity, "3 non-negative integers")
 
 
@@ -385,13 +410,13 @@ class ConstructionConfig:
 
     def __post_init__(self) -> None:
         p = "model.construction"
-        if not 0 <= self.dead_period_start_day <= self.dead_period_end_day < 365:
+        if not 0 <= self.dead_period_start_day <= self.dead_period_end_day < DAYS_PER_YEAR:
             _fail(
                 f"{p}.dead_period_start_day/end_day",
                 (self.dead_period_start_day, self.dead_period_end_day),
                 "0 <= start <= end < 365",
             )
-        if len(self.median_months_by_tier) != 4 or min(self.median_months_by_tier) <= 0:
+        if len(self.median_months_by_tier) != N_SIZE_TIERS or min(self.median_months_by_tier) <= 0:
             _fail(f"{p}.median_months_by_tier", self.median_months_by_tier, "4 positive months")
         check_positive(f"{p}.spend_curve_a", self.spend_curve_a)
         check_positive(f"{p}.spend_curve_b", self.spend_curve_b)

@@ -56,6 +56,7 @@ DECISION_LATENTS: tuple[str, ...] = (
     "tech_talent",
     "quality",
     "standard_plant",
+    "approval_service",
 )
 
 # Sector mix of event leads (industry-heavy; assumption).
@@ -107,9 +108,13 @@ class Leads:
         return self.u[DECISION_LATENTS.index(name)]
 
 
-def growth_factor(demand: DemandConfig, year: int) -> float:
-    """Lead volume of ``year`` relative to ``demand.base_year``."""
-    return float((1.0 + demand.lead_growth_per_year) ** (year - demand.base_year))
+def growth_factor(demand: DemandConfig, year: int, last_year: int | None = None) -> float:
+    """Lead volume of ``year`` relative to ``demand.base_year``.
+
+    ``demand.last_year_volume_factor`` applies when ``year == last_year`` (the target year).
+    """
+    factor = demand.last_year_volume_factor if year == last_year else 1.0
+    return float(factor * (1.0 + demand.lead_growth_per_year) ** (year - demand.base_year))
 
 
 def _truncated_pareto(u: np.ndarray, low: float, high: float, alpha: float) -> np.ndarray:
@@ -119,7 +124,10 @@ def _truncated_pareto(u: np.ndarray, low: float, high: float, alpha: float) -> n
 
 
 def draw_size_yi(
-    u_tier: np.ndarray, u_size: np.ndarray, below_1e8: np.ndarray, tier_shares: np.ndarray,
+    u_tier: np.ndarray,
+    u_size: np.ndarray,
+    below_1e8: np.ndarray,
+    tier_shares: np.ndarray,
     demand: DemandConfig,
 ) -> np.ndarray:
     """Agreed investment in 亿 from latent uniforms (heavy-tailed, by tier).
@@ -139,9 +147,10 @@ def draw_size_yi(
     alpha = demand.within_tier_pareto_alpha
     size = np.empty_like(u_size)
     bounds = (*TIER_LOWER_YI, demand.max_investment_yi)
-    for t in range(4):
+    top = len(TIER_LOWER_YI) - 1
+    for t in range(len(TIER_LOWER_YI)):
         mask = tier == t
-        a = demand.top_tier_pareto_alpha if t == 3 else alpha
+        a = demand.top_tier_pareto_alpha if t == top else alpha
         size[mask] = _truncated_pareto(u_size[mask], bounds[t], bounds[t + 1], a)
     return size
 
@@ -153,18 +162,17 @@ def _background_arrivals(
     per_sector = np.array(
         [
             n / (1.0 - s)
-            for n, s in zip(
-                demand.leads_1e8_per_year.as_tuple(), demand.share_below_1e8.as_tuple(), strict=True
-            )
+            for n, s in zip(demand.leads_1e8_per_year.as_tuple(), demand.share_below_1e8.as_tuple(), strict=True)
         ]
     )
-    weights = np.asarray(demand.month_weights, dtype=float)
-    weights = weights / weights.sum()
     days, sectors = [], []
     for year in range(calendar.first_year, calendar.last_year + 1):
         starts = calendar.month_starts(year)
         ends = calendar.month_ends(year)
-        means = np.outer(weights, per_sector) * growth_factor(demand, year)  # (12, 4)
+        # month_weights are relative daily rates, so a month's share also scales with its length
+        weights = np.asarray(demand.month_weights, dtype=float) * (ends - starts)
+        weights = weights / weights.sum()
+        means = np.outer(weights, per_sector) * growth_factor(demand, year, calendar.last_year)  # (12, 4)
         counts = rng.poisson(means)
         for m in range(12):
             total = int(counts[m].sum())
@@ -177,10 +185,12 @@ def _event_arrivals(
     demand: DemandConfig, calendar: Calendar, rng: np.random.Generator
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Arrival days, sectors and Taiwan flags of campaign-event leads."""
-    days, sectors, taiwan = [], [], []
+    days: list[np.ndarray] = [np.empty(0)]
+    sectors: list[np.ndarray] = [np.empty(0, dtype=int)]
+    taiwan: list[np.ndarray] = [np.empty(0, dtype=bool)]
     for year in range(calendar.first_year, calendar.last_year + 1):
         for event in demand.events:
-            n = int(rng.poisson(event.leads_1e8_mean * growth_factor(demand, year)))
+            n = int(rng.poisson(event.leads_1e8_mean * growth_factor(demand, year, calendar.last_year)))
             days.append(np.full(n, calendar.year_start(year) + event.day_of_year))
             sectors.append(rng.choice(4, size=n, p=EVENT_SECTOR_SHARES))
             taiwan.append(rng.random(n) < event.taiwan_share)

@@ -71,9 +71,7 @@ def build_model(env: simpy.Environment, cfg: ModelConfig, calendar: Calendar, le
     from sim import processes  # local: processes import System for typing only
 
     plan = plan_projects(leads, cfg)
-    plan_lists = SimpleNamespace(
-        **{k: (v.tolist() if isinstance(v, np.ndarray) else v) for k, v in vars(plan).items()}
-    )
+    plan_lists = SimpleNamespace(**{k: (v.tolist() if isinstance(v, np.ndarray) else v) for k, v in vars(plan).items()})
     plan_lists.arrival_day = leads.arrival_day.tolist()
     plan_lists.investment_yi = leads.investment_yi.tolist()
     year_starts = [calendar.year_start(y) for y in range(calendar.first_year, calendar.last_year + 2)]
@@ -99,14 +97,25 @@ def build_model(env: simpy.Environment, cfg: ModelConfig, calendar: Calendar, le
     env.process(processes.lead_source(env, system))
     env.process(
         processes.release_quota(
-            env, system.land, "land_mu", month_starts,
-            cfg.land.quota_mu_per_year / 12 + cfg.land.reclamation_mu_per_month, system.log,
+            env,
+            system.land,
+            "land_mu",
+            month_starts,
+            cfg.land.quota_mu_per_year / 12 + cfg.land.reclamation_mu_per_month,
+            cfg.land.carryover_share,
+            system.log,
         )
     )
     env.process(
         processes.release_quota(
-            env, system.energy, "energy_tce", month_starts,
-            cfg.energy.quota_tce_per_year / 12 + cfg.energy.swap_tce_per_month, system.log,
+            env,
+            system.energy,
+            "energy_tce",
+            month_starts,
+            cfg.energy.quota_tce_per_year / 12 + cfg.energy.swap_tce_per_month,
+            cfg.energy.carryover_share,
+            system.log,
+            calendar.year_start(cfg.energy.frozen_from_year) if cfg.energy.frozen_from_year else float("inf"),
         )
     )
     env.process(processes.monitor(env, system, month_starts))

@@ -113,6 +113,11 @@ def plan_projects(leads: Leads, model: ModelConfig) -> ProjectPlan:
     ap = model.approvals
     review = lognormal_days(ap.review_median_days, ap.sigma_log, z("review"))
     review = np.where(leads.uniform("rework") < ap.rework_probability, 2.0 * review, review)
+    permit = lognormal_days(ap.permit_median_days, ap.sigma_log, z("permit"))
+    if ap.service_distribution == "exponential":
+        mean_days = ap.review_median_days + ap.permit_median_days
+        review = -mean_days * np.log1p(-leads.uniform("approval_service"))
+        permit = np.zeros_like(review)
     pr = model.problems
     has_problem = leads.uniform("problem") < pr.probability
     c = model.construction
@@ -138,15 +143,21 @@ def plan_projects(leads: Leads, model: ModelConfig) -> ProjectPlan:
         city_review_days=city_review,
         prework_days=lognormal_days(prework_median, pw.sigma_log, z("prework")),
         land_transfer_days=transfer,
-        energy_days=lognormal_days(model.energy.assessment_median_days, model.energy.assessment_sigma_log, z("energy_assessment")),
+        energy_days=lognormal_days(
+            model.energy.assessment_median_days, model.energy.assessment_sigma_log, z("energy_assessment")
+        ),
         applicant_days=lognormal_days(ap.applicant_median_days, ap.sigma_log, z("applicant")),
         review_days=review,
-        permit_days=lognormal_days(ap.permit_median_days, ap.sigma_log, z("permit")),
-        problem_days=np.where(has_problem, lognormal_days(pr.ordinary_median_days, pr.sigma_log, z("problem_ordinary")), 0.0),
+        permit_days=permit,
+        problem_days=np.where(
+            has_problem, lognormal_days(pr.ordinary_median_days, pr.sigma_log, z("problem_ordinary")), 0.0
+        ),
         leader_days=lognormal_days(pr.leader_median_days, pr.sigma_log, z("problem_leader")),
         construction_days=lognormal_days(months, c.sigma_log, z("construction")),
         stall_days=np.where(stalls, lognormal_days(c.stall_median_days, c.sigma_log, z("stall")), 0.0),
-        registration_days=np.where(registers, lognormal_days(comp.registration_median_days, comp.sigma_log, z("registration")), nan),
+        registration_days=np.where(
+            registers, lognormal_days(comp.registration_median_days, comp.sigma_log, z("registration")), nan
+        ),
         output_days=np.where(outputs, lognormal_days(comp.output_median_days, comp.sigma_log, z("output")), nan),
         patience_days=weibull_days(model.walkaway.patience_scale_days, model.walkaway.patience_shape, leads.patience_u),
         land_priority=_priority(land.priority, leads),

@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING, Any
 
 import simpy
 
+from sim.config import MONTHS_PER_YEAR
+
 if TYPE_CHECKING:
     from simpy.events import ProcessGenerator
 
@@ -141,8 +143,14 @@ def wait_in_line(
 
 
 def take_quota(
-    env: simpy.Environment, pool: PriorityContainer, amount: float, priority: float,
-    project: int, s: System, patience: list[float], cause: str,
+    env: simpy.Environment,
+    pool: PriorityContainer,
+    amount: float,
+    priority: float,
+    project: int,
+    s: System,
+    patience: list[float],
+    cause: str,
 ) -> StepResult:
     """Queue for ``amount`` of a quota (land 亩 or energy 吨标煤)."""
     if amount <= 0:
@@ -225,17 +233,31 @@ def register_and_reach_output(env: simpy.Environment, project: int, s: System) -
 
 
 def release_quota(
-    env: simpy.Environment, pool: PriorityContainer, name: str, month_starts: list[float],
-    tranche: float, log: ResourceLog,
+    env: simpy.Environment,
+    pool: PriorityContainer,
+    name: str,
+    month_starts: list[float],
+    tranche: float,
+    carryover_share: float,
+    log: ResourceLog,
+    stop_day: float = math.inf,
 ) -> ProcessGenerator:
-    """Release a monthly tranche of quota at each month start, and log the pool."""
-    for day in month_starts:
+    """Release a monthly tranche of quota at each month start, and log the pool.
+
+    On each 1 January after the first, the unused quota is carried over only in part
+    (``carryover_share``); the rest lapses with the annual plan. From ``stop_day`` on no
+    new tranche is released (a frozen quota).
+    """
+    for month, day in enumerate(month_starts):
         if day > env.now:
             yield env.timeout(day - env.now)
-        if tranche > 0:
+        if month and month % MONTHS_PER_YEAR == 0:
+            pool.lapse(1.0 - carryover_share)
+        if tranche > 0 and day < stop_day:
             yield pool.put(tranche)
         log.log(env.now, name, "added", pool.added)
         log.log(env.now, name, "granted", pool.granted)
+        log.log(env.now, name, "lapsed", pool.lapsed)
         log.log(env.now, name, "level", pool.level)
         log.log(env.now, name, "waiting", len(pool.get_queue))
 

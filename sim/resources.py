@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import heapq
 import itertools
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import simpy
 from simpy.core import BoundClass
@@ -71,13 +71,26 @@ class PriorityContainer(simpy.Container):
     that allocates in order would. Use ``get(amount, priority)``; smaller priority first.
     """
 
-    GetQueue = HeapQueue
-    get = BoundClass(PriorityGet)  # type: ignore[assignment]
+    GetQueue = HeapQueue  # type: ignore[assignment]
+    if TYPE_CHECKING:
+
+        def get(self, amount: float, priority: float) -> PriorityGet:  # type: ignore[override]
+            """Request ``amount``; smaller ``priority`` is served first."""
+            ...
+    else:
+        get = BoundClass(PriorityGet)
 
     def __init__(self, env: simpy.Environment, init: float = 0.0) -> None:
         super().__init__(env, capacity=float("inf"), init=init)
         self.added = float(init)
         self.granted = 0.0
+        self.lapsed = 0.0
+
+    def lapse(self, share: float) -> None:
+        """Withdraw ``share`` of the unused level (annual quota that is not carried over)."""
+        amount = self._level * share
+        self._level -= amount
+        self.lapsed += amount
 
     def _do_put(self, event: Any) -> bool | None:
         self.added += event.amount
@@ -93,5 +106,11 @@ class PriorityContainer(simpy.Container):
 class HeapPriorityResource(simpy.Resource):
     """A ``simpy.Resource`` (e.g. approval offices) served in priority order via a heap."""
 
-    PutQueue = HeapQueue
-    request = BoundClass(PriorityRequest)  # type: ignore[assignment]
+    PutQueue = HeapQueue  # type: ignore[assignment]
+    if TYPE_CHECKING:
+
+        def request(self, priority: float = 0, preempt: bool = True) -> PriorityRequest:  # type: ignore[override]
+            """Request a server; smaller ``priority`` is served first."""
+            ...
+    else:
+        request = BoundClass(PriorityRequest)

@@ -27,7 +27,7 @@ def draw_retrofits(
     """
     days = []
     for year in range(calendar.first_year, calendar.last_year + 1):
-        n = rng.poisson(cfg.projects_per_year * growth_factor(demand, year))
+        n = rng.poisson(cfg.projects_per_year * growth_factor(demand, year, calendar.last_year))
         days.append(np.sort(rng.uniform(calendar.year_start(year), calendar.year_start(year + 1), n)))
     start = np.concatenate(days)
     z_inv, z_dur = rng.standard_normal((2, start.size))

@@ -23,7 +23,7 @@ from analysis.kpis import KpiWindow, kpi_matrix
 from analysis.targets import TARGET_KEYS
 from sim.calendar import Calendar
 from sim.config import StudyConfig
-from sim.leads import draw_leads, sector_names
+from sim.leads import Leads, draw_leads, sector_names
 from sim.model import System, build_model
 from sim.retrofits import draw_retrofits
 from sim.rng import replication_streams
@@ -83,14 +83,21 @@ def ledger_frame(system: System) -> pd.DataFrame:
     return pd.DataFrame(cols)
 
 
+def simulate_leads(cfg: StudyConfig, leads: Leads) -> System:
+    """Run the model on given leads (e.g. hand-made for a trace test) to the horizon."""
+    cal = calendar_of(cfg)
+    env = simpy.Environment()
+    system = build_model(env, cfg.model, cal, leads)
+    env.run(until=cal.horizon_days)
+    return system
+
+
 def simulate(cfg: StudyConfig, replication: int) -> tuple[System, pd.DataFrame]:
     """Build and run one replication; return the finished system and its retrofits."""
     cal = calendar_of(cfg)
     streams = replication_streams(cfg.run.seed, replication)
     leads = draw_leads(cfg.model.demand, cal, streams)
-    env = simpy.Environment()
-    system = build_model(env, cfg.model, cal, leads)
-    env.run(until=cal.horizon_days)
+    system = simulate_leads(cfg, leads)
     retrofits = draw_retrofits(cfg.model.retrofit, cfg.model.demand, cal, streams["retrofits"])
     return system, retrofits
 
@@ -176,8 +183,15 @@ def _tag(cfg: StudyConfig, df: pd.DataFrame) -> pd.DataFrame:
     df.insert(0, "scenario", cfg.scenario_name)
     df.insert(1, "policy", cfg.policy_name)
     df.insert(3, "seed", cfg.run.seed)
-    return df[["scenario", "policy", "replication", "seed", *[c for c in df.columns if c not in
-               ("scenario", "policy", "replication", "seed")]]]
+    return df[
+        [
+            "scenario",
+            "policy",
+            "replication",
+            "seed",
+            *[c for c in df.columns if c not in ("scenario", "policy", "replication", "seed")],
+        ]
+    ]
 
 
 def _long_kpis(cfg: StudyConfig, year_end: np.ndarray) -> pd.DataFrame:

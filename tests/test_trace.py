@@ -1,0 +1,72 @@
+"""Exact event trace of a tiny deterministic configuration (all log-sds 0)."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from sim.config import RunConfig, StudyConfig
+from sim.plan import DAYS_PER_MONTH
+from sim.runner import ledger_frame, simulate_leads
+from tests.helpers import deterministic_model, make_leads
+
+# Patience uniform giving exactly 100 days under Weibull(shape 2, scale 420).
+PATIENCE_100 = 1.0 - math.exp(-((100.0 / 420.0) ** 2))
+
+
+@pytest.fixture
+def trace() -> dict[str, list[float]]:
+    m = deterministic_model()
+    m = replace(
+        m,
+        land=replace(m.land, initial_stock_mu=100.0, quota_mu_per_year=0.0),
+        energy=replace(m.energy, initial_stock_tce=1e9, quota_tce_per_year=0.0),
+    )
+    cfg = StudyConfig(model=m, run=RunConfig(first_year=2021, target_year=2022, replications=1))
+    leads = make_leads(
+        arrival_day=[10.0, 40.0, 50.0, 170.0],
+        investment_yi=[5.0, 5.0, 5.0, 5.0],
+        uniforms={
+            "pass": [0.0, 0.0, 0.99, 0.0],  # project 2 fails appraisal
+            "registration": [0.0, 0.0, 0.0, 0.0],
+            "standard_plant": [0.99, 0.99, 0.99, 0.0],  # project 3 needs no land
+        },
+        patience_u=[0.5, PATIENCE_100, 0.5, 0.5],
+    )
+    frame = ledger_frame(simulate_leads(cfg, leads))
+    return {c: frame[c].tolist() for c in frame.columns if c.startswith(("t_", "wait_", "walk"))}
+
+
+def test_exact_trace(trace: dict[str, list[float]]) -> None:
+    nan = np.nan
+    build = 11 * DAYS_PER_MONTH  # 1-10亿 tier median, months -> days
+    expected = {
+        # project 0: appraisal 20, prework 60, land granted at once (62.5 of 100 亩),
+        # transfer 90, energy 30, applicant 30, review 25 + permits 35, start lag 20.
+        # project 1: land needs 62.5 亩 but 37.5 remain and no tranche comes: it waits its
+        # 100 days of patience and walks away.
+        # project 2: rejected at appraisal.
+        # project 3: no land needed; its start (day 390 = 25 Jan 2022) falls in the Spring
+        # Festival lull (day-of-year 14-42), so it starts on day 365 + 42.
+        "t_rejected": [nan, nan, 70.0, nan],
+        "t_signed": [30.0, 60.0, nan, 190.0],
+        "t_procedures": [90.0, 120.0, nan, 250.0],
+        "t_land_granted": [90.0, nan, nan, 250.0],
+        "t_land": [180.0, nan, nan, 250.0],
+        "t_energy": [210.0, nan, nan, 280.0],
+        "t_permits": [300.0, nan, nan, 370.0],
+        "t_started": [320.0, nan, nan, 407.0],
+        "t_completed": [320.0 + build, nan, nan, nan],
+        "t_registered": [nan, nan, nan, nan],  # 320 + 335 + 120 > 730: after the horizon
+        "t_output": [nan, nan, nan, nan],
+        "t_walked": [nan, 220.0, nan, nan],
+        "wait_land_days": [0.0, 100.0, 0.0, 0.0],
+        "wait_energy_days": [0.0, 0.0, 0.0, 0.0],
+        "wait_approvals_days": [0.0, 0.0, 0.0, 0.0],
+    }
+    for column, values in expected.items():
+        np.testing.assert_allclose(trace[column], values, rtol=1e-12, err_msg=column)
+    assert trace["walk_cause"] == ["none", "land", "none", "none"]
