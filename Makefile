@@ -22,7 +22,7 @@ run: $(VENV)/.installed  ## the default Huai'an 2023 forecast
 	$(BIN)/python -m sim $(ARGS)
 
 lint: $(VENV)/.installed-test
-	$(BIN)/ruff check sim analysis tests bench
+	$(BIN)/ruff check .
 	$(BIN)/mypy
 
 test: lint  ## lint, type-check, and the default (fast) test suite
