@@ -20,11 +20,12 @@ from pathlib import Path
 from typing import Any
 
 import hydra
+from hydra import compose
 from hydra.core.config_store import ConfigStore
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig, OmegaConf
 
-from sim.config import ConfigError, StudyConfig
+from sim.config import ConfigError, ModelConfig, StudyConfig
 
 log = logging.getLogger("gongjian")
 
@@ -51,6 +52,20 @@ def group_choices(hydra_cfg: Any) -> dict[str, Any]:
         if key.lstrip("+~") in ("scenario", "policy"):
             choices[key.lstrip("+~")] = value
     return choices
+
+
+def baseline_overrides(task_overrides: list[str]) -> list[str]:
+    """The job's overrides with the policy replaced by ``status_quo`` (no levers)."""
+    kept = [o for o in task_overrides if o.partition("=")[0].lstrip("+~") != "policy"]
+    return [*kept, "policy=status_quo"]
+
+
+def compose_baseline(task_overrides: list[str]) -> ModelConfig:
+    """Compose the same scenario without levers (the regime before the campaign launch)."""
+    cfg = compose(config_name="config", overrides=baseline_overrides(task_overrides))
+    model = OmegaConf.to_object(cfg.model)
+    assert isinstance(model, ModelConfig)
+    return model
 
 
 def to_study(cfg: DictConfig, choices: dict[str, Any]) -> StudyConfig:
@@ -104,6 +119,7 @@ def main(cfg: DictConfig) -> None:
     out = Path(hc.runtime.output_dir)
     try:
         study = to_study(cfg, group_choices(hc))
+        study = replace(study, baseline_model=compose_baseline(list(hc.overrides.task)))
     except ConfigError as err:
         sys.exit(f"gongjian: invalid configuration: {err}")
     from analysis.attainment import attainment, format_attainment

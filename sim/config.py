@@ -13,6 +13,7 @@ text, ``shared/seed``), or ``assumption`` (judgement, to be calibrated; issue 7)
 
 from __future__ import annotations
 
+import datetime
 import math
 from dataclasses import dataclass, field, fields
 from typing import Any
@@ -301,9 +302,12 @@ class EnergyConfig:
 class ApprovalConfig:
     """Planning and construction permits served by limited approval capacity."""
 
-    # Files the approval offices process at once (servers; assumption, status-quo
-    # utilisation ~0.8 at 2023 volumes).
-    capacity_projects: int = 220
+    # Files the approval offices process at once (servers; assumption). Derived: ~1,230
+    # files in 2023 x ~76 days of office time (review with rework + permits, lognormal
+    # means) = ~94,000 file-days, i.e. ~258 busy servers; 320 puts utilisation near 0.8.
+    # At 220 the offices were overloaded in 2023 and every lever that sends files sooner
+    # (拿地即开工, agency service) lowered the start rate through the queue.
+    capacity_projects: int = 320
     # Applicant-side preparation of the file (days). calibration.md §2.2: land -> start took
     # at least 4-6 months conventionally (with energy assessment and site preparation);
     # split into applicant 30 + review 25 (x2 on rework) + permits 35 (assumption).
@@ -514,10 +518,30 @@ class RunConfig:
 
 @dataclass
 class StudyConfig:
-    """One scenario x policy cell: the model, the run settings, and their names."""
+    """One scenario x policy cell: the model, the run settings, and their names.
+
+    ``model`` is the scenario with the policy's levers; ``baseline_model`` is the same
+    scenario without levers (filled by the entry point). The model runs the baseline until
+    ``campaign_launch`` and the levers from then on, so the 2021-2022 warm-up (and the
+    pipeline it carries into 2023) is the status quo whatever the policy.
+    """
 
     model: ModelConfig = field(default_factory=ModelConfig)
     run: RunConfig = field(default_factory=RunConfig)
+    baseline_model: ModelConfig | None = None
+    # calibration.md §5: the campaign launched on 28 January 2023, the first working day
+    # after the Spring Festival.
+    campaign_launch: str = "2023-01-28"
     # Filled by the entry point from Hydra's group choices; carried into every table.
     scenario_name: str = "huaian_2023"
     policy_name: str = "status_quo"
+
+    def __post_init__(self) -> None:
+        try:
+            year = int(self.campaign_launch[:4])
+            datetime.date.fromisoformat(self.campaign_launch)
+        except ValueError:
+            _fail("campaign_launch", self.campaign_launch, "an ISO date such as 2023-01-28")
+        if year > self.run.target_year:  # before run.first_year: levers apply from the start
+            allowed = f"a date in or before run.target_year ({self.run.target_year})"
+            _fail("campaign_launch", self.campaign_launch, allowed)

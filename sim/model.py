@@ -16,24 +16,46 @@ import numpy as np
 import simpy
 
 from sim.calendar import Calendar
-from sim.config import ModelConfig
+from sim.config import MONTHS_PER_YEAR, ModelConfig
 from sim.leads import Leads
 from sim.ledger import ProjectLedger, ResourceLog
 from sim.plan import ProjectPlan, plan_projects
 from sim.resources import HeapPriorityResource, PriorityContainer
 
 
+@dataclass(frozen=True)
+class QuotaRelease:
+    """How a quota is released in a month: the tranche, and the share carried over at year end."""
+
+    tranche: float
+    carryover_share: float
+
+
+def plan_lists(plan: ProjectPlan, leads: Leads) -> SimpleNamespace:
+    """The plan as Python lists, read one element at a time by the processes.
+
+    List indexing is several times faster than numpy scalar indexing in the hot path.
+    """
+    lists = SimpleNamespace(**{k: (v.tolist() if isinstance(v, np.ndarray) else v) for k, v in vars(plan).items()})
+    lists.arrival_day = leads.arrival_day.tolist()
+    lists.investment_yi = leads.investment_yi.tolist()
+    return lists
+
+
 @dataclass
 class System:
-    """Everything a process may touch: resources, per-project plan, recorder, config."""
+    """Everything a process may touch: resources, per-project plan, recorder, config.
+
+    ``cfg``, ``plan`` and ``p`` are the regime in force: the baseline (no levers) until the
+    campaign launch, then the policy's (:func:`sim.processes.launch_campaign` swaps them).
+    A process reads them when a step begins, so a lever applies to steps begun after launch.
+    """
 
     env: simpy.Environment
     cfg: ModelConfig
     calendar: Calendar
     leads: Leads
     plan: ProjectPlan
-    # The plan as Python lists: processes read one element at a time, and list indexing is
-    # several times faster than numpy scalar indexing in the hot path.
     p: Any
     land: PriorityContainer
     energy: PriorityContainer
@@ -43,6 +65,26 @@ class System:
     ledger: ProjectLedger
     log: ResourceLog
     year_starts: list[float]
+    base_plan: ProjectPlan
+    launch_day: float
+
+    def land_release(self, day: float) -> QuotaRelease:
+        """Land quota release on ``day`` under the regime in force (quota plus reclamation)."""
+        land = self.cfg.land
+        return QuotaRelease(
+            land.quota_mu_per_year / MONTHS_PER_YEAR + land.reclamation_mu_per_month, land.carryover_share
+        )
+
+    def energy_release(self, day: float) -> QuotaRelease:
+        """Energy quota release on ``day``: the annual quota (none once frozen) plus the swap.
+
+        Energy freed by retiring backward capacity (腾退) is released even when the ordinary
+        quota is frozen: it is how a frozen city makes room for new projects.
+        """
+        e = self.cfg.energy
+        frozen = bool(e.frozen_from_year) and day >= self.calendar.year_start(e.frozen_from_year)
+        quota = 0.0 if frozen else e.quota_tce_per_year / MONTHS_PER_YEAR
+        return QuotaRelease(quota + e.swap_tce_per_month, e.carryover_share)
 
     def day_of_year(self, day: float) -> float:
         """Days since 1 January of the year containing model ``day``."""
@@ -54,7 +96,15 @@ class System:
         return self.year_starts[bisect.bisect_right(self.year_starts, day)]
 
 
-def build_model(env: simpy.Environment, cfg: ModelConfig, calendar: Calendar, leads: Leads) -> System:
+def build_model(
+    env: simpy.Environment,
+    cfg: ModelConfig,
+    calendar: Calendar,
+    leads: Leads,
+    *,
+    baseline: ModelConfig | None = None,
+    launch_day: float = 0.0,
+) -> System:
     """Create resources and plans, and start the source processes.
 
     Parameters
@@ -67,56 +117,46 @@ def build_model(env: simpy.Environment, cfg: ModelConfig, calendar: Calendar, le
         Simulated years.
     leads
         The replication's leads (:func:`sim.leads.draw_leads`).
+    baseline
+        The same scenario without levers, in force until ``launch_day``; None = ``cfg``
+        from the start.
+    launch_day
+        Model day from which ``cfg`` (the levers) applies.
     """
     from sim import processes  # local: processes import System for typing only
 
     plan = plan_projects(leads, cfg)
-    plan_lists = SimpleNamespace(**{k: (v.tolist() if isinstance(v, np.ndarray) else v) for k, v in vars(plan).items()})
-    plan_lists.arrival_day = leads.arrival_day.tolist()
-    plan_lists.investment_yi = leads.investment_yi.tolist()
+    switch = baseline is not None and baseline != cfg and launch_day > 0
+    start_cfg = baseline if switch and baseline is not None else cfg
+    start_plan = plan_projects(leads, start_cfg) if switch else plan
     year_starts = [calendar.year_start(y) for y in range(calendar.first_year, calendar.last_year + 2)]
     system = System(
         env=env,
-        cfg=cfg,
+        cfg=start_cfg,
         calendar=calendar,
         leads=leads,
-        plan=plan,
-        p=plan_lists,
-        land=PriorityContainer(env, init=cfg.land.initial_stock_mu),
-        energy=PriorityContainer(env, init=cfg.energy.initial_stock_tce),
-        approvals=HeapPriorityResource(env, capacity=cfg.approvals.capacity_projects),
-        leaders_free=list(cfg.problems.leader_capacity),
+        plan=start_plan,
+        p=plan_lists(start_plan, leads),
+        land=PriorityContainer(env, init=start_cfg.land.initial_stock_mu),
+        energy=PriorityContainer(env, init=start_cfg.energy.initial_stock_tce),
+        approvals=HeapPriorityResource(env, capacity=start_cfg.approvals.capacity_projects),
+        leaders_free=list(start_cfg.problems.leader_capacity),
         walked=[False] * len(leads),
         ledger=ProjectLedger(len(leads)),
         log=ResourceLog(),
         year_starts=year_starts,
+        base_plan=start_plan,
+        launch_day=launch_day if switch else 0.0,
     )
     month_starts = np.concatenate(
         [calendar.month_starts(y) for y in range(calendar.first_year, calendar.last_year + 1)]
     ).tolist()
+    if switch:
+        env.process(processes.launch_campaign(env, system, launch_day, cfg, plan, plan_lists(plan, leads)))
     env.process(processes.lead_source(env, system))
+    env.process(processes.release_quota(env, system.land, "land_mu", month_starts, system.land_release, system.log))
     env.process(
-        processes.release_quota(
-            env,
-            system.land,
-            "land_mu",
-            month_starts,
-            cfg.land.quota_mu_per_year / 12 + cfg.land.reclamation_mu_per_month,
-            cfg.land.carryover_share,
-            system.log,
-        )
-    )
-    env.process(
-        processes.release_quota(
-            env,
-            system.energy,
-            "energy_tce",
-            month_starts,
-            cfg.energy.quota_tce_per_year / 12 + cfg.energy.swap_tce_per_month,
-            cfg.energy.carryover_share,
-            system.log,
-            calendar.year_start(cfg.energy.frozen_from_year) if cfg.energy.frozen_from_year else float("inf"),
-        )
+        processes.release_quota(env, system.energy, "energy_tce", month_starts, system.energy_release, system.log)
     )
     env.process(processes.monitor(env, system, month_starts))
     return system

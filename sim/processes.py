@@ -12,7 +12,7 @@ no literals and draw no random numbers. Bookkeeping goes to the ledger.
 from __future__ import annotations
 
 import math
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from typing import TYPE_CHECKING, Any
 
 import simpy
@@ -22,8 +22,10 @@ from sim.config import MONTHS_PER_YEAR
 if TYPE_CHECKING:
     from simpy.events import ProcessGenerator
 
+    from sim.config import ModelConfig
     from sim.ledger import ResourceLog
-    from sim.model import System
+    from sim.model import QuotaRelease, System
+    from sim.plan import ProjectPlan
     from sim.resources import PriorityContainer
 
 StepResult = Generator[simpy.Event, Any, bool]
@@ -232,29 +234,43 @@ def register_and_reach_output(env: simpy.Environment, project: int, s: System) -
         s.ledger.record(milestone, project, env.now)
 
 
+def launch_campaign(
+    env: simpy.Environment, s: System, launch_day: float, cfg: ModelConfig, plan: ProjectPlan, lists: Any
+) -> ProcessGenerator:
+    """The campaign launches (攻坚 starts): the policy's levers apply from this day on.
+
+    Steps that begin afterwards read the new durations, priorities and rules; leaders'
+    attention and approval capacity change by the difference between the regimes.
+    """
+    yield env.timeout(launch_day - env.now)
+    for tier, (old, new) in enumerate(zip(s.cfg.problems.leader_capacity, cfg.problems.leader_capacity, strict=True)):
+        s.leaders_free[tier] += new - old
+    s.approvals.set_capacity(cfg.approvals.capacity_projects)
+    s.cfg, s.plan, s.p = cfg, plan, lists
+
+
 def release_quota(
     env: simpy.Environment,
     pool: PriorityContainer,
     name: str,
     month_starts: list[float],
-    tranche: float,
-    carryover_share: float,
+    rule: Callable[[float], QuotaRelease],
     log: ResourceLog,
-    stop_day: float = math.inf,
 ) -> ProcessGenerator:
     """Release a monthly tranche of quota at each month start, and log the pool.
 
-    On each 1 January after the first, the unused quota is carried over only in part
-    (``carryover_share``); the rest lapses with the annual plan. From ``stop_day`` on no
-    new tranche is released (a frozen quota).
+    ``rule(day)`` gives the release in force that month (it changes at the campaign launch).
+    On each 1 January after the first, the unused quota is carried over only in part; the
+    rest lapses with the annual plan.
     """
     for month, day in enumerate(month_starts):
         if day > env.now:
             yield env.timeout(day - env.now)
+        release = rule(day)
         if month and month % MONTHS_PER_YEAR == 0:
-            pool.lapse(1.0 - carryover_share)
-        if tranche > 0 and day < stop_day:
-            yield pool.put(tranche)
+            pool.lapse(1.0 - release.carryover_share)
+        if release.tranche > 0:
+            yield pool.put(release.tranche)
         log.log(env.now, name, "added", pool.added)
         log.log(env.now, name, "granted", pool.granted)
         log.log(env.now, name, "lapsed", pool.lapsed)

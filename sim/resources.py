@@ -106,6 +106,11 @@ class PriorityContainer(simpy.Container):
 class HeapPriorityResource(simpy.Resource):
     """A ``simpy.Resource`` (e.g. approval offices) served in priority order via a heap."""
 
+    def set_capacity(self, capacity: int) -> None:
+        """Change the number of servers; added servers start serving the queue at once."""
+        self._capacity = capacity
+        self._trigger_put(None)
+
     PutQueue = HeapQueue  # type: ignore[assignment]
     if TYPE_CHECKING:
 

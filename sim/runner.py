@@ -60,9 +60,21 @@ def kpi_window(cfg: StudyConfig) -> KpiWindow:
     )
 
 
+def _in_force(system: System, name: str, day: np.ndarray) -> np.ndarray:
+    """Plan attribute ``name`` under the regime in force on each project's ``day``."""
+    policy, base = getattr(system.plan, name), getattr(system.base_plan, name)
+    return policy if policy is base else np.where(day >= system.launch_day, policy, base)
+
+
 def ledger_frame(system: System) -> pd.DataFrame:
-    """The project ledger of a finished replication: attributes, plan and milestones."""
+    """The project ledger of a finished replication: attributes, plan and milestones.
+
+    Attributes that a lever may change are those in force when they were decided: the park
+    location at signing, the construction time at the start.
+    """
     leads, plan = system.leads, system.plan
+    signed = system.ledger.times["signed"]
+    started = system.ledger.times["started"]
     cols: dict[str, np.ndarray] = {
         "project": np.arange(len(leads)),
         "sector": sector_names(leads.sector),
@@ -72,11 +84,11 @@ def ledger_frame(system: System) -> pd.DataFrame:
         "foreign": plan.foreign,
         "taiwan": plan.taiwan,
         "tech_talent": plan.tech_talent,
-        "in_park": plan.in_park,
+        "in_park": _in_force(system, "in_park", signed),
         "quality": plan.quality,
         "land_mu": plan.land_mu,
         "energy_tce": plan.energy_tce,
-        "build_days": plan.construction_days + plan.stall_days,
+        "build_days": _in_force(system, "construction_days", started) + _in_force(system, "stall_days", started),
         "t_arrival": leads.arrival_day,
     }
     cols |= system.ledger.columns()
@@ -87,7 +99,9 @@ def simulate_leads(cfg: StudyConfig, leads: Leads) -> System:
     """Run the model on given leads (e.g. hand-made for a trace test) to the horizon."""
     cal = calendar_of(cfg)
     env = simpy.Environment()
-    system = build_model(env, cfg.model, cal, leads)
+    system = build_model(
+        env, cfg.model, cal, leads, baseline=cfg.baseline_model, launch_day=cal.day_of(cfg.campaign_launch)
+    )
     env.run(until=cal.horizon_days)
     return system
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -10,7 +11,7 @@ from hydra import compose, initialize_config_dir
 from hydra.core.global_hydra import GlobalHydra
 from omegaconf import open_dict
 
-from sim.__main__ import group_choices, to_study
+from sim.__main__ import compose_baseline, group_choices, to_study
 from sim.config import StudyConfig
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -25,7 +26,8 @@ def compose_study(overrides: list[str] | None = None) -> StudyConfig:
         choices = group_choices(cfg.hydra)
         with open_dict(cfg):
             del cfg["hydra"]
-        return to_study(cfg, choices)
+        study = to_study(cfg, choices)
+        return replace(study, baseline_model=compose_baseline(overrides or []))
 
 
 @pytest.fixture

@@ -25,7 +25,9 @@ def trace() -> dict[str, list[float]]:
         land=replace(m.land, initial_stock_mu=100.0, quota_mu_per_year=0.0),
         energy=replace(m.energy, initial_stock_tce=1e9, quota_tce_per_year=0.0),
     )
-    cfg = StudyConfig(model=m, run=RunConfig(first_year=2021, target_year=2022, replications=1))
+    cfg = StudyConfig(
+        model=m, run=RunConfig(first_year=2021, target_year=2022, replications=1), campaign_launch="2021-01-01"
+    )
     leads = make_leads(
         arrival_day=[10.0, 40.0, 50.0, 170.0],
         investment_yi=[5.0, 5.0, 5.0, 5.0],
@@ -70,3 +72,16 @@ def test_exact_trace(trace: dict[str, list[float]]) -> None:
     for column, values in expected.items():
         np.testing.assert_allclose(trace[column], values, rtol=1e-12, err_msg=column)
     assert trace["walk_cause"] == ["none", "land", "none", "none"]
+
+
+def test_levers_apply_from_campaign_launch() -> None:
+    """Steps begun before the launch keep the baseline's durations; later ones get the lever's."""
+    base = deterministic_model()
+    policy = replace(base, approvals=replace(base.approvals, permit_median_days=2.0))  # 五证联发
+    run = RunConfig(first_year=2021, target_year=2021, replications=1)
+    # launch on day 200. Project 0 needs no land and enters the approval office on day 140
+    # (before: review 25 + permits 35 -> 200); project 1 enters on day 240 (after: 25 + 2).
+    cfg = StudyConfig(model=policy, baseline_model=base, run=run, campaign_launch="2021-07-20")
+    leads = make_leads(arrival_day=[0.0, 10.0], investment_yi=[5.0, 5.0], uniforms={"standard_plant": [0.0, 0.99]})
+    frame = ledger_frame(simulate_leads(cfg, leads))
+    np.testing.assert_allclose(frame["t_permits"], [200.0, 267.0], rtol=1e-12)
