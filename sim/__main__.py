@@ -47,10 +47,16 @@ def group_choices(hydra_cfg: Any) -> dict[str, Any]:
     ``policy=[a,b]``; those are read back from the job's overrides.
     """
     choices = {k: v for k, v in dict(hydra_cfg.runtime.choices).items() if k in ("scenario", "policy")}
+    what_if = []
     for override in hydra_cfg.overrides.task:
         key, _, value = str(override).partition("=")
-        if key.lstrip("+~") in ("scenario", "policy"):
-            choices[key.lstrip("+~")] = value
+        key = key.lstrip("+~")
+        if key in ("scenario", "policy"):
+            choices[key] = value
+        elif key.startswith("model.") or key == "campaign_launch":
+            what_if.append(f"{key.removeprefix('model.')}={value}")
+    if what_if:  # a what-if sweep: each value is its own cell
+        choices["what_if"] = ",".join(what_if)
     return choices
 
 
@@ -82,7 +88,8 @@ def to_study(cfg: DictConfig, choices: dict[str, Any]) -> StudyConfig:
     assert isinstance(study, StudyConfig)
     return replace(
         study,
-        scenario_name=choice_label(choices.get("scenario", study.scenario_name)),
+        scenario_name=choice_label(choices.get("scenario", study.scenario_name))
+        + (f"[{choices['what_if']}]" if "what_if" in choices else ""),
         policy_name=choice_label(choices.get("policy", study.policy_name)),
     )
 

@@ -58,3 +58,17 @@ def test_multirun_sweeps_policies(tmp_path: Path) -> None:
     assert len(tables) == 2
     policies = {pd.read_csv(t, encoding="utf-8-sig")["policy"].iloc[0] for t in tables}
     assert policies == {"status_quo", "ready_to_build"}
+
+
+def test_what_if_sweep_cells_are_labelled_by_value(tmp_path: Path) -> None:
+    proc = run_cli(
+        "-m",
+        "run=smoke",
+        "run.replications=1",
+        "policy=status_quo",
+        "model.land.quota_mu_per_year=20000,40000",
+        f"hydra.sweep.dir={tmp_path}",
+    )
+    assert proc.returncode == 0, proc.stderr
+    scenarios = {pd.read_csv(t, encoding="utf-8-sig")["scenario"].iloc[0] for t in tmp_path.glob("*/attainment.csv")}
+    assert scenarios == {"huaian_2023[land.quota_mu_per_year=20000]", "huaian_2023[land.quota_mu_per_year=40000]"}
