@@ -246,6 +246,8 @@ def launch_campaign(
     for tier, (old, new) in enumerate(zip(s.cfg.problems.leader_capacity, cfg.problems.leader_capacity, strict=True)):
         s.leaders_free[tier] += new - old
     s.approvals.set_capacity(cfg.approvals.capacity_projects)
+    s.land.set_first_fit(cfg.land.priority == "fifo")
+    s.energy.set_first_fit(cfg.energy.priority == "fifo")
     s.cfg, s.plan, s.p = cfg, plan, lists
 
 
@@ -275,7 +277,7 @@ def release_quota(
         log.log(env.now, name, "granted", pool.granted)
         log.log(env.now, name, "lapsed", pool.lapsed)
         log.log(env.now, name, "level", pool.level)
-        log.log(env.now, name, "waiting", len(pool.get_queue))
+        log.log(env.now, name, "waiting", pool.waiting)
 
 
 def monitor(env: simpy.Environment, s: System, month_starts: list[float]) -> ProcessGenerator:

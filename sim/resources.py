@@ -25,10 +25,25 @@ class HeapQueue:
     def __init__(self) -> None:
         self._heap: list[tuple[Any, int, Any]] = []
         self._seq = itertools.count()
+        self.latest: Any = None
 
     def append(self, item: Any) -> None:
         """Add ``item``; it is served by ``item.key`` ascending, ties first-come."""
         heapq.heappush(self._heap, (item.key, next(self._seq), item))
+        self.latest = item
+
+    def entries(self) -> list[tuple[Any, int, Any]]:
+        """Every entry, in service order, leaving the queue as it is."""
+        return sorted(self._heap)
+
+    def drain(self) -> list[tuple[Any, int, Any]]:
+        """Remove and return every entry, in service order."""
+        entries, self._heap = sorted(self._heap), []
+        return entries
+
+    def refill(self, entries: list[tuple[Any, int, Any]]) -> None:
+        """Put back entries that are already in service order (a sorted list is a heap)."""
+        self._heap = entries
 
     def __getitem__(self, idx: int) -> Any:
         if idx != 0:
@@ -67,8 +82,14 @@ class PriorityGet(ContainerGet):
 class PriorityContainer(simpy.Container):
     """A ``simpy.Container`` (a quota such as land in 亩) whose gets wait in priority order.
 
-    The head of the line blocks those behind it until the level covers it, as a quota office
-    that allocates in order would. Use ``get(amount, priority)``; smaller priority first.
+    Use ``get(amount, priority)``; smaller priority first. Two allocation rules:
+
+    - ``first_fit=True`` (the status quo): the office serves, in priority order, every
+      request that the level covers; a request too large for what is left waits without
+      holding up smaller ones. A new request is served at once if it fits, since after
+      every allocation no waiting request fits.
+    - ``first_fit=False`` (reserve for the head, 差别化供给): the head of the line blocks
+      those behind it until the level covers it, so quota accumulates for the largest.
     """
 
     GetQueue = HeapQueue  # type: ignore[assignment]
@@ -80,8 +101,9 @@ class PriorityContainer(simpy.Container):
     else:
         get = BoundClass(PriorityGet)
 
-    def __init__(self, env: simpy.Environment, init: float = 0.0) -> None:
+    def __init__(self, env: simpy.Environment, init: float = 0.0, *, first_fit: bool = False) -> None:
         super().__init__(env, capacity=float("inf"), init=init)
+        self.first_fit = first_fit
         self.added = float(init)
         self.granted = 0.0
         self.lapsed = 0.0
@@ -91,6 +113,43 @@ class PriorityContainer(simpy.Container):
         amount = self._level * share
         self._level -= amount
         self.lapsed += amount
+
+    @property
+    def waiting(self) -> int:
+        """Requests still waiting (served entries may linger in the heap until the next scan)."""
+        queue: HeapQueue = self.get_queue  # type: ignore[assignment]
+        return len(self._live(queue))
+
+    @staticmethod
+    def _live(queue: HeapQueue) -> list[tuple[Any, int, Any]]:
+        return [entry for entry in queue.entries() if not entry[2].triggered]
+
+    def set_first_fit(self, first_fit: bool) -> None:
+        """Switch the allocation rule (at the campaign launch), dropping served entries."""
+        queue: HeapQueue = self.get_queue  # type: ignore[assignment]
+        queue.refill(self._live(queue))
+        self.first_fit = first_fit
+
+    def _trigger_get(self, put_event: Any) -> None:
+        if not self.first_fit:
+            super()._trigger_get(put_event)
+            return
+        queue: HeapQueue = self.get_queue  # type: ignore[assignment]
+        if put_event is None:  # a new request: only it can newly fit
+            event = queue.latest
+            if event is not None and not event.triggered and event.amount <= self._level:
+                self._do_get(event)  # served; its heap entry is dropped at the next scan
+            return
+        waiting = []
+        for entry in queue.drain():
+            event = entry[2]
+            if event.triggered:
+                continue
+            if event.amount <= self._level:
+                self._do_get(event)
+            else:
+                waiting.append(entry)
+        queue.refill(waiting)
 
     def _do_put(self, event: Any) -> bool | None:
         self.added += event.amount

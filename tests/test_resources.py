@@ -81,3 +81,25 @@ def test_priority_resource_order_and_capacity_change() -> None:
     assert order == [0, 3]
     env.run()
     assert order == [0, 3, 1, 2]
+
+
+def test_first_fit_serves_what_fits_without_blocking() -> None:
+    env = simpy.Environment()
+    pool = PriorityContainer(env, init=3.0, first_fit=True)
+    big = pool.get(5.0, 0.0)
+    small = pool.get(1.0, 1.0)
+    env.run()
+    assert not big.triggered
+    assert small.triggered  # a small request is not held up by a big one
+    assert pool.level == 2.0
+    assert pool.waiting == 1
+    pool.put(2.0)  # level 4: still short of 5
+    later = pool.get(4.0, 2.0)
+    env.run()
+    assert not big.triggered
+    assert later.triggered
+    pool.put(5.0)
+    env.run()
+    assert big.triggered
+    assert pool.waiting == 0
+    assert pool.granted == 10.0
