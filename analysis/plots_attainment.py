@@ -1,0 +1,167 @@
+"""Attainment overview: the chance of reaching every target, and how far short a miss falls.
+
+The left panel is the slide a leader sees first: one bar per target of ``p_attain`` with its
+95% interval, coloured likely / at risk / unlikely, with lines at 50% and 90%. The right panel
+answers "and if we miss, by how much?": the expected shortfall over the replications that
+miss, as a share of the goal (bars) and in the target's own unit (text).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.patches import Patch
+
+from analysis.style import (
+    AT_RISK_FROM,
+    LIKELY_FROM,
+    RISK_COLOURS,
+    RISK_LABELS,
+    apply_style,
+    bilingual,
+    format_value,
+    new_axes,
+    risk_class,
+    target_titles,
+    unit_text,
+)
+
+INSIDE_LABEL_FROM = 0.15  # bars at least this long hold their label inside
+SHORTFALL_COLUMNS: tuple[str, ...] = ("target", "goal", "unit", "p_miss", "shortfall", "shortfall_share")
+
+
+def expected_shortfall(kpis: pd.DataFrame, targets: pd.DataFrame) -> pd.DataFrame:
+    """How far short of the goal the year ends, averaged over the replications that miss.
+
+    Parameters
+    ----------
+    kpis
+        Long year-end table (``target``, ``replication``, ``value``) of one scenario x policy.
+    targets
+        ``target``, ``goal``, ``unit`` per target (e.g. the attainment table).
+
+    Returns
+    -------
+    DataFrame
+        One row per target: ``p_miss`` (share of replications below the goal), ``shortfall``
+        (mean of goal - value over those replications, in the target's unit; 0 when none
+        misses) and ``shortfall_share`` (shortfall / goal).
+    """
+    rows = []
+    for t in targets[["target", "goal", "unit"]].itertuples(index=False):
+        values = kpis.loc[kpis["target"] == t.target, "value"].to_numpy(dtype=float)
+        values = values[np.isfinite(values)]
+        gap = float(t.goal) - values[values < t.goal]
+        shortfall = float(gap.mean()) if gap.size else 0.0
+        rows.append(
+            {
+                "target": t.target,
+                "goal": float(t.goal),
+                "unit": t.unit,
+                "p_miss": gap.size / values.size if values.size else np.nan,
+                "shortfall": shortfall,
+                "shortfall_share": shortfall / float(t.goal) if t.goal else np.nan,
+            }
+        )
+    return pd.DataFrame(rows, columns=list(SHORTFALL_COLUMNS))
+
+
+def plot_attainment(att: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
+    """Horizontal bars of ``p_attain`` per target with 95% intervals and the 50%/90% lines.
+
+    Parameters
+    ----------
+    att
+        Attainment table of one scenario x policy (``analysis.attainment`` columns), in the
+        plan's order; the first row is drawn at the top.
+    ax
+        Axes to draw on; a new slide-sized figure when None.
+    """
+    ax = ax if ax is not None else new_axes()
+    titles = target_titles(att, with_parent=False)
+    y = np.arange(len(att))[::-1]
+    p = att["p_attain"].to_numpy(dtype=float)
+    colours = [RISK_COLOURS[risk_class(v)] for v in p]
+    err = np.vstack([p - att["p_attain_low"].to_numpy(float), att["p_attain_high"].to_numpy(float) - p])
+    ax.barh(y, p, color=colours, height=0.7, xerr=err, ecolor="#333333", capsize=3)
+    for yy, v in zip(y, p, strict=True):
+        inside = v >= INSIDE_LABEL_FROM  # long bars carry their number inside, in white
+        ax.text(
+            v - 0.015 if inside else v + 0.015,
+            yy,
+            f"{v:.0%}",
+            va="center",
+            ha="right" if inside else "left",
+            color="white" if inside else "black",
+            fontsize="small",
+            fontweight="bold",
+        )
+    ax.set_yticks(y, [titles[k] for k in att["target"]])
+    for level, style in ((AT_RISK_FROM, "--"), (LIKELY_FROM, "-")):
+        ax.axvline(level, color="#333333", ls=style, lw=1.2)
+    ax.set_xlim(0, 1.0)
+    ax.xaxis.set_major_formatter(lambda x, _pos: f"{x:.0%}")
+    ax.set_xlabel(bilingual("达标概率（95%区间）", "probability of reaching the goal (95% interval)", sep="\n"))
+    ax.grid(axis="y", visible=False)
+    handles = [Patch(color=RISK_COLOURS[k], label=bilingual(*RISK_LABELS[k], sep=" ")) for k in RISK_COLOURS]
+    ax.legend(handles=handles, loc="lower left", bbox_to_anchor=(0, 1.0), ncols=3, frameon=False)
+    return ax
+
+
+def plot_shortfall(short: pd.DataFrame, *, ax: Axes | None = None, labels: bool = True) -> Axes:
+    """Expected shortfall when a target is missed: bars in % of goal, text in the unit.
+
+    Parameters
+    ----------
+    short
+        Output of :func:`expected_shortfall` (with ``label_zh``, ``label_en`` when ``labels``).
+    ax
+        Axes to draw on; a new slide-sized figure when None.
+    labels
+        Label the y axis with target names (False when it sits beside :func:`plot_attainment`).
+    """
+    ax = ax if ax is not None else new_axes()
+    y = np.arange(len(short))[::-1]
+    share = short["shortfall_share"].to_numpy(dtype=float)
+    ax.barh(y, share, color="#9e9e9e", height=0.7)
+    top = max(float(np.nanmax(share)) if share.size else 0.0, 0.05)
+    for yy, s, row in zip(y, share, short.itertuples(index=False), strict=True):
+        if row.p_miss > 0:
+            amount = f"{row.shortfall:.1%}" if row.unit == "%" else format_value(row.shortfall, row.unit)
+            text = f"−{amount}{unit_text(row.unit)}"
+            ax.text(s + top * 0.02, yy, f"{text}  ({row.p_miss:.0%})", va="center", fontsize="small")
+    ax.set_xlim(0, top * 1.6)
+    ax.set_title(bilingual("括号内：未完成概率", "in brackets: P(miss)"), fontsize="small", loc="left")
+    ax.xaxis.set_major_formatter(lambda x, _pos: f"{x:.0%}")
+    if labels:
+        titles = target_titles(short, with_parent=False)
+        ax.set_yticks(y, [titles[k] for k in short["target"]])
+    else:
+        ax.tick_params(axis="y", labelleft=False, length=0)
+    ax.set_xlabel(
+        bilingual("未完成时平均缺口（占目标%）", "mean shortfall if missed (% of goal)", sep="\n")
+    )
+    ax.grid(axis="y", visible=False)
+    return ax
+
+
+def attainment_overview(att: pd.DataFrame, short: pd.DataFrame) -> Figure:
+    """The two panels side by side on one tall slide-width figure: attainment | shortfall."""
+    apply_style()
+    import matplotlib.pyplot as plt
+
+    fig, (left, right) = plt.subplots(
+        1,
+        2,
+        figsize=(20, 0.4 * len(att) + 2.5),
+        sharey=True,
+        gridspec_kw={"width_ratios": [3, 2]},
+        layout="constrained",
+    )
+    plot_attainment(att, ax=left)
+    merged = short.merge(att[["target", "label_zh", "label_en"]], on="target", how="left")
+    plot_shortfall(merged, ax=right, labels=False)
+    fig.suptitle(bilingual("2023年目标达标概率", "Probability of reaching each 2023 target"))
+    return fig

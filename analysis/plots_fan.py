@@ -1,0 +1,204 @@
+"""Fan chart of one target's monthly cumulative path, and the year-end distribution.
+
+A fan chart shows where the year is heading month by month: the median across replications,
+the central 50% and 90% bands, the goal, and the pace line a planner checks progress against
+(goal x elapsed share of the year, or the plan's quarterly milestones when given). When the
+actual path to date is known (issue 7's nowcast), it is drawn as a solid line up to ``as_of``.
+"""
+
+from __future__ import annotations
+
+import calendar
+
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+
+from analysis.style import (
+    ACTUAL_COLOUR,
+    BAND_COLOUR,
+    GOAL_COLOUR,
+    PACE_COLOUR,
+    POLICY_COLOURS,
+    bilingual,
+    format_value,
+    has_cjk,
+    new_axes,
+    unit_label,
+    unit_text,
+)
+
+MONTHS = 12
+MIN_BINS, MAX_BINS = 8, 40  # histogram resolution limits (display rule)
+BAND_QUANTILES: tuple[float, ...] = (0.05, 0.25, 0.5, 0.75, 0.95)
+
+
+def fan_bands(monthly: pd.DataFrame, target: str) -> pd.DataFrame:
+    """Quantiles across replications of one target at each month end.
+
+    Parameters
+    ----------
+    monthly
+        Long monthly table (``target``, ``replication``, ``month``, ``value``) of one
+        scenario x policy.
+    target
+        Target key.
+
+    Returns
+    -------
+    DataFrame
+        Index ``month`` (1..12), columns ``q05, q25, q50, q75, q95`` in the target's unit.
+    """
+    rows = monthly[monthly["target"] == target]
+    if rows.empty:
+        raise ValueError(f"monthly has no rows for target={target!r}")
+    q = rows.groupby("month")["value"].quantile(list(BAND_QUANTILES)).unstack()
+    q.columns = [f"q{round(p * 100):02d}" for p in BAND_QUANTILES]
+    return q.sort_index()
+
+
+def pace_line(goal: float, unit: str, milestones: dict[int, float] | None = None) -> pd.Series:
+    """The pace a planner checks against: cumulative share of the goal due by each month end.
+
+    Parameters
+    ----------
+    goal
+        Year-end goal in the target's unit.
+    unit
+        Target unit; a rate (``%``) has no cumulative pace, so its pace is the goal itself.
+    milestones
+        Optional plan milestones ``{month: share of goal due by that month end}`` (e.g.
+        ``{3: 0.2, 6: 0.5, 9: 0.75, 12: 1.0}``); linear in elapsed months when None.
+
+    Returns
+    -------
+    Series
+        Value due by month end, indexed by month 0..12 (0 = 1 January).
+    """
+    months = np.arange(MONTHS + 1)
+    if unit == "%":
+        return pd.Series(goal, index=months, name="pace")
+    if milestones:
+        bad = {m: s for m, s in milestones.items() if not (1 <= m <= MONTHS and 0 <= s)}
+        if bad:
+            raise ValueError(f"milestones={bad} invalid: months must be 1..12 and shares >= 0")
+        known = {0: 0.0, **milestones}
+        share = np.interp(months, sorted(known), [known[m] for m in sorted(known)])
+    else:
+        share = months / MONTHS
+    return pd.Series(goal * share, index=months, name="pace")
+
+
+def month_ticks(ax: Axes) -> None:
+    """Month labels 1..12 on the x axis ("3月" with a CJK font, "Mar" without)."""
+    ax.set_xticks(range(1, MONTHS + 1))
+    ax.set_xticklabels([f"{m}月" if has_cjk() else calendar.month_abbr[m] for m in range(1, MONTHS + 1)])
+    ax.set_xlim(0.6, MONTHS + 0.4)
+    ax.set_xlabel(bilingual("月末", "month end"))
+
+
+def plot_fan(
+    monthly: pd.DataFrame,
+    target: str,
+    *,
+    goal: float,
+    unit: str,
+    title: str | None = None,
+    milestones: dict[int, float] | None = None,
+    actual: pd.DataFrame | None = None,
+    as_of: int | None = None,
+    ax: Axes | None = None,
+) -> Axes:
+    """Fan chart of ``target``: median, 50% and 90% bands, goal, pace and the actual path.
+
+    Parameters
+    ----------
+    monthly
+        Long monthly table of one scenario x policy.
+    target
+        Target key.
+    goal, unit
+        The target's goal and unit (from the attainment table).
+    title
+        Chart title (bilingual label); the target key when None.
+    milestones
+        Optional ``{month: share of goal}`` plan milestones for the pace line.
+    actual
+        Optional actual path (``target``, ``month``, ``value``), drawn solid up to ``as_of``.
+    as_of
+        Last month of actual data to draw (1..12); the last month in ``actual`` when None.
+    ax
+        Axes to draw on; a new slide-sized figure when None.
+    """
+    ax = ax if ax is not None else new_axes()
+    bands = fan_bands(monthly, target)
+    m = bands.index.to_numpy()
+    ax.fill_between(m, bands["q05"], bands["q95"], color=BAND_COLOUR, alpha=0.18, lw=0, label=bilingual("90%区间", "90% band"))
+    ax.fill_between(m, bands["q25"], bands["q75"], color=BAND_COLOUR, alpha=0.35, lw=0, label=bilingual("50%区间", "50% band"))
+    ax.plot(m, bands["q50"], color=BAND_COLOUR, lw=2.5, label=bilingual("中位数", "median"))
+    pace = pace_line(goal, unit, milestones)
+    if unit != "%":
+        pace_name = bilingual("进度线", "pace", sep=" ") + (" (plan milestones)" if milestones else "")
+        ax.plot(pace.index, pace.to_numpy(), color=PACE_COLOUR, ls=":", lw=2, label=pace_name)
+    goal_text = f"{format_value(goal, unit)}{unit_text(unit)}"
+    ax.axhline(goal, color=GOAL_COLOUR, ls="--", lw=2, label=bilingual("目标", "goal", sep=" ") + f" {goal_text}")
+    if actual is not None:
+        path = actual[actual["target"] == target].sort_values("month")
+        last = int(path["month"].max()) if as_of is None and len(path) else as_of
+        path = path[path["month"] <= (last or 0)]
+        if len(path):
+            ax.plot(path["month"], path["value"], color=ACTUAL_COLOUR, lw=3, marker="o", label=bilingual("实际", "actual"))
+            ax.axvline(float(path["month"].max()), color=ACTUAL_COLOUR, lw=0.8, alpha=0.5)
+    month_ticks(ax)
+    ax.set_ylabel(unit_label(unit))
+    if unit == "%":
+        ax.yaxis.set_major_formatter(lambda v, _pos: f"{v:.0%}")
+    else:
+        ax.set_ylim(bottom=0)
+    ax.set_title(title or target, loc="left")
+    ax.legend(loc="upper left", framealpha=0.9)
+    return ax
+
+
+def plot_distribution(
+    kpis: pd.DataFrame, target: str, *, goal: float, unit: str, title: str | None = None, ax: Axes | None = None
+) -> Axes:
+    """Histogram of the year-end value of ``target`` across replications, one per policy.
+
+    Parameters
+    ----------
+    kpis
+        Long year-end table (``policy``, ``target``, ``value``); several policies are drawn as
+        overlaid outlines with their ``P(attain)`` in the legend.
+    target
+        Target key.
+    goal, unit
+        The target's goal and unit.
+    title
+        Chart title; the target key when None.
+    ax
+        Axes to draw on; a new slide-sized figure when None.
+    """
+    ax = ax if ax is not None else new_axes()
+    rows = kpis[(kpis["target"] == target) & np.isfinite(kpis["value"])]
+    if rows.empty:
+        raise ValueError(f"kpis has no finite values for target={target!r}")
+    values = rows["value"].to_numpy(dtype=float)
+    n_bins = int(np.clip(values.size // 8, MIN_BINS, MAX_BINS))  # about 8 replications a bin
+    bins = np.histogram_bin_edges(np.append(values, goal), bins=n_bins)
+    groups = list(rows.groupby("policy", sort=False)) if "policy" in rows else [("", rows)]
+    for i, (policy, group) in enumerate(groups):
+        v = group["value"].to_numpy(dtype=float)
+        share = float((v >= goal).mean())
+        label = f"{policy}  P(≥goal) = {share:.0%}" if policy else f"P(≥goal) = {share:.0%}"
+        colour = POLICY_COLOURS[i % len(POLICY_COLOURS)]
+        one = len(groups) == 1
+        ax.hist(v, bins=bins, color=colour, alpha=0.6 if one else 1.0, histtype="stepfilled" if one else "step", lw=2, label=label)
+    ax.axvline(goal, color=GOAL_COLOUR, ls="--", lw=2.5, label=bilingual("目标", "goal", sep=" ") + f" {format_value(goal, unit)}{unit_text(unit)}")
+    ax.set_xlabel(bilingual("年末值", "year-end value") + f", {unit_label(unit)}")
+    ax.set_ylabel(bilingual("模拟次数", "replications"))
+    if unit == "%":
+        ax.xaxis.set_major_formatter(lambda v, _pos: f"{v:.0%}")
+    ax.set_title(title or target, loc="left")
+    ax.legend(loc="upper left", framealpha=0.9)
+    return ax
