@@ -1,0 +1,177 @@
+"""The one-page HTML report: the headline answer first, then every target, the charts
+(embedded, so the single file can be mailed), the assumptions that matter most and the config.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from analysis.style import RISK_COLOURS, RISK_LABELS, format_value, risk_class
+
+SECTIONS: dict[str, tuple[str, str]] = {
+    "attainment": ("目标达标概率", "Attainment"),
+    "fan": ("月度进度（扇形图）", "Monthly trajectories (fan charts)"),
+    "distribution": ("年末值分布", "Distribution of the year-end value"),
+    "comparison": ("政策比较", "Policy comparison"),
+    "bottlenecks": ("瓶颈分析", "Bottlenecks"),
+    "funnel": ("项目漏斗", "Pipeline funnel"),
+}
+CSS = """
+body{font-family:"Noto Sans CJK SC","Source Han Sans SC","Microsoft YaHei","PingFang SC",sans-serif;
+ margin:2em auto;max-width:1300px;color:#222;line-height:1.45}
+h1{font-size:1.8em;margin-bottom:.2em} h2{border-bottom:2px solid #ccd;padding-bottom:.2em;margin-top:2em}
+.headline{font-size:1.5em;background:#f4f7fb;border-left:6px solid #1565c0;padding:.6em 1em;margin:.4em 0}
+.headline .en{font-size:.7em;color:#555;display:block}
+table{border-collapse:collapse;font-size:.92em;width:100%} th,td{padding:.25em .5em;border-bottom:1px solid #e3e3e3}
+th{background:#eef2f7;text-align:left;position:sticky;top:0} td.num{text-align:right;white-space:nowrap}
+.chip{display:inline-block;width:.9em;height:.9em;border-radius:2px;margin-right:.4em;vertical-align:middle}
+figure{margin:1.2em 0} figure img{max-width:100%;border:1px solid #eee} figcaption{color:#555}
+pre{background:#f6f6f6;padding:1em;overflow:auto;font-size:.85em;max-height:40em}
+.muted{color:#666;font-size:.9em}
+"""
+
+
+def _esc(text: object) -> str:
+    return html.escape(str(text))
+
+
+def headline_sentences(att: pd.DataFrame, targets: Sequence[str]) -> list[tuple[str, str]]:
+    """(zh, en) sentences "Probability of reaching the 50% start rate: 63% (58–68%)" per job.
+
+    Parameters
+    ----------
+    att
+        Attainment table (one or several jobs: ``scenario``, ``policy`` columns).
+    targets
+        Target keys to state, in order.
+    """
+    out = []
+    multi = att[["scenario", "policy"]].drop_duplicates().shape[0] > 1
+    for r in att[att["target"].isin(targets)].itertuples(index=False):
+        goal = format_value(float(r.goal), str(r.unit))
+        unit = "" if r.unit == "%" else f" {r.unit}"
+        tag = f"[{r.policy}] " if multi else ""
+        interval = f"{r.p_attain:.0%}（{r.p_attain_low:.0%}–{r.p_attain_high:.0%}）"
+        zh = f"{tag}{r.label_zh}达到{goal}{unit}的概率：{interval}"
+        en_name = "start rate" if r.target == "start_rate_same_year" else str(r.label_en).lower()
+        en = f"{tag}Probability of reaching the {goal}{unit} {en_name}: {r.p_attain:.0%} ({r.p_attain_low:.0%}–{r.p_attain_high:.0%})"
+        out.append((zh, en))
+    return out
+
+
+def targets_table(att: pd.DataFrame) -> str:
+    """HTML table of every target of every job, with the risk class as a coloured chip."""
+    multi = att[["scenario", "policy"]].drop_duplicates().shape[0] > 1
+    head = ["政策 policy"] if multi else []
+    head += ["指标 target", "目标 goal", "p10", "中位数 p50", "p90", "达标概率 P(attain) [95%]", "风险 risk"]
+    rows = []
+    for r in att.itertuples(index=False):
+        risk = risk_class(float(r.p_attain))
+        chip = f'<span class="chip" style="background:{RISK_COLOURS[risk]}"></span>'
+        cells = [f"<td>{_esc(r.policy)}</td>"] if multi else []
+        cells += [
+            f"<td>{_esc(r.label_zh)}<br><span class='muted'>{_esc(r.label_en)}</span></td>",
+            f'<td class="num">{_esc(format_value(float(r.goal), str(r.unit)))} {_esc("" if r.unit == "%" else r.unit)}</td>',
+            *(f'<td class="num">{_esc(format_value(float(getattr(r, q)), str(r.unit)))}</td>' for q in ("p10", "p50", "p90")),
+            f'<td class="num"><b>{r.p_attain:.0%}</b> [{r.p_attain_low:.0%}–{r.p_attain_high:.0%}]</td>',
+            f"<td>{chip}{_esc(' '.join(RISK_LABELS[risk]))}</td>",
+        ]
+        rows.append("<tr>" + "".join(cells) + "</tr>")
+    header = "".join(f"<th>{_esc(h)}</th>" for h in head)
+    return f"<table><thead><tr>{header}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+
+
+def frame_table(frame: pd.DataFrame, *, percent: Sequence[str] = (), digits: int = 1) -> str:
+    """A small DataFrame as an HTML table (numbers right-aligned, shares as %)."""
+    head = "".join(f"<th>{_esc(c)}</th>" for c in frame.columns)
+    body = []
+    for row in frame.itertuples(index=False):
+        cells = []
+        for col, v in zip(frame.columns, row, strict=True):
+            if isinstance(v, float | np.floating):
+                text = "–" if not np.isfinite(v) else (f"{v:.0%}" if col in percent else f"{v:,.{digits}f}")
+                cells.append(f'<td class="num">{text}</td>')
+            else:
+                cells.append(f"<td>{_esc(v)}</td>")
+        body.append("<tr>" + "".join(cells) + "</tr>")
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+
+
+def embed_png(path: Path) -> str:
+    """``<img>`` with the PNG inlined as base64 (the page stays one self-contained file)."""
+    data = base64.b64encode(path.read_bytes()).decode("ascii")
+    return f'<img src="data:image/png;base64,{data}" alt="{_esc(path.stem)}">'
+
+
+def render_html(
+    *,
+    title: str,
+    headline: list[tuple[str, str]],
+    att: pd.DataFrame,
+    charts: Sequence[Any],
+    extra_sections: Sequence[tuple[str, str]],
+    assumptions: pd.DataFrame,
+    config_text: str,
+    provenance: str,
+) -> str:
+    """The whole page as a string.
+
+    Parameters
+    ----------
+    title
+        Page title.
+    headline
+        (zh, en) sentences shown first.
+    att
+        Attainment table of every job.
+    charts
+        Objects with ``section``, ``caption``, ``png`` (see :class:`analysis.report.Chart`).
+    extra_sections
+        (heading, html) blocks placed after the charts (e.g. bottleneck tables).
+    assumptions
+        Table of the assumptions that matter most (key, zh, en, value per job).
+    config_text
+        The run's composed config (YAML) shown at the end.
+    provenance
+        One line naming the run directory, seed and replications.
+    """
+    parts = [
+        "<!DOCTYPE html><html lang='zh-CN'><head><meta charset='utf-8'>",
+        f"<title>{_esc(title)}</title><style>{CSS}</style></head><body>",
+        f"<h1>{_esc(title)}</h1><p class='muted'>{_esc(provenance)}</p>",
+    ]
+    parts += [f"<div class='headline'>{_esc(zh)}<span class='en'>{_esc(en)}</span></div>" for zh, en in headline]
+    parts.append("<h2>全部目标 All targets</h2>")
+    parts.append(
+        "<p class='muted'>达标概率 = 达到目标的模拟次数占比（Wilson 95%区间）。风险：≥90% 有望完成，50–90% 存在风险，"
+        "&lt;50% 难以完成。 P(attain) = share of replications reaching the goal (Wilson 95% interval); "
+        "risk: likely ≥ 90%, at risk 50–90%, unlikely &lt; 50%.</p>"
+    )
+    parts.append(targets_table(att))
+    for section, (zh, en) in SECTIONS.items():
+        items = [c for c in charts if c.section == section]
+        if not items:
+            continue
+        parts.append(f"<h2>{_esc(zh)} {_esc(en)}</h2>")
+        parts += [
+            f"<figure>{embed_png(c.png)}<figcaption>{_esc(c.caption)} "
+            f"<span class='muted'>({_esc(c.png.name)}, {_esc(c.svg.name)})</span></figcaption></figure>"
+            for c in items
+        ]
+    for heading, block in extra_sections:
+        parts.append(f"<h2>{_esc(heading)}</h2>{block}")
+    parts.append("<h2>主要假设 Assumptions that matter most</h2>")
+    parts.append(
+        "<p class='muted'>这些参数对预测影响最大；出处见 sim/config.py 各字段注释。 The forecast is most sensitive to "
+        "these; each default's source is on its line in sim/config.py (calibration.md, the plan, or assumption).</p>"
+    )
+    parts.append(frame_table(assumptions))
+    parts.append(f"<h2>运行配置 Configuration</h2><pre>{_esc(config_text)}</pre></body></html>")
+    return "\n".join(parts)
