@@ -144,11 +144,7 @@ def stuck_at_year_end(ledgers: pd.DataFrame, window: YearWindow) -> pd.DataFrame
         (land transfer), ``t_energy``, ``t_permits``, or ``site_preparation``.
     """
     end = window.end_day
-    open_ = ledgers[
-        (ledgers["t_procedures"] < end)
-        & ~(ledgers["t_started"] < end)
-        & ~(ledgers["t_walked"] < end)
-    ]
+    open_ = ledgers[(ledgers["t_procedures"] < end) & ~(ledgers["t_started"] < end) & ~(ledgers["t_walked"] < end)]
     reached = {c: (open_[c] < end).to_numpy() for c in PROCEDURE_STEPS}
     step = np.full(len(open_), "site_preparation", dtype=object)
     # Walk the steps backwards so the earliest missing one wins.
@@ -176,9 +172,7 @@ def starts_at_stake(ledgers: pd.DataFrame, resources: pd.DataFrame, window: Year
     lost = walkaways(ledgers, window).set_index("cause")["walked"]
     queues = queue_lengths(resources, window)
     last = queues[queues["month"] == queues["month"].max()].set_index("cause")["waiting"] if len(queues) else {}
-    rows = [
-        {"cause": c, "lost": float(lost.get(c, 0.0)), "queueing": float(last.get(c, 0.0))} for c in QUEUE_CAUSES
-    ]
+    rows = [{"cause": c, "lost": float(lost.get(c, 0.0)), "queueing": float(last.get(c, 0.0))} for c in QUEUE_CAUSES]
     table = pd.DataFrame(rows)
     table["at_stake"] = table["lost"] + table["queueing"]
     return table.sort_values("at_stake", ascending=False, kind="stable").reset_index(drop=True)
@@ -202,7 +196,7 @@ def leaders_busy(resources: pd.DataFrame, window: YearWindow) -> pd.DataFrame:
     capacity = free.groupby("resource")["value"].max()
     rows = free.assign(month=window.month_of(free["day"])).dropna(subset=["month"])
     rows = rows.assign(busy_share=1.0 - rows["value"] / rows["resource"].map(capacity).replace(0, np.nan))
-    out = rows.groupby(["month", "resource"], as_index=False)["busy_share"].mean()
+    out = pd.DataFrame(rows.groupby(["month", "resource"], as_index=False)["busy_share"].mean())
     out["tier"] = out.pop("resource").str.removeprefix("leaders_tier").astype(int)
     out["month"] = out["month"].astype(int)
     return out[["month", "tier", "busy_share"]]
@@ -219,6 +213,8 @@ def queue_lengths(resources: pd.DataFrame, window: YearWindow) -> pd.DataFrame:
     names = {"land_mu": "land", "energy_tce": "energy", "approvals": "approvals"}
     rows = resources[(resources["metric"] == "waiting") & resources["resource"].isin(names)]
     rows = rows.assign(month=window.month_of(rows["day"]), cause=rows["resource"].map(names)).dropna(subset=["month"])
-    out = rows.groupby(["month", "cause"], as_index=False)["value"].mean().rename(columns={"value": "waiting"})
+    out = pd.DataFrame(rows.groupby(["month", "cause"], as_index=False)["value"].mean()).rename(
+        columns={"value": "waiting"}
+    )
     out["month"] = out["month"].astype(int)
     return out

@@ -1,5 +1,6 @@
-"""The pipeline funnel of the target year: leads -> signed -> procedures done -> started ->
-completed -> registered, split into this year's signings and the carried-over pipeline.
+"""The pipeline funnel of the target year, same-year signings vs the carried-over pipeline.
+
+Stages: leads -> signed -> procedures done -> started -> completed -> registered.
 
 A stage counts the projects that reached it during the target year. "Same year" means the
 project was signed in the target year (for leads: arrived in it); "carry-over" means it was
@@ -60,9 +61,7 @@ def funnel(ledgers: pd.DataFrame, window: YearWindow) -> pd.DataFrame:
                 same += float((in_year & signed_this_year).sum())
                 carry += float((in_year & ~signed_this_year).sum())
         n = len(reps)
-        rows.append(
-            {"stage": en, "label_zh": zh, "label_en": en, "same_year": same / n, "carry_over": carry / n}
-        )
+        rows.append({"stage": en, "label_zh": zh, "label_en": en, "same_year": same / n, "carry_over": carry / n})
     table = pd.DataFrame(rows)
     table["total"] = table["same_year"] + table["carry_over"]
     return table

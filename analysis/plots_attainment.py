@@ -23,6 +23,7 @@ from analysis.style import (
     bilingual,
     format_value,
     new_axes,
+    records,
     risk_class,
     target_titles,
     unit_text,
@@ -50,7 +51,7 @@ def expected_shortfall(kpis: pd.DataFrame, targets: pd.DataFrame) -> pd.DataFram
         misses) and ``shortfall_share`` (shortfall / goal).
     """
     rows = []
-    for t in targets[["target", "goal", "unit"]].itertuples(index=False):
+    for t in records(targets[["target", "goal", "unit"]]):
         values = kpis.loc[kpis["target"] == t.target, "value"].to_numpy(dtype=float)
         values = values[np.isfinite(values)]
         gap = float(t.goal) - values[values < t.goal]
@@ -127,7 +128,7 @@ def plot_shortfall(short: pd.DataFrame, *, ax: Axes | None = None, labels: bool 
     share = short["shortfall_share"].to_numpy(dtype=float)
     ax.barh(y, share, color="#9e9e9e", height=0.7)
     top = max(float(np.nanmax(share)) if share.size else 0.0, 0.05)
-    for yy, s, row in zip(y, share, short.itertuples(index=False), strict=True):
+    for yy, s, row in zip(y, share, records(short), strict=True):
         if row.p_miss > 0:
             amount = f"{row.shortfall:.1%}" if row.unit == "%" else format_value(row.shortfall, row.unit)
             text = f"−{amount}{unit_text(row.unit)}"
@@ -140,9 +141,7 @@ def plot_shortfall(short: pd.DataFrame, *, ax: Axes | None = None, labels: bool 
         ax.set_yticks(y, [titles[k] for k in short["target"]])
     else:
         ax.tick_params(axis="y", labelleft=False, length=0)
-    ax.set_xlabel(
-        bilingual("未完成时平均缺口（占目标%）", "mean shortfall if missed (% of goal)", sep="\n")
-    )
+    ax.set_xlabel(bilingual("未完成时平均缺口（占目标%）", "mean shortfall if missed (% of goal)", sep="\n"))
     ax.grid(axis="y", visible=False)
     return ax
 

@@ -14,9 +14,22 @@ from matplotlib.figure import Figure
 
 from analysis.bottlenecks import CAUSE_LABELS, QUEUE_CAUSES
 from analysis.plots_fan import month_ticks
-from analysis.style import CAUSE_COLOURS, SLIDE_INCHES, apply_style, bilingual, format_value, new_axes, unit_text
+from analysis.style import (
+    CAUSE_COLOURS,
+    SLIDE_INCHES,
+    apply_style,
+    bilingual,
+    format_value,
+    new_axes,
+    records,
+    unit_text,
+)
 
-TIER_LABELS: tuple[tuple[str, str], ...] = (("县区/园区主要负责人", "county/park head"), ("市领导", "city deputy"), ("市主要领导", "city top"))
+TIER_LABELS: tuple[tuple[str, str], ...] = (
+    ("县区/园区主要负责人", "county/park head"),
+    ("市领导", "city deputy"),
+    ("市主要领导", "city top"),
+)
 
 
 def cause_label(cause: str) -> str:
@@ -46,7 +59,9 @@ def plot_waits(waits: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     ax.set_ylabel(bilingual("平均排队天数", "mean days queued"))
     ax.set_title(bilingual("项目在哪里等待", "Where projects wait"), loc="left")
     if not bottom.any():
-        ax.text(0.5, 0.5, bilingual("无排队", "no queueing recorded"), transform=ax.transAxes, ha="center", color="#777777")
+        ax.text(
+            0.5, 0.5, bilingual("无排队", "no queueing recorded"), transform=ax.transAxes, ha="center", color="#777777"
+        )
     ax.set_ylim(bottom=0, top=max(float(bottom.max()) * 1.15, 1.0))
     ax.legend(loc="upper right", framealpha=0.9)
     note = bilingual("注：年末仍在排队的等待未计入", "note: waits still open on 31 Dec are not counted", sep="  ")
@@ -66,11 +81,25 @@ def plot_leaders(busy: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     """
     ax = ax if ax is not None else new_axes()
     if busy.empty or busy["busy_share"].isna().all():
-        ax.text(0.5, 0.5, bilingual("本政策无领导帮办", "no leader help in this policy"), transform=ax.transAxes,
-                ha="center", color="#777777")
-    for tier, group in busy.dropna(subset=["busy_share"]).groupby("tier"):
-        label = bilingual(*TIER_LABELS[int(tier)], sep=" ") if int(tier) < len(TIER_LABELS) else f"tier {tier}"
-        ax.plot(group["month"], group["busy_share"], marker="o", lw=2.5, label=label, color=plt.cm.Purples(0.45 + 0.2 * int(tier)))
+        ax.text(
+            0.5,
+            0.5,
+            bilingual("本政策无领导帮办", "no leader help in this policy"),
+            transform=ax.transAxes,
+            ha="center",
+            color="#777777",
+        )
+    for key, group in busy.dropna(subset=["busy_share"]).groupby("tier"):
+        tier = int(str(key))
+        label = bilingual(*TIER_LABELS[tier], sep=" ") if tier < len(TIER_LABELS) else f"tier {tier}"
+        ax.plot(
+            group["month"],
+            group["busy_share"],
+            marker="o",
+            lw=2.5,
+            label=label,
+            color=plt.cm.Purples(0.45 + 0.2 * tier),
+        )
     month_ticks(ax)
     ax.set_ylim(0, 1.05)
     ax.yaxis.set_major_formatter(lambda v, _pos: f"{v:.0%}")
@@ -94,7 +123,7 @@ def plot_walkaways(walk: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     ax = ax if ax is not None else new_axes()
     x = np.arange(len(walk))
     ax.bar(x, walk["walked"], color=[CAUSE_COLOURS[c] for c in walk["cause"]], width=0.6)
-    for xx, r in zip(x, walk.itertuples(index=False), strict=True):
+    for xx, r in zip(x, records(walk), strict=True):
         text = f"{r.walked:.1f}\n({format_value(r.investment_yi, '亿元')}{unit_text('亿元')})"
         ax.annotate(text, (xx, r.walked), xytext=(0, 4), textcoords="offset points", ha="center", fontsize="small")
     ax.set_xticks(x, [cause_label(c) for c in walk["cause"]])
@@ -119,8 +148,16 @@ def plot_starts_at_stake(stake: pd.DataFrame, *, ax: Axes | None = None) -> Axes
     x = np.arange(len(stake))
     colours = [CAUSE_COLOURS[c] for c in stake["cause"]]
     ax.bar(x, stake["lost"], color=colours, width=0.6, label=bilingual("已流失", "lost (walked away)", sep=" "))
-    ax.bar(x, stake["queueing"], bottom=stake["lost"], color=colours, alpha=0.45, width=0.6, hatch="//",
-           label=bilingual("12月初仍在排队", "still queueing on 1 Dec", sep=" "))
+    ax.bar(
+        x,
+        stake["queueing"],
+        bottom=stake["lost"],
+        color=colours,
+        alpha=0.45,
+        width=0.6,
+        hatch="//",
+        label=bilingual("12月初仍在排队", "still queueing on 1 Dec", sep=" "),
+    )
     for xx, total in zip(x, stake["at_stake"], strict=True):
         ax.annotate(f"{total:.1f}", (xx, total), xytext=(0, 4), textcoords="offset points", ha="center")
     ax.set_xticks(x, [cause_label(c) for c in stake["cause"]])

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 
-from analysis.style import POLICY_COLOURS, bilingual, new_axes, target_titles, unit_text
+from analysis.style import POLICY_COLOURS, bilingual, new_axes, records, target_titles, unit_text
 
 COMPARISON_COLUMNS: tuple[str, ...] = (
     "scenario",
@@ -89,7 +89,7 @@ def plot_forest(comparison: pd.DataFrame, *, targets: list[str] | None = None, a
         hi = sub["diff_high"].to_numpy(dtype=float) / goal
         colour = POLICY_COLOURS[i % len(POLICY_COLOURS)]
         ax.errorbar(x, y, xerr=[x - lo, hi - x], fmt="o", color=colour, ms=8, capsize=4, lw=2, label=policy)
-        for xx, yy, r in zip(hi, y, sub.itertuples(index=False), strict=True):
+        for xx, yy, r in zip(hi, y, records(sub), strict=True):
             amount = f"{r.mean_diff:+.1%}" if r.unit == "%" else f"{r.mean_diff:+,.1f}{unit_text(r.unit)}"
             ax.annotate(amount, (xx, yy), xytext=(6, 0), textcoords="offset points", va="center", fontsize="small")
     ax.axvline(0, color="#333333", lw=1.2)
@@ -112,9 +112,7 @@ def plot_forest(comparison: pd.DataFrame, *, targets: list[str] | None = None, a
     return ax
 
 
-def plot_p_attain_change(
-    comparison: pd.DataFrame, *, targets: list[str] | None = None, ax: Axes | None = None
-) -> Axes:
+def plot_p_attain_change(comparison: pd.DataFrame, *, targets: list[str] | None = None, ax: Axes | None = None) -> Axes:
     """Change in the probability of attainment (policy - baseline), percentage points, with 95% CI.
 
     Parameters
@@ -139,9 +137,11 @@ def plot_p_attain_change(
         err = np.vstack([d - sub["p_attain_diff_low"].to_numpy(float), sub["p_attain_diff_high"].to_numpy(float) - d])
         colour = POLICY_COLOURS[i % len(POLICY_COLOURS)]
         ax.barh(y, d, height=height, color=colour, xerr=err, ecolor="#333333", capsize=3, label=policy)
-        for yy, top, r in zip(y, d + err[1], sub.itertuples(index=False), strict=True):
+        for yy, top, r in zip(y, d + err[1], records(sub), strict=True):
             text = f"{r.p_attain_diff * 100:+.0f} pp  ({r.p_attain_baseline:.0%}→{r.p_attain_policy:.0%})"
-            ax.annotate(text, (max(top, 0), yy), xytext=(6, 0), textcoords="offset points", va="center", fontsize="small")
+            ax.annotate(
+                text, (max(top, 0), yy), xytext=(6, 0), textcoords="offset points", va="center", fontsize="small"
+            )
     ax.axvline(0, color="#333333", lw=1.2)
     for boundary in np.arange(len(keys) - 1) + 0.5:
         ax.axhline(boundary, color="#dddddd", lw=0.8)
@@ -151,7 +151,9 @@ def plot_p_attain_change(
     hi = float(np.nanmax(np.append(rows["p_attain_diff_high"].to_numpy(float), 0.0)))
     ax.set_xlim(lo - 0.05, hi + max(0.25, 0.4 * (hi - lo)))  # room for the text on the right
     ax.xaxis.set_major_formatter(lambda v, _pos: f"{v * 100:+.0f}")
-    ax.set_xlabel(bilingual("达标概率变化（百分点，95%区间）", "change in P(attain), percentage points (95% interval)", sep="\n"))
+    ax.set_xlabel(
+        bilingual("达标概率变化（百分点，95%区间）", "change in P(attain), percentage points (95% interval)", sep="\n")
+    )
     ax.grid(axis="y", visible=False)
     ax.legend(title=bilingual("政策", "policy", sep=" "), loc="lower right", framealpha=0.9)
     ax.set_title(bilingual("政策效果：达标概率", "Policy effect on the chance of reaching the goal"), loc="left")
@@ -171,4 +173,3 @@ def best_policy_per_target(comparison: pd.DataFrame) -> pd.DataFrame:
     best = comparison.loc[comparison.groupby("target", sort=False)["p_attain_diff"].idxmax()]
     cols = ["target", "policy", "p_attain_diff", "p_attain_diff_low", "p_attain_diff_high"]
     return best.set_index("target").loc[order].reset_index()[cols]
-

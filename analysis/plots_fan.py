@@ -52,7 +52,7 @@ def fan_bands(monthly: pd.DataFrame, target: str) -> pd.DataFrame:
     rows = monthly[monthly["target"] == target]
     if rows.empty:
         raise ValueError(f"monthly has no rows for target={target!r}")
-    q = rows.groupby("month")["value"].quantile(list(BAND_QUANTILES)).unstack()
+    q = rows.groupby("month")["value"].quantile(np.asarray(BAND_QUANTILES)).unstack()
     q.columns = [f"q{round(p * 100):02d}" for p in BAND_QUANTILES]
     return q.sort_index()
 
@@ -79,7 +79,7 @@ def pace_line(goal: float, unit: str, milestones: dict[int, float] | None = None
     if unit == "%":
         return pd.Series(goal, index=months, name="pace")
     if milestones:
-        bad = {m: s for m, s in milestones.items() if not (1 <= m <= MONTHS and 0 <= s)}
+        bad = {m: s for m, s in milestones.items() if not (1 <= m <= MONTHS and s >= 0)}
         if bad:
             raise ValueError(f"milestones={bad} invalid: months must be 1..12 and shares >= 0")
         known = {0: 0.0, **milestones}
@@ -133,8 +133,12 @@ def plot_fan(
     ax = ax if ax is not None else new_axes()
     bands = fan_bands(monthly, target)
     m = bands.index.to_numpy()
-    ax.fill_between(m, bands["q05"], bands["q95"], color=BAND_COLOUR, alpha=0.18, lw=0, label=bilingual("90%区间", "90% band"))
-    ax.fill_between(m, bands["q25"], bands["q75"], color=BAND_COLOUR, alpha=0.35, lw=0, label=bilingual("50%区间", "50% band"))
+    ax.fill_between(
+        m, bands["q05"], bands["q95"], color=BAND_COLOUR, alpha=0.18, lw=0, label=bilingual("90%区间", "90% band")
+    )
+    ax.fill_between(
+        m, bands["q25"], bands["q75"], color=BAND_COLOUR, alpha=0.35, lw=0, label=bilingual("50%区间", "50% band")
+    )
     ax.plot(m, bands["q50"], color=BAND_COLOUR, lw=2.5, label=bilingual("中位数", "median"))
     pace = pace_line(goal, unit, milestones)
     if unit != "%":
@@ -147,7 +151,9 @@ def plot_fan(
         last = int(path["month"].max()) if as_of is None and len(path) else as_of
         path = path[path["month"] <= (last or 0)]
         if len(path):
-            ax.plot(path["month"], path["value"], color=ACTUAL_COLOUR, lw=3, marker="o", label=bilingual("实际", "actual"))
+            ax.plot(
+                path["month"], path["value"], color=ACTUAL_COLOUR, lw=3, marker="o", label=bilingual("实际", "actual")
+            )
             ax.axvline(float(path["month"].max()), color=ACTUAL_COLOUR, lw=0.8, alpha=0.5)
     month_ticks(ax)
     ax.set_ylabel(unit_label(unit))
@@ -185,7 +191,7 @@ def plot_distribution(
         raise ValueError(f"kpis has no finite values for target={target!r}")
     values = rows["value"].to_numpy(dtype=float)
     n_bins = int(np.clip(values.size // 8, MIN_BINS, MAX_BINS))  # about 8 replications a bin
-    bins = np.histogram_bin_edges(np.append(values, goal), bins=n_bins)
+    bins = np.histogram_bin_edges(np.append(values, goal), bins=n_bins).tolist()
     groups = list(rows.groupby("policy", sort=False)) if "policy" in rows else [("", rows)]
     for i, (policy, group) in enumerate(groups):
         v = group["value"].to_numpy(dtype=float)
@@ -193,8 +199,22 @@ def plot_distribution(
         label = f"{policy}  P(≥goal) = {share:.0%}" if policy else f"P(≥goal) = {share:.0%}"
         colour = POLICY_COLOURS[i % len(POLICY_COLOURS)]
         one = len(groups) == 1
-        ax.hist(v, bins=bins, color=colour, alpha=0.6 if one else 1.0, histtype="stepfilled" if one else "step", lw=2, label=label)
-    ax.axvline(goal, color=GOAL_COLOUR, ls="--", lw=2.5, label=bilingual("目标", "goal", sep=" ") + f" {format_value(goal, unit)}{unit_text(unit)}")
+        ax.hist(
+            v,
+            bins=bins,
+            color=colour,
+            alpha=0.6 if one else 1.0,
+            histtype="stepfilled" if one else "step",
+            lw=2,
+            label=label,
+        )
+    ax.axvline(
+        goal,
+        color=GOAL_COLOUR,
+        ls="--",
+        lw=2.5,
+        label=bilingual("目标", "goal", sep=" ") + f" {format_value(goal, unit)}{unit_text(unit)}",
+    )
     ax.set_xlabel(bilingual("年末值", "year-end value") + f", {unit_label(unit)}")
     ax.set_ylabel(bilingual("模拟次数", "replications"))
     if unit == "%":

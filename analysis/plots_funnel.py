@@ -1,5 +1,7 @@
-"""Pipeline funnel chart: projects reaching each stage in the target year, stacked by
-same-year signings and the carried-over pipeline (table from :func:`analysis.funnel.funnel`).
+"""Pipeline funnel chart: projects reaching each stage in the target year.
+
+Bars are stacked by same-year signings and the carried-over pipeline (table from
+:func:`analysis.funnel.funnel`).
 """
 
 from __future__ import annotations
@@ -32,11 +34,23 @@ def plot_funnel(table: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     ax.barh(y, carry, left=same, color=CARRY_COLOUR, height=0.65, label=bilingual("往年结转", "carried over", sep=" "))
     top = float((same + carry).max()) if len(table) else 1.0
     for yy, s, c in zip(y, same, carry, strict=True):
-        ax.annotate(f"{s + c:,.0f}  ({s:,.0f} + {c:,.0f})", (s + c, yy), xytext=(6, 0), textcoords="offset points",
-                    va="center", fontsize="small")
+        ax.annotate(
+            f"{s + c:,.0f}  ({s:,.0f} + {c:,.0f})",
+            (s + c, yy),
+            xytext=(6, 0),
+            textcoords="offset points",
+            va="center",
+            fontsize="small",
+        )
     ax.set_xlim(0, top * 1.3 if top > 0 else 1.0)
     ax.set_yticks(y, [bilingual(z, e, sep=" ") for z, e in zip(table["label_zh"], table["label_en"], strict=True)])
-    ax.set_xlabel(bilingual("当年到达该环节的项目数（每次模拟平均）", "projects reaching the stage in the year (mean per replication)", sep="\n"))
+    ax.set_xlabel(
+        bilingual(
+            "当年到达该环节的项目数（每次模拟平均）",
+            "projects reaching the stage in the year (mean per replication)",
+            sep="\n",
+        )
+    )
     ax.set_title(bilingual("项目全生命周期漏斗", "Project pipeline funnel"), loc="left")
     ax.legend(loc="lower right", framealpha=0.9)
     ax.grid(axis="y", visible=False)

@@ -10,8 +10,6 @@ report files unless asked to.
 
 from __future__ import annotations
 
-import base64
-import html
 import json
 import logging
 import os
@@ -20,7 +18,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 import yaml
 
@@ -40,7 +37,7 @@ from analysis.plots_bottleneck import bottleneck_overview
 from analysis.plots_compare import check_comparison, plot_forest, plot_p_attain_change
 from analysis.plots_fan import plot_distribution, plot_fan
 from analysis.plots_funnel import plot_funnel
-from analysis.style import RISK_COLOURS, RISK_LABELS, risk_class, save_figure, target_titles
+from analysis.style import risk_class, save_figure, target_titles
 
 log = logging.getLogger(__name__)
 
@@ -145,7 +142,9 @@ def load_run(root: Path) -> RunTables:
     if (root / "comparison.csv").exists():
         comparison = pd.read_csv(root / "comparison.csv", encoding="utf-8-sig")
         check_comparison(comparison)
-    actual_path = next((p for p in (root / "actual_monthly.parquet", cells[0] / "actual_monthly.parquet") if p.exists()), None)
+    actual_path = next(
+        (p for p in (root / "actual_monthly.parquet", cells[0] / "actual_monthly.parquet") if p.exists()), None
+    )
     return RunTables(
         root=root,
         cells=cells,
@@ -168,7 +167,10 @@ def _cell(frame: pd.DataFrame, scenario: str, policy: str) -> pd.DataFrame:
 
 def bottleneck_tables(tables: RunTables) -> dict[str, pd.DataFrame]:
     """Bottleneck and funnel tables for every (scenario, policy) with ledgers, long with both keys."""
-    out: dict[str, list[pd.DataFrame]] = {k: [] for k in ("waits", "walkaways", "starts_at_stake", "stuck", "queues", "leaders", "funnel", "year_end_states")}
+    out: dict[str, list[pd.DataFrame]] = {
+        k: []
+        for k in ("waits", "walkaways", "starts_at_stake", "stuck", "queues", "leaders", "funnel", "year_end_states")
+    }
     if tables.ledgers.empty:
         return {}
     w = tables.window
@@ -233,8 +235,12 @@ def make_charts(tables: RunTables, out_dir: Path, bottlenecks: dict[str, pd.Data
             if row.empty:
                 continue
             ax = plot_fan(
-                monthly, target, goal=float(row["goal"].iloc[0]), unit=str(row["unit"].iloc[0]),
-                title=titles[target] + (f"  ({policy})" if multi else ""), actual=tables.actual,
+                monthly,
+                target,
+                goal=float(row["goal"].iloc[0]),
+                unit=str(row["unit"].iloc[0]),
+                title=titles[target] + (f"  ({policy})" if multi else ""),
+                actual=tables.actual,
             )
             add("fan", f"{titles[target]}{tag}", ax.figure, target, *((scenario, policy) if multi else ()))
     att0 = tables.attainment.drop_duplicates("target")
@@ -243,12 +249,24 @@ def make_charts(tables: RunTables, out_dir: Path, bottlenecks: dict[str, pd.Data
         row = att0[att0["target"] == target]
         if row.empty:
             continue
-        ax = plot_distribution(tables.kpis, target, goal=float(row["goal"].iloc[0]), unit=str(row["unit"].iloc[0]), title=titles[target])
+        ax = plot_distribution(
+            tables.kpis, target, goal=float(row["goal"].iloc[0]), unit=str(row["unit"].iloc[0]), title=titles[target]
+        )
         add("distribution", titles[target], ax.figure, target)
     if tables.comparison is not None and len(tables.comparison):
         keys = [t for t in FAN_TARGETS if t in set(tables.comparison["target"])] or None
-        add("comparison", "政策配对差值 Paired policy differences", plot_forest(tables.comparison, targets=keys).figure, "forest")
-        add("comparison", "达标概率变化 Change in P(attain)", plot_p_attain_change(tables.comparison, targets=keys).figure, "p_attain")
+        add(
+            "comparison",
+            "政策配对差值 Paired policy differences",
+            plot_forest(tables.comparison, targets=keys).figure,
+            "forest",
+        )
+        add(
+            "comparison",
+            "达标概率变化 Change in P(attain)",
+            plot_p_attain_change(tables.comparison, targets=keys).figure,
+            "p_attain",
+        )
     for scenario, policy in tables.cell_names:
         if "waits" not in bottlenecks:
             break
@@ -256,10 +274,17 @@ def make_charts(tables: RunTables, out_dir: Path, bottlenecks: dict[str, pd.Data
         if pick["waits"].empty:
             continue
         n_rep = int(_cell(tables.ledgers, scenario, policy)["replication"].nunique())
-        tag = (scenario, policy) if multi else ()
-        fig = bottleneck_overview(pick["waits"], pick["leaders"], pick["walkaways"], pick["starts_at_stake"], n_replications=n_rep)
-        add("bottlenecks", "瓶颈 Bottlenecks" + (f" — {scenario} / {policy}" if multi else ""), fig, *tag)
-        add("funnel", "项目漏斗 Pipeline funnel" + (f" — {scenario} / {policy}" if multi else ""), plot_funnel(pick["funnel"]).figure, *tag)
+        name_parts = (scenario, policy) if multi else ()
+        fig = bottleneck_overview(
+            pick["waits"], pick["leaders"], pick["walkaways"], pick["starts_at_stake"], n_replications=n_rep
+        )
+        add("bottlenecks", "瓶颈 Bottlenecks" + (f" — {scenario} / {policy}" if multi else ""), fig, *name_parts)
+        add(
+            "funnel",
+            "项目漏斗 Pipeline funnel" + (f" — {scenario} / {policy}" if multi else ""),
+            plot_funnel(pick["funnel"]).figure,
+            *tag,
+        )
     return charts
 
 
@@ -274,9 +299,7 @@ def _lookup(config: dict[str, Any], dotted: str) -> Any:
 
 def assumptions_table(tables: RunTables) -> pd.DataFrame:
     """The assumptions that matter most, one column of values per job."""
-    table = pd.DataFrame(
-        [{"key": k, "label_zh": zh, "label_en": en} for k, zh, en in KEY_ASSUMPTIONS]
-    )
+    table = pd.DataFrame([{"key": k, "label_zh": zh, "label_en": en} for k, zh, en in KEY_ASSUMPTIONS])
     for cell in tables.cells:
         table[cell.name] = [str(_lookup(tables.configs.get(cell.name, {}), k)) for k, _zh, _en in KEY_ASSUMPTIONS]
     return table
@@ -358,15 +381,20 @@ def write_report(root: Path, *, force: bool = False) -> list[Path]:
 
     extra: list[tuple[str, str]] = []
     if "starts_at_stake" in bottlenecks:
-        stake = bottlenecks["starts_at_stake"].assign(
-            cause=lambda f: [" ".join(CAUSE_LABELS[c]) for c in f["cause"]]
-        )[["scenario", "policy", "cause", "lost", "queueing", "at_stake"]]
+        stake = bottlenecks["starts_at_stake"].assign(cause=lambda f: [" ".join(CAUSE_LABELS[c]) for c in f["cause"]])[
+            ["scenario", "policy", "cause", "lost", "queueing", "at_stake"]
+        ]
         extra.append(("瓶颈：可增加开工数上限 Starts at stake by resource (per replication)", frame_table(stake)))
     if tables.comparison is not None:
         from analysis.plots_compare import best_policy_per_target
 
         best = best_policy_per_target(tables.comparison)
-        extra.append(("各指标最有效政策 Best lever per target (change in P(attain))", frame_table(best, percent=[c for c in best.columns if c.startswith("p_")])))
+        extra.append(
+            (
+                "各指标最有效政策 Best lever per target (change in P(attain))",
+                frame_table(best, percent=[c for c in best.columns if c.startswith("p_")]),
+            )
+        )
     metas = [tables.meta.get(c.name, {}) for c in tables.cells]
     provenance = (
         f"{root} · {len(tables.cells)} job(s) · root seed {metas[0].get('root_seed', 'n/a')} · "
@@ -375,7 +403,8 @@ def write_report(root: Path, *, force: bool = False) -> list[Path]:
     first_cfg = tables.cells[0] / ".hydra" / "config.yaml"
     page = render_html(
         title=f"{tables.window.year}年重特大项目攻坚预测 Major-project campaign forecast {tables.window.year}",
-        headline=headline_sentences(tables.attainment, HEADLINE[:1]) + headline_sentences(tables.attainment, HEADLINE[1:]),
+        headline=headline_sentences(tables.attainment, HEADLINE[:1])
+        + headline_sentences(tables.attainment, HEADLINE[1:]),
         att=tables.attainment,
         charts=charts,
         extra_sections=extra,

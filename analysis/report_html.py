@@ -1,5 +1,7 @@
-"""The one-page HTML report: the headline answer first, then every target, the charts
-(embedded, so the single file can be mailed), the assumptions that matter most and the config.
+"""The one-page HTML report, self-contained (charts embedded, so the file can be mailed).
+
+Order: the headline answer first, then every target, the charts, the assumptions that matter
+most and the config.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from analysis.style import RISK_COLOURS, RISK_LABELS, format_value, risk_class
+from analysis.style import RISK_COLOURS, RISK_LABELS, format_value, records, risk_class
 
 SECTIONS: dict[str, tuple[str, str]] = {
     "attainment": ("目标达标概率", "Attainment"),
@@ -54,14 +56,15 @@ def headline_sentences(att: pd.DataFrame, targets: Sequence[str]) -> list[tuple[
     """
     out = []
     multi = att[["scenario", "policy"]].drop_duplicates().shape[0] > 1
-    for r in att[att["target"].isin(targets)].itertuples(index=False):
+    for r in records(att[att["target"].isin(targets)]):
         goal = format_value(float(r.goal), str(r.unit))
         unit = "" if r.unit == "%" else f" {r.unit}"
         tag = f"[{r.policy}] " if multi else ""
         interval = f"{r.p_attain:.0%}（{r.p_attain_low:.0%}–{r.p_attain_high:.0%}）"
         zh = f"{tag}{r.label_zh}达到{goal}{unit}的概率：{interval}"
         en_name = "start rate" if r.target == "start_rate_same_year" else str(r.label_en).lower()
-        en = f"{tag}Probability of reaching the {goal}{unit} {en_name}: {r.p_attain:.0%} ({r.p_attain_low:.0%}–{r.p_attain_high:.0%})"
+        en_interval = f"{r.p_attain:.0%} ({r.p_attain_low:.0%}–{r.p_attain_high:.0%})"
+        en = f"{tag}Probability of reaching the {goal}{unit} {en_name}: {en_interval}"
         out.append((zh, en))
     return out
 
@@ -72,14 +75,18 @@ def targets_table(att: pd.DataFrame) -> str:
     head = ["政策 policy"] if multi else []
     head += ["指标 target", "目标 goal", "p10", "中位数 p50", "p90", "达标概率 P(attain) [95%]", "风险 risk"]
     rows = []
-    for r in att.itertuples(index=False):
+    for r in records(att):
         risk = risk_class(float(r.p_attain))
+        unit = "" if r.unit == "%" else str(r.unit)
         chip = f'<span class="chip" style="background:{RISK_COLOURS[risk]}"></span>'
         cells = [f"<td>{_esc(r.policy)}</td>"] if multi else []
         cells += [
             f"<td>{_esc(r.label_zh)}<br><span class='muted'>{_esc(r.label_en)}</span></td>",
-            f'<td class="num">{_esc(format_value(float(r.goal), str(r.unit)))} {_esc("" if r.unit == "%" else r.unit)}</td>',
-            *(f'<td class="num">{_esc(format_value(float(getattr(r, q)), str(r.unit)))}</td>' for q in ("p10", "p50", "p90")),
+            f'<td class="num">{_esc(format_value(float(r.goal), str(r.unit)))} {_esc(unit)}</td>',
+            *(
+                f'<td class="num">{_esc(format_value(float(getattr(r, q)), str(r.unit)))}</td>'
+                for q in ("p10", "p50", "p90")
+            ),
             f'<td class="num"><b>{r.p_attain:.0%}</b> [{r.p_attain_low:.0%}–{r.p_attain_high:.0%}]</td>',
             f"<td>{chip}{_esc(' '.join(RISK_LABELS[risk]))}</td>",
         ]
@@ -92,7 +99,7 @@ def frame_table(frame: pd.DataFrame, *, percent: Sequence[str] = (), digits: int
     """A small DataFrame as an HTML table (numbers right-aligned, shares as %)."""
     head = "".join(f"<th>{_esc(c)}</th>" for c in frame.columns)
     body = []
-    for row in frame.itertuples(index=False):
+    for row in records(frame):
         cells = []
         for col, v in zip(frame.columns, row, strict=True):
             if isinstance(v, float | np.floating):

@@ -15,6 +15,8 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from analysis.style import records
+
 # column -> (Chinese header, English header)
 HEADERS: dict[str, tuple[str, str]] = {
     "scenario": ("情景", "scenario"),
@@ -72,13 +74,24 @@ HEADERS: dict[str, tuple[str, str]] = {
 # Columns that are always shares (shown as %), and columns in the row's own unit (shown as %
 # when that unit is "%").
 PERCENT_COLUMNS: frozenset[str] = frozenset(
-    {"p_attain", "p_attain_low", "p_attain_high", "p_attain_baseline", "p_attain_policy", "p_attain_diff",
-     "p_attain_diff_low", "p_attain_diff_high", "p_better", "busy_share"}
+    {
+        "p_attain",
+        "p_attain_low",
+        "p_attain_high",
+        "p_attain_baseline",
+        "p_attain_policy",
+        "p_attain_diff",
+        "p_attain_diff_low",
+        "p_attain_diff_high",
+        "p_better",
+        "busy_share",
+    }
 )
 UNIT_COLUMNS: frozenset[str] = frozenset(
     {"goal", "mean", "p10", "p50", "p90", "mean_baseline", "mean_policy", "mean_diff", "diff_low", "diff_high"}
 )
 HEADER_FILL = PatternFill("solid", fgColor="DDE7F0")
+WIDE_CHAR_FROM = 0x2E80  # CJK characters take two columns
 MAX_WIDTH = 48  # characters, so long labels do not make a sheet unreadable
 
 
@@ -138,7 +151,7 @@ def write_sheet(wb: Workbook, name: str, frame: pd.DataFrame) -> None:
             cell.fill = HEADER_FILL
             cell.alignment = Alignment(wrap_text=True, vertical="top")
     units = frame["unit"].to_numpy() if "unit" in frame.columns else None
-    for i, row in enumerate(frame.itertuples(index=False), start=3):
+    for i, row in enumerate(records(frame), start=3):
         for j, (col, value) in enumerate(zip(columns, row, strict=True), start=1):
             cell = ws.cell(row=i, column=j, value=_excel_value(value))
             is_share = col in PERCENT_COLUMNS or (
@@ -150,7 +163,7 @@ def write_sheet(wb: Workbook, name: str, frame: pd.DataFrame) -> None:
                 cell.number_format = "#,##0.0"
     for j, col in enumerate(columns, start=1):
         texts = [*_header(col), *(str(v) for v in frame[col].head(200))]
-        width = max(len(t) + sum(1 for ch in t if ord(ch) > 0x2E80) for t in texts) + 2
+        width = max(len(t) + sum(1 for ch in t if ord(ch) >= WIDE_CHAR_FROM) for t in texts) + 2
         ws.column_dimensions[get_column_letter(j)].width = min(width, MAX_WIDTH)
     ws.freeze_panes = "A3"
 

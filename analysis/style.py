@@ -12,7 +12,9 @@ from __future__ import annotations
 import functools
 import logging
 import re
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import matplotlib as mpl
 
@@ -200,7 +202,7 @@ def target_titles(targets: pd.DataFrame, *, with_parent: bool = True) -> dict[st
     """
     titles: dict[str, str] = {}
     parent_zh, parent_en = "", ""
-    for row in targets.itertuples(index=False):
+    for row in records(targets):
         zh, en = str(row.label_zh), str(row.label_en)
         if en.startswith("of which") and parent_en and with_parent:
             zh, en = f"{parent_zh}，{zh}", f"{parent_en}, {en}"
@@ -210,3 +212,8 @@ def target_titles(targets: pd.DataFrame, *, with_parent: bool = True) -> dict[st
             parent_zh, parent_en = zh, en
         titles[str(row.target)] = bilingual(zh, english(en)) if has_cjk() else english(en)
     return titles
+
+
+def records(frame: pd.DataFrame) -> Iterator[Any]:
+    """Rows of ``frame`` as namedtuples (typed loosely: columns hold mixed types)."""
+    return iter(frame.itertuples(index=False))

@@ -102,7 +102,9 @@ def test_pace_line_linear_milestones_and_rates() -> None:
 
 
 def test_distribution_marks_the_goal_and_the_share_reaching_it() -> None:
-    kpis = pd.DataFrame({"policy": ["p"] * 40 + ["q"] * 40, "target": "a", "value": [*np.linspace(0, 20, 40), *[11.0] * 40]})
+    kpis = pd.DataFrame(
+        {"policy": ["p"] * 40 + ["q"] * 40, "target": "a", "value": [*np.linspace(0, 20, 40), *[11.0] * 40]}
+    )
     ax = plot_distribution(kpis, "a", goal=10.0, unit="个")
     assert 10.0 in vertical_lines(ax)
     legend = [t.get_text() for t in ax.get_legend().get_texts()]
@@ -116,12 +118,26 @@ def comparison_frame() -> pd.DataFrame:
         for target, goal, unit in (("a", 10.0, "个"), ("b", 0.5, "%")):
             rows.append(
                 {
-                    "scenario": "s", "policy": policy, "baseline": "status_quo", "target": target,
-                    "label_zh": "甲", "label_en": "A", "unit": unit, "goal": goal,
-                    "mean_baseline": goal, "mean_policy": goal * (1 + 0.2 * scale), "mean_diff": goal * 0.2 * scale,
-                    "diff_low": goal * 0.1 * scale, "diff_high": goal * 0.3 * scale,
-                    "p_attain_baseline": 0.5, "p_attain_policy": 0.5 + 0.3 * scale, "p_attain_diff": 0.3 * scale,
-                    "p_attain_diff_low": 0.1 * scale, "p_attain_diff_high": 0.5 * scale, "p_better": 0.8, "n_pairs": 50,
+                    "scenario": "s",
+                    "policy": policy,
+                    "baseline": "status_quo",
+                    "target": target,
+                    "label_zh": "甲",
+                    "label_en": "A",
+                    "unit": unit,
+                    "goal": goal,
+                    "mean_baseline": goal,
+                    "mean_policy": goal * (1 + 0.2 * scale),
+                    "mean_diff": goal * 0.2 * scale,
+                    "diff_low": goal * 0.1 * scale,
+                    "diff_high": goal * 0.3 * scale,
+                    "p_attain_baseline": 0.5,
+                    "p_attain_policy": 0.5 + 0.3 * scale,
+                    "p_attain_diff": 0.3 * scale,
+                    "p_attain_diff_low": 0.1 * scale,
+                    "p_attain_diff_high": 0.5 * scale,
+                    "p_better": 0.8,
+                    "n_pairs": 50,
                 }
             )
     return pd.DataFrame(rows, columns=list(COMPARISON_COLUMNS))
@@ -150,7 +166,9 @@ def ledger_frame() -> pd.DataFrame:
     nan = np.nan
     return pd.DataFrame(
         {
-            "scenario": "s", "policy": "p", "replication": 0,
+            "scenario": "s",
+            "policy": "p",
+            "replication": 0,
             "investment_yi": [1.0, 2.0, 3.0, 4.0],
             "t_arrival": [700.0, 735.0, 740.0, 745.0],
             "t_rejected": nan,
@@ -178,8 +196,15 @@ def test_walkaways_and_starts_at_stake_from_records() -> None:
     assert walk.loc["land", "walked"] == 1
     assert walk.loc["energy", "walked"] == 0
     resources = pd.DataFrame(
-        {"scenario": "s", "policy": "p", "replication": 0, "day": [1064.0, 1064.0, 1064.0],
-         "resource": ["land_mu", "energy_tce", "approvals"], "metric": "waiting", "value": [0.0, 3.0, 1.0]}
+        {
+            "scenario": "s",
+            "policy": "p",
+            "replication": 0,
+            "day": [1064.0, 1064.0, 1064.0],
+            "resource": ["land_mu", "energy_tce", "approvals"],
+            "metric": "waiting",
+            "value": [0.0, 3.0, 1.0],
+        }
     )
     stake = starts_at_stake(ledger_frame(), resources, window)
     assert list(stake["cause"]) == ["energy", "land", "approvals"]

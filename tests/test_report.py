@@ -22,11 +22,14 @@ def tiny_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("run")
     proc = subprocess.run(
         [sys.executable, "-m", "sim", "run=smoke", "run.replications=4", f"hydra.run.dir={out}"],
-        capture_output=True, text=True, cwd=ROOT, check=False,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=False,
     )
     assert proc.returncode == 0, proc.stderr
     att = pd.read_csv(out / "attainment.csv", encoding="utf-8-sig")
-    comp = pd.DataFrame({c: 0.0 for c in COMPARISON_COLUMNS}, index=att.index)
+    comp = pd.DataFrame(dict.fromkeys(COMPARISON_COLUMNS, 0.0), index=att.index)
     for c in ("scenario", "target", "label_zh", "label_en", "unit", "goal"):
         comp[c] = att[c]
     comp["policy"], comp["baseline"], comp["n_pairs"] = "ready_to_build", "plan", 4
