@@ -64,8 +64,8 @@ def plot_waits(waits: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
         )
     ax.set_ylim(bottom=0, top=max(float(bottom.max()) * 1.15, 1.0))
     ax.legend(loc="upper right", framealpha=0.9)
-    note = bilingual("注：年末仍在排队的等待未计入", "note: waits still open on 31 Dec are not counted", sep="  ")
-    ax.text(0.0, -0.22, note, transform=ax.transAxes, fontsize="x-small", color="#555555")
+    note = bilingual("注：年末仍在排队的等待未计入", "waits still open on 31 Dec are not counted", sep="\n")
+    ax.text(0.01, 0.97, note, transform=ax.transAxes, fontsize="x-small", color="#555555", va="top")
     return ax
 
 
@@ -106,7 +106,7 @@ def plot_leaders(busy: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     ax.set_ylabel(bilingual("占用比例", "share in use"))
     ax.set_title(bilingual("领导帮办精力占用", "Leaders' attention in use"), loc="left")
     if ax.get_legend_handles_labels()[0]:
-        ax.legend(loc="lower right", framealpha=0.9)
+        ax.legend(loc="upper left", framealpha=0.9)
     return ax
 
 
@@ -129,6 +129,15 @@ def plot_walkaways(walk: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     ax.set_xticks(x, [cause_label(c) for c in walk["cause"]])
     ax.set_ylabel(bilingual("流失项目数（每次模拟）", "projects lost per replication"))
     ax.set_ylim(0, max(float(walk["walked"].max()) * 1.35, 1.0))
+    if not walk["walked"].any():
+        ax.text(
+            0.5,
+            0.5,
+            bilingual("无项目流失", "no walk-aways recorded"),
+            transform=ax.transAxes,
+            ha="center",
+            color="#777777",
+        )
     ax.set_title(bilingual("项目流失原因", "Why projects were lost (walk-aways)"), loc="left")
     ax.grid(axis="x", visible=False)
     return ax
@@ -163,6 +172,9 @@ def plot_starts_at_stake(stake: pd.DataFrame, *, ax: Axes | None = None) -> Axes
     ax.set_xticks(x, [cause_label(c) for c in stake["cause"]])
     ax.set_ylabel(bilingual("可增加开工数上限", "extra starts, upper bound"))
     ax.set_ylim(0, max(float(stake["at_stake"].max()) * 1.25, 1.0))
+    if not stake["at_stake"].any():
+        text = bilingual("无流失，12月初无排队", "no walk-aways, no queue on 1 Dec")
+        ax.text(0.5, 0.5, text, transform=ax.transAxes, ha="center", color="#777777")
     ax.set_title(bilingual("缓解哪项资源最能增加开工", "Which resource, relieved, adds most starts"), loc="left")
     ax.legend(loc="upper right", framealpha=0.9)
     ax.grid(axis="x", visible=False)

@@ -283,7 +283,7 @@ def make_charts(tables: RunTables, out_dir: Path, bottlenecks: dict[str, pd.Data
             "funnel",
             "项目漏斗 Pipeline funnel" + (f" — {scenario} / {policy}" if multi else ""),
             plot_funnel(pick["funnel"]).figure,
-            *tag,
+            *name_parts,
         )
     return charts
 

@@ -97,3 +97,27 @@ def test_bad_directory_is_a_clear_error(tmp_path: Path, caplog: pytest.LogCaptur
     assert analysis_main(["report", str(tmp_path)]) == 2
     assert "no attainment.csv" in caplog.text
     assert not (tmp_path / "report.html").exists()
+
+
+@pytest.mark.slow  # draws ~25 charts (about 12 s)
+def test_multirun_gets_one_chart_set_per_job(tiny_run: Path, tmp_path: Path) -> None:
+    """Two job directories (policies a and b, made from the tiny run) -> charts of both, one page."""
+    for num, policy in enumerate(("a", "b")):
+        job = tmp_path / f"{num}_policy={policy}"
+        (job / ".hydra").mkdir(parents=True)
+        (job / ".hydra" / "config.yaml").write_bytes((tiny_run / ".hydra" / "config.yaml").read_bytes())
+        for name in ("kpis", "monthly", "ledgers", "resources"):
+            pd.read_parquet(tiny_run / f"{name}.parquet").assign(policy=policy).to_parquet(job / f"{name}.parquet")
+        att = pd.read_csv(tiny_run / "attainment.csv", encoding="utf-8-sig").assign(policy=policy)
+        att.to_csv(job / "attainment.csv", index=False, encoding="utf-8-sig")
+    assert analysis_main(["report", str(tmp_path)]) == 0
+    stems = {p.stem for p in (tmp_path / "charts").glob("*.png")}
+    for section in ("attainment", "bottlenecks", "funnel", "fan_start_rate_same_year"):
+        for policy in ("a", "b"):
+            assert any(s.startswith(section) and s.endswith(f"_{policy}") for s in stems), (section, policy)
+    sheets = pd.read_excel(tmp_path / "report.xlsx", sheet_name=None, header=1)
+    assert set(sheets["attainment"]["policy"]) == {"a", "b"}
+    assert "comparison" not in sheets  # no comparison.csv in this sweep
+    page = (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert "[a] " in page
+    assert "[b] " in page
