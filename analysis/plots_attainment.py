@@ -146,8 +146,11 @@ def plot_shortfall(short: pd.DataFrame, *, ax: Axes | None = None, labels: bool 
     return ax
 
 
-def attainment_overview(att: pd.DataFrame, short: pd.DataFrame) -> Figure:
-    """The two panels side by side on one tall slide-width figure: attainment | shortfall."""
+def attainment_overview(att: pd.DataFrame, short: pd.DataFrame, *, subtitle: str = "") -> Figure:
+    """The two panels side by side on one tall slide-width figure: attainment | shortfall.
+
+    ``subtitle`` is appended to the title (e.g. the policy of a multirun job).
+    """
     apply_style()
     import matplotlib.pyplot as plt
 
@@ -162,5 +165,5 @@ def attainment_overview(att: pd.DataFrame, short: pd.DataFrame) -> Figure:
     plot_attainment(att, ax=left)
     merged = short.merge(att[["target", "label_zh", "label_en"]], on="target", how="left")
     plot_shortfall(merged, ax=right, labels=False)
-    fig.suptitle(bilingual("2023年目标达标概率", "Probability of reaching each 2023 target"))
+    fig.suptitle(f"{bilingual('2023年目标达标概率', 'Probability of reaching each 2023 target')}  {subtitle}".rstrip())
     return fig

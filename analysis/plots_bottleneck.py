@@ -182,9 +182,15 @@ def plot_starts_at_stake(stake: pd.DataFrame, *, ax: Axes | None = None) -> Axes
 
 
 def bottleneck_overview(
-    waits: pd.DataFrame, busy: pd.DataFrame, walk: pd.DataFrame, stake: pd.DataFrame, *, n_replications: int
+    waits: pd.DataFrame,
+    busy: pd.DataFrame,
+    walk: pd.DataFrame,
+    stake: pd.DataFrame,
+    *,
+    n_replications: int,
+    subtitle: str = "",
 ) -> Figure:
-    """The four bottleneck charts on one 16:9 slide (2 x 2)."""
+    """The four bottleneck charts on one 16:9 slide (2 x 2); ``subtitle`` names the job."""
     apply_style()
     fig, axes = plt.subplots(2, 2, figsize=(SLIDE_INCHES[0] * 1.5, SLIDE_INCHES[1] * 1.5), layout="constrained")
     plot_waits(waits, ax=axes[0, 0])
@@ -196,5 +202,6 @@ def bottleneck_overview(
         + f"  ({n_replications} "
         + bilingual("次模拟的项目台账", "replication ledgers", sep=" ")
         + ")"
+        + (f"  {subtitle}" if subtitle else "")
     )
     return fig

@@ -13,6 +13,7 @@ import calendar
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
+from matplotlib.ticker import MaxNLocator
 
 from analysis.style import (
     ACTUAL_COLOUR,
@@ -29,7 +30,8 @@ from analysis.style import (
 )
 
 MONTHS = 12
-MIN_BINS, MAX_BINS = 8, 40  # histogram resolution limits (display rule)
+MIN_BINS, MAX_BINS = 8, 40  # histogram bins per policy (display rule)
+MAX_TOTAL_BINS = 150  # at most this many bins across all policies together
 BAND_QUANTILES: tuple[float, ...] = (0.05, 0.25, 0.5, 0.75, 0.95)
 
 
@@ -166,6 +168,27 @@ def plot_fan(
     return ax
 
 
+def shared_bins(rows: pd.DataFrame, goal: float) -> list[float]:
+    """Histogram edges shared by every policy, as fine as the narrowest policy needs.
+
+    Each policy gets about 8 replications a bin over its own range (between
+    :data:`MIN_BINS` and :data:`MAX_BINS` bins); the common width is the smallest of these, so a
+    tight distribution far from a wide one is not squeezed into one or two bars.
+    """
+    values = rows["value"].to_numpy(dtype=float)
+    lo, hi = float(min(values.min(), goal)), float(max(values.max(), goal))
+    widths = []
+    for _, group in rows.groupby("policy", sort=False) if "policy" in rows else [("", rows)]:
+        v = group["value"].to_numpy(dtype=float)
+        n_bins = int(np.clip(v.size // 8, MIN_BINS, MAX_BINS))
+        if np.ptp(v) > 0:
+            widths.append(float(np.ptp(v)) / n_bins)
+    if not widths or hi <= lo:
+        return np.histogram_bin_edges(values, bins=MIN_BINS).tolist()
+    width = max(min(widths), (hi - lo) / MAX_TOTAL_BINS)
+    return np.arange(lo, hi + width, width).tolist()
+
+
 def plot_distribution(
     kpis: pd.DataFrame, target: str, *, goal: float, unit: str, title: str | None = None, ax: Axes | None = None
 ) -> Axes:
@@ -189,9 +212,7 @@ def plot_distribution(
     rows = kpis[(kpis["target"] == target) & np.isfinite(kpis["value"])]
     if rows.empty:
         raise ValueError(f"kpis has no finite values for target={target!r}")
-    values = rows["value"].to_numpy(dtype=float)
-    n_bins = int(np.clip(values.size // 8, MIN_BINS, MAX_BINS))  # about 8 replications a bin
-    bins = np.histogram_bin_edges(np.append(values, goal), bins=n_bins).tolist()
+    bins = shared_bins(rows, goal)
     groups = list(rows.groupby("policy", sort=False)) if "policy" in rows else [("", rows)]
     for i, (policy, group) in enumerate(groups):
         v = group["value"].to_numpy(dtype=float)
@@ -217,6 +238,7 @@ def plot_distribution(
     )
     ax.set_xlabel(bilingual("年末值", "year-end value") + f", {unit_label(unit)}")
     ax.set_ylabel(bilingual("模拟次数", "replications"))
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     if unit == "%":
         ax.xaxis.set_major_formatter(lambda v, _pos: f"{v:.0%}")
     ax.set_title(title or target, loc="left")

@@ -15,7 +15,7 @@ from analysis.style import BAND_COLOUR, bilingual, new_axes
 CARRY_COLOUR = "#90a4ae"
 
 
-def plot_funnel(table: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
+def plot_funnel(table: pd.DataFrame, *, subtitle: str = "", ax: Axes | None = None) -> Axes:
     """Horizontal stacked bars, first stage on top: same-year (dark) + carry-over (grey).
 
     Parameters
@@ -23,6 +23,8 @@ def plot_funnel(table: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     table
         Output of :func:`analysis.funnel.funnel` (``label_zh, label_en, same_year,
         carry_over, total``), in lifecycle order.
+    subtitle
+        Appended to the title (e.g. the policy of a multirun job).
     ax
         Axes to draw on; a new slide-sized figure when None.
     """
@@ -51,7 +53,8 @@ def plot_funnel(table: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
             sep="\n",
         )
     )
-    ax.set_title(bilingual("项目全生命周期漏斗", "Project pipeline funnel"), loc="left")
+    title = bilingual("项目全生命周期漏斗", "Project pipeline funnel (all sectors and sizes)")
+    ax.set_title(f"{title}  {subtitle}".rstrip(), loc="left")
     ax.legend(loc="lower right", framealpha=0.9)
     ax.grid(axis="y", visible=False)
     return ax

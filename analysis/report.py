@@ -217,6 +217,13 @@ def make_charts(tables: RunTables, out_dir: Path, bottlenecks: dict[str, pd.Data
     """
     charts: list[Chart] = []
     multi = len(tables.cell_names) > 1
+    one_scenario = len({s for s, _p in tables.cell_names}) == 1
+
+    def job(scenario: str, policy: str) -> str:
+        """How a multirun job is named on its charts ("" for a single run)."""
+        if not multi:
+            return ""
+        return f"— {policy}" if one_scenario else f"— {scenario} / {policy}"
 
     def add(section: str, caption: str, fig: Any, *name: str) -> None:
         png, svg = save_figure(fig, out_dir / _slug(section, *name))
@@ -226,7 +233,7 @@ def make_charts(tables: RunTables, out_dir: Path, bottlenecks: dict[str, pd.Data
         tag = f" — {scenario} / {policy}" if multi else ""
         att = _cell(tables.attainment, scenario, policy).reset_index(drop=True)
         kpis = _cell(tables.kpis, scenario, policy)
-        fig = attainment_overview(att, expected_shortfall(kpis, att))
+        fig = attainment_overview(att, expected_shortfall(kpis, att), subtitle=job(scenario, policy))
         add("attainment", f"目标达标概率 Attainment overview{tag}", fig, *((scenario, policy) if multi else ()))
         titles = target_titles(att)
         monthly = _cell(tables.monthly, scenario, policy)
@@ -239,7 +246,7 @@ def make_charts(tables: RunTables, out_dir: Path, bottlenecks: dict[str, pd.Data
                 target,
                 goal=float(row["goal"].iloc[0]),
                 unit=str(row["unit"].iloc[0]),
-                title=titles[target] + (f"  ({policy})" if multi else ""),
+                title=f"{titles[target]}  {job(scenario, policy)}".rstrip(),
                 actual=tables.actual,
             )
             add("fan", f"{titles[target]}{tag}", ax.figure, target, *((scenario, policy) if multi else ()))
@@ -276,13 +283,18 @@ def make_charts(tables: RunTables, out_dir: Path, bottlenecks: dict[str, pd.Data
         n_rep = int(_cell(tables.ledgers, scenario, policy)["replication"].nunique())
         name_parts = (scenario, policy) if multi else ()
         fig = bottleneck_overview(
-            pick["waits"], pick["leaders"], pick["walkaways"], pick["starts_at_stake"], n_replications=n_rep
+            pick["waits"],
+            pick["leaders"],
+            pick["walkaways"],
+            pick["starts_at_stake"],
+            n_replications=n_rep,
+            subtitle=job(scenario, policy),
         )
         add("bottlenecks", "瓶颈 Bottlenecks" + (f" — {scenario} / {policy}" if multi else ""), fig, *name_parts)
         add(
             "funnel",
             "项目漏斗 Pipeline funnel" + (f" — {scenario} / {policy}" if multi else ""),
-            plot_funnel(pick["funnel"]).figure,
+            plot_funnel(pick["funnel"], subtitle=job(scenario, policy)).figure,
             *name_parts,
         )
     return charts
