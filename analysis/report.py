@@ -104,13 +104,19 @@ def _read_optional(path: Path) -> pd.DataFrame:
     return pd.read_parquet(path) if path.exists() else pd.DataFrame()
 
 
+def _job_order(path: Path) -> tuple[int, str]:
+    """Hydra names multirun jobs ``<num>_<overrides>``: sort by the job number, then name."""
+    num = path.name.split("_", 1)[0]
+    return (int(num) if num.isdigit() else 1 << 30, path.name)
+
+
 def find_cells(root: Path) -> list[Path]:
     """Run directories under ``root``: itself if it holds ``attainment.csv``, else its job dirs."""
     if not root.is_dir():
         raise ValueError(f"run directory {str(root)!r} does not exist or is not a directory")
     if (root / "attainment.csv").exists():
         return [root]
-    cells = sorted((p.parent for p in root.glob("*/attainment.csv")), key=lambda p: (len(p.name), p.name))
+    cells = sorted((p.parent for p in root.glob("*/attainment.csv")), key=_job_order)
     if not cells:
         raise ValueError(
             f"no attainment.csv in {str(root)!r} or its subdirectories: pass a run or multirun directory "
@@ -415,8 +421,7 @@ def write_report(root: Path, *, force: bool = False) -> list[Path]:
     first_cfg = tables.cells[0] / ".hydra" / "config.yaml"
     page = render_html(
         title=f"{tables.window.year}年重特大项目攻坚预测 Major-project campaign forecast {tables.window.year}",
-        headline=headline_sentences(tables.attainment, HEADLINE[:1])
-        + headline_sentences(tables.attainment, HEADLINE[1:]),
+        headline=[line for target in HEADLINE for line in headline_sentences(tables.attainment, [target])],
         att=tables.attainment,
         charts=charts,
         extra_sections=extra,

@@ -69,28 +69,60 @@ def headline_sentences(att: pd.DataFrame, targets: Sequence[str]) -> list[tuple[
     return out
 
 
+def _risk_cell(r: Any) -> str:
+    """P(attain) with its interval and the risk chip, for one attainment row."""
+    risk = risk_class(float(r.p_attain))
+    words = _esc(" ".join(RISK_LABELS[risk]))
+    chip = f'<span class="chip" style="background:{RISK_COLOURS[risk]}" title="{words}"></span>'
+    return f'<td class="num">{chip}<b>{r.p_attain:.0%}</b> [{r.p_attain_low:.0%}–{r.p_attain_high:.0%}]</td>'
+
+
+def _label_cell(r: Any) -> str:
+    return f"<td>{_esc(r.label_zh)}<br><span class='muted'>{_esc(r.label_en)}</span></td>"
+
+
+def _value(r: Any, column: str) -> str:
+    return _esc(format_value(float(getattr(r, column)), str(r.unit)))
+
+
 def targets_table(att: pd.DataFrame) -> str:
-    """HTML table of every target of every job, with the risk class as a coloured chip."""
-    multi = att[["scenario", "policy"]].drop_duplicates().shape[0] > 1
-    head = ["政策 policy"] if multi else []
-    head += ["指标 target", "目标 goal", "p10", "中位数 p50", "p90", "达标概率 P(attain) [95%]", "风险 risk"]
-    rows = []
-    for r in records(att):
-        risk = risk_class(float(r.p_attain))
-        unit = "" if r.unit == "%" else str(r.unit)
-        chip = f'<span class="chip" style="background:{RISK_COLOURS[risk]}"></span>'
-        cells = [f"<td>{_esc(r.policy)}</td>"] if multi else []
-        cells += [
-            f"<td>{_esc(r.label_zh)}<br><span class='muted'>{_esc(r.label_en)}</span></td>",
-            f'<td class="num">{_esc(format_value(float(r.goal), str(r.unit)))} {_esc(unit)}</td>',
-            *(
-                f'<td class="num">{_esc(format_value(float(getattr(r, q)), str(r.unit)))}</td>'
-                for q in ("p10", "p50", "p90")
-            ),
-            f'<td class="num"><b>{r.p_attain:.0%}</b> [{r.p_attain_low:.0%}–{r.p_attain_high:.0%}]</td>',
-            f"<td>{chip}{_esc(' '.join(RISK_LABELS[risk]))}</td>",
-        ]
-        rows.append("<tr>" + "".join(cells) + "</tr>")
+    """HTML table of every target with the risk class as a coloured chip.
+
+    One job: goal, p10, p50, p90, P(attain) and the risk class in words. Several jobs (a
+    multirun): one row per target and, for each job, its median and P(attain) side by side.
+    """
+    jobs = list(dict.fromkeys(zip(att["scenario"], att["policy"], strict=True)))
+    if len(jobs) == 1:
+        head = ["指标 target", "目标 goal", "p10", "中位数 p50", "p90", "达标概率 P(attain) [95%]", "风险 risk"]
+        rows = []
+        for r in records(att):
+            unit = "" if r.unit == "%" else str(r.unit)
+            risk = risk_class(float(r.p_attain))
+            cells = [
+                _label_cell(r),
+                f'<td class="num">{_value(r, "goal")} {_esc(unit)}</td>',
+                *(f'<td class="num">{_value(r, q)}</td>' for q in ("p10", "p50", "p90")),
+                _risk_cell(r),
+                f"<td>{_esc(' '.join(RISK_LABELS[risk]))}</td>",
+            ]
+            rows.append("<tr>" + "".join(cells) + "</tr>")
+    else:
+        one_scenario = len({s for s, _p in jobs}) == 1
+        names = [p if one_scenario else f"{s} / {p}" for s, p in jobs]
+        head = ["指标 target", "目标 goal"]
+        for name in names:
+            head += [f"{name}: 中位数 p50", f"{name}: 达标概率 P(attain)"]
+        by_job = {job: att[(att["scenario"] == job[0]) & (att["policy"] == job[1])].set_index("target") for job in jobs}
+        first = by_job[jobs[0]].reset_index()
+        rows = []
+        for r in records(first):
+            unit = "" if r.unit == "%" else str(r.unit)
+            cells = [_label_cell(r), f'<td class="num">{_value(r, "goal")} {_esc(unit)}</td>']
+            for job in jobs:
+                row = by_job[job].loc[[r.target]].reset_index()
+                cell = next(records(row))
+                cells += [f'<td class="num">{_value(cell, "p50")}</td>', _risk_cell(cell)]
+            rows.append("<tr>" + "".join(cells) + "</tr>")
     header = "".join(f"<th>{_esc(h)}</th>" for h in head)
     return f"<table><thead><tr>{header}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
 
