@@ -161,15 +161,21 @@ def plot_p_attain_change(comparison: pd.DataFrame, *, targets: list[str] | None 
 
 
 def best_policy_per_target(comparison: pd.DataFrame) -> pd.DataFrame:
-    """For each target, the policy with the largest gain in ``p_attain`` and that gain.
+    """For each target some lever improves, the lever with the largest gain in ``p_attain``.
+
+    Targets where no lever raises ``p_attain`` are left out (naming a "best" lever with a
+    gain of zero would mislead). ``clear`` is True when the gain's 95% interval excludes 0.
 
     Returns
     -------
     DataFrame
-        ``target, policy, p_attain_diff, p_attain_diff_low, p_attain_diff_high`` in plan order.
+        ``target, label_zh, label_en, policy, p_attain_baseline, p_attain_policy,
+        p_attain_diff, p_attain_diff_low, p_attain_diff_high, clear`` in plan order.
     """
     check_comparison(comparison)
-    order = list(dict.fromkeys(comparison["target"]))
-    best = comparison.loc[comparison.groupby("target", sort=False)["p_attain_diff"].idxmax()]
-    cols = ["target", "policy", "p_attain_diff", "p_attain_diff_low", "p_attain_diff_high"]
-    return best.set_index("target").loc[order].reset_index()[cols]
+    frame = comparison.reset_index(drop=True)
+    best = frame.loc[frame.groupby("target", sort=False)["p_attain_diff"].idxmax()]
+    best = best[best["p_attain_diff"] > 0]
+    cols = ["target", "label_zh", "label_en", "policy", "p_attain_baseline", "p_attain_policy"]
+    cols += ["p_attain_diff", "p_attain_diff_low", "p_attain_diff_high"]
+    return best[cols].assign(clear=best["p_attain_diff_low"] > 0).reset_index(drop=True)

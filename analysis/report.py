@@ -319,7 +319,9 @@ def assumptions_table(tables: RunTables) -> pd.DataFrame:
     """The assumptions that matter most, one column of values per job."""
     table = pd.DataFrame([{"key": k, "label_zh": zh, "label_en": en} for k, zh, en in KEY_ASSUMPTIONS])
     for cell in tables.cells:
-        table[cell.name] = [str(_lookup(tables.configs.get(cell.name, {}), k)) for k, _zh, _en in KEY_ASSUMPTIONS]
+        meta = tables.meta.get(cell.name, {})
+        name = f"{meta['scenario']} / {meta['policy']}" if {"scenario", "policy"} <= set(meta) else cell.name
+        table[name] = [str(_lookup(tables.configs.get(cell.name, {}), k)) for k, _zh, _en in KEY_ASSUMPTIONS]
     return table
 
 
@@ -406,10 +408,11 @@ def write_report(root: Path, *, force: bool = False) -> list[Path]:
     if tables.comparison is not None:
         from analysis.plots_compare import best_policy_per_target
 
-        best = best_policy_per_target(tables.comparison)
+        best = best_policy_per_target(tables.comparison).drop(columns=["target"])
         extra.append(
             (
-                "各指标最有效政策 Best lever per target (change in P(attain))",
+                "各指标最有效政策 Best lever per target (largest gain in P(attain); targets no lever improves are"
+                " left out; clear = 95% interval above 0)",
                 frame_table(best, percent=[c for c in best.columns if c.startswith("p_")]),
             )
         )

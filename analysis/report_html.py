@@ -129,7 +129,13 @@ def targets_table(att: pd.DataFrame) -> str:
 
 def frame_table(frame: pd.DataFrame, *, percent: Sequence[str] = (), digits: int = 1) -> str:
     """A small DataFrame as an HTML table (numbers right-aligned, shares as %)."""
-    head = "".join(f"<th>{_esc(c)}</th>" for c in frame.columns)
+    from analysis.report_xlsx import HEADERS
+
+    def header(col: str) -> str:
+        zh, en = HEADERS.get(col, ("", col))
+        return f"{zh} {en}".strip()
+
+    head = "".join(f"<th>{_esc(header(str(c)))}</th>" for c in frame.columns)
     body = []
     for row in records(frame):
         cells = []
@@ -212,5 +218,10 @@ def render_html(
         "these; each default's source is on its line in sim/config.py (calibration.md, the plan, or assumption).</p>"
     )
     parts.append(frame_table(assumptions))
-    parts.append(f"<h2>运行配置 Configuration</h2><pre>{_esc(config_text)}</pre></body></html>")
+    parts.append(
+        "<h2>运行配置 Configuration</h2><p class='muted'>"
+        "第一个任务的完整配置；所有任务的配置见 report.xlsx 的 config 表。"
+        " The full configuration of the first job; every job's is in report.xlsx, sheet config.</p>"
+        f"<pre>{_esc(config_text)}</pre></body></html>"
+    )
     return "\n".join(parts)

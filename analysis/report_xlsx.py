@@ -70,6 +70,7 @@ HEADERS: dict[str, tuple[str, str]] = {
     "run": ("运行目录", "run"),
     "key": ("参数", "key"),
     "value": ("取值", "value"),
+    "clear": ("显著", "clear"),
 }
 # Columns that are always shares (shown as %), and columns in the row's own unit (shown as %
 # when that unit is "%").
