@@ -99,6 +99,23 @@ def month_ticks(ax: Axes) -> None:
     ax.set_xlabel(bilingual("月末", "month end"))
 
 
+def as_of_month(table: pd.DataFrame) -> int | None:
+    """The month (1..12) of the latest ``as_of`` in a table (issue 7's nowcasts), or None.
+
+    ``as_of`` may hold a month number or a date; a table without the column gives None.
+    """
+    if "as_of" not in table.columns or table["as_of"].isna().all():
+        return None
+    value = table["as_of"].dropna().max()
+    if isinstance(value, int | np.integer | float | np.floating):
+        month = int(value)
+    else:
+        month = int(pd.Timestamp(value).month)
+    if not 1 <= month <= MONTHS:
+        raise ValueError(f"as_of={value!r} is not a month 1..12 or a date")
+    return month
+
+
 def plot_fan(
     monthly: pd.DataFrame,
     target: str,

@@ -35,7 +35,7 @@ from analysis.funnel import funnel, year_end_states
 from analysis.plots_attainment import attainment_overview, expected_shortfall
 from analysis.plots_bottleneck import bottleneck_overview
 from analysis.plots_compare import check_comparison, plot_forest, plot_p_attain_change
-from analysis.plots_fan import plot_distribution, plot_fan
+from analysis.plots_fan import as_of_month, plot_distribution, plot_fan
 from analysis.plots_funnel import plot_funnel
 from analysis.style import risk_class, save_figure, target_titles
 
@@ -254,6 +254,7 @@ def make_charts(tables: RunTables, out_dir: Path, bottlenecks: dict[str, pd.Data
                 unit=str(row["unit"].iloc[0]),
                 title=f"{titles[target]}  {job(scenario, policy)}".rstrip(),
                 actual=tables.actual,
+                as_of=as_of_month(monthly),
             )
             add("fan", f"{titles[target]}{tag}", ax.figure, target, *((scenario, policy) if multi else ()))
     att0 = tables.attainment.drop_duplicates("target")

@@ -16,7 +16,7 @@ from analysis.bottlenecks import YearWindow, starts_at_stake, walkaways
 from analysis.funnel import funnel
 from analysis.plots_attainment import expected_shortfall, plot_attainment
 from analysis.plots_compare import COMPARISON_COLUMNS, plot_forest, plot_p_attain_change
-from analysis.plots_fan import pace_line, plot_distribution, plot_fan
+from analysis.plots_fan import as_of_month, pace_line, plot_distribution, plot_fan
 
 
 @pytest.fixture(autouse=True)
@@ -239,3 +239,11 @@ def test_missing_cjk_font_warns_once(monkeypatch: pytest.MonkeyPatch, caplog: py
         assert len([r for r in caplog.records if "CJK" in r.getMessage()]) == 1
     finally:
         style.cjk_font.cache_clear()
+
+
+def test_as_of_month_reads_numbers_and_dates() -> None:
+    assert as_of_month(pd.DataFrame({"value": [1.0]})) is None
+    assert as_of_month(pd.DataFrame({"as_of": [3, 5]})) == 5
+    assert as_of_month(pd.DataFrame({"as_of": pd.to_datetime(["2023-06-30"])})) == 6
+    with pytest.raises(ValueError, match="as_of"):
+        as_of_month(pd.DataFrame({"as_of": [14]}))

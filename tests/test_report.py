@@ -35,6 +35,9 @@ def tiny_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     comp["policy"], comp["baseline"], comp["n_pairs"] = "ready_to_build", "plan", 4
     comp["p_attain_baseline"] = comp["p_attain_policy"] = att["p_attain"]
     comp.to_csv(out / "comparison.csv", index=False, encoding="utf-8-sig")
+    monthly = pd.read_parquet(out / "monthly.parquet")
+    actual = monthly[(monthly["replication"] == 0) & (monthly["month"] <= 4)][["target", "month", "value"]]
+    actual.to_parquet(out / "actual_monthly.parquet")  # issue 7's actual path to date
     assert analysis_main(["report", str(out)]) == 0
     return out
 
@@ -46,6 +49,14 @@ def test_report_writes_workbook_page_and_charts(tiny_run: Path) -> None:
     assert {p.stem for p in pngs} == {p.stem for p in (tiny_run / "charts").glob("*.svg")}
     sections = {p.stem.split("_")[0] for p in pngs}
     assert sections == {"attainment", "fan", "distribution", "comparison", "bottlenecks", "funnel"}
+
+
+def test_actual_path_is_loaded_for_fan_charts(tiny_run: Path) -> None:
+    from analysis.report import load_run
+
+    tables = load_run(tiny_run)
+    assert tables.actual is not None
+    assert tables.actual["month"].max() == 4
 
 
 def test_workbook_round_trips_with_two_header_rows(tiny_run: Path) -> None:
