@@ -87,10 +87,11 @@ def plot_attainment(att: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     colours = [RISK_COLOURS[risk_class(v)] for v in p]
     err = np.vstack([p - att["p_attain_low"].to_numpy(float), att["p_attain_high"].to_numpy(float) - p])
     ax.barh(y, p, color=colours, height=0.7, xerr=err, ecolor="#333333", capsize=3)
-    for yy, v in zip(y, p, strict=True):
+    high = att["p_attain_high"].to_numpy(float)
+    for yy, v, hi in zip(y, p, high, strict=True):
         inside = v >= INSIDE_LABEL_FROM  # long bars carry their number inside, in white
         ax.text(
-            v - 0.015 if inside else v + 0.015,
+            v - 0.015 if inside else hi + 0.015,  # short bars: beyond the interval's whisker
             yy,
             f"{v:.0%}",
             va="center",
