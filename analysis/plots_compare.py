@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 
-from analysis.style import POLICY_COLOURS, bilingual, new_axes, records, target_titles, unit_text
+from analysis.style import bilingual, new_axes, policy_colours, records, target_titles, unit_text
 
 COMPARISON_COLUMNS: tuple[str, ...] = (
     "scenario",
@@ -63,7 +63,13 @@ def _group_offsets(n: int) -> np.ndarray:
     return np.linspace(0.3, -0.3, n) if n > 1 else np.zeros(1)  # first policy on top, as in the legend
 
 
-def plot_forest(comparison: pd.DataFrame, *, targets: list[str] | None = None, ax: Axes | None = None) -> Axes:
+def plot_forest(
+    comparison: pd.DataFrame,
+    *,
+    targets: list[str] | None = None,
+    colours: dict[str, str] | None = None,
+    ax: Axes | None = None,
+) -> Axes:
     """Forest plot: paired mean difference (policy - baseline) per target and policy, % of goal.
 
     Parameters
@@ -72,6 +78,8 @@ def plot_forest(comparison: pd.DataFrame, *, targets: list[str] | None = None, a
         Table with :data:`COMPARISON_COLUMNS` (one row per policy x target).
     targets
         Target keys to show (plan order kept); all when None.
+    colours
+        Optional colour per policy (see :func:`analysis.style.policy_colours`).
     ax
         Axes to draw on; a new slide-sized figure when None.
     """
@@ -80,6 +88,7 @@ def plot_forest(comparison: pd.DataFrame, *, targets: list[str] | None = None, a
     titles = target_titles(rows.drop_duplicates("target"))
     y_of = {k: len(keys) - 1 - i for i, k in enumerate(keys)}
     offsets = _group_offsets(len(policies))
+    palette = policy_colours(policies, colours)
     for i, policy in enumerate(policies):
         sub = rows[rows["policy"] == policy]
         goal = sub["goal"].to_numpy(dtype=float)
@@ -87,7 +96,7 @@ def plot_forest(comparison: pd.DataFrame, *, targets: list[str] | None = None, a
         x = sub["mean_diff"].to_numpy(dtype=float) / goal
         lo = sub["diff_low"].to_numpy(dtype=float) / goal
         hi = sub["diff_high"].to_numpy(dtype=float) / goal
-        colour = POLICY_COLOURS[i % len(POLICY_COLOURS)]
+        colour = palette[policy]
         ax.errorbar(x, y, xerr=[x - lo, hi - x], fmt="o", color=colour, ms=8, capsize=4, lw=2, label=policy)
         for xx, yy, r in zip(hi, y, records(sub), strict=True):
             amount = f"{r.mean_diff:+.1%}" if r.unit == "%" else f"{r.mean_diff:+,.1f}{unit_text(r.unit)}"
@@ -112,7 +121,13 @@ def plot_forest(comparison: pd.DataFrame, *, targets: list[str] | None = None, a
     return ax
 
 
-def plot_p_attain_change(comparison: pd.DataFrame, *, targets: list[str] | None = None, ax: Axes | None = None) -> Axes:
+def plot_p_attain_change(
+    comparison: pd.DataFrame,
+    *,
+    targets: list[str] | None = None,
+    colours: dict[str, str] | None = None,
+    ax: Axes | None = None,
+) -> Axes:
     """Change in the probability of attainment (policy - baseline), percentage points, with 95% CI.
 
     Parameters
@@ -121,6 +136,8 @@ def plot_p_attain_change(comparison: pd.DataFrame, *, targets: list[str] | None 
         Table with :data:`COMPARISON_COLUMNS`.
     targets
         Target keys to show (plan order kept); all when None.
+    colours
+        Optional colour per policy (see :func:`analysis.style.policy_colours`).
     ax
         Axes to draw on; a new slide-sized figure when None.
     """
@@ -129,13 +146,14 @@ def plot_p_attain_change(comparison: pd.DataFrame, *, targets: list[str] | None 
     titles = target_titles(rows.drop_duplicates("target"))
     y_of = {k: len(keys) - 1 - i for i, k in enumerate(keys)}
     offsets = _group_offsets(len(policies))
+    palette = policy_colours(policies, colours)
     height = 0.6 / max(len(policies), 1)
     for i, policy in enumerate(policies):
         sub = rows[rows["policy"] == policy]
         y = np.array([y_of[k] for k in sub["target"]]) + offsets[i]
         d = sub["p_attain_diff"].to_numpy(dtype=float)
         err = np.vstack([d - sub["p_attain_diff_low"].to_numpy(float), sub["p_attain_diff_high"].to_numpy(float) - d])
-        colour = POLICY_COLOURS[i % len(POLICY_COLOURS)]
+        colour = palette[policy]
         ax.barh(y, d, height=height, color=colour, xerr=err, ecolor="#333333", capsize=3, label=policy)
         for yy, top, r in zip(y, d + err[1], records(sub), strict=True):
             text = f"{r.p_attain_diff * 100:+.0f} pp  ({r.p_attain_baseline:.0%}→{r.p_attain_policy:.0%})"

@@ -20,11 +20,11 @@ from analysis.style import (
     BAND_COLOUR,
     GOAL_COLOUR,
     PACE_COLOUR,
-    POLICY_COLOURS,
     bilingual,
     format_value,
     has_cjk,
     new_axes,
+    policy_colours,
     unit_label,
     unit_text,
 )
@@ -207,7 +207,14 @@ def shared_bins(rows: pd.DataFrame, goal: float) -> list[float]:
 
 
 def plot_distribution(
-    kpis: pd.DataFrame, target: str, *, goal: float, unit: str, title: str | None = None, ax: Axes | None = None
+    kpis: pd.DataFrame,
+    target: str,
+    *,
+    goal: float,
+    unit: str,
+    title: str | None = None,
+    colours: dict[str, str] | None = None,
+    ax: Axes | None = None,
 ) -> Axes:
     """Histogram of the year-end value of ``target`` across replications, one per policy.
 
@@ -222,6 +229,8 @@ def plot_distribution(
         The target's goal and unit.
     title
         Chart title; the target key when None.
+    colours
+        Optional colour per policy (see :func:`analysis.style.policy_colours`).
     ax
         Axes to draw on; a new slide-sized figure when None.
     """
@@ -231,11 +240,12 @@ def plot_distribution(
         raise ValueError(f"kpis has no finite values for target={target!r}")
     bins = shared_bins(rows, goal)
     groups = list(rows.groupby("policy", sort=False)) if "policy" in rows else [("", rows)]
-    for i, (policy, group) in enumerate(groups):
+    palette = policy_colours([str(p) for p, _g in groups], colours)
+    for policy, group in groups:
         v = group["value"].to_numpy(dtype=float)
         share = float((v >= goal).mean())
         label = f"{policy}  P(≥goal) = {share:.0%}" if policy else f"P(≥goal) = {share:.0%}"
-        colour = POLICY_COLOURS[i % len(POLICY_COLOURS)]
+        colour = palette.get(str(policy), "#1565c0")
         one = len(groups) == 1
         ax.hist(
             v,

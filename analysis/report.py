@@ -37,7 +37,7 @@ from analysis.plots_bottleneck import bottleneck_overview
 from analysis.plots_compare import check_comparison, plot_forest, plot_p_attain_change
 from analysis.plots_fan import as_of_month, plot_distribution, plot_fan
 from analysis.plots_funnel import plot_funnel
-from analysis.style import risk_class, save_figure, target_titles
+from analysis.style import policy_colours, risk_class, save_figure, target_titles
 
 log = logging.getLogger(__name__)
 
@@ -223,6 +223,7 @@ def make_charts(tables: RunTables, out_dir: Path, bottlenecks: dict[str, pd.Data
     """
     charts: list[Chart] = []
     multi = len(tables.cell_names) > 1
+    colours = policy_colours(list(dict.fromkeys(p for _s, p in tables.cell_names)))  # same colour on every slide
     one_scenario = len({s for s, _p in tables.cell_names}) == 1
 
     def job(scenario: str, policy: str) -> str:
@@ -264,7 +265,12 @@ def make_charts(tables: RunTables, out_dir: Path, bottlenecks: dict[str, pd.Data
         if row.empty:
             continue
         ax = plot_distribution(
-            tables.kpis, target, goal=float(row["goal"].iloc[0]), unit=str(row["unit"].iloc[0]), title=titles[target]
+            tables.kpis,
+            target,
+            goal=float(row["goal"].iloc[0]),
+            unit=str(row["unit"].iloc[0]),
+            title=titles[target],
+            colours=colours,
         )
         add("distribution", titles[target], ax.figure, target)
     if tables.comparison is not None and len(tables.comparison):
@@ -272,13 +278,13 @@ def make_charts(tables: RunTables, out_dir: Path, bottlenecks: dict[str, pd.Data
         add(
             "comparison",
             "政策配对差值 Paired policy differences",
-            plot_forest(tables.comparison, targets=keys).figure,
+            plot_forest(tables.comparison, targets=keys, colours=colours).figure,
             "forest",
         )
         add(
             "comparison",
             "达标概率变化 Change in P(attain)",
-            plot_p_attain_change(tables.comparison, targets=keys).figure,
+            plot_p_attain_change(tables.comparison, targets=keys, colours=colours).figure,
             "p_attain",
         )
     for scenario, policy in tables.cell_names:

@@ -70,6 +70,16 @@ ACTUAL_COLOUR = "#000000"
 POLICY_COLOURS: tuple[str, ...] = ("#1565c0", "#ef6c00", "#2e7d32", "#6a1b9a", "#00838f", "#ad1457", "#5d4037")
 
 
+def policy_colours(policies: list[str], given: dict[str, str] | None = None) -> dict[str, str]:
+    """Colour of each policy: ``given`` where it names one, else the palette in order.
+
+    The report passes one mapping to every chart so a policy keeps its colour across slides.
+    """
+    given = given or {}
+    free = iter(c for c in POLICY_COLOURS * (1 + len(policies) // len(POLICY_COLOURS)) if c not in given.values())
+    return {p: given[p] if p in given else next(free) for p in policies}
+
+
 @functools.cache
 def cjk_font() -> str | None:
     """Name of an installed font family that renders Chinese, or None (logs one warning)."""

@@ -247,3 +247,13 @@ def test_as_of_month_reads_numbers_and_dates() -> None:
     assert as_of_month(pd.DataFrame({"as_of": pd.to_datetime(["2023-06-30"])})) == 6
     with pytest.raises(ValueError, match="as_of"):
         as_of_month(pd.DataFrame({"as_of": [14]}))
+
+
+def test_a_policy_keeps_its_colour_across_charts() -> None:
+    palette = style.policy_colours(["status_quo", "plan", "ready_to_build"])
+    assert len(set(palette.values())) == 3
+    again = style.policy_colours(["plan"], palette)
+    assert again["plan"] == palette["plan"]
+    ax = plot_forest(comparison_frame(), colours={"five_permits": "#000000", "ready_to_build": "#ff0000"})
+    drawn = {mpl.colors.to_hex(line.get_color()) for line in ax.get_lines() if line.get_marker() == "o"}
+    assert drawn == {"#000000", "#ff0000"}
