@@ -9,10 +9,12 @@ actual path to date is known (issue 7's nowcast), it is drawn as a solid line up
 from __future__ import annotations
 
 import calendar
+from typing import Any
 
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
+from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 from analysis.style import (
@@ -25,6 +27,7 @@ from analysis.style import (
     has_cjk,
     new_axes,
     policy_colours,
+    records,
     unit_label,
     unit_text,
 )
@@ -271,3 +274,67 @@ def plot_distribution(
     ax.set_title(title or target, loc="left")
     ax.legend(loc="upper left", framealpha=0.9)
     return ax
+
+
+GRID_COLUMNS = 4  # fan-chart grid: panels per row
+
+
+def fan_grid(
+    monthly: pd.DataFrame,
+    att: pd.DataFrame,
+    *,
+    actual: pd.DataFrame | None = None,
+    as_of: int | None = None,
+    subtitle: str = "",
+) -> Figure:
+    """Small fan charts of every target on one page (the plan's order, 4 per row).
+
+    Parameters
+    ----------
+    monthly
+        Long monthly table of one scenario x policy.
+    att
+        Attainment table of the same job (``target``, labels, ``unit``, ``goal``).
+    actual, as_of
+        Optional actual path to date, as in :func:`plot_fan`.
+    subtitle
+        Appended to the page title (e.g. the policy of a multirun job).
+    """
+    import matplotlib.pyplot as plt
+
+    from analysis.style import apply_style, target_titles
+
+    apply_style()
+    rows = -(-len(att) // GRID_COLUMNS)
+    # A fixed layout: constrained layout costs seconds on 28 panels and gains nothing here.
+    height = 3.4 * rows + 2.4  # inches: 3.4 a row, 1.6 for the page title, 0.8 for the legend
+    fig, axes = plt.subplots(rows, GRID_COLUMNS, figsize=(20, height), squeeze=False)
+    fig.subplots_adjust(
+        left=0.05,
+        right=0.99,
+        top=1 - 1.6 / height,
+        bottom=0.8 / height,
+        hspace=0.55,
+        wspace=0.25,
+    )
+    titles = target_titles(att)
+    for ax, r in zip(axes.flat, records(att), strict=False):
+        plot_fan(monthly, r.target, goal=float(r.goal), unit=str(r.unit), actual=actual, as_of=as_of, ax=ax)
+        legend = ax.get_legend()
+        if legend is not None:
+            legend.remove()
+        ax.set_title(titles[r.target].replace("  ", "\n", 1), loc="left", fontsize="small")
+        ax.set_xlabel("")
+        ax.set_xticks([3, 6, 9, 12])
+        ax.tick_params(labelsize="x-small")
+        ax.yaxis.label.set_size("x-small")
+    for ax in list(axes.flat)[len(att) :]:
+        ax.set_visible(False)
+    goal_label = bilingual("目标", "goal", sep=" ")
+    legend_items: dict[str, Any] = {}
+    for ax in axes.flat[: len(att)]:
+        for handle, label in zip(*ax.get_legend_handles_labels(), strict=True):
+            legend_items.setdefault(goal_label if label.startswith(goal_label) else label, handle)
+    fig.legend(list(legend_items.values()), list(legend_items), loc="lower center", ncols=len(legend_items))
+    fig.suptitle(f"{bilingual('各指标月度累计进度', 'Monthly cumulative path of every target')}  {subtitle}".rstrip())
+    return fig

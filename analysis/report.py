@@ -35,16 +35,16 @@ from analysis.funnel import funnel, year_end_states
 from analysis.plots_attainment import attainment_overview, expected_shortfall
 from analysis.plots_bottleneck import bottleneck_overview
 from analysis.plots_compare import check_comparison, plot_forest, plot_p_attain_change
-from analysis.plots_fan import as_of_month, plot_distribution, plot_fan
+from analysis.plots_fan import as_of_month, fan_grid, plot_distribution, plot_fan
 from analysis.plots_funnel import plot_funnel
-from analysis.style import policy_colours, risk_class, save_figure, target_titles
+from analysis.style import DPI, PAGE_DPI, policy_colours, risk_class, save_figure, target_titles
 
 log = logging.getLogger(__name__)
 
 # The targets a leader asks about first (issue 5: start rate, agreed investment, industrial
 # investment spent), then the other campaign headline counts for fan charts and comparisons.
 HEADLINE: tuple[str, ...] = ("start_rate_same_year", "agreed_investment", "industrial_investment")
-FAN_TARGETS: tuple[str, ...] = (*HEADLINE, "started_same_year", "signed_industrial_1e8", "started_industrial_1e8")
+FAN_TARGETS: tuple[str, ...] = (*HEADLINE, "started_same_year")  # slide-sized fans; every target is on the grid
 REPORT_FILES: tuple[str, ...] = ("report.xlsx", "report.html", "charts")
 REQUIRED: dict[str, tuple[str, ...]] = {
     "attainment.csv": ("scenario", "policy", "target", "goal", "p_attain", "p_attain_low", "p_attain_high"),
@@ -217,14 +217,19 @@ def _slug(*parts: str) -> str:
 def make_charts(tables: RunTables, out_dir: Path, bottlenecks: dict[str, pd.DataFrame]) -> list[Chart]:
     """Draw every chart of the report into ``out_dir`` (PNG at 200 dpi and SVG).
 
-    Sections: ``attainment`` (per job), ``fan`` (headline targets per job, with the actual
-    path when known), ``distribution`` (headline targets, all jobs overlaid), ``comparison``
-    (when ``comparison.csv`` exists), ``bottlenecks`` and ``funnel`` (per job with ledgers).
+    Sections: ``attainment`` (per job), ``fan`` (headline targets per job on slides and every
+    target on one page, with the actual path when known), ``distribution`` (headline targets,
+    all jobs overlaid), ``comparison`` (when ``comparison.csv`` exists), ``bottlenecks`` and
+    ``funnel`` (per job with ledgers).
     """
     charts: list[Chart] = []
     multi = len(tables.cell_names) > 1
     colours = policy_colours(list(dict.fromkeys(p for _s, p in tables.cell_names)))  # same colour on every slide
     one_scenario = len({s for s, _p in tables.cell_names}) == 1
+
+    def name_of(scenario: str, policy: str) -> tuple[str, ...]:
+        """File-name parts of a job's charts (none for a single run)."""
+        return (scenario, policy) if multi else ()
 
     def job(scenario: str, policy: str) -> str:
         """How a multirun job is named on its charts ("" for a single run)."""
@@ -232,8 +237,8 @@ def make_charts(tables: RunTables, out_dir: Path, bottlenecks: dict[str, pd.Data
             return ""
         return f"— {policy}" if one_scenario else f"— {scenario} / {policy}"
 
-    def add(section: str, caption: str, fig: Any, *name: str) -> None:
-        png, svg = save_figure(fig, out_dir / _slug(section, *name))
+    def add(section: str, caption: str, fig: Any, *name: str, dpi: int = DPI) -> None:
+        png, svg = save_figure(fig, out_dir / _slug(section, *name), dpi=dpi)
         charts.append(Chart(section, caption, png, svg))
 
     for scenario, policy in tables.cell_names:
@@ -258,6 +263,15 @@ def make_charts(tables: RunTables, out_dir: Path, bottlenecks: dict[str, pd.Data
                 as_of=as_of_month(monthly),
             )
             add("fan", f"{titles[target]}{tag}", ax.figure, target, *((scenario, policy) if multi else ()))
+        grid = fan_grid(monthly, att, actual=tables.actual, as_of=as_of_month(monthly), subtitle=job(scenario, policy))
+        add(
+            "fan",
+            f"各指标月度进度 Every target, month by month{tag}",
+            grid,
+            "all",
+            *name_of(scenario, policy),
+            dpi=PAGE_DPI,
+        )
     att0 = tables.attainment.drop_duplicates("target")
     titles = target_titles(att0)
     for target in HEADLINE:

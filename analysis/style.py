@@ -44,6 +44,7 @@ CJK_FAMILIES: tuple[str, ...] = (
 
 SLIDE_INCHES: tuple[float, float] = (13.333, 7.5)  # 16:9 PowerPoint slide
 DPI = 200  # PNG resolution (sharp on a projector, small enough to embed)
+PAGE_DPI = 110  # PNG resolution of page-sized figures (the all-target grid), read on screen
 FONT_PT = 15  # base font size at slide size
 TITLE_PT = 19
 
@@ -136,11 +137,11 @@ def new_axes(size: tuple[float, float] = SLIDE_INCHES) -> plt.Axes:
     return fig.add_subplot()
 
 
-def save_figure(fig: Figure, stem: Path) -> list[Path]:
-    """Write ``fig`` as ``<stem>.png`` (dpi :data:`DPI`) and ``<stem>.svg``; close it; return the paths."""
+def save_figure(fig: Figure, stem: Path, *, dpi: int = DPI) -> list[Path]:
+    """Write ``fig`` as ``<stem>.png`` (at ``dpi``) and ``<stem>.svg``; close it; return the paths."""
     stem.parent.mkdir(parents=True, exist_ok=True)
     paths = [stem.with_suffix(".png"), stem.with_suffix(".svg")]
-    fig.savefig(paths[0], dpi=DPI, bbox_inches="tight")
+    fig.savefig(paths[0], dpi=dpi, bbox_inches="tight")
     fig.savefig(paths[1], bbox_inches="tight")
     plt.close(fig)
     return paths

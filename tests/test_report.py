@@ -49,6 +49,7 @@ def test_report_writes_workbook_page_and_charts(tiny_run: Path) -> None:
     assert {p.stem for p in pngs} == {p.stem for p in (tiny_run / "charts").glob("*.svg")}
     sections = {p.stem.split("_")[0] for p in pngs}
     assert sections == {"attainment", "fan", "distribution", "comparison", "bottlenecks", "funnel"}
+    assert "fan_all" in {p.stem for p in pngs}  # every target's monthly path on one page
 
 
 def test_actual_path_is_loaded_for_fan_charts(tiny_run: Path) -> None:
