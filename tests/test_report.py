@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -43,8 +44,10 @@ def tiny_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_report_writes_workbook_page_and_charts(tiny_run: Path) -> None:
-    assert (tiny_run / "report.xlsx").exists()
-    assert (tiny_run / "report.html").exists()
+    umask = os.umask(0)
+    os.umask(umask)
+    for name in ("report.xlsx", "report.html"):  # written atomically, with the usual permissions
+        assert (tiny_run / name).stat().st_mode & 0o777 == 0o666 & ~umask
     pngs = sorted((tiny_run / "charts").glob("*.png"))
     assert {p.stem for p in pngs} == {p.stem for p in (tiny_run / "charts").glob("*.svg")}
     sections = {p.stem.split("_")[0] for p in pngs}
