@@ -30,6 +30,13 @@ CAUSE_LABELS: dict[str, tuple[str, str]] = {
     "leaders": ("领导帮办", "leaders' attention"),
 }
 PROCEDURE_STEPS: tuple[str, ...] = ("t_land_granted", "t_land", "t_energy", "t_permits")
+STEP_LABELS: dict[str, tuple[str, str]] = {
+    "t_land_granted": ("用地指标（或堵点未解决）", "land quota (or a problem not yet settled)"),
+    "t_land": ("土地出让", "land transfer"),
+    "t_energy": ("能耗指标或能评", "energy quota or assessment"),
+    "t_permits": ("审批", "approvals and permits"),
+    "site_preparation": ("开工准备", "site preparation"),
+}
 
 
 @dataclass(frozen=True)
@@ -139,9 +146,10 @@ def stuck_at_year_end(ledgers: pd.DataFrame, window: YearWindow) -> pd.DataFrame
     Returns
     -------
     DataFrame
-        ``step, projects`` per replication; ``step`` is the first procedure milestone not yet
-        reached: ``t_land_granted`` (land quota queue or an unsettled problem), ``t_land``
-        (land transfer), ``t_energy``, ``t_permits``, or ``site_preparation``.
+        ``step, label_zh, label_en, projects`` per replication; ``step`` is the first procedure
+        milestone not yet reached: ``t_land_granted`` (land quota queue or an unsettled
+        problem), ``t_land`` (land transfer), ``t_energy``, ``t_permits``, or
+        ``site_preparation``.
     """
     end = window.end_day
     open_ = ledgers[(ledgers["t_procedures"] < end) & ~(ledgers["t_started"] < end) & ~(ledgers["t_walked"] < end)]
@@ -153,7 +161,14 @@ def stuck_at_year_end(ledgers: pd.DataFrame, window: YearWindow) -> pd.DataFrame
     counts = pd.Series(step, dtype=object).value_counts()
     n_rep = _n_replications(ledgers)
     steps = [*PROCEDURE_STEPS, "site_preparation"]
-    return pd.DataFrame({"step": steps, "projects": [float(counts.get(s, 0)) / n_rep for s in steps]})
+    return pd.DataFrame(
+        {
+            "step": steps,
+            "label_zh": [STEP_LABELS[s][0] for s in steps],
+            "label_en": [STEP_LABELS[s][1] for s in steps],
+            "projects": [float(counts.get(s, 0)) / n_rep for s in steps],
+        }
+    )
 
 
 def starts_at_stake(ledgers: pd.DataFrame, resources: pd.DataFrame, window: YearWindow) -> pd.DataFrame:

@@ -257,3 +257,11 @@ def test_a_policy_keeps_its_colour_across_charts() -> None:
     ax = plot_forest(comparison_frame(), colours={"five_permits": "#000000", "ready_to_build": "#ff0000"})
     drawn = {mpl.colors.to_hex(line.get_color()) for line in ax.get_lines() if line.get_marker() == "o"}
     assert drawn == {"#000000", "#ff0000"}
+
+
+def test_stuck_projects_are_placed_at_their_first_missing_step() -> None:
+    from analysis.bottlenecks import stuck_at_year_end
+
+    stuck = stuck_at_year_end(ledger_frame(), YearWindow(2021, 2023)).set_index("step")["projects"]
+    # project 3: land delivered, energy missing; project 2 walked (not stuck); 0 and 1 started
+    assert stuck.to_dict() == {"t_land_granted": 0, "t_land": 0, "t_energy": 1, "t_permits": 0, "site_preparation": 0}
