@@ -136,3 +136,11 @@ def test_multirun_gets_one_chart_set_per_job(tiny_run: Path, tmp_path: Path) -> 
     page = (tmp_path / "report.html").read_text(encoding="utf-8")
     assert "[a] " in page
     assert "[b] " in page
+
+
+def test_table_without_needed_columns_is_named(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    pd.DataFrame({"scenario": ["s"], "policy": ["p"], "target": ["a"]}).to_csv(tmp_path / "attainment.csv", index=False)
+    assert analysis_main(["report", str(tmp_path)]) == 2
+    assert "attainment.csv" in caplog.text
+    assert "p_attain" in caplog.text
+    assert not (tmp_path / "charts").exists()
