@@ -393,6 +393,23 @@ def _atomic_write(path: Path, write: Any) -> None:
             os.remove(tmp)
 
 
+CHART_SECTIONS: tuple[str, ...] = ("attainment", "fan", "distribution", "comparison", "bottlenecks", "funnel")
+
+
+def _remove_old_charts(charts_dir: Path) -> None:
+    """Delete the charts an earlier report wrote (our file names only), so none goes stale."""
+    if not charts_dir.is_dir():
+        return
+    old = [
+        p
+        for p in charts_dir.iterdir()
+        if p.is_file() and p.suffix in {".png", ".svg"} and p.stem.split("_", 1)[0] in CHART_SECTIONS
+    ]
+    for path in old:
+        path.unlink()
+    log.info("removed %d charts of the earlier report in %s", len(old), charts_dir)
+
+
 def write_report(root: Path, *, force: bool = False) -> list[Path]:
     """Write ``charts/``, ``report.xlsx`` and ``report.html`` into a run or multirun directory.
 
@@ -401,8 +418,9 @@ def write_report(root: Path, *, force: bool = False) -> list[Path]:
     root
         Run or multirun directory written by ``python -m sim``.
     force
-        Replace report files that already exist; without it an existing ``report.xlsx``,
-        ``report.html`` or ``charts/`` is an error (nothing is overwritten).
+        Replace report files that already exist (and delete the earlier report's charts, by
+        their file names; other files in ``charts/`` stay); without it an existing
+        ``report.xlsx``, ``report.html`` or ``charts/`` is an error (nothing is overwritten).
 
     Returns
     -------
@@ -417,6 +435,8 @@ def write_report(root: Path, *, force: bool = False) -> list[Path]:
     existing = [name for name in REPORT_FILES if (root / name).exists()]
     if existing and not force:
         raise FileExistsError(f"{root} already has {existing}; pass --force to replace them")
+    if force:
+        _remove_old_charts(root / "charts")
     bottlenecks = bottleneck_tables(tables)
     charts = make_charts(tables, root / "charts", bottlenecks)
     xlsx = root / "report.xlsx"

@@ -144,3 +144,14 @@ def test_table_without_needed_columns_is_named(tmp_path: Path, caplog: pytest.Lo
     assert "attainment.csv" in caplog.text
     assert "p_attain" in caplog.text
     assert not (tmp_path / "charts").exists()
+
+
+def test_force_deletes_only_the_earlier_reports_charts(tmp_path: Path) -> None:
+    from analysis.report import _remove_old_charts
+
+    charts = tmp_path / "charts"
+    charts.mkdir()
+    for name in ("fan_no_longer_made.png", "fan_no_longer_made.svg", "my_notes.txt", "logo.png"):
+        (charts / name).write_bytes(b"x")
+    _remove_old_charts(charts)
+    assert sorted(p.name for p in charts.iterdir()) == ["logo.png", "my_notes.txt"]
