@@ -61,10 +61,13 @@ def headline_sentences(att: pd.DataFrame, targets: Sequence[str]) -> list[tuple[
         unit = "" if r.unit == "%" else f" {r.unit}"
         tag = f"[{r.policy}] " if multi else ""
         interval = f"{r.p_attain:.0%}（{r.p_attain_low:.0%}–{r.p_attain_high:.0%}）"
-        zh = f"{tag}{r.label_zh}达到{goal}{unit}的概率：{interval}"
-        en_name = "start rate" if r.target == "start_rate_same_year" else str(r.label_en).lower()
+        zh = f"{tag}{r.label_zh}达到{goal}{unit.strip()}的概率：{interval}"
         en_interval = f"{r.p_attain:.0%} ({r.p_attain_low:.0%}–{r.p_attain_high:.0%})"
-        en = f"{tag}Probability of reaching the {goal}{unit} {en_name}: {en_interval}"
+        if r.unit == "%":  # a rate: "Probability of reaching the 50% start rate"
+            name = "start rate" if r.target == "start_rate_same_year" else str(r.label_en).lower()
+            en = f"{tag}Probability of reaching the {goal} {name}: {en_interval}"
+        else:
+            en = f"{tag}Probability that {str(r.label_en).lower()} reaches {goal}{unit}: {en_interval}"
         out.append((zh, en))
     return out
 
