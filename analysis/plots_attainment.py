@@ -19,6 +19,7 @@ from analysis.style import (
     LIKELY_FROM,
     RISK_COLOURS,
     RISK_LABELS,
+    SLIDE_INCHES,
     apply_style,
     bilingual,
     format_value,
@@ -105,14 +106,16 @@ def plot_attainment(att: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
         ax.axvline(level, color="#333333", ls=style, lw=1.2)
     ax.set_xlim(0, 1.0)
     ax.xaxis.set_major_formatter(lambda x, _pos: f"{x:.0%}")
-    ax.set_xlabel(bilingual("达标概率（95%区间）", "probability of reaching the goal (95% interval)", sep="\n"))
+    ax.set_xlabel(bilingual("达标概率（95%区间）", "P(reaching the goal), 95% interval", sep="\n"))
     ax.grid(axis="y", visible=False)
     handles = [Patch(color=RISK_COLOURS[k], label=bilingual(*RISK_LABELS[k], sep=" ")) for k in RISK_COLOURS]
     ax.legend(handles=handles, loc="lower left", bbox_to_anchor=(0, 1.0), ncols=3, frameon=False)
     return ax
 
 
-def plot_shortfall(short: pd.DataFrame, *, ax: Axes | None = None, labels: bool = True) -> Axes:
+def plot_shortfall(
+    short: pd.DataFrame, *, ax: Axes | None = None, labels: bool = True, max_share: float | None = None
+) -> Axes:
     """Expected shortfall when a target is missed: bars in % of goal, text in the unit.
 
     Parameters
@@ -123,34 +126,42 @@ def plot_shortfall(short: pd.DataFrame, *, ax: Axes | None = None, labels: bool 
         Axes to draw on; a new slide-sized figure when None.
     labels
         Label the y axis with target names (False when it sits beside :func:`plot_attainment`).
+    max_share
+        Largest shortfall share the axis must hold (so slides of one report share a scale);
+        the largest in ``short`` when None.
     """
     ax = ax if ax is not None else new_axes()
     y = np.arange(len(short))[::-1]
     share = short["shortfall_share"].to_numpy(dtype=float)
     ax.barh(y, share, color="#9e9e9e", height=0.7)
-    top = max(float(np.nanmax(share)) if share.size else 0.0, 0.05)
+    largest = max_share if max_share is not None else (float(np.nanmax(share)) if share.size else 0.0)
+    top = max(largest, 0.05)
     for yy, s, row in zip(y, share, records(short), strict=True):
         if row.p_miss > 0:
             amount = f"{row.shortfall:.1%}" if row.unit == "%" else format_value(row.shortfall, row.unit)
             text = f"−{amount}{unit_text(row.unit)}"
             ax.text(s + top * 0.02, yy, f"{text}  ({row.p_miss:.0%})", va="center", fontsize="small")
     ax.set_xlim(0, top * 1.6)
-    ax.set_title(bilingual("括号内：未完成概率", "in brackets: P(miss)"), fontsize="small", loc="left")
     ax.xaxis.set_major_formatter(lambda x, _pos: f"{x:.0%}")
     if labels:
         titles = target_titles(short, with_parent=False)
         ax.set_yticks(y, [titles[k] for k in short["target"]])
     else:
         ax.tick_params(axis="y", labelleft=False, length=0)
-    ax.set_xlabel(bilingual("未完成时平均缺口（占目标%）", "mean shortfall if missed (% of goal)", sep="\n"))
+    ax.set_xlabel(bilingual("未完成时平均缺口（占目标%）", "shortfall if missed, % of goal", sep="\n"))
+    ax.set_title(bilingual("括号内：未完成概率", "in brackets: P(miss)"), fontsize="small", loc="left")
     ax.grid(axis="y", visible=False)
     return ax
 
 
-def attainment_overview(att: pd.DataFrame, short: pd.DataFrame, *, subtitle: str = "") -> Figure:
-    """The two panels side by side on one tall slide-width figure: attainment | shortfall.
+SLIDE_ROWS = 14  # targets per attainment slide: 28 targets make two 16:9 slides
 
-    ``subtitle`` is appended to the title (e.g. the policy of a multirun job).
+
+def attainment_overview(att: pd.DataFrame, short: pd.DataFrame, *, subtitle: str = "") -> Figure:
+    """The two panels side by side on one 16:9 slide: attainment | shortfall.
+
+    Meant for up to :data:`SLIDE_ROWS` targets (see :func:`slide_chunks`); ``subtitle`` is
+    appended to the title (e.g. "(1/2)" or the policy of a multirun job).
     """
     apply_style()
     import matplotlib.pyplot as plt
@@ -158,13 +169,33 @@ def attainment_overview(att: pd.DataFrame, short: pd.DataFrame, *, subtitle: str
     fig, (left, right) = plt.subplots(
         1,
         2,
-        figsize=(20, 0.4 * len(att) + 2.5),
+        figsize=(SLIDE_INCHES[0] * 1.2, max(SLIDE_INCHES[1] * 1.2, 0.5 * len(att) + 2.0)),
         sharey=True,
         gridspec_kw={"width_ratios": [3, 2]},
         layout="constrained",
     )
     plot_attainment(att, ax=left)
-    merged = short.merge(att[["target", "label_zh", "label_en"]], on="target", how="left")
-    plot_shortfall(merged, ax=right, labels=False)
+    legend = left.get_legend()
+    handles, texts = legend.legend_handles, [t.get_text() for t in legend.get_texts()]
+    legend.remove()
+    fig.legend(handles, texts, loc="outside lower center", ncols=len(texts), frameon=False)
+    merged = att[["target", "label_zh", "label_en"]].merge(short, on="target", how="left")  # att's rows, order
+    plot_shortfall(merged, ax=right, labels=False, max_share=float(short["shortfall_share"].max()))
     fig.suptitle(f"{bilingual('2023年目标达标概率', 'Probability of reaching each 2023 target')}  {subtitle}".rstrip())
     return fig
+
+
+def slide_chunks(att: pd.DataFrame, rows: int = SLIDE_ROWS) -> list[pd.DataFrame]:
+    """``att`` cut into consecutive pieces of at most ``rows`` targets, one per slide.
+
+    A cut never separates an "of which" row from the target above it.
+    """
+    chunks, start = [], 0
+    labels = att["label_en"].astype(str).tolist()
+    while start < len(att):
+        end = min(start + rows, len(att))
+        while start + 1 < end < len(att) and labels[end].startswith("of which"):
+            end -= 1
+        chunks.append(att.iloc[start:end].reset_index(drop=True))
+        start = end
+    return chunks

@@ -32,7 +32,7 @@ from analysis.bottlenecks import (
     walkaways,
 )
 from analysis.funnel import funnel, year_end_states
-from analysis.plots_attainment import attainment_overview, expected_shortfall
+from analysis.plots_attainment import attainment_overview, expected_shortfall, slide_chunks
 from analysis.plots_bottleneck import bottleneck_overview
 from analysis.plots_compare import check_comparison, plot_forest, plot_p_attain_change
 from analysis.plots_fan import as_of_month, fan_grid, plot_distribution, plot_fan
@@ -245,8 +245,18 @@ def make_charts(tables: RunTables, out_dir: Path, bottlenecks: dict[str, pd.Data
         tag = f" — {scenario} / {policy}" if multi else ""
         att = _cell(tables.attainment, scenario, policy).reset_index(drop=True)
         kpis = _cell(tables.kpis, scenario, policy)
-        fig = attainment_overview(att, expected_shortfall(kpis, att), subtitle=job(scenario, policy))
-        add("attainment", f"目标达标概率 Attainment overview{tag}", fig, *((scenario, policy) if multi else ()))
+        short = expected_shortfall(kpis, att)
+        pieces = slide_chunks(att)
+        for k, piece in enumerate(pieces, start=1):
+            part = f"({k}/{len(pieces)})" if len(pieces) > 1 else ""
+            fig = attainment_overview(piece, short, subtitle=f"{part} {job(scenario, policy)}".strip())
+            add(
+                "attainment",
+                f"目标达标概率 Attainment overview {part}{tag}",
+                fig,
+                *name_of(scenario, policy),
+                *((str(k),) if len(pieces) > 1 else ()),
+            )
         titles = target_titles(att)
         monthly = _cell(tables.monthly, scenario, policy)
         for target in FAN_TARGETS:

@@ -265,3 +265,11 @@ def test_stuck_projects_are_placed_at_their_first_missing_step() -> None:
     stuck = stuck_at_year_end(ledger_frame(), YearWindow(2021, 2023)).set_index("step")["projects"]
     # project 3: land delivered, energy missing; project 2 walked (not stuck); 0 and 1 started
     assert stuck.to_dict() == {"t_land_granted": 0, "t_land": 0, "t_energy": 1, "t_permits": 0, "site_preparation": 0}
+
+
+def test_slide_chunks_keep_of_which_rows_with_their_parent() -> None:
+    from analysis.plots_attainment import slide_chunks
+
+    att = pd.DataFrame({"target": list("abcde"), "label_en": ["A", "B", "of which B1", "C", "D"]})
+    pieces = slide_chunks(att, rows=2)
+    assert [list(p["target"]) for p in pieces] == [["a"], ["b", "c"], ["d", "e"]]
