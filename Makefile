@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 ARGS ?=
 
-.PHONY: run test test-slow lint bench clean
+.PHONY: run test test-slow lint bench clean fonts
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -18,14 +18,24 @@ $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $@
 
-run: $(VENV)/.installed  ## the default Huai'an 2023 forecast
+# Chinese labels in charts need a CJK font. Install Debian's Noto CJK when none is present and
+# we are root (CI); otherwise, or if apt fails, charts fall back to English labels (one warning).
+fonts:  ## install a CJK font for Chinese chart labels (non-fatal)
+	@if fc-list 2>/dev/null | grep -qi "CJK\|WenQuanYi\|Source Han"; then :; \
+	elif [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then \
+		(apt-get install -y -qq fonts-noto-cjk >/dev/null 2>&1 || \
+		 (apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq fonts-noto-cjk >/dev/null 2>&1)) || \
+		echo "fonts: could not install fonts-noto-cjk; charts will use English labels"; \
+	else echo "fonts: no CJK font and not root; charts will use English labels (apt-get install fonts-noto-cjk)"; fi
+
+run: $(VENV)/.installed fonts  ## the default Huai'an 2023 forecast
 	$(BIN)/python -m sim $(ARGS)
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 
-test: lint  ## lint, type-check, and the default (fast) test suite
+test: lint fonts  ## lint, type-check, and the default (fast) test suite
 	$(BIN)/python -m pytest -q
 
 test-slow: $(VENV)/.installed-test  ## the slow statistical and end-to-end tests

@@ -1,0 +1,493 @@
+"""The planner's report of a run or multirun: charts, ``report.xlsx`` and ``report.html``.
+
+:func:`load_run` reads the tables ``python -m sim`` wrote (one run directory, or every job
+directory of a multirun, plus ``comparison.csv`` and ``actual_monthly.parquet`` when present);
+:func:`make_charts` draws the slide charts (PNG and SVG) into ``charts/``;
+:func:`write_xlsx` and :func:`render_html` write the bilingual workbook and the one-page,
+self-contained HTML report. :func:`write_report` does all of it and never replaces existing
+report files unless asked to.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import yaml
+
+from analysis.bottlenecks import (
+    CAUSE_LABELS,
+    YearWindow,
+    leaders_busy,
+    queue_lengths,
+    starts_at_stake,
+    stuck_at_year_end,
+    waits_by_month,
+    walkaways,
+)
+from analysis.funnel import funnel, year_end_states
+from analysis.plots_attainment import attainment_overview, expected_shortfall, slide_chunks
+from analysis.plots_bottleneck import bottleneck_overview
+from analysis.plots_compare import check_comparison, plot_forest, plot_p_attain_change
+from analysis.plots_fan import as_of_month, fan_grid, plot_distribution, plot_fan
+from analysis.plots_funnel import plot_funnel
+from analysis.style import DPI, PAGE_DPI, policy_colours, risk_class, save_figure, target_titles
+
+log = logging.getLogger(__name__)
+
+# The targets a leader asks about first (issue 5: start rate, agreed investment, industrial
+# investment spent), then the other campaign headline counts for fan charts and comparisons.
+HEADLINE: tuple[str, ...] = ("start_rate_same_year", "agreed_investment", "industrial_investment")
+FAN_TARGETS: tuple[str, ...] = (*HEADLINE, "started_same_year")  # slide-sized fans; every target is on the grid
+REPORT_FILES: tuple[str, ...] = ("report.xlsx", "report.html", "charts")
+REQUIRED: dict[str, tuple[str, ...]] = {
+    "attainment.csv": ("scenario", "policy", "target", "goal", "p_attain", "p_attain_low", "p_attain_high"),
+    "kpis.parquet": ("scenario", "policy", "replication", "target", "value"),
+    "monthly.parquet": ("scenario", "policy", "replication", "target", "month", "value"),
+}
+
+# Assumptions that move the forecast most (README "Model assumptions"): config path, zh, en.
+KEY_ASSUMPTIONS: tuple[tuple[str, str, str], ...] = (
+    ("model.demand.lead_growth_per_year", "线索年增长率", "growth of leads per year"),
+    ("model.land.quota_mu_per_year", "年度用地指标（亩）", "land quota per year (mu)"),
+    ("model.energy.quota_tce_per_year", "年度能耗指标（吨标煤）", "energy quota per year (tce)"),
+    ("model.prework.median_days", "签约后前期准备中位天数", "pre-work after signing, median days"),
+    ("model.land.transfer_median_days", "土地出让中位天数", "land transfer, median days"),
+    ("model.approvals.capacity_projects", "审批窗口同时办理项目数", "approval offices, projects at a time"),
+    ("model.approvals.parallel_with_land", "拿地即开工（并联审批）", "permits prepared during land transfer"),
+    ("model.walkaway.patience_scale_days", "投资方耐心（天，尺度）", "investor patience scale, days"),
+    ("model.problems.probability", "项目遇到堵点的概率", "probability a project hits a problem"),
+    ("run.replications", "模拟次数", "replications"),
+    ("run.seed", "随机种子", "root seed"),
+)
+
+
+@dataclass
+class RunTables:
+    """Everything a report needs from one run or multirun directory (tables concatenated)."""
+
+    root: Path
+    cells: list[Path]
+    attainment: pd.DataFrame
+    kpis: pd.DataFrame
+    monthly: pd.DataFrame
+    ledgers: pd.DataFrame
+    resources: pd.DataFrame
+    window: YearWindow
+    configs: dict[str, dict[str, Any]] = field(default_factory=dict)
+    meta: dict[str, dict[str, Any]] = field(default_factory=dict)
+    comparison: pd.DataFrame | None = None
+    actual: pd.DataFrame | None = None
+
+    @property
+    def cell_names(self) -> list[tuple[str, str]]:
+        """(scenario, policy) of every job, in directory order."""
+        return list(dict.fromkeys(zip(self.attainment["scenario"], self.attainment["policy"], strict=True)))
+
+
+def _read_checked(path: Path) -> pd.DataFrame:
+    """Read a table and check it has the columns the report needs."""
+    frame = pd.read_csv(path, encoding="utf-8-sig") if path.suffix == ".csv" else pd.read_parquet(path)
+    missing = [c for c in REQUIRED.get(path.name, ()) if c not in frame.columns]
+    if missing:
+        raise ValueError(f"{path}: missing columns {missing}; expected a table written by `python -m sim`")
+    return frame
+
+
+def _read_optional(path: Path) -> pd.DataFrame:
+    return pd.read_parquet(path) if path.exists() else pd.DataFrame()
+
+
+def _job_order(path: Path) -> tuple[int, str]:
+    """Hydra names multirun jobs ``<num>_<overrides>``: sort by the job number, then name."""
+    num = path.name.split("_", 1)[0]
+    return (int(num) if num.isdigit() else 1 << 30, path.name)
+
+
+def find_cells(root: Path) -> list[Path]:
+    """Run directories under ``root``: itself if it holds ``attainment.csv``, else its job dirs."""
+    if not root.is_dir():
+        raise ValueError(f"run directory {str(root)!r} does not exist or is not a directory")
+    if (root / "attainment.csv").exists():
+        return [root]
+    cells = sorted((p.parent for p in root.glob("*/attainment.csv")), key=_job_order)
+    if not cells:
+        raise ValueError(
+            f"no attainment.csv in {str(root)!r} or its subdirectories: pass a run or multirun directory "
+            "written by `python -m sim`"
+        )
+    return cells
+
+
+def load_run(root: Path) -> RunTables:
+    """Read a run or multirun directory written by ``python -m sim``.
+
+    Parameters
+    ----------
+    root
+        A run directory (holds ``attainment.csv``) or a multirun directory (its job
+        subdirectories hold them; ``comparison.csv`` may sit at the top).
+    """
+    root = Path(root)
+    cells = find_cells(root)
+    configs, meta = {}, {}
+    for cell in cells:
+        cfg_path = cell / ".hydra" / "config.yaml"
+        configs[cell.name] = yaml.safe_load(cfg_path.read_text(encoding="utf-8")) if cfg_path.exists() else {}
+        meta_path = cell / "meta.json"
+        meta[cell.name] = json.loads(meta_path.read_text(encoding="utf-8")) if meta_path.exists() else {}
+    run_cfg = next(iter(configs.values())).get("run", {})
+    window = YearWindow(int(run_cfg.get("first_year", 2021)), int(run_cfg.get("target_year", 2023)))
+    comparison = None
+    if (root / "comparison.csv").exists():
+        comparison = pd.read_csv(root / "comparison.csv", encoding="utf-8-sig")
+        check_comparison(comparison)
+    actual_path = next(
+        (p for p in (root / "actual_monthly.parquet", cells[0] / "actual_monthly.parquet") if p.exists()), None
+    )
+    return RunTables(
+        root=root,
+        cells=cells,
+        attainment=pd.concat([_read_checked(c / "attainment.csv") for c in cells], ignore_index=True),
+        kpis=pd.concat([_read_checked(c / "kpis.parquet") for c in cells], ignore_index=True),
+        monthly=pd.concat([_read_checked(c / "monthly.parquet") for c in cells], ignore_index=True),
+        ledgers=pd.concat([_read_optional(c / "ledgers.parquet") for c in cells], ignore_index=True),
+        resources=pd.concat([_read_optional(c / "resources.parquet") for c in cells], ignore_index=True),
+        window=window,
+        configs=configs,
+        meta=meta,
+        comparison=comparison,
+        actual=pd.read_parquet(actual_path) if actual_path else None,
+    )
+
+
+def _cell(frame: pd.DataFrame, scenario: str, policy: str) -> pd.DataFrame:
+    return frame[(frame["scenario"] == scenario) & (frame["policy"] == policy)]
+
+
+def bottleneck_tables(tables: RunTables) -> dict[str, pd.DataFrame]:
+    """Bottleneck and funnel tables for every (scenario, policy) with ledgers, long with both keys."""
+    out: dict[str, list[pd.DataFrame]] = {
+        k: []
+        for k in ("waits", "walkaways", "starts_at_stake", "stuck", "queues", "leaders", "funnel", "year_end_states")
+    }
+    if tables.ledgers.empty:
+        return {}
+    w = tables.window
+    for scenario, policy in tables.cell_names:
+        led, res = _cell(tables.ledgers, scenario, policy), _cell(tables.resources, scenario, policy)
+        if led.empty:
+            continue
+        parts = {
+            "waits": waits_by_month(led, w),
+            "walkaways": walkaways(led, w),
+            "starts_at_stake": starts_at_stake(led, res, w),
+            "stuck": stuck_at_year_end(led, w),
+            "queues": queue_lengths(res, w),
+            "leaders": leaders_busy(res, w),
+            "funnel": funnel(led, w),
+            "year_end_states": year_end_states(led, w),
+        }
+        for key, frame in parts.items():
+            out[key].append(frame.assign(scenario=scenario, policy=policy))
+    return {k: pd.concat(v, ignore_index=True) for k, v in out.items() if v}
+
+
+@dataclass(frozen=True)
+class Chart:
+    """One chart written to disk: section, bilingual caption, PNG and SVG paths."""
+
+    section: str
+    caption: str
+    png: Path
+    svg: Path
+
+
+def _slug(*parts: str) -> str:
+    text = "_".join(parts)
+    return "".join(ch if ch.isalnum() or ch in "-_" else "-" for ch in text)
+
+
+def make_charts(tables: RunTables, out_dir: Path, bottlenecks: dict[str, pd.DataFrame]) -> list[Chart]:
+    """Draw every chart of the report into ``out_dir`` (PNG at 200 dpi and SVG).
+
+    Sections: ``attainment`` (per job), ``fan`` (headline targets per job on slides and every
+    target on one page, with the actual path when known), ``distribution`` (headline targets,
+    all jobs overlaid), ``comparison`` (when ``comparison.csv`` exists), ``bottlenecks`` and
+    ``funnel`` (per job with ledgers).
+    """
+    charts: list[Chart] = []
+    multi = len(tables.cell_names) > 1
+    colours = policy_colours(list(dict.fromkeys(p for _s, p in tables.cell_names)))  # same colour on every slide
+    one_scenario = len({s for s, _p in tables.cell_names}) == 1
+
+    def name_of(scenario: str, policy: str) -> tuple[str, ...]:
+        """File-name parts of a job's charts (none for a single run)."""
+        return (scenario, policy) if multi else ()
+
+    def job(scenario: str, policy: str) -> str:
+        """How a multirun job is named on its charts ("" for a single run)."""
+        if not multi:
+            return ""
+        return f"— {policy}" if one_scenario else f"— {scenario} / {policy}"
+
+    def add(section: str, caption: str, fig: Any, *name: str, dpi: int = DPI) -> None:
+        png, svg = save_figure(fig, out_dir / _slug(section, *name), dpi=dpi)
+        charts.append(Chart(section, caption, png, svg))
+
+    for scenario, policy in tables.cell_names:
+        tag = f" — {scenario} / {policy}" if multi else ""
+        att = _cell(tables.attainment, scenario, policy).reset_index(drop=True)
+        kpis = _cell(tables.kpis, scenario, policy)
+        short = expected_shortfall(kpis, att)
+        pieces = slide_chunks(att)
+        for k, piece in enumerate(pieces, start=1):
+            part = f"({k}/{len(pieces)})" if len(pieces) > 1 else ""
+            fig = attainment_overview(piece, short, subtitle=f"{part} {job(scenario, policy)}".strip())
+            add(
+                "attainment",
+                f"目标达标概率 Attainment overview {part}{tag}",
+                fig,
+                *name_of(scenario, policy),
+                *((str(k),) if len(pieces) > 1 else ()),
+            )
+        titles = target_titles(att)
+        monthly = _cell(tables.monthly, scenario, policy)
+        for target in FAN_TARGETS:
+            row = att[att["target"] == target]
+            if row.empty:
+                continue
+            ax = plot_fan(
+                monthly,
+                target,
+                goal=float(row["goal"].iloc[0]),
+                unit=str(row["unit"].iloc[0]),
+                title=f"{titles[target]}  {job(scenario, policy)}".rstrip(),
+                actual=tables.actual,
+                as_of=as_of_month(monthly),
+            )
+            add("fan", f"{titles[target]}{tag}", ax.figure, target, *((scenario, policy) if multi else ()))
+        grid = fan_grid(monthly, att, actual=tables.actual, as_of=as_of_month(monthly), subtitle=job(scenario, policy))
+        add(
+            "fan",
+            f"各指标月度进度 Every target, month by month{tag}",
+            grid,
+            "all",
+            *name_of(scenario, policy),
+            dpi=PAGE_DPI,
+        )
+    att0 = tables.attainment.drop_duplicates("target")
+    titles = target_titles(att0)
+    for target in HEADLINE:
+        row = att0[att0["target"] == target]
+        if row.empty:
+            continue
+        ax = plot_distribution(
+            tables.kpis,
+            target,
+            goal=float(row["goal"].iloc[0]),
+            unit=str(row["unit"].iloc[0]),
+            title=titles[target],
+            colours=colours,
+        )
+        add("distribution", titles[target], ax.figure, target)
+    if tables.comparison is not None and len(tables.comparison):
+        keys = [t for t in FAN_TARGETS if t in set(tables.comparison["target"])] or None
+        add(
+            "comparison",
+            "政策配对差值 Paired policy differences",
+            plot_forest(tables.comparison, targets=keys, colours=colours).figure,
+            "forest",
+        )
+        add(
+            "comparison",
+            "达标概率变化 Change in P(attain)",
+            plot_p_attain_change(tables.comparison, targets=keys, colours=colours).figure,
+            "p_attain",
+        )
+    for scenario, policy in tables.cell_names:
+        if "waits" not in bottlenecks:
+            break
+        pick = {k: _cell(v, scenario, policy) for k, v in bottlenecks.items()}
+        if pick["waits"].empty:
+            continue
+        n_rep = int(_cell(tables.ledgers, scenario, policy)["replication"].nunique())
+        name_parts = (scenario, policy) if multi else ()
+        fig = bottleneck_overview(
+            pick["waits"],
+            pick["leaders"],
+            pick["walkaways"],
+            pick["starts_at_stake"],
+            n_replications=n_rep,
+            subtitle=job(scenario, policy),
+        )
+        add("bottlenecks", "瓶颈 Bottlenecks" + (f" — {scenario} / {policy}" if multi else ""), fig, *name_parts)
+        add(
+            "funnel",
+            "项目漏斗 Pipeline funnel" + (f" — {scenario} / {policy}" if multi else ""),
+            plot_funnel(pick["funnel"], subtitle=job(scenario, policy)).figure,
+            *name_parts,
+        )
+    return charts
+
+
+def _lookup(config: dict[str, Any], dotted: str) -> Any:
+    node: Any = config
+    for part in dotted.split("."):
+        if not isinstance(node, dict) or part not in node:
+            return "n/a"
+        node = node[part]
+    return node
+
+
+def assumptions_table(tables: RunTables) -> pd.DataFrame:
+    """The assumptions that matter most, one column of values per job."""
+    table = pd.DataFrame([{"key": k, "label_zh": zh, "label_en": en} for k, zh, en in KEY_ASSUMPTIONS])
+    for cell in tables.cells:
+        meta = tables.meta.get(cell.name, {})
+        name = f"{meta['scenario']} / {meta['policy']}" if {"scenario", "policy"} <= set(meta) else cell.name
+        table[name] = [str(_lookup(tables.configs.get(cell.name, {}), k)) for k, _zh, _en in KEY_ASSUMPTIONS]
+    return table
+
+
+def config_sheet(tables: RunTables) -> pd.DataFrame:
+    """Every config value and meta field of every job, flattened to dotted keys."""
+
+    def flatten(node: Any, prefix: str) -> list[tuple[str, str]]:
+        if isinstance(node, dict):
+            return [kv for k, v in node.items() for kv in flatten(v, f"{prefix}.{k}" if prefix else str(k))]
+        return [(prefix, json.dumps(node, ensure_ascii=False) if isinstance(node, list) else str(node))]
+
+    rows = []
+    for cell in tables.cells:
+        pairs = flatten({"meta": tables.meta.get(cell.name, {})}, "") + flatten(tables.configs.get(cell.name, {}), "")
+        rows += [{"run": cell.name, "key": k, "value": v} for k, v in pairs]
+    return pd.DataFrame(rows, columns=["run", "key", "value"])
+
+
+def workbook_sheets(tables: RunTables, bottlenecks: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """Sheet name -> table for ``report.xlsx`` (comparison only when comparison.csv exists)."""
+    from analysis.report_xlsx import monthly_wide
+
+    att = tables.attainment.assign(risk=[risk_class(p) for p in tables.attainment["p_attain"]])
+    sheets = {"attainment": att, "monthly": monthly_wide(tables.monthly, tables.attainment)}
+    if tables.comparison is not None:
+        sheets["comparison"] = tables.comparison
+    lead = ["scenario", "policy"]
+    for key in ("waits", "walkaways", "starts_at_stake", "stuck", "queues", "leaders", "funnel", "year_end_states"):
+        if key in bottlenecks:
+            frame = bottlenecks[key]
+            sheets[key] = frame[lead + [c for c in frame.columns if c not in lead]]
+    sheets["config"] = config_sheet(tables)
+    return sheets
+
+
+def _atomic_write(path: Path, write: Any) -> None:
+    """Write via a temporary file in the same directory, then rename (no half-written file)."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=path.suffix)
+    os.close(fd)
+    try:
+        write(Path(tmp))
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; give the usual permissions
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+
+
+CHART_SECTIONS: tuple[str, ...] = ("attainment", "fan", "distribution", "comparison", "bottlenecks", "funnel")
+
+
+def _remove_old_charts(charts_dir: Path) -> None:
+    """Delete the charts an earlier report wrote (our file names only), so none goes stale."""
+    if not charts_dir.is_dir():
+        return
+    old = [
+        p
+        for p in charts_dir.iterdir()
+        if p.is_file() and p.suffix in {".png", ".svg"} and p.stem.split("_", 1)[0] in CHART_SECTIONS
+    ]
+    for path in old:
+        path.unlink()
+    log.info("removed %d charts of the earlier report in %s", len(old), charts_dir)
+
+
+def write_report(root: Path, *, force: bool = False) -> list[Path]:
+    """Write ``charts/``, ``report.xlsx`` and ``report.html`` into a run or multirun directory.
+
+    Parameters
+    ----------
+    root
+        Run or multirun directory written by ``python -m sim``.
+    force
+        Replace report files that already exist (and delete the earlier report's charts, by
+        their file names; other files in ``charts/`` stay); without it an existing
+        ``report.xlsx``, ``report.html`` or ``charts/`` is an error (nothing is overwritten).
+
+    Returns
+    -------
+    list of Path
+        The files written.
+    """
+    from analysis.report_html import frame_table, headline_sentences, render_html
+    from analysis.report_xlsx import write_xlsx
+
+    root = Path(root)
+    tables = load_run(root)  # validates before anything is drawn or written
+    existing = [name for name in REPORT_FILES if (root / name).exists()]
+    if existing and not force:
+        raise FileExistsError(f"{root} already has {existing}; pass --force to replace them")
+    if force:
+        _remove_old_charts(root / "charts")
+    bottlenecks = bottleneck_tables(tables)
+    charts = make_charts(tables, root / "charts", bottlenecks)
+    xlsx = root / "report.xlsx"
+    sheets = workbook_sheets(tables, bottlenecks)
+    _atomic_write(xlsx, lambda p: write_xlsx(p, sheets))
+
+    extra: list[tuple[str, str]] = []
+    if "starts_at_stake" in bottlenecks:
+        stake = bottlenecks["starts_at_stake"].assign(cause=lambda f: [" ".join(CAUSE_LABELS[c]) for c in f["cause"]])[
+            ["scenario", "policy", "cause", "lost", "queueing", "at_stake"]
+        ]
+        extra.append(("瓶颈：可增加开工数上限 Starts at stake by resource (per replication)", frame_table(stake)))
+    if tables.comparison is not None:
+        from analysis.plots_compare import best_policy_per_target
+
+        best = best_policy_per_target(tables.comparison).drop(columns=["target"])
+        extra.append(
+            (
+                "各指标最有效政策 Best lever per target (largest gain in P(attain); targets no lever improves are"
+                " left out; clear = 95% interval above 0)",
+                frame_table(best, percent=[c for c in best.columns if c.startswith("p_")]),
+            )
+        )
+    metas = [tables.meta.get(c.name, {}) for c in tables.cells]
+    provenance = (
+        f"{root} · {len(tables.cells)} job(s) · root seed {metas[0].get('root_seed', 'n/a')} · "
+        f"{metas[0].get('replications', 'n/a')} replications · gongjian {metas[0].get('package_version', 'n/a')}"
+    )
+    first_cfg = tables.cells[0] / ".hydra" / "config.yaml"
+    page = render_html(
+        title=f"{tables.window.year}年重特大项目攻坚预测 Major-project campaign forecast {tables.window.year}",
+        headline=[line for target in HEADLINE for line in headline_sentences(tables.attainment, [target])],
+        att=tables.attainment,
+        charts=charts,
+        extra_sections=extra,
+        assumptions=assumptions_table(tables),
+        config_text=first_cfg.read_text(encoding="utf-8") if first_cfg.exists() else "(no .hydra/config.yaml)",
+        provenance=provenance,
+    )
+    html_path = root / "report.html"
+    _atomic_write(html_path, lambda p: p.write_text(page, encoding="utf-8"))
+    written = [xlsx, html_path, *(p for c in charts for p in (c.png, c.svg))]
+    log.info("report: %d charts, %s, %s", len(charts), xlsx, html_path)
+    return written

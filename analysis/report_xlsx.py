@@ -1,0 +1,179 @@
+"""The bilingual Excel workbook: Chinese headers in row 1, English in row 2, data from row 3.
+
+Numbers stay numbers; shares are stored as fractions and shown as percentages (so Excel
+formulas work on them). ``pd.read_excel(path, sheet_name=..., header=1)`` reads a sheet back
+with the English column names.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+
+from analysis.style import records
+
+# column -> (Chinese header, English header)
+HEADERS: dict[str, tuple[str, str]] = {
+    "scenario": ("情景", "scenario"),
+    "policy": ("政策", "policy"),
+    "baseline": ("基准政策", "baseline"),
+    "target": ("指标代码", "target"),
+    "label_zh": ("指标", "label (zh)"),
+    "label_en": ("指标（英文）", "label (en)"),
+    "unit": ("单位", "unit"),
+    "goal": ("目标值", "goal"),
+    "mean": ("均值", "mean"),
+    "p10": ("10%分位", "p10"),
+    "p50": ("中位数", "p50"),
+    "p90": ("90%分位", "p90"),
+    "p_attain": ("达标概率", "p_attain"),
+    "p_attain_low": ("达标概率下限", "p_attain_low"),
+    "p_attain_high": ("达标概率上限", "p_attain_high"),
+    "n_replications": ("模拟次数", "n_replications"),
+    "risk": ("风险等级", "risk"),
+    "stat": ("统计量", "stat"),
+    "month": ("月份", "month"),
+    "cause": ("原因", "cause"),
+    "mean_wait_days": ("平均排队天数", "mean_wait_days"),
+    "projects": ("项目数", "projects"),
+    "walked": ("流失项目数", "walked"),
+    "investment_yi": ("流失投资（亿元）", "investment_yi"),
+    "lost": ("已流失", "lost"),
+    "queueing": ("排队中", "queueing"),
+    "at_stake": ("可增加开工上限", "at_stake"),
+    "step": ("所处环节", "step"),
+    "waiting": ("排队项目数", "waiting"),
+    "tier": ("领导层级", "tier"),
+    "busy_share": ("占用比例", "busy_share"),
+    "stage": ("环节", "stage"),
+    "same_year": ("当年签约", "same_year"),
+    "carry_over": ("往年结转", "carry_over"),
+    "total": ("合计", "total"),
+    "state": ("状态", "state"),
+    "mean_baseline": ("基准均值", "mean_baseline"),
+    "mean_policy": ("政策均值", "mean_policy"),
+    "mean_diff": ("均值差", "mean_diff"),
+    "diff_low": ("差值下限", "diff_low"),
+    "diff_high": ("差值上限", "diff_high"),
+    "p_attain_baseline": ("基准达标概率", "p_attain_baseline"),
+    "p_attain_policy": ("政策达标概率", "p_attain_policy"),
+    "p_attain_diff": ("达标概率变化", "p_attain_diff"),
+    "p_attain_diff_low": ("变化下限", "p_attain_diff_low"),
+    "p_attain_diff_high": ("变化上限", "p_attain_diff_high"),
+    "p_better": ("政策更优比例", "p_better"),
+    "n_pairs": ("配对数", "n_pairs"),
+    "run": ("运行目录", "run"),
+    "key": ("参数", "key"),
+    "value": ("取值", "value"),
+    "clear": ("显著", "clear"),
+}
+# Columns that are always shares (shown as %), and columns in the row's own unit (shown as %
+# when that unit is "%").
+PERCENT_COLUMNS: frozenset[str] = frozenset(
+    {
+        "p_attain",
+        "p_attain_low",
+        "p_attain_high",
+        "p_attain_baseline",
+        "p_attain_policy",
+        "p_attain_diff",
+        "p_attain_diff_low",
+        "p_attain_diff_high",
+        "p_better",
+        "busy_share",
+    }
+)
+UNIT_COLUMNS: frozenset[str] = frozenset(
+    {"goal", "mean", "p10", "p50", "p90", "mean_baseline", "mean_policy", "mean_diff", "diff_low", "diff_high"}
+)
+HEADER_FILL = PatternFill("solid", fgColor="DDE7F0")
+WIDE_CHAR_FROM = 0x2E80  # CJK characters take two columns
+MAX_WIDTH = 48  # characters, so long labels do not make a sheet unreadable
+
+
+def monthly_wide(monthly: pd.DataFrame, attainment: pd.DataFrame) -> pd.DataFrame:
+    """Monthly trajectories, one row per job x target x statistic, one column per month (1..12).
+
+    Statistics over replications: mean, p10, p50, p90 of the cumulative value at month end.
+    """
+    keys = ["scenario", "policy", "target"]
+    grouped = monthly.groupby([*keys, "month"])["value"]
+    stats = {
+        "mean": grouped.mean(),
+        "p10": grouped.quantile(0.1),
+        "p50": grouped.quantile(0.5),
+        "p90": grouped.quantile(0.9),
+    }
+    frames = [s.unstack("month").assign(stat=name) for name, s in stats.items()]
+    wide = pd.concat(frames).reset_index()
+    wide.columns = [int(c) if isinstance(c, int | np.integer) else c for c in wide.columns]
+    labels = attainment[["scenario", "policy", "target", "label_zh", "label_en", "unit", "goal"]]
+    wide = labels.merge(wide, on=keys, how="inner")
+    order = {k: i for i, k in enumerate(attainment["target"].drop_duplicates())}
+    stat_order = {s: i for i, s in enumerate(stats)}
+    wide = wide.sort_values(
+        ["scenario", "policy", "target", "stat"],
+        key=lambda s: s.map(order) if s.name == "target" else (s.map(stat_order) if s.name == "stat" else s),
+        kind="stable",
+    )
+    months = sorted(c for c in wide.columns if isinstance(c, int))
+    return wide[["scenario", "policy", "target", "label_zh", "label_en", "unit", "goal", "stat", *months]]
+
+
+def _header(column: object) -> tuple[str, str]:
+    if isinstance(column, int):
+        return f"{column}月", f"month {column}"
+    return HEADERS.get(str(column), (str(column), str(column)))
+
+
+def _excel_value(value: object) -> object:
+    """Cell value: NaN becomes an empty cell, numpy scalars become Python numbers."""
+    if isinstance(value, float | np.floating) and not np.isfinite(value):
+        return None
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+def write_sheet(wb: Workbook, name: str, frame: pd.DataFrame) -> None:
+    """Add ``frame`` as sheet ``name`` with two header rows and number formats."""
+    ws = wb.create_sheet(name)
+    columns = list(frame.columns)
+    for j, col in enumerate(columns, start=1):
+        zh, en = _header(col)
+        for i, text in enumerate((zh, en), start=1):
+            cell = ws.cell(row=i, column=j, value=text)
+            cell.font = Font(bold=True)
+            cell.fill = HEADER_FILL
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+    units = frame["unit"].to_numpy() if "unit" in frame.columns else None
+    for i, row in enumerate(records(frame), start=3):
+        for j, (col, value) in enumerate(zip(columns, row, strict=True), start=1):
+            cell = ws.cell(row=i, column=j, value=_excel_value(value))
+            is_share = col in PERCENT_COLUMNS or (
+                units is not None and units[i - 3] == "%" and (col in UNIT_COLUMNS or isinstance(col, int))
+            )
+            if is_share:
+                cell.number_format = "0.0%"
+            elif isinstance(value, float | np.floating):
+                cell.number_format = "#,##0.0"
+    for j, col in enumerate(columns, start=1):
+        texts = [*_header(col), *(str(v) for v in frame[col].head(200))]
+        width = max(len(t) + sum(1 for ch in t if ord(ch) >= WIDE_CHAR_FROM) for t in texts) + 2
+        ws.column_dimensions[get_column_letter(j)].width = min(width, MAX_WIDTH)
+    ws.freeze_panes = "A3"
+
+
+def write_xlsx(path: Path, sheets: dict[str, pd.DataFrame]) -> Path:
+    """Write ``sheets`` (name -> table) to ``path`` as one workbook; returns ``path``."""
+    wb = Workbook()
+    wb.remove(wb.active)
+    for name, frame in sheets.items():
+        write_sheet(wb, name, frame)
+    wb.save(path)
+    return path

@@ -1,0 +1,230 @@
+"""House style of the planner's charts: slide size, fonts (Chinese when possible), colours.
+
+Charts go on 16:9 slides shown to city leaders, so text is large and every title carries the
+Chinese label with the English one beside it. Chinese needs a CJK font: we look one up in
+matplotlib's font manager (Debian's ``fonts-noto-cjk`` provides Noto Sans CJK SC; ``make
+fonts`` installs it). Without one, labels fall back to English and ONE warning is logged,
+so a chart never shows boxes (tofu) in place of characters.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import matplotlib as mpl
+
+mpl.use("Agg")  # files only; never a window (CI and servers have no display)
+
+import matplotlib.pyplot as plt
+import pandas as pd
+from matplotlib import font_manager
+from matplotlib.figure import Figure
+
+log = logging.getLogger(__name__)
+
+# Preferred CJK families, best first (Simplified Chinese glyphs first).
+CJK_FAMILIES: tuple[str, ...] = (
+    "Noto Sans CJK SC",
+    "Noto Sans SC",
+    "Source Han Sans SC",
+    "Source Han Sans CN",
+    "WenQuanYi Zen Hei",
+    "WenQuanYi Micro Hei",
+    "Microsoft YaHei",
+    "SimHei",
+    "PingFang SC",
+    "Noto Sans CJK JP",
+    "Noto Sans CJK TC",
+)
+
+SLIDE_INCHES: tuple[float, float] = (13.333, 7.5)  # 16:9 PowerPoint slide
+DPI = 200  # PNG resolution (sharp on a projector, small enough to embed)
+PAGE_DPI = 110  # PNG resolution of page-sized figures (the all-target grid), read on screen
+FONT_PT = 15  # base font size at slide size
+TITLE_PT = 19
+
+# Risk classes of a target by its probability of attainment (thresholds: the plan's reading of
+# "likely" >= 90% and "unlikely" < 50%; between them the target is at risk).
+LIKELY_FROM = 0.9
+AT_RISK_FROM = 0.5
+RISK_COLOURS: dict[str, str] = {"likely": "#2e7d32", "at_risk": "#f9a825", "unlikely": "#c62828"}
+RISK_LABELS: dict[str, tuple[str, str]] = {
+    "likely": ("有望完成", "likely"),
+    "at_risk": ("存在风险", "at risk"),
+    "unlikely": ("难以完成", "unlikely"),
+}
+CAUSE_COLOURS: dict[str, str] = {
+    "land": "#8d6e63",
+    "energy": "#ef6c00",
+    "approvals": "#1565c0",
+    "leaders": "#6a1b9a",
+}
+BAND_COLOUR = "#1f77b4"
+GOAL_COLOUR = "#c62828"
+PACE_COLOUR = "#555555"
+ACTUAL_COLOUR = "#000000"
+POLICY_COLOURS: tuple[str, ...] = ("#1565c0", "#ef6c00", "#2e7d32", "#6a1b9a", "#00838f", "#ad1457", "#5d4037")
+
+
+def policy_colours(policies: list[str], given: dict[str, str] | None = None) -> dict[str, str]:
+    """Colour of each policy: ``given`` where it names one, else the palette in order.
+
+    The report passes one mapping to every chart so a policy keeps its colour across slides.
+    """
+    given = given or {}
+    free = iter(c for c in POLICY_COLOURS * (1 + len(policies) // len(POLICY_COLOURS)) if c not in given.values())
+    return {p: given[p] if p in given else next(free) for p in policies}
+
+
+@functools.cache
+def cjk_font() -> str | None:
+    """Name of an installed font family that renders Chinese, or None (logs one warning)."""
+    installed = {f.name for f in font_manager.fontManager.ttflist}
+    for family in CJK_FAMILIES:
+        if family in installed:
+            return family
+    log.warning(
+        "no CJK font found (tried %s); charts use English labels only. "
+        "Install one with `make fonts` (Debian: apt-get install fonts-noto-cjk).",
+        ", ".join(CJK_FAMILIES[:3]),
+    )
+    return None
+
+
+def has_cjk() -> bool:
+    """True when charts can show Chinese."""
+    return cjk_font() is not None
+
+
+def bilingual(zh: str, en: str, *, sep: str = "  ") -> str:
+    """A label in Chinese with English beside it, or English only without a CJK font."""
+    return f"{zh}{sep}{en}" if has_cjk() else english(en)
+
+
+def apply_style() -> None:
+    """Set matplotlib's fonts and sizes for slide charts (idempotent)."""
+    family = cjk_font()
+    plt.rcParams.update(
+        {
+            "font.family": "sans-serif",
+            "font.sans-serif": [*([family] if family else []), "DejaVu Sans"],
+            "axes.unicode_minus": False,  # CJK fonts often lack the Unicode minus glyph
+            "font.size": FONT_PT,
+            "axes.titlesize": TITLE_PT,
+            "axes.labelsize": FONT_PT,
+            "xtick.labelsize": FONT_PT - 2,
+            "ytick.labelsize": FONT_PT - 2,
+            "legend.fontsize": FONT_PT - 2,
+            "figure.titlesize": TITLE_PT + 2,
+            "axes.spines.top": False,
+            "axes.spines.right": False,
+            "axes.grid": True,
+            "grid.alpha": 0.3,
+            "svg.fonttype": "none",  # keep text as text in SVG (editable, searchable)
+        }
+    )
+
+
+def new_axes(size: tuple[float, float] = SLIDE_INCHES) -> plt.Axes:
+    """A fresh styled figure with one Axes (for plot functions called without ``ax``)."""
+    apply_style()
+    fig = plt.figure(figsize=size)
+    return fig.add_subplot()
+
+
+def save_figure(fig: Figure, stem: Path, *, dpi: int = DPI) -> list[Path]:
+    """Write ``fig`` as ``<stem>.png`` (at ``dpi``) and ``<stem>.svg``; close it; return the paths."""
+    stem.parent.mkdir(parents=True, exist_ok=True)
+    paths = [stem.with_suffix(".png"), stem.with_suffix(".svg")]
+    fig.savefig(paths[0], dpi=dpi, bbox_inches="tight")
+    fig.savefig(paths[1], bbox_inches="tight")
+    plt.close(fig)
+    return paths
+
+
+def risk_class(p_attain: float) -> str:
+    """``likely``, ``at_risk`` or ``unlikely`` for a probability of attainment."""
+    if p_attain >= LIKELY_FROM:
+        return "likely"
+    if p_attain >= AT_RISK_FROM:
+        return "at_risk"
+    return "unlikely"
+
+
+def format_value(value: float, unit: str) -> str:
+    """A value in its unit for labels: percentages as %, large numbers with separators."""
+    if unit == "%":
+        return f"{value:.0%}"
+    return f"{value:,.0f}" if abs(value) >= 10 else f"{value:,.1f}"  # noqa: PLR2004 (display rule)
+
+
+UNIT_NAMES_EN: dict[str, str] = {"亿元": "100m yuan", "个": "projects", "户": "enterprises", "家": "enterprises"}
+
+
+def unit_text(unit: str) -> str:
+    """Short unit after a number: ' 亿元' (or ' 100m yuan' without CJK); '' for %."""
+    if unit == "%":
+        return ""
+    return f" {unit}" if has_cjk() else f" {UNIT_NAMES_EN.get(unit, english(unit))}"
+
+
+def unit_label(unit: str) -> str:
+    """Axis unit text: the Chinese unit with its English name (亿元 = 100 million yuan)."""
+    if unit == "%":
+        return "%"
+    en = UNIT_NAMES_EN.get(unit, english(unit))
+    return f"{unit} ({en})" if has_cjk() else en
+
+
+_YUAN_UNITS = {"亿": 1e8, "万": 1e4}
+_CJK_CHAR = re.compile(r"[\u2e80-\u9fff\uff00-\uffef]+")
+
+
+def _yuan(match: re.Match[str]) -> str:
+    yuan = float(match.group(1)) * _YUAN_UNITS[match.group(2)]
+    for scale, suffix in ((1e9, "bn"), (1e6, "m")):
+        if yuan >= scale:
+            return f"{yuan / scale:g}{suffix} yuan"
+    return f"{yuan:,.0f} yuan"
+
+
+def english(text: str) -> str:
+    """``text`` made safe for a font without Chinese: 50亿 -> 5bn yuan, other CJK removed."""
+    text = re.sub(r"(\d+(?:\.\d+)?)\s*(亿|万)元?", _yuan, text)
+    text = _CJK_CHAR.sub("", text)
+    return re.sub(r"\(\s*\)", "", text).strip()
+
+
+def target_titles(targets: pd.DataFrame, *, with_parent: bool = True) -> dict[str, str]:
+    """Chart title of every target, bilingual; an "of which" row names its parent target.
+
+    Parameters
+    ----------
+    targets
+        Rows in the plan's order with ``target``, ``label_zh``, ``label_en``.
+    with_parent
+        Prefix "of which" rows with their parent's label (standalone charts); when False they
+        are indented instead (lists in the plan's order, where the parent is the row above).
+    """
+    titles: dict[str, str] = {}
+    parent_zh, parent_en = "", ""
+    for row in records(targets):
+        zh, en = str(row.label_zh), str(row.label_en)
+        if en.startswith("of which") and parent_en and with_parent:
+            zh, en = f"{parent_zh}，{zh}", f"{parent_en}, {en}"
+        elif en.startswith("of which"):
+            zh, en = f"└ {zh}", en if has_cjk() else f"└ {en}"
+        else:
+            parent_zh, parent_en = zh, en
+        titles[str(row.target)] = bilingual(zh, english(en)) if has_cjk() else english(en)
+    return titles
+
+
+def records(frame: pd.DataFrame) -> Iterator[Any]:
+    """Rows of ``frame`` as namedtuples (typed loosely: columns hold mixed types)."""
+    return iter(frame.itertuples(index=False))
