@@ -12,30 +12,8 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 
+from analysis.compare import COMPARISON_COLUMNS
 from analysis.style import bilingual, new_axes, policy_colours, records, target_titles, unit_text
-
-COMPARISON_COLUMNS: tuple[str, ...] = (
-    "scenario",
-    "policy",
-    "baseline",
-    "target",
-    "label_zh",
-    "label_en",
-    "unit",
-    "goal",
-    "mean_baseline",
-    "mean_policy",
-    "mean_diff",
-    "diff_low",
-    "diff_high",
-    "p_attain_baseline",
-    "p_attain_policy",
-    "p_attain_diff",
-    "p_attain_diff_low",
-    "p_attain_diff_high",
-    "p_better",
-    "n_pairs",
-)
 
 
 def check_comparison(comparison: pd.DataFrame) -> None:
