@@ -251,8 +251,12 @@ class LandConfig:
     carryover_share: float = 0.5
     # Land reclamation (清理闲置低效用地): extra 亩 added per month. 0 = lever off.
     reclamation_mu_per_month: float = 0.0
-    # Who gets land first: "fifo" (status quo) or "size" (differentiated supply).
+    # Who gets land first: "fifo" (status quo) or "size" (differentiated supply). The office
+    # serves, in that order, every request the quota covers (first fit).
     priority: str = "fifo"
+    # Strict reservation: the head of the line blocks all behind it until the quota covers
+    # it. Off by default: with it, one giant request held every smaller one for months.
+    reserve_for_head: bool = False
     # Land transfer after the quota is granted. calibration.md §2.2: ~3 months; >= 20 days
     # public notice in 招拍挂 (estimate from reform texts).
     transfer_median_days: float = 90.0
@@ -285,7 +289,9 @@ class EnergyConfig:
     frozen_from_year: int = 0
     # Energy swap (腾退能耗): 吨标煤 freed per month by retiring capacity. 0 = lever off.
     swap_tce_per_month: float = 0.0
+    # Who gets energy quota first ("fifo" or "size"), and strict reservation (see land).
     priority: str = "fifo"
+    reserve_for_head: bool = False
     # Energy assessment duration in days (assumption).
     assessment_median_days: float = 30.0
     assessment_sigma_log: float = 0.4

@@ -137,9 +137,11 @@ def build_model(
         leads=leads,
         plan=start_plan,
         p=plan_lists(start_plan, leads),
-        land=PriorityContainer(env, init=start_cfg.land.initial_stock_mu, first_fit=start_cfg.land.priority == "fifo"),
+        land=PriorityContainer(
+            env, init=start_cfg.land.initial_stock_mu, first_fit=not start_cfg.land.reserve_for_head
+        ),
         energy=PriorityContainer(
-            env, init=start_cfg.energy.initial_stock_tce, first_fit=start_cfg.energy.priority == "fifo"
+            env, init=start_cfg.energy.initial_stock_tce, first_fit=not start_cfg.energy.reserve_for_head
         ),
         approvals=HeapPriorityResource(env, capacity=start_cfg.approvals.capacity_projects),
         leaders_free=list(start_cfg.problems.leader_capacity),

@@ -246,8 +246,8 @@ def launch_campaign(
     for tier, (old, new) in enumerate(zip(s.cfg.problems.leader_capacity, cfg.problems.leader_capacity, strict=True)):
         s.leaders_free[tier] += new - old
     s.approvals.set_capacity(cfg.approvals.capacity_projects)
-    s.land.set_first_fit(cfg.land.priority == "fifo")
-    s.energy.set_first_fit(cfg.energy.priority == "fifo")
+    s.land.set_first_fit(not cfg.land.reserve_for_head)
+    s.energy.set_first_fit(not cfg.energy.reserve_for_head)
     s.cfg, s.plan, s.p = cfg, plan, lists
 
 
