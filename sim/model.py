@@ -23,6 +23,44 @@ from sim.plan import ProjectPlan, plan_projects
 from sim.resources import HeapPriorityResource, PriorityContainer
 
 
+@dataclass(frozen=True)
+class StartState:
+    """Where a nowcast starts: the city on ``as_of_day``, built by :mod:`sim.nowcast`.
+
+    Projects are the ledger's projects followed by the replication's new leads. Lists hold
+    one element per project.
+
+    Attributes
+    ----------
+    as_of_day
+        Model day the run restarts (the day after the ledger's date).
+    plan
+        Every project's plan; for ledger projects it holds residual durations.
+    release_day
+        Model day each project's process starts.
+    done
+        Milestones a ledger project had reached (None for new leads: full lifecycle).
+    history
+        Milestone -> model days already reached (NaN otherwise), copied into the ledger.
+    start_lag_days
+        Days of site preparation left before the start (after permits).
+    patience_now
+        Days of waiting the investor still tolerates in the queue it is in (or will join next).
+    land_level_mu, energy_level_tce
+        Quota in stock on ``as_of_day`` (亩, 吨标煤).
+    """
+
+    as_of_day: float
+    plan: ProjectPlan
+    release_day: list[float]
+    done: list[frozenset[str] | None]
+    history: dict[str, np.ndarray]
+    start_lag_days: list[float]
+    patience_now: list[float]
+    land_level_mu: float
+    energy_level_tce: float
+
+
 @dataclass
 class System:
     """Everything a process may touch: resources, per-project plan, recorder, config."""
@@ -43,6 +81,8 @@ class System:
     ledger: ProjectLedger
     log: ResourceLog
     year_starts: list[float]
+    # Set when the run starts from a planner ledger (nowcast); None for a normal run.
+    start: StartState | None = None
 
     def day_of_year(self, day: float) -> float:
         """Days since 1 January of the year containing model ``day``."""
@@ -54,7 +94,9 @@ class System:
         return self.year_starts[bisect.bisect_right(self.year_starts, day)]
 
 
-def build_model(env: simpy.Environment, cfg: ModelConfig, calendar: Calendar, leads: Leads) -> System:
+def build_model(
+    env: simpy.Environment, cfg: ModelConfig, calendar: Calendar, leads: Leads, start: StartState | None = None
+) -> System:
     """Create resources and plans, and start the source processes.
 
     Parameters
@@ -67,10 +109,13 @@ def build_model(env: simpy.Environment, cfg: ModelConfig, calendar: Calendar, le
         Simulated years.
     leads
         The replication's leads (:func:`sim.leads.draw_leads`).
+    start
+        Nowcast starting state (ledger projects first, then ``leads``); ``env`` must start
+        at ``start.as_of_day``. None = every lead from its arrival.
     """
     from sim import processes  # local: processes import System for typing only
 
-    plan = plan_projects(leads, cfg)
+    plan = plan_projects(leads, cfg) if start is None else start.plan
     plan_lists = SimpleNamespace(**{k: (v.tolist() if isinstance(v, np.ndarray) else v) for k, v in vars(plan).items()})
     plan_lists.arrival_day = leads.arrival_day.tolist()
     plan_lists.investment_yi = leads.investment_yi.tolist()
@@ -82,19 +127,27 @@ def build_model(env: simpy.Environment, cfg: ModelConfig, calendar: Calendar, le
         leads=leads,
         plan=plan,
         p=plan_lists,
-        land=PriorityContainer(env, init=cfg.land.initial_stock_mu),
-        energy=PriorityContainer(env, init=cfg.energy.initial_stock_tce),
+        land=PriorityContainer(env, init=cfg.land.initial_stock_mu if start is None else start.land_level_mu),
+        energy=PriorityContainer(env, init=cfg.energy.initial_stock_tce if start is None else start.energy_level_tce),
         approvals=HeapPriorityResource(env, capacity=cfg.approvals.capacity_projects),
         leaders_free=list(cfg.problems.leader_capacity),
         walked=[False] * len(leads),
         ledger=ProjectLedger(len(leads)),
         log=ResourceLog(),
         year_starts=year_starts,
+        start=start,
     )
     month_starts = np.concatenate(
         [calendar.month_starts(y) for y in range(calendar.first_year, calendar.last_year + 1)]
     ).tolist()
-    env.process(processes.lead_source(env, system))
+    skip_before = -np.inf
+    if start is None:
+        env.process(processes.lead_source(env, system))
+    else:
+        skip_before = start.as_of_day
+        for milestone, days in start.history.items():
+            system.ledger.times[milestone][:] = days
+        env.process(processes.resume_source(env, system))
     env.process(
         processes.release_quota(
             env,
@@ -104,6 +157,7 @@ def build_model(env: simpy.Environment, cfg: ModelConfig, calendar: Calendar, le
             cfg.land.quota_mu_per_year / 12 + cfg.land.reclamation_mu_per_month,
             cfg.land.carryover_share,
             system.log,
+            skip_before=skip_before,
         )
     )
     env.process(
@@ -116,7 +170,8 @@ def build_model(env: simpy.Environment, cfg: ModelConfig, calendar: Calendar, le
             cfg.energy.carryover_share,
             system.log,
             calendar.year_start(cfg.energy.frozen_from_year) if cfg.energy.frozen_from_year else float("inf"),
+            skip_before=skip_before,
         )
     )
-    env.process(processes.monitor(env, system, month_starts))
+    env.process(processes.monitor(env, system, [d for d in month_starts if d >= skip_before]))
     return system
