@@ -308,10 +308,10 @@ def _residual_plan(
     ):
         e = since("completed")
         if comp.sigma_log > 0:
-            survive = norm.sf((np.log(np.maximum(e, TINY)) - np.log(median)) / comp.sigma_log)
+            still = norm.sf((np.log(np.maximum(e, TINY)) - np.log(median)) / comp.sigma_log)
         else:
-            survive = (e < median).astype(float)
-        p_now = p * survive / np.maximum(p * survive + 1.0 - p, TINY)
+            still = (e < median).astype(float)
+        p_now = p * still / np.maximum(p * still + 1.0 - p, TINY)
         happens = u[f"{name}_decision"] < p_now
         rest = residual_lognormal(median, comp.sigma_log, e, u[name])
         waiting = has["completed"] & ~has[milestone]
