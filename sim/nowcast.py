@@ -385,28 +385,38 @@ def starting_state(
     month_starts = np.concatenate([cal.month_starts(y) for y in years])
     year_starts = {cal.year_start(y) for y in years if y > cal.first_year}
     m = cfg.model
-    land_t = np.where(np.isfinite(history["land_granted"][:n]), history["land_granted"][:n], history["land"][:n])
-    energy_t = np.fmin(history["energy_granted"][:n], history["energy"][:n])
     stop = cal.year_start(m.energy.frozen_from_year) if m.energy.frozen_from_year else np.inf
-    land_level = _replay_quota(
-        (land_t, plan.land_mu[:n]),
-        month_starts,
-        year_starts,
-        m.land.quota_mu_per_year / 12 + m.land.reclamation_mu_per_month,
-        m.land.initial_stock_mu,
-        m.land.carryover_share,
-        a,
-        np.inf,
-    )
-    energy_level = _replay_quota(
-        (energy_t, plan.energy_tce[:n]),
-        month_starts,
-        year_starts,
-        m.energy.quota_tce_per_year / 12 + m.energy.swap_tce_per_month,
-        m.energy.initial_stock_tce,
-        m.energy.carryover_share,
-        a,
-        stop,
+    land_level, energy_level = (
+        _replay_quota(
+            (np.fmin(history[granted][:n], history[delivered][:n]), need[:n]),
+            month_starts,
+            year_starts,
+            per_month,
+            initial,
+            carryover,
+            a,
+            stop_day,
+        )
+        for granted, delivered, need, per_month, initial, carryover, stop_day in (
+            (
+                "land_granted",
+                "land",
+                plan.land_mu,
+                m.land.quota_mu_per_year / 12 + m.land.reclamation_mu_per_month,
+                m.land.initial_stock_mu,
+                m.land.carryover_share,
+                np.inf,
+            ),
+            (
+                "energy_granted",
+                "energy",
+                plan.energy_tce,
+                m.energy.quota_tce_per_year / 12 + m.energy.swap_tce_per_month,
+                m.energy.initial_stock_tce,
+                m.energy.carryover_share,
+                stop,
+            ),
+        )
     )
     release = np.concatenate([np.full(n, a), np.maximum(arrival, a)])
     start = StartState(
