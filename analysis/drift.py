@@ -128,6 +128,6 @@ def plot_drift(
     ax.set_ylim(-0.02, 1.02)
     ax.set_xlabel("ledger date (as_of)")
     ax.set_ylabel("P(reach the year-end target)")
-    ax.set_title("Probability drift by ledger date / 目标达成概率变化")
+    ax.set_title("Probability drift by ledger date")  # labels in English: CJK fonts are not assumed
     ax.legend(fontsize="small", frameon=False, loc="best")
     return ax

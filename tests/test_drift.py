@@ -60,3 +60,15 @@ def test_drift_needs_nowcast_tables(tmp_path: Path) -> None:
     pd.DataFrame({"target": ["a"], "p_attain": [0.5]}).to_csv(path, index=False)
     with pytest.raises(ValueError, match="no 'as_of' column"):
         read_attainment([path])
+
+
+def test_drift_command_writes_tables_and_chart(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from analysis.__main__ import main
+
+    out = tmp_path / "drift"
+    assert main(["drift", *map(str, _tables(tmp_path)), "--out", str(out)]) == 0
+    assert "a A: 40% (change -30%)" in capsys.readouterr().out
+    warn = pd.read_csv(out / "early_warning.csv", encoding="utf-8-sig")
+    assert list(warn["target"]) == ["a", "b"]
+    assert (out / "drift.png").stat().st_size > 0
+    assert main(["drift", *map(str, _tables(tmp_path)), "--out", str(out)]) == 2  # never overwrites
