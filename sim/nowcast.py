@@ -319,7 +319,7 @@ def _residual_plan(
         new[f"{name}_days"] = np.where(has[milestone], np.nan, new[f"{name}_days"])
     # site preparation left after land and permits
     ap = m.approvals
-    ready_since = a - np.fmax(t["permits"], t["land"])
+    ready_since = np.where(has["permits"] & has["land"], a - np.fmax(t["permits"], t["land"]), np.nan)
     lag = np.where(np.isfinite(ready_since), np.maximum(ap.start_lag_days - ready_since, 0.0), ap.start_lag_days)
     # patience left in the queue the project waits in on as_of (0 days waited if none)
     waited = np.zeros(n)
