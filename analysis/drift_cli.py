@@ -39,8 +39,11 @@ def run(args: argparse.Namespace) -> int:
     out.mkdir(parents=True)
     drift.to_csv(out / "drift.csv", index=False, encoding="utf-8-sig")
     warning.to_csv(out / "early_warning.csv", index=False, encoding="utf-8-sig")
-    ax = plot_drift(drift, threshold=args.threshold)
-    ax.figure.savefig(out / "drift.png", dpi=120, bbox_inches="tight")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(9, 5))
+    plot_drift(drift, threshold=args.threshold, ax=ax)
+    fig.savefig(out / "drift.png", dpi=120, bbox_inches="tight")
     lines = [f"early warning: P(attain) < {args.threshold:.0%} on the latest ledger date"]
     lines += [
         f"  {r.label_zh} {r.label_en}: {r.p_attain:.0%} (change {r.change:+.0%})"

@@ -2,39 +2,33 @@
 
 A planner ledger is a CSV or XLSX file, one row per signed project, with dates instead of
 model days. Headers may be Chinese or English (either spelling, full- or half-width
-brackets, any case); values of sector, stage and yes/no flags too. The mapping:
+brackets, any case); values of sector, stage and yes/no flags too.
 
-==================  ========================  =========  ==========================================
-English header      Chinese header            required   values
-==================  ========================  =========  ==========================================
-name                项目名称                  yes        unique text
-sector              行业                      yes        industrial 工业, producer_services 生产性服务业,
-                                                         other_services 其他服务业 (or 服务业),
-                                                         agriculture 农业
-investment_yi       协议投资额(亿元)          yes        agreed investment, number > 0, 亿元
-signed_date         签约日期                  yes        date (YYYY-MM-DD, YYYY/M/D or an Excel date)
-procedures_date     手续启动日期              no         procedures (手续) began
-land_granted_date   用地指标下达日期          no         land quota allocated
-land_date           供地日期                  no         land delivered
-energy_granted_date 能耗指标下达日期          no         energy quota allocated
-energy_date         能评批复日期              no         energy assessment approved
-permits_date        施工许可日期              no         construction permits issued
-started_date        开工日期                  no         construction started
-completed_date      竣工日期                  no         completed and accepted
-registered_date     列统日期                  no         registered as above-size enterprise
-output_date         达效日期                  no         design output reached
-dropped_date        终止日期                  no         project dropped (investor left)
-stage               当前节点                  yes        signed 已签约, procedures 手续办理, land 已供地,
-                                                         building 在建, completed 已竣工,
-                                                         registered 已列统, dropped 已终止
-spent_to_date_yi    已完成投资(亿元)          no         cumulative spending, number >= 0, 亿元
-foreign             是否外资                  no         是/否, yes/no, true/false, 1/0 (blank = no)
-taiwan              是否台资                  no         same
-tech_talent         是否科技人才              no         same
-in_park             是否省级以上园区          no         same
-land_mu             用地(亩)                  no         land need, number >= 0, 亩 (blank: model draws it)
-energy_tce          能耗(吨标煤)              no         energy need, number >= 0, 吨标煤 (blank: model draws it)
-==================  ========================  =========  ==========================================
+Columns (English header | Chinese header | required | values):
+
+- name | 项目名称 | yes | unique text
+- sector | 行业 | yes | industrial 工业, producer_services 生产性服务业, other_services 其他服务业
+  (or 服务业), agriculture 农业
+- investment_yi | 协议投资额(亿元) | yes | agreed investment, number > 0, 亿元
+- signed_date | 签约日期 | yes | date (YYYY-MM-DD, YYYY/M/D, 2023年6月30日 or an Excel date)
+- procedures_date | 手续启动日期 | no | procedures (手续) began
+- land_granted_date | 用地指标下达日期 | no | land quota allocated
+- land_date | 供地日期 | no | land delivered
+- energy_granted_date | 能耗指标下达日期 | no | energy quota allocated
+- energy_date | 能评批复日期 | no | energy assessment approved
+- permits_date | 施工许可日期 | no | construction permits issued
+- started_date | 开工日期 | no | construction started
+- completed_date | 竣工日期 | no | completed and accepted
+- registered_date | 列统日期 | no | registered as an above-size enterprise
+- output_date | 达效日期 | no | design output reached
+- dropped_date | 终止日期 | no | project dropped (investor left)
+- stage | 当前节点 | yes | signed 已签约, procedures 手续办理, land 已供地, building 在建,
+  completed 已竣工, registered 已列统, dropped 已终止
+- spent_to_date_yi | 已完成投资(亿元) | no | cumulative spending, number >= 0, 亿元
+- foreign, taiwan, tech_talent, in_park | 是否外资, 是否台资, 是否科技人才, 是否省级以上园区 | no |
+  是/否, yes/no, true/false, 1/0 (blank = no)
+- land_mu | 用地(亩) | no | land need, number >= 0, 亩 (blank: the model draws it)
+- energy_tce | 能耗(吨标煤) | no | energy need, number >= 0, 吨标煤 (blank: the model draws it)
 
 The stage must agree with the dates: it is the furthest of signed -> procedures -> land ->
 building -> completed -> registered reached by a date, or dropped when a 终止日期 is given
@@ -216,12 +210,19 @@ def _cell_text(value: object) -> str:
     return str(value).strip()
 
 
+_DATE = re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ T]00:00(?::00)?)?$")
+
+
 def _parse_date(text: str) -> pd.Timestamp | None:
-    try:
-        ts = pd.Timestamp(text.replace("年", "-").replace("月", "-").replace("日", ""))
-    except (ValueError, TypeError):
+    """Year first only (2023-06-30, 2023/6/30, 2023.6.30, 2023年6月30日): never guess day/month order."""
+    match = _DATE.match(text.strip().replace("年", "-").replace("月", "-").replace("日", ""))
+    if match is None:
         return None
-    return None if pd.isna(ts) else ts.normalize()
+    try:
+        year, month, day = (int(g) for g in match.groups())
+        return pd.Timestamp(year=year, month=month, day=day)
+    except ValueError:
+        return None
 
 
 def _parse_number(text: str) -> float | None:
