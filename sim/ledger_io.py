@@ -16,6 +16,7 @@ Columns (English header | Chinese header | required | values):
 - land_date | 供地日期 | no | land delivered
 - energy_granted_date | 能耗指标下达日期 | no | energy quota allocated
 - energy_date | 能评批复日期 | no | energy assessment approved
+- review_date | 审批受理日期 | no | an approval office took the file (review began)
 - permits_date | 施工许可日期 | no | construction permits issued
 - started_date | 开工日期 | no | construction started
 - completed_date | 竣工日期 | no | completed and accepted
@@ -68,6 +69,7 @@ COLUMNS: tuple[tuple[str, str], ...] = (
     ("land_date", "供地日期"),
     ("energy_granted_date", "能耗指标下达日期"),
     ("energy_date", "能评批复日期"),
+    ("review_date", "审批受理日期"),
     ("permits_date", "施工许可日期"),
     ("started_date", "开工日期"),
     ("completed_date", "竣工日期"),
@@ -93,6 +95,7 @@ DATE_MILESTONES: dict[str, str] = {
     "land_date": "land",
     "energy_granted_date": "energy_granted",
     "energy_date": "energy",
+    "review_date": "review",
     "permits_date": "permits",
     "started_date": "started",
     "completed_date": "completed",
@@ -101,6 +104,15 @@ DATE_MILESTONES: dict[str, str] = {
     "dropped_date": "walked",
 }
 DATE_COLUMNS: tuple[str, ...] = tuple(DATE_MILESTONES)
+# Dates that show procedures (手续) under way before the land is delivered.
+PROCEDURE_DATES: tuple[str, ...] = (
+    "procedures_date",
+    "land_granted_date",
+    "energy_granted_date",
+    "energy_date",
+    "review_date",
+    "permits_date",
+)
 FLAGS: tuple[str, ...] = ("foreign", "taiwan", "tech_talent", "in_park")
 AMOUNTS: tuple[str, ...] = ("spent_to_date_yi", "land_mu", "energy_tce")
 # Pairs (earlier, later): the later date may not precede the earlier one.
@@ -113,6 +125,8 @@ ORDER: tuple[tuple[str, str], ...] = (
     ("signed_date", "energy_granted_date"),
     ("energy_granted_date", "energy_date"),
     ("signed_date", "energy_date"),
+    ("energy_date", "review_date"),
+    ("review_date", "permits_date"),
     ("energy_date", "permits_date"),
     ("signed_date", "permits_date"),
     ("signed_date", "started_date"),
@@ -245,8 +259,7 @@ def implied_stage(dates: dict[str, pd.Timestamp | None]) -> str:
     ):
         if dates.get(column) is not None:
             return stage
-    later = ("procedures_date", "land_granted_date", "energy_granted_date", "energy_date", "permits_date")
-    return "procedures" if any(dates.get(c) is not None for c in later) else "signed"
+    return "procedures" if any(dates.get(c) is not None for c in PROCEDURE_DATES) else "signed"
 
 
 def validate_ledger(raw: pd.DataFrame, *, as_of: str | None = None, source: str = "ledger") -> pd.DataFrame:

@@ -135,7 +135,8 @@ def _done_sets(t: dict[str, np.ndarray], stage: np.ndarray) -> list[frozenset[st
         "registered": ("completed",),
         "completed": ("started",),
         "started": ("permits", "land", "energy"),
-        "permits": ("energy",),
+        "permits": ("review",),
+        "review": ("energy",),
         "land": ("land_granted",),
         "energy": ("energy_granted",),
         "land_granted": ("procedures",),
@@ -146,11 +147,12 @@ def _done_sets(t: dict[str, np.ndarray], stage: np.ndarray) -> list[frozenset[st
         done = {m for m, v in t.items() if np.isfinite(v[i])}
         if stage[i] == "procedures":
             done.add("procedures")
-        for m in ("registered", "completed", "started", "permits", "land", "energy", "land_granted", "energy_granted"):
+        for m, before in implied.items():  # in lifecycle order, latest first
             if m in done:
-                done.update(implied[m])
+                done.update(before)
         if "walked" in done:  # dropped: nothing more happens
-            done.update(("procedures", "land", "land_granted", "energy", "energy_granted", "permits", "started"))
+            done.update(("procedures", "land", "land_granted", "energy", "energy_granted", "review", "permits"))
+            done.add("started")
             done.update(("completed", "registered", "output"))
         out.append(frozenset(done))
     return out
@@ -202,6 +204,7 @@ def _residual_plan(
     m: ModelConfig,
     ledger_rows: Leads,
     u: dict[str, np.ndarray],
+    service_left: np.ndarray,
 ) -> tuple[ProjectPlan, np.ndarray, np.ndarray]:
     """Overwrite the first ``len(ledger)`` rows of ``plan`` with what remains on ``as_of_day``.
 
@@ -221,6 +224,8 @@ def _residual_plan(
         The ledger projects' leads (:func:`ledger_leads`): sectors and fresh latents.
     u
         One uniform per project for each name in :data:`RESIDUALS` (the ``nowcast`` stream).
+    service_left
+        Remaining approval service (review and permits) of files under review, days.
 
     Returns
     -------
@@ -272,6 +277,9 @@ def _residual_plan(
     in_permits = since("energy")
     applicant = new["applicant_days"]
     new["applicant_days"] = np.where(has["energy"], np.maximum(applicant - in_permits, 0.0), applicant)
+    in_review = has["review"] & ~has["permits"]
+    new["review_days"] = np.where(in_review, service_left, new["review_days"])
+    new["permit_days"] = np.where(in_review, 0.0, new["permit_days"])
     # construction counts from the start: build = construction + stall > elapsed. A stall is
     # more likely among projects still building after long (posterior given the elapsed
     # time, stall length drawn afresh), then construction given build > elapsed.
@@ -328,12 +336,44 @@ def _residual_plan(
     energy_queue = (has["land"] | ap.parallel_with_land) & has["procedures"] & ~has["energy_granted"]
     energy_wait = since("land") if not ap.parallel_with_land else np.maximum(in_proc - plan.problem_days[:n], 0.0)
     waited = np.where(energy_queue, np.maximum(waited, energy_wait), waited)
-    approvals_queue = has["energy"] & ~has["permits"]
+    approvals_queue = has["energy"] & ~has["review"] & ~has["permits"]
     waited = np.where(approvals_queue, np.maximum(waited, in_permits - plan.applicant_days[:n]), waited)
     wk = m.walkaway
     patience_now = residual_weibull(wk.patience_scale_days, wk.patience_shape, np.maximum(waited, 0.0), u["patience"])
     merged = {name: np.concatenate([new[name], np.asarray(v)[n:]]) for name, v in vars(plan).items()}
     return ProjectPlan(**merged), lag, patience_now
+
+
+SERVICE_CANDIDATES = 32  # fresh service draws per file under review, to condition on its elapsed time
+
+
+def residual_service(
+    rows: Leads, elapsed: np.ndarray, model: ModelConfig, rng: np.random.Generator, k: int = SERVICE_CANDIDATES
+) -> np.ndarray:
+    """Remaining approval service (review, any rework, permits) of files under review for ``elapsed`` days.
+
+    The service is a sum (and a mixture), so it is conditioned by rejection: ``k`` fresh plans
+    of each project, the first service longer than ``elapsed``; if none is, the lognormal of
+    the summed medians is conditioned instead (far in the tail).
+    """
+    n = len(rows)
+    tiled = Leads(
+        np.tile(rows.arrival_day, k),
+        np.tile(rows.sector, k),
+        np.tile(rows.investment_yi, k),
+        np.zeros(k * n, bool),
+        np.zeros(k * n, bool),
+        rng.standard_normal((len(DURATION_LATENTS), k * n)),
+        rng.random((len(DECISION_LATENTS), k * n)),
+        rng.random(k * n),
+    )
+    plan = plan_projects(tiled, model)
+    service = (plan.review_days + plan.permit_days).reshape(k, n)
+    longer = service > elapsed
+    first = service[np.argmax(longer, axis=0), np.arange(n)] - elapsed
+    ap = model.approvals
+    tail = residual_lognormal(ap.review_median_days + ap.permit_median_days, ap.sigma_log, elapsed, rng.random(n))
+    return np.where(longer.any(axis=0), first, tail)
 
 
 def starting_state(
@@ -367,7 +407,12 @@ def starting_state(
     plan = plan_projects(everyone, cfg.model)
     times = {str(c)[2:]: ledger[c].to_numpy(dtype=float) for c in ledger.columns if str(c).startswith("t_")}
     done = _done_sets(times, ledger["stage"].to_numpy())
-    plan, lag, patience_now = _residual_plan(plan, ledger, done, a, cfg.model, rows, u)
+    in_review = np.flatnonzero([("review" in d) and ("permits" not in d) for d in done])
+    service_left = np.zeros(n)
+    if in_review.size:
+        review_elapsed = a - ledger["t_review"].to_numpy(dtype=float)[in_review]
+        service_left[in_review] = residual_service(_subset(rows, in_review), review_elapsed, cfg.model, rng)
+    plan, lag, patience_now = _residual_plan(plan, ledger, done, a, cfg.model, rows, u, service_left)
     arrival = pending.arrival_day
     waited_appraisal = np.maximum(a - arrival, 0.0)
     appraisal_left = np.maximum(plan.appraisal_days[n:] - waited_appraisal, 0.0)

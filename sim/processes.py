@@ -207,6 +207,7 @@ def obtain_permits(env: simpy.Environment, project: int, s: System, patience: li
     if s.walked[project]:
         s.approvals.release(request)
         return False
+    s.ledger.record("review", project, env.now)
     yield env.timeout(p.review_days[project] + p.permit_days[project])
     s.approvals.release(request)
     s.ledger.record("permits", project, env.now)
@@ -342,7 +343,7 @@ def resume_procedures(env: simpy.Environment, project: int, s: System, done: fro
     yield from resolve_problem(env, project, s)
     land = [] if "land" in done else [deliver_land if "land_granted" in done else obtain_land]
     paper = [] if "energy" in done else [assess_energy if "energy_granted" in done else obtain_energy]
-    paper += [] if "permits" in done else [obtain_permits]
+    paper += [] if "permits" in done else [finish_review if "review" in done else obtain_permits]
     chains = [land + paper] if not s.cfg.approvals.parallel_with_land else [land, paper]
     runs = [env.process(run_steps(env, project, s, chain, s.start.patience_now[project])) for chain in chains]
     yield env.all_of(runs)
@@ -357,4 +358,18 @@ def run_steps(
         ok = yield from step(env, project, s, [patience_now if i == 0 else s.p.patience_days[project]])
         if not ok:
             return False
+    return True
+
+
+def finish_review(env: simpy.Environment, project: int, s: System, patience: list[float]) -> StepResult:
+    """A file an approval office was reviewing on ``as_of``: it keeps an office until the permits.
+
+    It asks ahead of every waiting file (it held the office already), for its remaining
+    review and permit time (the plan's ``review_days``).
+    """
+    request = s.approvals.request(priority=-math.inf)
+    yield request
+    yield env.timeout(s.p.review_days[project] + s.p.permit_days[project])
+    s.approvals.release(request)
+    s.ledger.record("permits", project, env.now)
     return True
