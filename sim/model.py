@@ -173,5 +173,6 @@ def build_model(
             skip_before=skip_before,
         )
     )
-    env.process(processes.monitor(env, system, [d for d in month_starts if d >= skip_before]))
+    # a nowcast logs from the month after as_of: on as_of itself no project has rejoined yet
+    env.process(processes.monitor(env, system, [d for d in month_starts if d > skip_before]))
     return system

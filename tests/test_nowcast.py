@@ -56,6 +56,34 @@ def test_residual_weibull_is_the_conditional_distribution() -> None:
     assert stats.ks_2samp(drawn, truth).pvalue > 0.001
 
 
+def test_residual_service_is_the_conditional_distribution() -> None:
+    """Approval service (review, rework, permits) of a file under review for 40 days."""
+    from sim.config import ModelConfig
+    from sim.leads import DECISION_LATENTS, DURATION_LATENTS, Leads
+    from sim.nowcast import residual_service
+    from sim.plan import plan_projects
+
+    model, rng, n = ModelConfig(), np.random.default_rng(4), 4000
+
+    def leads(k: int) -> Leads:
+        return Leads(
+            np.zeros(k),
+            np.zeros(k, np.int8),
+            np.full(k, 5.0),
+            np.zeros(k, bool),
+            np.zeros(k, bool),
+            rng.standard_normal((len(DURATION_LATENTS), k)),
+            rng.random((len(DECISION_LATENTS), k)),
+            rng.random(k),
+        )
+
+    prior = plan_projects(leads(200_000), model)
+    service = prior.review_days + prior.permit_days
+    truth = service[service > 40.0] - 40.0
+    drawn = residual_service(leads(n), np.full(n, 40.0), model, rng)
+    assert stats.ks_2samp(drawn, truth).pvalue > 0.001
+
+
 @pytest.fixture(scope="module")
 def simulated(tmp_path_factory: pytest.TempPathFactory) -> tuple[StudyConfig, StudyResult, Path]:
     """One simulated city (replication 0) and its planner ledger on 30 June 2023."""
