@@ -171,7 +171,8 @@ def _replay_quota(
     """Quota in stock on ``until``: the model's release rule less the ledger's grants."""
     times, amounts = grants
     events = [(float(d), 0, tranche if d < stop_day else 0.0) for d in month_starts if d < until]
-    events += [(float(t), 1, -float(a)) for t, a in zip(times, amounts, strict=True) if t < until]
+    # grants before the first simulated year are already out of the initial stock
+    events += [(float(t), 1, -float(a)) for t, a in zip(times, amounts, strict=True) if 0 <= t < until]
     level = initial
     for day, kind, amount in sorted(events):
         if kind == 0 and day in year_starts:
