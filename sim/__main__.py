@@ -79,8 +79,9 @@ def write_outputs(out: Path, study: StudyConfig, result: Any, attainment: Any, w
     attainment.insert(0, "scenario", study.scenario_name)
     attainment.insert(1, "policy", study.policy_name)
     if study.nowcast.as_of:  # a nowcast: mark every table with its ledger date
-        for table in (result.kpis, result.monthly, attainment):
-            table.insert(2, "as_of", study.nowcast.as_of)
+        for table in (result.kpis, result.monthly, attainment, result.ledgers, result.resources):
+            if len(table):
+                table.insert(2, "as_of", study.nowcast.as_of)
     result.kpis.to_parquet(out / "kpis.parquet", index=False)
     result.monthly.to_parquet(out / "monthly.parquet", index=False)
     attainment.to_csv(out / "attainment.csv", index=False, encoding="utf-8-sig")
