@@ -52,7 +52,7 @@ from sim.plan import DAYS_PER_MONTH
 log = logging.getLogger(__name__)
 
 HALF_DAY = 0.5  # a duration of 0 whole days (same date) is taken as half a day
-MIN_EVENTS = 5
+MIN_EVENTS = 20  # fewer observed events than this: the duration is not fitted (defaults kept)
 MEDIAN_SURVIVAL = 0.5  # fewer observed events than this: the duration is not fitted
 
 

@@ -133,3 +133,30 @@ def test_cli_writes_an_includable_scenario_and_a_plot(ledger_file: Path, tmp_pat
 
 def test_overrides_only_touch_fitted_sections() -> None:
     assert config_overrides({}) == {}
+
+
+def test_fit_recovers_the_models_own_durations() -> None:
+    """A ledger exported from a simulated city: registration and construction come back.
+
+    Completion -> registration in the model is exactly a lognormal delay with a
+    never-registers share per sector; start -> completion is the tier lognormal plus a rare
+    stall, so its factor on the tier medians comes out slightly above 1.
+    """
+    from sim.ledger_io import from_model
+    from sim.runner import calendar_of, run_study
+    from tests.conftest import compose_study
+
+    cfg = compose_study(["run=smoke", "run.replications=1", "policy=status_quo", "run.seed=1"])
+    truth = run_study(cfg)
+    c = cfg.model.construction
+    frame = from_model(truth.ledgers, calendar_of(cfg), "2023-12-31", realisation=0.6, curve=(c.spend_curve_a, 2.0))
+    fits = fit_all(ledger_durations(validate_ledger(frame), "2023-12-31"))
+    comp = cfg.model.completion
+    reg = fits["completion_to_registration"]
+    assert reg.median_days == pytest.approx(comp.registration_median_days, rel=MEDIAN_RTOL)
+    assert reg.sigma_log == pytest.approx(comp.sigma_log, abs=SIGMA_ATOL)
+    np.testing.assert_allclose(reg.p_event, comp.registration_probability.as_tuple(), atol=SHARE_ATOL)
+    build = fits["start_to_completion"]
+    assert 1.0 <= build.median_days <= 1.0 + MEDIAN_RTOL
+    assert build.sigma_log == pytest.approx(c.sigma_log, abs=SIGMA_ATOL)
+    assert "walk_away" not in fits  # a handful of walk-aways: not fitted, defaults kept
