@@ -53,7 +53,7 @@ log = logging.getLogger(__name__)
 
 HALF_DAY = 0.5  # a duration of 0 whole days (same date) is taken as half a day
 MIN_EVENTS = 20  # fewer observed events than this: the duration is not fitted (defaults kept)
-MEDIAN_SURVIVAL = 0.5  # fewer observed events than this: the duration is not fitted
+MEDIAN_SURVIVAL = 0.5  # the Kaplan-Meier median: where the survival curve falls to one half
 
 
 @dataclass(frozen=True)
@@ -112,7 +112,6 @@ def ledger_durations(ledger: pd.DataFrame, as_of: str) -> dict[str, Durations]:
     needs_land = ~(ledger["land_mu"].to_numpy(dtype=float) == 0)  # blank = assume land is needed
     tier = np.searchsorted(np.asarray(TIER_LOWER_YI), ledger["investment_yi"].to_numpy(), side="right") - 1
     tier_median = np.asarray(ModelConfig().construction.median_months_by_tier) * DAYS_PER_MONTH
-    walk = ledger.assign(stop_date=ledger["started_date"].where(ledger["started_date"].notna(), pd.NaT))
     return {
         "signing_to_land": segment(ledger, "signed_date", "land_date", a, mask=needs_land),
         "land_to_start": segment(ledger, "land_date", "started_date", a),
@@ -125,14 +124,14 @@ def ledger_durations(ledger: pd.DataFrame, as_of: str) -> dict[str, Durations]:
             name="start -> completion (÷ default tier median)",
         ),
         "completion_to_registration": segment(ledger, "completed_date", "registered_date", a),
-        "walk_away": _walk_away(walk, a),
+        "walk_away": _walk_away(ledger, a),
     }
 
 
 def _walk_away(ledger: pd.DataFrame, as_of: pd.Timestamp) -> Durations:
     """Days from signing to the drop date; censored at the start (no walking after it) or as_of."""
     dropped = ledger["dropped_date"].notna().to_numpy()
-    stop = ledger["stop_date"].where(ledger["stop_date"].notna(), as_of)
+    stop = ledger["started_date"].where(ledger["started_date"].notna(), as_of)
     days = np.where(
         dropped,
         np.maximum(_days(ledger["dropped_date"], ledger["signed_date"]), HALF_DAY),
