@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import functools
 import logging
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -39,7 +39,7 @@ from scipy.stats import norm
 from analysis.kpis import kpi_matrix
 from analysis.targets import TARGET_KEYS
 from sim.calendar import Calendar
-from sim.config import SECTORS, ModelConfig, StudyConfig
+from sim.config import SECTORS, ApprovalConfig, ModelConfig, StudyConfig
 from sim.leads import DECISION_LATENTS, DURATION_LATENTS, Leads
 from sim.ledger import MILESTONES
 from sim.ledger_io import load_ledger, to_model
@@ -197,6 +197,137 @@ RESIDUALS: tuple[str, ...] = (
 )
 
 
+@dataclass(frozen=True)
+class _AsOf:
+    """What the ledger says on ``as_of``: milestone days, which are reached, days since them."""
+
+    day: float
+    t: dict[str, np.ndarray]
+    has: dict[str, np.ndarray]
+
+    def since(self, *names: str) -> np.ndarray:
+        """Days from the first known of ``names`` (in order of preference) to as_of; 0 if none."""
+        out = np.full(next(iter(self.t.values())).size, np.nan)
+        for name in reversed(names):
+            out = np.where(np.isfinite(self.t[name]), self.day - self.t[name], out)
+        return np.nan_to_num(out)
+
+
+def _residual_procedures(
+    new: dict[str, np.ndarray], now: _AsOf, m: ModelConfig, rows: Leads, u: dict[str, np.ndarray], service: np.ndarray
+) -> None:
+    """Prework, problem, land transfer, energy assessment, applicant and review left (in place)."""
+    has, since = now.has, now.since
+    pw = m.prework
+    prework_median = pw.median_days * np.exp(-pw.quality_effect * (new["quality"] - 0.5))
+    rest = residual_lognormal(prework_median, pw.sigma_log, since("signed"), u["prework"])
+    new["prework_days"] = np.where(has["procedures"], 0.0, rest)
+    # a problem (堵点) is settled before any quota is taken
+    in_proc = since("procedures", "signed")
+    started_queues = has["land_granted"] | has["energy_granted"] | has["land"] | has["energy"]
+    for name in ("problem_days", "leader_days"):
+        left = np.where(has["procedures"], np.maximum(new[name] - in_proc, 0.0), new[name])
+        new[name] = np.where(started_queues, 0.0, left)
+    # land transfer: the ledger's land need and park flag; residual once the quota is granted
+    land = m.land
+    transfer_median = land.transfer_median_days * np.where(new["in_park"], land.in_park_transfer_factor, 1.0)
+    fresh = transfer_median * np.exp(land.transfer_sigma_log * rows.normal("land_transfer"))
+    rest = residual_lognormal(transfer_median, land.transfer_sigma_log, since("land_granted"), u["land_transfer"])
+    new["land_transfer_days"] = np.where(new["land_mu"] > 0, np.where(has["land_granted"], rest, fresh), 0.0)
+    en = m.energy
+    rest = residual_lognormal(
+        en.assessment_median_days, en.assessment_sigma_log, since("energy_granted"), u["energy_assessment"]
+    )
+    new["energy_days"] = np.where(has["energy_granted"], rest, new["energy_days"])
+    applicant = new["applicant_days"]
+    new["applicant_days"] = np.where(has["energy"], np.maximum(applicant - since("energy"), 0.0), applicant)
+    in_review = has["review"] & ~has["permits"]
+    new["review_days"] = np.where(in_review, service, new["review_days"])
+    new["permit_days"] = np.where(in_review, 0.0, new["permit_days"])
+
+
+def _residual_construction(
+    new: dict[str, np.ndarray], now: _AsOf, m: ModelConfig, rows: Leads, u: dict[str, np.ndarray]
+) -> None:
+    """Build time from the start (construction + stall) of projects building or done (in place).
+
+    Build = construction + stall > elapsed. A stall is more likely among projects still
+    building after long (posterior given the elapsed time, stall length drawn afresh), then
+    construction is drawn given build > elapsed.
+    """
+    has, t = now.has, now.t
+    c = m.construction
+    months = np.asarray(c.median_months_by_tier)[new["size_tier"]] * DAYS_PER_MONTH
+    building = has["started"] & ~has["completed"]
+    elapsed = now.since("started")
+    stall_len = lognormal_days(c.stall_median_days, c.sigma_log, rows.normal("stall"))
+
+    def survive(days: np.ndarray) -> np.ndarray:
+        if not c.sigma_log:
+            return (days < months).astype(float)
+        return norm.sf(np.log(np.maximum(days, TINY) / months) / c.sigma_log)
+
+    p_stall = c.stall_probability * survive(elapsed - stall_len)
+    p_stall = p_stall / np.maximum(p_stall + (1.0 - c.stall_probability) * survive(elapsed), TINY)
+    stall = np.where(u["stall"] < p_stall, stall_len, 0.0)
+    built = np.maximum(elapsed - stall, 0.0)
+    total = built + residual_lognormal(months, c.sigma_log, built, u["construction"])
+    new["construction_days"] = np.where(building, total, new["construction_days"])
+    new["stall_days"] = np.where(building, stall, new["stall_days"])
+    new["construction_days"] = np.where(has["completed"], t["completed"] - t["started"], new["construction_days"])
+    new["stall_days"] = np.where(has["completed"], 0.0, new["stall_days"])
+
+
+def _residual_after_completion(
+    new: dict[str, np.ndarray], now: _AsOf, m: ModelConfig, rows: Leads, u: dict[str, np.ndarray]
+) -> None:
+    """Registration and output of completed projects: a cure model given no event so far (in place)."""
+    comp = m.completion
+    reg_p = np.asarray(comp.registration_probability.as_tuple())[rows.sector]
+    e = now.since("completed")
+    for name, p, median, milestone in (
+        ("registration", reg_p, comp.registration_median_days, "registered"),
+        ("output", np.full(e.size, comp.output_probability), comp.output_median_days, "output"),
+    ):
+        if comp.sigma_log > 0:
+            still = norm.sf((np.log(np.maximum(e, TINY)) - np.log(median)) / comp.sigma_log)
+        else:
+            still = (e < median).astype(float)
+        p_now = p * still / np.maximum(p * still + 1.0 - p, TINY)
+        happens = u[f"{name}_decision"] < p_now
+        rest = residual_lognormal(median, comp.sigma_log, e, u[name])
+        waiting = now.has["completed"] & ~now.has[milestone]
+        new[f"{name}_days"] = np.where(waiting, np.where(happens, rest, np.nan), new[f"{name}_days"])
+        new[f"{name}_days"] = np.where(now.has[milestone], np.nan, new[f"{name}_days"])
+
+
+def _start_lag(now: _AsOf, ap: ApprovalConfig) -> np.ndarray:
+    """Site preparation left once both land and permits are in hand (days)."""
+    t = now.t
+    ready_since = np.where(now.has["permits"] & now.has["land"], now.day - np.fmax(t["permits"], t["land"]), np.nan)
+    return np.where(np.isfinite(ready_since), np.maximum(ap.start_lag_days - ready_since, 0.0), ap.start_lag_days)
+
+
+def _patience_now(
+    fresh: ProjectPlan, new: dict[str, np.ndarray], now: _AsOf, m: ModelConfig, u: np.ndarray
+) -> np.ndarray:
+    """Patience left in the queue each project waits in on as_of (days waited there estimated)."""
+    has, since, n = now.has, now.since, u.size
+    ap = m.approvals
+    in_proc = since("procedures", "signed")
+    after_problem = np.maximum(in_proc - fresh.problem_days[:n], 0.0)
+    waited = np.zeros(n)
+    land_queue = has["procedures"] & ~has["land_granted"] & (new["land_mu"] > 0)
+    waited = np.where(land_queue, after_problem, waited)
+    energy_queue = (has["land"] | ap.parallel_with_land) & has["procedures"] & ~has["energy_granted"]
+    energy_wait = since("land") if not ap.parallel_with_land else after_problem
+    waited = np.where(energy_queue, np.maximum(waited, energy_wait), waited)
+    approvals_queue = has["energy"] & ~has["review"] & ~has["permits"]
+    waited = np.where(approvals_queue, np.maximum(waited, since("energy") - fresh.applicant_days[:n]), waited)
+    wk = m.walkaway
+    return residual_weibull(wk.patience_scale_days, wk.patience_shape, np.maximum(waited, 0.0), u)
+
+
 def _residual_plan(
     plan: ProjectPlan,
     ledger: pd.DataFrame,
@@ -235,114 +366,23 @@ def _residual_plan(
         patience left in the queue it is in or will join next (days).
     """
     n = len(ledger)
-    a = as_of_day
-    t = {c[2:]: ledger[c].to_numpy(dtype=float) for c in ledger.columns if c.startswith("t_")}
-    has = {ms: np.array([ms in d for d in done], dtype=bool) for ms in MILESTONES}
+    now = _AsOf(
+        as_of_day,
+        {str(c)[2:]: ledger[c].to_numpy(dtype=float) for c in ledger.columns if str(c).startswith("t_")},
+        {ms: np.array([ms in d for d in done], dtype=bool) for ms in MILESTONES},
+    )
     new = {name: np.array(v[:n], copy=True) for name, v in vars(plan).items()}
-
-    def since(*names: str) -> np.ndarray:
-        """Days from the first known of ``names`` (in order of preference) to as_of."""
-        out = np.full(n, np.nan)
-        for name in reversed(names):
-            out = np.where(np.isfinite(t[name]), a - t[name], out)
-        return np.nan_to_num(out)
-
     for flag in ("foreign", "taiwan", "tech_talent", "in_park"):
         new[flag] = ledger[flag].to_numpy(dtype=bool)
     for need in ("land_mu", "energy_tce"):
         given = ledger[need].to_numpy(dtype=float)
         new[need] = np.where(np.isfinite(given), given, new[need])
-    tier = new["size_tier"]
-    # prework: from signing to the start of procedures
-    pw = m.prework
-    prework_median = pw.median_days * np.exp(-pw.quality_effect * (new["quality"] - 0.5))
-    rest = residual_lognormal(prework_median, pw.sigma_log, since("signed"), u["prework"])
-    new["prework_days"] = np.where(has["procedures"], 0.0, rest)
-    # a problem (堵点) is settled before any quota is taken
-    in_proc = since("procedures", "signed")
-    started_queues = has["land_granted"] | has["energy_granted"] | has["land"] | has["energy"]
-    for name in ("problem_days", "leader_days"):
-        left = np.where(has["procedures"], np.maximum(new[name] - in_proc, 0.0), new[name])
-        new[name] = np.where(started_queues, 0.0, left)
-    # land transfer: ledger's land need and park flag; residual once the quota is granted
-    land = m.land
-    transfer_median = land.transfer_median_days * np.where(new["in_park"], land.in_park_transfer_factor, 1.0)
-    fresh = transfer_median * np.exp(land.transfer_sigma_log * ledger_rows.normal("land_transfer"))
-    rest = residual_lognormal(transfer_median, land.transfer_sigma_log, since("land_granted"), u["land_transfer"])
-    new["land_transfer_days"] = np.where(new["land_mu"] > 0, np.where(has["land_granted"], rest, fresh), 0.0)
-    en = m.energy
-    rest = residual_lognormal(
-        en.assessment_median_days, en.assessment_sigma_log, since("energy_granted"), u["energy_assessment"]
-    )
-    new["energy_days"] = np.where(has["energy_granted"], rest, new["energy_days"])
-    in_permits = since("energy")
-    applicant = new["applicant_days"]
-    new["applicant_days"] = np.where(has["energy"], np.maximum(applicant - in_permits, 0.0), applicant)
-    in_review = has["review"] & ~has["permits"]
-    new["review_days"] = np.where(in_review, service_left, new["review_days"])
-    new["permit_days"] = np.where(in_review, 0.0, new["permit_days"])
-    # construction counts from the start: build = construction + stall > elapsed. A stall is
-    # more likely among projects still building after long (posterior given the elapsed
-    # time, stall length drawn afresh), then construction given build > elapsed.
-    c = m.construction
-    months = np.asarray(c.median_months_by_tier)[tier] * DAYS_PER_MONTH
-    building = has["started"] & ~has["completed"]
-    elapsed = since("started")
-    stall_len = lognormal_days(c.stall_median_days, c.sigma_log, ledger_rows.normal("stall"))
-
-    def survive(days: np.ndarray) -> np.ndarray:
-        x = (
-            np.log(np.maximum(days, TINY) / months) / c.sigma_log
-            if c.sigma_log
-            else np.where(days < months, -np.inf, np.inf)
-        )
-        return norm.sf(x)
-
-    p_stall = c.stall_probability * survive(elapsed - stall_len)
-    p_stall = p_stall / np.maximum(p_stall + (1.0 - c.stall_probability) * survive(elapsed), TINY)
-    stall = np.where(u["stall"] < p_stall, stall_len, 0.0)
-    built = np.maximum(elapsed - stall, 0.0)
-    total = built + residual_lognormal(months, c.sigma_log, built, u["construction"])
-    completed_build = t["completed"] - t["started"]
-    new["construction_days"] = np.where(building, total, new["construction_days"])
-    new["stall_days"] = np.where(building, stall, new["stall_days"])
-    new["construction_days"] = np.where(has["completed"], completed_build, new["construction_days"])
-    new["stall_days"] = np.where(has["completed"], 0.0, new["stall_days"])
-    # registration and output after completion: a cure model given no event so far
-    comp = m.completion
-    reg_p = np.asarray(comp.registration_probability.as_tuple())[ledger_rows.sector]
-    for name, p, median, milestone in (
-        ("registration", reg_p, comp.registration_median_days, "registered"),
-        ("output", np.full(n, comp.output_probability), comp.output_median_days, "output"),
-    ):
-        e = since("completed")
-        if comp.sigma_log > 0:
-            still = norm.sf((np.log(np.maximum(e, TINY)) - np.log(median)) / comp.sigma_log)
-        else:
-            still = (e < median).astype(float)
-        p_now = p * still / np.maximum(p * still + 1.0 - p, TINY)
-        happens = u[f"{name}_decision"] < p_now
-        rest = residual_lognormal(median, comp.sigma_log, e, u[name])
-        waiting = has["completed"] & ~has[milestone]
-        new[f"{name}_days"] = np.where(waiting, np.where(happens, rest, np.nan), new[f"{name}_days"])
-        new[f"{name}_days"] = np.where(has[milestone], np.nan, new[f"{name}_days"])
-    # site preparation left after land and permits
-    ap = m.approvals
-    ready_since = np.where(has["permits"] & has["land"], a - np.fmax(t["permits"], t["land"]), np.nan)
-    lag = np.where(np.isfinite(ready_since), np.maximum(ap.start_lag_days - ready_since, 0.0), ap.start_lag_days)
-    # patience left in the queue the project waits in on as_of (0 days waited if none)
-    waited = np.zeros(n)
-    land_queue = has["procedures"] & ~has["land_granted"] & (new["land_mu"] > 0)
-    waited = np.where(land_queue, np.maximum(in_proc - plan.problem_days[:n], 0.0), waited)
-    energy_queue = (has["land"] | ap.parallel_with_land) & has["procedures"] & ~has["energy_granted"]
-    energy_wait = since("land") if not ap.parallel_with_land else np.maximum(in_proc - plan.problem_days[:n], 0.0)
-    waited = np.where(energy_queue, np.maximum(waited, energy_wait), waited)
-    approvals_queue = has["energy"] & ~has["review"] & ~has["permits"]
-    waited = np.where(approvals_queue, np.maximum(waited, in_permits - plan.applicant_days[:n]), waited)
-    wk = m.walkaway
-    patience_now = residual_weibull(wk.patience_scale_days, wk.patience_shape, np.maximum(waited, 0.0), u["patience"])
+    _residual_procedures(new, now, m, ledger_rows, u, service_left)
+    _residual_construction(new, now, m, ledger_rows, u)
+    _residual_after_completion(new, now, m, ledger_rows, u)
+    patience_now = _patience_now(plan, new, now, m, u["patience"])
     merged = {name: np.concatenate([new[name], np.asarray(v)[n:]]) for name, v in vars(plan).items()}
-    return ProjectPlan(**merged), lag, patience_now
+    return ProjectPlan(**merged), _start_lag(now, m.approvals), patience_now
 
 
 SERVICE_CANDIDATES = 32  # fresh service draws per file under review, to condition on its elapsed time
