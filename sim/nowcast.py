@@ -1,16 +1,18 @@
 """Nowcast: restart the simulated city from a planner's ledger on its ``as_of`` date.
 
 Every ledger project resumes in its stage with the time it has already spent there. A
-duration that is one lognormal in the model (prework, land transfer, energy assessment,
-construction, registration and output delays) is drawn from its residual distribution given
-the time elapsed: ``u ~ U(F(elapsed), 1)``, ``d = F^-1(u)``, remaining ``d - elapsed``. The
+duration that is one lognormal in the model (prework, land transfer, energy assessment, the
+applicant's file, construction, registration and output delays) is drawn from its residual
+distribution given the time elapsed: ``u ~ U(F(elapsed), 1)``, ``d = F^-1(u)``, remaining
+``d - elapsed``; construction also weighs the chance of a stall, registration and output the
+chance they never happen (cure model). A file under review on ``as_of`` (审批受理日期) keeps an
+approval office for the service left, conditioned by rejection on fresh draws. The
 investor's patience (Weibull) is drawn the same way given the days already waited in the
-current queue. Composite stages are approximated: a problem (堵点) or the applicant's file
-drawn afresh lasts ``max(draw - elapsed, 0)``; a project waiting for land, energy or an
-approval office on ``as_of`` rejoins that queue (by signing date, or by size under the
-"size" rule) and an approval office's service starts afresh. Residuals come from the
-``nowcast`` stream, never from the streams that made a simulated ledger, so the nowcast
-cannot know a project's future draws.
+current queue. Approximations: a problem (堵点) drawn afresh lasts ``max(draw - elapsed,
+0)``; a project waiting for land or energy quota on ``as_of`` rejoins that queue (by signing
+date, or by size under the "size" rule); a file with energy approved but no review date is
+taken to be still in preparation. Residuals come from the ``nowcast`` stream, never from the
+streams that made a simulated ledger, so the nowcast cannot know a project's future draws.
 
 Quotas in stock on ``as_of`` are replayed from the model's release rule (initial stock,
 monthly tranches, partial carry-over at 1 January) less every grant in the ledger (quota
@@ -194,6 +196,7 @@ RESIDUALS: tuple[str, ...] = (
     "output",
     "patience",
     "stall",
+    "applicant",
 )
 
 
@@ -239,8 +242,11 @@ def _residual_procedures(
         en.assessment_median_days, en.assessment_sigma_log, since("energy_granted"), u["energy_assessment"]
     )
     new["energy_days"] = np.where(has["energy_granted"], rest, new["energy_days"])
-    applicant = new["applicant_days"]
-    new["applicant_days"] = np.where(has["energy"], np.maximum(applicant - since("energy"), 0.0), applicant)
+    # no review date yet: still preparing the file (approval queues are short next to the
+    # applicant's time, so a file not under review is taken to be still in preparation)
+    ap = m.approvals
+    rest = residual_lognormal(ap.applicant_median_days, ap.sigma_log, since("energy"), u["applicant"])
+    new["applicant_days"] = np.where(has["energy"], rest, new["applicant_days"])
     in_review = has["review"] & ~has["permits"]
     new["review_days"] = np.where(in_review, service, new["review_days"])
     new["permit_days"] = np.where(in_review, 0.0, new["permit_days"])
@@ -322,8 +328,6 @@ def _patience_now(
     energy_queue = (has["land"] | ap.parallel_with_land) & has["procedures"] & ~has["energy_granted"]
     energy_wait = since("land") if not ap.parallel_with_land else after_problem
     waited = np.where(energy_queue, np.maximum(waited, energy_wait), waited)
-    approvals_queue = has["energy"] & ~has["review"] & ~has["permits"]
-    waited = np.where(approvals_queue, np.maximum(waited, since("energy") - fresh.applicant_days[:n]), waited)
     wk = m.walkaway
     return residual_weibull(wk.patience_scale_days, wk.patience_shape, np.maximum(waited, 0.0), u)
 
