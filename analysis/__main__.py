@@ -4,6 +4,7 @@ Commands
 --------
 compare   paired policy comparison of a multirun sweep -> comparison.csv
 report    charts (PNG, SVG), report.xlsx and report.html for a run or multirun
+drift     probability drift across nowcast ledger dates, and early warning
 
 Each command lives in its own module with a ``register(subparsers)`` function that adds its
 parser and sets ``func``; this file only dispatches.
@@ -16,7 +17,7 @@ import importlib
 import logging
 import sys
 
-COMMANDS: tuple[str, ...] = ("analysis.compare_cli", "analysis.report_cli")
+COMMANDS: tuple[str, ...] = ("analysis.compare_cli", "analysis.report_cli", "analysis.drift_cli")
 
 
 def build_parser() -> argparse.ArgumentParser:

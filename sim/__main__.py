@@ -5,7 +5,9 @@ chosen scenario (``scenarios/``) and policy levers, validates once with
 ``OmegaConf.to_object``, runs the replications and writes tidy tables into the Hydra run
 directory: ``kpis.parquet``, ``monthly.parquet``, ``attainment.csv`` (UTF-8 with BOM so
 Excel shows the Chinese labels), ``ledgers.parquet``, ``resources.parquet`` and
-``meta.json``. Heavy imports wait until a run starts so ``--help`` stays quick.
+``meta.json``; a nowcast (``nowcast.ledger``, ``nowcast.as_of``) marks them with ``as_of``
+and adds ``actual_monthly.parquet``; ``nowcast.export_at`` writes ``ledger_<date>.csv``.
+Heavy imports wait until a run starts so ``--help`` stays quick.
 """
 
 from __future__ import annotations
@@ -96,10 +98,14 @@ def to_study(cfg: DictConfig, choices: dict[str, Any]) -> StudyConfig:
 
 def write_outputs(out: Path, study: StudyConfig, result: Any, attainment: Any, wall_s: float) -> None:
     """Write every table of a finished run into ``out``."""
-    result.kpis.to_parquet(out / "kpis.parquet", index=False)
-    result.monthly.to_parquet(out / "monthly.parquet", index=False)
     attainment.insert(0, "scenario", study.scenario_name)
     attainment.insert(1, "policy", study.policy_name)
+    if study.nowcast.as_of:  # a nowcast: mark every table with its ledger date
+        for table in (result.kpis, result.monthly, attainment, result.ledgers, result.resources):
+            if len(table):
+                table.insert(2, "as_of", study.nowcast.as_of)
+    result.kpis.to_parquet(out / "kpis.parquet", index=False)
+    result.monthly.to_parquet(out / "monthly.parquet", index=False)
     attainment.to_csv(out / "attainment.csv", index=False, encoding="utf-8-sig")
     if len(result.ledgers):
         result.ledgers.to_parquet(out / "ledgers.parquet", index=False)
@@ -116,7 +122,29 @@ def write_outputs(out: Path, study: StudyConfig, result: Any, attainment: Any, w
         "replications_per_s": round(study.run.replications / wall_s, 3),
         "package_version": version("gongjian"),
     }
+    if study.nowcast.ledger:
+        meta |= {"as_of": study.nowcast.as_of, "ledger": study.nowcast.ledger}
     (out / "meta.json").write_text(json.dumps(meta, indent=2, ensure_ascii=False), encoding="utf-8")
+
+
+def export_ledger(out: Path, study: StudyConfig, ledgers: Any) -> Path:
+    """Write ``ledger_<date>.csv``: replication 0's planner ledger on ``nowcast.export_at``."""
+    from sim.ledger_io import from_model, write_ledger
+    from sim.runner import calendar_of
+
+    if not len(ledgers):
+        sys.exit("gongjian: nowcast.export_at needs run.keep_ledgers >= 1")
+    c = study.model.construction
+    frame = from_model(
+        ledgers[ledgers["replication"] == 0],
+        calendar_of(study),
+        study.nowcast.export_at,
+        realisation=c.spend_realisation_share,
+        curve=(c.spend_curve_a, c.spend_curve_b),
+    )
+    path = write_ledger(frame, out / f"ledger_{study.nowcast.export_at}.csv")
+    log.info("planner ledger of replication 0 on %s: %s", study.nowcast.export_at, path)
+    return path
 
 
 @hydra.main(version_base="1.3", config_path="../conf", config_name="config")
@@ -131,6 +159,16 @@ def main(cfg: DictConfig) -> None:
         sys.exit(f"gongjian: invalid configuration: {err}")
     from analysis.attainment import attainment, format_attainment
     from sim.runner import run_study
+
+    if study.nowcast.ledger:  # the ledger is checked before anything runs
+        from sim.ledger_io import LedgerError
+        from sim.nowcast import actual_monthly, load_model_ledger
+
+        try:
+            ledger = load_model_ledger(study.nowcast.ledger, study.nowcast.as_of, study.run.first_year)
+        except LedgerError as err:
+            sys.exit(f"gongjian: invalid ledger: {err}")
+        actual_monthly(ledger, study).to_parquet(out / "actual_monthly.parquet", index=False)
 
     log.info(
         "scenario=%s policy=%s replications=%d seed=%d jobs=%d -> %s",
@@ -151,9 +189,13 @@ def main(cfg: DictConfig) -> None:
     table = attainment(result.kpis)
     sys.stdout.write(
         f"\n{study.run.target_year} attainment forecast / 年度目标达成概率 — scenario {study.scenario_name}, "
-        f"policy {study.policy_name}\n{format_attainment(table)}\n"
+        f"policy {study.policy_name}"
+        + (f", nowcast from the ledger as of {study.nowcast.as_of}" if study.nowcast.as_of else "")
+        + f"\n{format_attainment(table)}\n"
     )
     write_outputs(out, study, result, table, wall)
+    if study.nowcast.export_at:
+        export_ledger(out, study, result.ledgers)
     log.info(
         "%d replications in %.1f s (%.1f rep/s); tables in %s",
         study.run.replications,

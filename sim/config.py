@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime
 import math
 from dataclasses import dataclass, field, fields
+from datetime import date
 from typing import Any
 
 SECTORS: tuple[str, ...] = ("industrial", "producer_services", "other_services", "agriculture")
@@ -522,6 +523,43 @@ class RunConfig:
             _fail("run.keep_ledgers", self.keep_ledgers, "an integer >= 0")
 
 
+def _check_iso_date(name: str, value: str) -> None:
+    """Raise ConfigError unless ``value`` is an ISO date ``YYYY-MM-DD``."""
+    try:
+        ok = len(value) == len("2023-06-30") and date.fromisoformat(value).isoformat() == value
+    except ValueError:
+        ok = False
+    if not ok:
+        _fail(name, value, "an ISO date YYYY-MM-DD such as '2023-06-30'")
+
+
+@dataclass
+class NowcastConfig:
+    """Start from a planner's project ledger on a date, and export ledgers (issue 7).
+
+    Not model parameters: paths and dates chosen by the user. ``as_of`` is the end of that
+    day (the ledger's report date); the run restarts on the next day. See sim/ledger_io.py.
+    """
+
+    # Planner ledger, CSV or XLSX (template: data/ledger_template.csv); "" = no nowcast.
+    ledger: str = ""
+    # Date the ledger describes, ISO YYYY-MM-DD; required with ``ledger``.
+    as_of: str = ""
+    # Write ledger_<date>.csv of replication 0 at this ISO date; "" = no export.
+    export_at: str = ""
+
+    def __post_init__(self) -> None:
+        if self.ledger and not self.as_of:
+            _fail("nowcast.as_of", self.as_of, "an ISO date (required when nowcast.ledger is set)")
+        if self.as_of and not self.ledger:
+            _fail("nowcast.ledger", self.ledger, "a ledger file (required when nowcast.as_of is set)")
+        if self.ledger and not self.ledger.lower().endswith((".csv", ".xlsx")):
+            _fail("nowcast.ledger", self.ledger, "a .csv or .xlsx file")
+        for name in ("as_of", "export_at"):
+            if getattr(self, name):
+                _check_iso_date(f"nowcast.{name}", getattr(self, name))
+
+
 @dataclass
 class StudyConfig:
     """One scenario x policy cell: the model, the run settings, and their names.
@@ -538,6 +576,7 @@ class StudyConfig:
     # calibration.md §5: the campaign launched on 28 January 2023, the first working day
     # after the Spring Festival.
     campaign_launch: str = "2023-01-28"
+    nowcast: NowcastConfig = field(default_factory=NowcastConfig)
     # Filled by the entry point from Hydra's group choices; carried into every table.
     scenario_name: str = "huaian_2023"
     policy_name: str = "status_quo"
@@ -551,3 +590,8 @@ class StudyConfig:
         if year > self.run.target_year:  # before run.first_year: levers apply from the start
             allowed = f"a date in or before run.target_year ({self.run.target_year})"
             _fail("campaign_launch", self.campaign_launch, allowed)
+        first, last = f"{self.run.first_year}-01-01", f"{self.run.target_year}-12-31"
+        for name in ("as_of", "export_at"):
+            value = getattr(self.nowcast, name)
+            if value and not first <= value <= last:
+                _fail(f"nowcast.{name}", value, f"a date from {first} to {last} (run.first_year..run.target_year)")

@@ -27,6 +27,8 @@ MILESTONES: tuple[str, ...] = (
     "registered",  # 列统
     "output",  # 达效
     "walked",  # investor walked away
+    "energy_granted",  # energy quota allocated (before the assessment)
+    "review",  # an approval office takes the file (review and permits begin)
 )
 
 # Where an investor was waiting when it walked away (walk_cause codes).

@@ -42,6 +42,62 @@ def plan_lists(plan: ProjectPlan, leads: Leads) -> SimpleNamespace:
     return lists
 
 
+def land_release(cfg: ModelConfig, calendar: Calendar, day: float) -> QuotaRelease:
+    """Land quota released in the month starting ``day``: the quota plus reclamation."""
+    land = cfg.land
+    return QuotaRelease(land.quota_mu_per_year / MONTHS_PER_YEAR + land.reclamation_mu_per_month, land.carryover_share)
+
+
+def energy_release(cfg: ModelConfig, calendar: Calendar, day: float) -> QuotaRelease:
+    """Energy quota released in the month starting ``day``: the quota (none once frozen) plus the swap.
+
+    Energy freed by retiring backward capacity (腾退) is released even when the ordinary quota
+    is frozen: it is how a frozen city makes room for new projects.
+    """
+    e = cfg.energy
+    frozen = bool(e.frozen_from_year) and day >= calendar.year_start(e.frozen_from_year)
+    quota = 0.0 if frozen else e.quota_tce_per_year / MONTHS_PER_YEAR
+    return QuotaRelease(quota + e.swap_tce_per_month, e.carryover_share)
+
+
+@dataclass(frozen=True)
+class StartState:
+    """Where a nowcast starts: the city on ``as_of_day``, built by :mod:`sim.nowcast`.
+
+    Projects are the ledger's projects followed by the replication's new leads. Lists hold
+    one element per project.
+
+    Attributes
+    ----------
+    as_of_day
+        Model day the run restarts (the day after the ledger's date).
+    plan
+        Every project's plan; for ledger projects it holds residual durations.
+    release_day
+        Model day each project's process starts.
+    done
+        Milestones a ledger project had reached (None for new leads: full lifecycle).
+    history
+        Milestone -> model days already reached (NaN otherwise), copied into the ledger.
+    start_lag_days
+        Days of site preparation left before the start (after permits).
+    patience_now
+        Days of waiting the investor still tolerates in the queue it is in (or will join next).
+    land_level_mu, energy_level_tce
+        Quota in stock on ``as_of_day`` (亩, 吨标煤).
+    """
+
+    as_of_day: float
+    plan: ProjectPlan
+    release_day: list[float]
+    done: list[frozenset[str] | None]
+    history: dict[str, np.ndarray]
+    start_lag_days: list[float]
+    patience_now: list[float]
+    land_level_mu: float
+    energy_level_tce: float
+
+
 @dataclass
 class System:
     """Everything a process may touch: resources, per-project plan, recorder, config.
@@ -68,23 +124,16 @@ class System:
     base_plan: ProjectPlan
     launch_day: float
 
+    # Set when the run starts from a planner ledger (nowcast); None for a normal run.
+    start: StartState | None = None
+
     def land_release(self, day: float) -> QuotaRelease:
-        """Land quota release on ``day`` under the regime in force (quota plus reclamation)."""
-        land = self.cfg.land
-        return QuotaRelease(
-            land.quota_mu_per_year / MONTHS_PER_YEAR + land.reclamation_mu_per_month, land.carryover_share
-        )
+        """Land quota release on ``day`` under the regime in force."""
+        return land_release(self.cfg, self.calendar, day)
 
     def energy_release(self, day: float) -> QuotaRelease:
-        """Energy quota release on ``day``: the annual quota (none once frozen) plus the swap.
-
-        Energy freed by retiring backward capacity (腾退) is released even when the ordinary
-        quota is frozen: it is how a frozen city makes room for new projects.
-        """
-        e = self.cfg.energy
-        frozen = bool(e.frozen_from_year) and day >= self.calendar.year_start(e.frozen_from_year)
-        quota = 0.0 if frozen else e.quota_tce_per_year / MONTHS_PER_YEAR
-        return QuotaRelease(quota + e.swap_tce_per_month, e.carryover_share)
+        """Energy quota release on ``day`` under the regime in force."""
+        return energy_release(self.cfg, self.calendar, day)
 
     def day_of_year(self, day: float) -> float:
         """Days since 1 January of the year containing model ``day``."""
@@ -104,6 +153,7 @@ def build_model(
     *,
     baseline: ModelConfig | None = None,
     launch_day: float = 0.0,
+    start: StartState | None = None,
 ) -> System:
     """Create resources and plans, and start the source processes.
 
@@ -122,11 +172,15 @@ def build_model(
         from the start.
     launch_day
         Model day from which ``cfg`` (the levers) applies.
+    start
+        Nowcast starting state (ledger projects first, then ``leads``); ``env`` must start
+        at ``start.as_of_day``. None = every lead from its arrival. A nowcast runs under
+        ``cfg`` from its start (its ledger already holds what happened before).
     """
     from sim import processes  # local: processes import System for typing only
 
-    plan = plan_projects(leads, cfg)
-    switch = baseline is not None and baseline != cfg and launch_day > 0
+    plan = plan_projects(leads, cfg) if start is None else start.plan
+    switch = start is None and baseline is not None and baseline != cfg and launch_day > 0
     start_cfg = baseline if switch and baseline is not None else cfg
     start_plan = plan_projects(leads, start_cfg) if switch else plan
     year_starts = [calendar.year_start(y) for y in range(calendar.first_year, calendar.last_year + 2)]
@@ -138,10 +192,14 @@ def build_model(
         plan=start_plan,
         p=plan_lists(start_plan, leads),
         land=PriorityContainer(
-            env, init=start_cfg.land.initial_stock_mu, first_fit=not start_cfg.land.reserve_for_head
+            env,
+            init=start_cfg.land.initial_stock_mu if start is None else start.land_level_mu,
+            first_fit=not start_cfg.land.reserve_for_head,
         ),
         energy=PriorityContainer(
-            env, init=start_cfg.energy.initial_stock_tce, first_fit=not start_cfg.energy.reserve_for_head
+            env,
+            init=start_cfg.energy.initial_stock_tce if start is None else start.energy_level_tce,
+            first_fit=not start_cfg.energy.reserve_for_head,
         ),
         approvals=HeapPriorityResource(env, capacity=start_cfg.approvals.capacity_projects),
         leaders_free=list(start_cfg.problems.leader_capacity),
@@ -151,16 +209,31 @@ def build_model(
         year_starts=year_starts,
         base_plan=start_plan,
         launch_day=launch_day if switch else 0.0,
+        start=start,
     )
     month_starts = np.concatenate(
         [calendar.month_starts(y) for y in range(calendar.first_year, calendar.last_year + 1)]
     ).tolist()
     if switch:
         env.process(processes.launch_campaign(env, system, launch_day, cfg, plan, plan_lists(plan, leads)))
-    env.process(processes.lead_source(env, system))
-    env.process(processes.release_quota(env, system.land, "land_mu", month_starts, system.land_release, system.log))
+    skip_before = -np.inf
+    if start is None:
+        env.process(processes.lead_source(env, system))
+    else:
+        skip_before = start.as_of_day
+        for milestone, days in start.history.items():
+            system.ledger.times[milestone][:] = days
+        env.process(processes.resume_source(env, system))
     env.process(
-        processes.release_quota(env, system.energy, "energy_tce", month_starts, system.energy_release, system.log)
+        processes.release_quota(
+            env, system.land, "land_mu", month_starts, system.land_release, system.log, skip_before=skip_before
+        )
     )
-    env.process(processes.monitor(env, system, month_starts))
+    env.process(
+        processes.release_quota(
+            env, system.energy, "energy_tce", month_starts, system.energy_release, system.log, skip_before=skip_before
+        )
+    )
+    # a nowcast logs from the month after as_of: on as_of itself no project has rejoined yet
+    env.process(processes.monitor(env, system, [d for d in month_starts if d > skip_before]))
     return system

@@ -167,7 +167,12 @@ def obtain_land(env: simpy.Environment, project: int, s: System, patience: list[
     if not ok or s.walked[project]:
         return False
     s.ledger.record("land_granted", project, env.now)
-    yield env.timeout(p.land_transfer_days[project])
+    return (yield from deliver_land(env, project, s, patience))
+
+
+def deliver_land(env: simpy.Environment, project: int, s: System, patience: list[float]) -> StepResult:
+    """The land transfer (征地, 招拍挂) after the quota is granted delivers the plot (供地)."""
+    yield env.timeout(s.p.land_transfer_days[project])
     s.ledger.record("land", project, env.now)
     return not s.walked[project]
 
@@ -180,7 +185,13 @@ def obtain_energy(env: simpy.Environment, project: int, s: System, patience: lis
     )
     if not ok or s.walked[project]:
         return False
-    yield env.timeout(p.energy_days[project])
+    s.ledger.record("energy_granted", project, env.now)
+    return (yield from assess_energy(env, project, s, patience))
+
+
+def assess_energy(env: simpy.Environment, project: int, s: System, patience: list[float]) -> StepResult:
+    """The energy assessment (能评) once the energy quota is granted."""
+    yield env.timeout(s.p.energy_days[project])
     s.ledger.record("energy", project, env.now)
     return not s.walked[project]
 
@@ -198,15 +209,21 @@ def obtain_permits(env: simpy.Environment, project: int, s: System, patience: li
     if s.walked[project]:
         s.approvals.release(request)
         return False
+    s.ledger.record("review", project, env.now)
     yield env.timeout(p.review_days[project] + p.permit_days[project])
     s.approvals.release(request)
     s.ledger.record("permits", project, env.now)
     return True
 
 
-def start_construction(env: simpy.Environment, project: int, s: System) -> ProcessGenerator:
-    """Site preparation, then the physical start (开工), never in the Spring Festival lull."""
-    yield env.timeout(s.cfg.approvals.start_lag_days)
+def start_construction(
+    env: simpy.Environment, project: int, s: System, lag_days: float | None = None
+) -> ProcessGenerator:
+    """Site preparation, then the physical start (开工), never in the Spring Festival lull.
+
+    ``lag_days`` overrides ``approvals.start_lag_days`` (a nowcast's remaining preparation).
+    """
+    yield env.timeout(s.cfg.approvals.start_lag_days if lag_days is None else lag_days)
     c = s.cfg.construction
     doy = s.day_of_year(env.now)
     if c.dead_period_start_day <= doy < c.dead_period_end_day:
@@ -258,14 +275,18 @@ def release_quota(
     month_starts: list[float],
     rule: Callable[[float], QuotaRelease],
     log: ResourceLog,
+    skip_before: float = -math.inf,
 ) -> ProcessGenerator:
     """Release a monthly tranche of quota at each month start, and log the pool.
 
     ``rule(day)`` gives the release in force that month (it changes at the campaign launch).
     On each 1 January after the first, the unused quota is carried over only in part; the
-    rest lapses with the annual plan.
+    rest lapses with the annual plan. Month starts before ``skip_before`` are skipped (a
+    nowcast starts with the level on its ``as_of`` date).
     """
     for month, day in enumerate(month_starts):
+        if day < skip_before:
+            continue
         if day > env.now:
             yield env.timeout(day - env.now)
         release = rule(day)
@@ -289,3 +310,82 @@ def monitor(env: simpy.Environment, s: System, month_starts: list[float]) -> Pro
         s.log.log(env.now, "approvals", "waiting", len(s.approvals.queue))
         for tier, free in enumerate(s.leaders_free):
             s.log.log(env.now, f"leaders_tier{tier}", "free", free)
+
+
+def resume_source(env: simpy.Environment, s: System) -> ProcessGenerator:
+    """Nowcast: start every project at its release day, mid-lifecycle if it is in the ledger.
+
+    Ledger projects (``s.start.done[project]`` not None) resume with :func:`resume_life`;
+    leads still in appraisal on ``as_of`` and leads arriving later run :func:`project_life`.
+    """
+    assert s.start is not None
+    release = s.start.release_day
+    for project in sorted(range(len(release)), key=release.__getitem__):
+        if release[project] > env.now:
+            yield env.timeout(release[project] - env.now)
+        done = s.start.done[project]
+        env.process(project_life(env, project, s) if done is None else resume_life(env, project, s, done))
+
+
+def resume_life(env: simpy.Environment, project: int, s: System, done: frozenset[str]) -> ProcessGenerator:
+    """Carry a ledger project from where it stood on ``as_of`` through the rest of its life.
+
+    ``done`` holds the milestones it had reached; the plan holds what remains (residual
+    durations drawn by :mod:`sim.nowcast`), and construction time counts from the start.
+    """
+    assert s.start is not None
+    if "procedures" not in done:
+        yield env.timeout(s.p.prework_days[project])
+        s.ledger.record("procedures", project, env.now)
+    if "started" not in done:
+        if not {"land", "energy", "permits"} <= done:
+            ready = yield from resume_procedures(env, project, s, done)
+            if not ready:
+                return
+        yield from start_construction(env, project, s, s.start.start_lag_days[project])
+    if "completed" not in done:
+        built = env.now - s.ledger.times["started"][project]
+        yield env.timeout(max(s.p.construction_days[project] + s.p.stall_days[project] - built, 0.0))
+        s.ledger.record("completed", project, env.now)
+    yield from register_and_reach_output(env, project, s)
+
+
+def resume_procedures(env: simpy.Environment, project: int, s: System, done: frozenset[str]) -> StepResult:
+    """The procedures a ledger project has not finished, in the order :func:`do_procedures` runs them.
+
+    A project holding its land quota only waits for the transfer, one holding its energy quota
+    only for the assessment; one waiting in a queue on ``as_of`` rejoins it with the patience
+    it has left (``s.start.patience_now``), later queues with its full patience.
+    """
+    assert s.start is not None
+    yield from resolve_problem(env, project, s)
+    land = [] if "land" in done else [deliver_land if "land_granted" in done else obtain_land]
+    paper = [] if "energy" in done else [assess_energy if "energy_granted" in done else obtain_energy]
+    paper += [] if "permits" in done else [finish_review if "review" in done else obtain_permits]
+    chains = [land + paper] if not s.cfg.approvals.parallel_with_land else [land, paper]
+    runs = [env.process(run_steps(env, project, s, chain, s.start.patience_now[project])) for chain in chains]
+    yield env.all_of(runs)
+    return all(run.value for run in runs)
+
+
+def run_steps(env: simpy.Environment, project: int, s: System, steps: list[Any], patience_now: float) -> StepResult:
+    """Run procedure ``steps`` in order; the first gets ``patience_now``, later ones full patience."""
+    for i, step in enumerate(steps):
+        ok = yield from step(env, project, s, [patience_now if i == 0 else s.p.patience_days[project]])
+        if not ok:
+            return False
+    return True
+
+
+def finish_review(env: simpy.Environment, project: int, s: System, patience: list[float]) -> StepResult:
+    """A file an approval office was reviewing on ``as_of``: it keeps an office until the permits.
+
+    It asks ahead of every waiting file (it held the office already), for its remaining
+    review and permit time (the plan's ``review_days``).
+    """
+    request = s.approvals.request(priority=-math.inf)
+    yield request
+    yield env.timeout(s.p.review_days[project] + s.p.permit_days[project])
+    s.approvals.release(request)
+    s.ledger.record("permits", project, env.now)
+    return True

@@ -16,6 +16,7 @@ STREAMS: tuple[str, ...] = (
     "decisions",  # latent uniforms for pass / rework / problem / register / output
     "patience",  # investors' patience while waiting
     "retrofits",  # retrofit projects of existing firms
+    "nowcast",  # residual durations and decisions of projects in flight on a ledger's as_of date
 )
 
 

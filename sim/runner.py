@@ -111,7 +111,12 @@ def simulate(cfg: StudyConfig, replication: int) -> tuple[System, pd.DataFrame]:
     cal = calendar_of(cfg)
     streams = replication_streams(cfg.run.seed, replication)
     leads = draw_leads(cfg.model.demand, cal, streams)
-    system = simulate_leads(cfg, leads)
+    if cfg.nowcast.ledger:  # start from a planner ledger on nowcast.as_of (issue 7)
+        from sim.nowcast import simulate_from_ledger
+
+        system = simulate_from_ledger(cfg, leads, streams)
+    else:
+        system = simulate_leads(cfg, leads)
     retrofits = draw_retrofits(cfg.model.retrofit, cfg.model.demand, cal, streams["retrofits"])
     return system, retrofits
 

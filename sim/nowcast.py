@@ -1,0 +1,565 @@
+"""Nowcast: restart the simulated city from a planner's ledger on its ``as_of`` date.
+
+Every ledger project resumes in its stage with the time it has already spent there. A
+duration that is one lognormal in the model (prework, land transfer, energy assessment, the
+applicant's file, construction, registration and output delays) is drawn from its residual
+distribution given the time elapsed: ``u ~ U(F(elapsed), 1)``, ``d = F^-1(u)``, remaining
+``d - elapsed``; construction also weighs the chance of a stall, registration and output the
+chance they never happen (cure model). A file under review on ``as_of`` (审批受理日期) keeps an
+approval office for the service left, conditioned by rejection on fresh draws. The
+investor's patience (Weibull) is drawn the same way given the days already waited in the
+current queue. Approximations: a problem (堵点) drawn afresh lasts ``max(draw - elapsed,
+0)``; a project waiting for land or energy quota on ``as_of`` rejoins that queue (by signing
+date, or by size under the "size" rule); a file with energy approved but no review date is
+taken to be still in preparation. Residuals come from the ``nowcast`` stream, never from the
+streams that made a simulated ledger, so the nowcast cannot know a project's future draws.
+
+Quotas in stock on ``as_of`` are replayed from the model's release rule (initial stock,
+monthly tranches, partial carry-over at 1 January) less every grant in the ledger (quota
+used by projects not in the ledger is not deducted). Leads are drawn over the full
+horizon as in a normal run (common random numbers); those arriving after ``as_of`` and
+those still in appraisal on ``as_of`` enter the run, the rest are history the ledger holds.
+
+Retrofits are not in a project ledger: their targets are forecast by the model for the whole
+year in every replication (nothing counted as achieved). Industrial investment spent before
+``as_of`` by projects still building follows the S-curve of their redrawn duration, so its
+achieved part is a model estimate (exact for projects completed by ``as_of``).
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+
+import numpy as np
+import pandas as pd
+import simpy
+from scipy.special import betaincinv
+from scipy.stats import norm
+
+from analysis.kpis import kpi_matrix
+from analysis.targets import TARGET_KEYS
+from sim.calendar import Calendar
+from sim.config import SECTORS, ApprovalConfig, ModelConfig, StudyConfig
+from sim.leads import DECISION_LATENTS, DURATION_LATENTS, Leads
+from sim.ledger import MILESTONES
+from sim.ledger_io import load_ledger, to_model
+from sim.model import QuotaRelease, StartState, System, build_model, energy_release, land_release
+from sim.plan import DAYS_PER_MONTH, ProjectPlan, lognormal_days, plan_projects
+from sim.runner import kpi_window
+
+log = logging.getLogger(__name__)
+
+RETROFIT_TARGETS: tuple[str, ...] = ("retrofit_projects", "retrofit_investment", "smart_benchmarks")
+TINY = 1e-300  # floor of survival probabilities before inverting (avoids inf)
+
+
+def residual_lognormal(
+    median_days: np.ndarray | float, sigma_log: float, elapsed: np.ndarray, u: np.ndarray
+) -> np.ndarray:
+    """Remaining days of a lognormal duration that has lasted ``elapsed`` days.
+
+    Draws ``d`` from the lognormal (median, sigma) conditioned on ``d > elapsed`` by inverting
+    ``u`` on ``(F(elapsed), 1)``; returns ``d - elapsed`` (days, >= 0).
+    """
+    median = np.broadcast_to(np.asarray(median_days, dtype=float), elapsed.shape)
+    e = np.maximum(elapsed, 0.0)
+    if sigma_log == 0:
+        return np.maximum(median - e, 0.0)
+    with np.errstate(divide="ignore"):
+        x = (np.log(e) - np.log(median)) / sigma_log
+    survive = np.maximum((1.0 - u) * norm.sf(x), TINY)
+    return np.maximum(median * np.exp(sigma_log * norm.isf(survive)) - e, 0.0)
+
+
+def residual_weibull(scale_days: float, shape: float, elapsed: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """Remaining days of a Weibull(shape, scale) time that has lasted ``elapsed`` days (closed form)."""
+    e = np.maximum(elapsed, 0.0)
+    return scale_days * ((e / scale_days) ** shape - np.log1p(-u)) ** (1.0 / shape) - e
+
+
+@functools.lru_cache(maxsize=4)
+def load_model_ledger(path: str, as_of: str, first_year: int) -> pd.DataFrame:
+    """Read, validate and convert a ledger once per process (raises LedgerError)."""
+    ledger = to_model(load_ledger(path, as_of=as_of), Calendar(first_year, first_year))
+    log.info("ledger %s: %d projects on %s", path, len(ledger), as_of)
+    return ledger
+
+
+def _subset(leads: Leads, idx: np.ndarray) -> Leads:
+    return Leads(
+        leads.arrival_day[idx],
+        leads.sector[idx],
+        leads.investment_yi[idx],
+        leads.from_event[idx],
+        leads.event_taiwan[idx],
+        leads.z[:, idx],
+        leads.u[:, idx],
+        leads.patience_u[idx],
+    )
+
+
+def _concat(a: Leads, b: Leads) -> Leads:
+    return Leads(
+        np.concatenate([a.arrival_day, b.arrival_day]),
+        np.concatenate([a.sector, b.sector]),
+        np.concatenate([a.investment_yi, b.investment_yi]),
+        np.concatenate([a.from_event, b.from_event]),
+        np.concatenate([a.event_taiwan, b.event_taiwan]),
+        np.concatenate([a.z, b.z], axis=1),
+        np.concatenate([a.u, b.u], axis=1),
+        np.concatenate([a.patience_u, b.patience_u]),
+    )
+
+
+def ledger_leads(ledger: pd.DataFrame, rng: np.random.Generator) -> Leads:
+    """Leads for the ledger's projects: their sector and size, fresh latents from ``rng``.
+
+    The signing day stands in for the arrival day (it orders first-come queues).
+    """
+    n = len(ledger)
+    return Leads(
+        arrival_day=ledger["t_signed"].to_numpy(dtype=float),
+        sector=np.asarray([SECTORS.index(s) for s in ledger["sector"]], dtype=np.int8),
+        investment_yi=ledger["investment_yi"].to_numpy(dtype=float),
+        from_event=np.zeros(n, bool),
+        event_taiwan=ledger["taiwan"].to_numpy(dtype=bool) & ledger["foreign"].to_numpy(dtype=bool),
+        z=rng.standard_normal((len(DURATION_LATENTS), n)),
+        u=rng.random((len(DECISION_LATENTS), n)),
+        patience_u=rng.random(n),
+    )
+
+
+def _done_sets(t: dict[str, np.ndarray], stage: np.ndarray) -> list[frozenset[str]]:
+    """Milestones each ledger project has reached, including those its later dates imply."""
+    implied = {
+        "registered": ("completed",),
+        "completed": ("started",),
+        "started": ("permits", "land", "energy"),
+        "permits": ("review",),
+        "review": ("energy",),
+        "land": ("land_granted",),
+        "energy": ("energy_granted",),
+        "land_granted": ("procedures",),
+        "energy_granted": ("procedures",),
+    }
+    out = []
+    for i in range(stage.size):
+        done = {m for m, v in t.items() if np.isfinite(v[i])}
+        if stage[i] == "procedures":
+            done.add("procedures")
+        for m, before in implied.items():  # in lifecycle order, latest first
+            if m in done:
+                done.update(before)
+        if "walked" in done:  # dropped: nothing more happens
+            done.update(("procedures", "land", "land_granted", "energy", "energy_granted", "review", "permits"))
+            done.add("started")
+            done.update(("completed", "registered", "output"))
+        out.append(frozenset(done))
+    return out
+
+
+def _replay_quota(
+    grants: tuple[np.ndarray, np.ndarray],
+    month_starts: np.ndarray,
+    year_starts: set[float],
+    rule: Callable[[float], QuotaRelease],
+    initial: float,
+    until: float,
+) -> float:
+    """Quota in stock on ``until``: the model's release rule less the ledger's grants.
+
+    ``rule(day)`` is the release in force that month (the baseline's before the campaign
+    launch, the policy's after), exactly as :func:`sim.processes.release_quota` applies it.
+    """
+    times, amounts = grants
+    events = [(float(d), 0, rule(float(d)).tranche) for d in month_starts if d < until]
+    # grants before the first simulated year are already out of the initial stock
+    events += [(float(t), 1, -float(a)) for t, a in zip(times, amounts, strict=True) if 0 <= t < until]
+    level = initial
+    for day, kind, amount in sorted(events):
+        if kind == 0 and day in year_starts:
+            level *= rule(day).carryover_share
+        level += amount
+    if level < 0:
+        log.warning("ledger grants exceed the quota the model released by as_of (%.0f short); stock set to 0", -level)
+    return max(level, 0.0)
+
+
+RESIDUALS: tuple[str, ...] = (
+    "prework",
+    "land_transfer",
+    "energy_assessment",
+    "construction",
+    "registration_decision",
+    "registration",
+    "output_decision",
+    "output",
+    "patience",
+    "stall",
+    "applicant",
+)
+
+
+@dataclass(frozen=True)
+class _AsOf:
+    """What the ledger says on ``as_of``: milestone days, which are reached, days since them."""
+
+    day: float
+    t: dict[str, np.ndarray]
+    has: dict[str, np.ndarray]
+
+    def since(self, *names: str) -> np.ndarray:
+        """Days from the first known of ``names`` (in order of preference) to as_of; 0 if none."""
+        out = np.full(next(iter(self.t.values())).size, np.nan)
+        for name in reversed(names):
+            out = np.where(np.isfinite(self.t[name]), self.day - self.t[name], out)
+        return np.nan_to_num(out)
+
+
+def _residual_procedures(
+    new: dict[str, np.ndarray], now: _AsOf, m: ModelConfig, rows: Leads, u: dict[str, np.ndarray], service: np.ndarray
+) -> None:
+    """Prework, problem, land transfer, energy assessment, applicant and review left (in place)."""
+    has, since = now.has, now.since
+    pw = m.prework
+    prework_median = pw.median_days * np.exp(-pw.quality_effect * (new["quality"] - 0.5))
+    rest = residual_lognormal(prework_median, pw.sigma_log, since("signed"), u["prework"])
+    new["prework_days"] = np.where(has["procedures"], 0.0, rest)
+    # a problem (堵点) is settled before any quota is taken
+    in_proc = since("procedures", "signed")
+    started_queues = has["land_granted"] | has["energy_granted"] | has["land"] | has["energy"]
+    for name in ("problem_days", "leader_days"):
+        left = np.where(has["procedures"], np.maximum(new[name] - in_proc, 0.0), new[name])
+        new[name] = np.where(started_queues, 0.0, left)
+    # land transfer: the ledger's land need and park flag; residual once the quota is granted
+    land = m.land
+    transfer_median = land.transfer_median_days * np.where(new["in_park"], land.in_park_transfer_factor, 1.0)
+    fresh = transfer_median * np.exp(land.transfer_sigma_log * rows.normal("land_transfer"))
+    rest = residual_lognormal(transfer_median, land.transfer_sigma_log, since("land_granted"), u["land_transfer"])
+    new["land_transfer_days"] = np.where(new["land_mu"] > 0, np.where(has["land_granted"], rest, fresh), 0.0)
+    en = m.energy
+    rest = residual_lognormal(
+        en.assessment_median_days, en.assessment_sigma_log, since("energy_granted"), u["energy_assessment"]
+    )
+    new["energy_days"] = np.where(has["energy_granted"], rest, new["energy_days"])
+    # no review date yet: still preparing the file (approval queues are short next to the
+    # applicant's time, so a file not under review is taken to be still in preparation)
+    ap = m.approvals
+    rest = residual_lognormal(ap.applicant_median_days, ap.sigma_log, since("energy"), u["applicant"])
+    new["applicant_days"] = np.where(has["energy"], rest, new["applicant_days"])
+    in_review = has["review"] & ~has["permits"]
+    new["review_days"] = np.where(in_review, service, new["review_days"])
+    new["permit_days"] = np.where(in_review, 0.0, new["permit_days"])
+
+
+def _residual_construction(
+    new: dict[str, np.ndarray], now: _AsOf, m: ModelConfig, rows: Leads, u: dict[str, np.ndarray]
+) -> None:
+    """Build time from the start (construction + stall) of projects building or done (in place).
+
+    Build = construction + stall > elapsed. A stall is more likely among projects still
+    building after long (posterior given the elapsed time, stall length drawn afresh), then
+    construction is drawn given build > elapsed.
+    """
+    has, t = now.has, now.t
+    c = m.construction
+    months = np.asarray(c.median_months_by_tier)[new["size_tier"]] * DAYS_PER_MONTH
+    building = has["started"] & ~has["completed"]
+    elapsed = now.since("started")
+    stall_len = lognormal_days(c.stall_median_days, c.sigma_log, rows.normal("stall"))
+
+    def survive(days: np.ndarray) -> np.ndarray:
+        if not c.sigma_log:
+            return (days < months).astype(float)
+        return norm.sf(np.log(np.maximum(days, TINY) / months) / c.sigma_log)
+
+    p_stall = c.stall_probability * survive(elapsed - stall_len)
+    p_stall = p_stall / np.maximum(p_stall + (1.0 - c.stall_probability) * survive(elapsed), TINY)
+    stall = np.where(u["stall"] < p_stall, stall_len, 0.0)
+    built = np.maximum(elapsed - stall, 0.0)
+    total = built + residual_lognormal(months, c.sigma_log, built, u["construction"])
+    new["construction_days"] = np.where(building, total, new["construction_days"])
+    new["stall_days"] = np.where(building, stall, new["stall_days"])
+    new["construction_days"] = np.where(has["completed"], t["completed"] - t["started"], new["construction_days"])
+    new["stall_days"] = np.where(has["completed"], 0.0, new["stall_days"])
+
+
+def _residual_after_completion(
+    new: dict[str, np.ndarray], now: _AsOf, m: ModelConfig, rows: Leads, u: dict[str, np.ndarray]
+) -> None:
+    """Registration and output of completed projects: a cure model given no event so far (in place)."""
+    comp = m.completion
+    reg_p = np.asarray(comp.registration_probability.as_tuple())[rows.sector]
+    e = now.since("completed")
+    for name, p, median, milestone in (
+        ("registration", reg_p, comp.registration_median_days, "registered"),
+        ("output", np.full(e.size, comp.output_probability), comp.output_median_days, "output"),
+    ):
+        if comp.sigma_log > 0:
+            still = norm.sf((np.log(np.maximum(e, TINY)) - np.log(median)) / comp.sigma_log)
+        else:
+            still = (e < median).astype(float)
+        p_now = p * still / np.maximum(p * still + 1.0 - p, TINY)
+        happens = u[f"{name}_decision"] < p_now
+        rest = residual_lognormal(median, comp.sigma_log, e, u[name])
+        waiting = now.has["completed"] & ~now.has[milestone]
+        new[f"{name}_days"] = np.where(waiting, np.where(happens, rest, np.nan), new[f"{name}_days"])
+        new[f"{name}_days"] = np.where(now.has[milestone], np.nan, new[f"{name}_days"])
+
+
+def _start_lag(now: _AsOf, ap: ApprovalConfig) -> np.ndarray:
+    """Site preparation left once both land and permits are in hand (days)."""
+    t = now.t
+    ready_since = np.where(now.has["permits"] & now.has["land"], now.day - np.fmax(t["permits"], t["land"]), np.nan)
+    return np.where(np.isfinite(ready_since), np.maximum(ap.start_lag_days - ready_since, 0.0), ap.start_lag_days)
+
+
+def _patience_now(
+    fresh: ProjectPlan, new: dict[str, np.ndarray], now: _AsOf, m: ModelConfig, u: np.ndarray
+) -> np.ndarray:
+    """Patience left in the queue each project waits in on as_of (days waited there estimated)."""
+    has, since, n = now.has, now.since, u.size
+    ap = m.approvals
+    in_proc = since("procedures", "signed")
+    after_problem = np.maximum(in_proc - fresh.problem_days[:n], 0.0)
+    waited = np.zeros(n)
+    land_queue = has["procedures"] & ~has["land_granted"] & (new["land_mu"] > 0)
+    waited = np.where(land_queue, after_problem, waited)
+    energy_queue = (has["land"] | ap.parallel_with_land) & has["procedures"] & ~has["energy_granted"]
+    energy_wait = since("land") if not ap.parallel_with_land else after_problem
+    waited = np.where(energy_queue, np.maximum(waited, energy_wait), waited)
+    wk = m.walkaway
+    return residual_weibull(wk.patience_scale_days, wk.patience_shape, np.maximum(waited, 0.0), u)
+
+
+def _residual_plan(
+    plan: ProjectPlan,
+    ledger: pd.DataFrame,
+    done: list[frozenset[str]],
+    as_of_day: float,
+    m: ModelConfig,
+    ledger_rows: Leads,
+    u: dict[str, np.ndarray],
+    service_left: np.ndarray,
+) -> tuple[ProjectPlan, np.ndarray, np.ndarray]:
+    """Overwrite the first ``len(ledger)`` rows of ``plan`` with what remains on ``as_of_day``.
+
+    Parameters
+    ----------
+    plan
+        Fresh plan of ledger projects followed by new leads.
+    ledger
+        Model-day ledger (:func:`sim.ledger_io.to_model`).
+    done
+        Milestones each ledger project has reached.
+    as_of_day
+        Model day the run restarts.
+    m
+        Model configuration.
+    ledger_rows
+        The ledger projects' leads (:func:`ledger_leads`): sectors and fresh latents.
+    u
+        One uniform per project for each name in :data:`RESIDUALS` (the ``nowcast`` stream).
+    service_left
+        Remaining approval service (review and permits) of files under review, days.
+
+    Returns
+    -------
+    plan, start_lag_days, patience_now_days
+        For ledger projects: the residual plan, the site preparation left (days) and the
+        patience left in the queue it is in or will join next (days).
+    """
+    n = len(ledger)
+    now = _AsOf(
+        as_of_day,
+        {str(c)[2:]: ledger[c].to_numpy(dtype=float) for c in ledger.columns if str(c).startswith("t_")},
+        {ms: np.array([ms in d for d in done], dtype=bool) for ms in MILESTONES},
+    )
+    new = {name: np.array(v[:n], copy=True) for name, v in vars(plan).items()}
+    for flag in ("foreign", "taiwan", "tech_talent", "in_park"):
+        new[flag] = ledger[flag].to_numpy(dtype=bool)
+    for need in ("land_mu", "energy_tce"):
+        given = ledger[need].to_numpy(dtype=float)
+        new[need] = np.where(np.isfinite(given), given, new[need])
+    _residual_procedures(new, now, m, ledger_rows, u, service_left)
+    _residual_construction(new, now, m, ledger_rows, u)
+    _residual_after_completion(new, now, m, ledger_rows, u)
+    patience_now = _patience_now(plan, new, now, m, u["patience"])
+    merged = {name: np.concatenate([new[name], np.asarray(v)[n:]]) for name, v in vars(plan).items()}
+    return ProjectPlan(**merged), _start_lag(now, m.approvals), patience_now
+
+
+SERVICE_CANDIDATES = 32  # fresh service draws per file under review, to condition on its elapsed time
+
+
+def residual_service(
+    rows: Leads, elapsed: np.ndarray, model: ModelConfig, rng: np.random.Generator, k: int = SERVICE_CANDIDATES
+) -> np.ndarray:
+    """Remaining approval service (review, any rework, permits) of files under review for ``elapsed`` days.
+
+    The service is a sum (and a mixture), so it is conditioned by rejection: ``k`` fresh plans
+    of each project, the first service longer than ``elapsed``; if none is, the lognormal of
+    the summed medians is conditioned instead (far in the tail).
+    """
+    n = len(rows)
+    tiled = Leads(
+        np.tile(rows.arrival_day, k),
+        np.tile(rows.sector, k),
+        np.tile(rows.investment_yi, k),
+        np.zeros(k * n, bool),
+        np.zeros(k * n, bool),
+        rng.standard_normal((len(DURATION_LATENTS), k * n)),
+        rng.random((len(DECISION_LATENTS), k * n)),
+        rng.random(k * n),
+    )
+    plan = plan_projects(tiled, model)
+    service = (plan.review_days + plan.permit_days).reshape(k, n)
+    longer = service > elapsed
+    first = service[np.argmax(longer, axis=0), np.arange(n)] - elapsed
+    ap = model.approvals
+    tail = residual_lognormal(ap.review_median_days + ap.permit_median_days, ap.sigma_log, elapsed, rng.random(n))
+    return np.where(longer.any(axis=0), first, tail)
+
+
+def starting_state(
+    cfg: StudyConfig, ledger: pd.DataFrame, leads: Leads, rng: np.random.Generator
+) -> tuple[Leads, StartState]:
+    """Ledger projects plus the replication's leads still to come, and where each starts.
+
+    Parameters
+    ----------
+    cfg
+        The study (``nowcast.as_of`` set).
+    ledger
+        Model-day ledger (:func:`load_model_ledger`).
+    leads
+        The replication's full-horizon leads (:func:`sim.leads.draw_leads`).
+    rng
+        The replication's ``nowcast`` stream (residuals of ledger projects).
+    """
+    cal = Calendar(cfg.run.first_year, cfg.run.target_year)
+    a = cal.day_of(cfg.nowcast.as_of) + 1.0
+    n = len(ledger)
+    rows = ledger_leads(ledger, rng)
+    u = dict(zip(RESIDUALS, rng.random((len(RESIDUALS), n)), strict=True))
+    # new leads: those arriving after as_of and those still in appraisal on as_of
+    fresh = plan_projects(leads, cfg.model)
+    appraised = leads.arrival_day + fresh.appraisal_days
+    decided = appraised + np.where(fresh.passes, fresh.city_review_days, 0.0)
+    keep = np.flatnonzero(decided >= a)
+    pending = _subset(leads, keep)
+    everyone = _concat(rows, pending)
+    plan = plan_projects(everyone, cfg.model)
+    times = {str(c)[2:]: ledger[c].to_numpy(dtype=float) for c in ledger.columns if str(c).startswith("t_")}
+    done = _done_sets(times, ledger["stage"].to_numpy())
+    in_review = np.flatnonzero([("review" in d) and ("permits" not in d) for d in done])
+    service_left = np.zeros(n)
+    if in_review.size:
+        review_elapsed = a - ledger["t_review"].to_numpy(dtype=float)[in_review]
+        service_left[in_review] = residual_service(_subset(rows, in_review), review_elapsed, cfg.model, rng)
+    plan, lag, patience_now = _residual_plan(plan, ledger, done, a, cfg.model, rows, u, service_left)
+    arrival = pending.arrival_day
+    waited_appraisal = np.maximum(a - arrival, 0.0)
+    appraisal_left = np.maximum(plan.appraisal_days[n:] - waited_appraisal, 0.0)
+    review_left = np.maximum(appraised[keep] + plan.city_review_days[n:] - np.maximum(appraised[keep], a), 0.0)
+    plan = replace(
+        plan,
+        appraisal_days=np.concatenate([plan.appraisal_days[:n], appraisal_left]),
+        city_review_days=np.concatenate([plan.city_review_days[:n], review_left]),
+    )
+    history = {ms: np.full(len(everyone), np.nan) for ms in MILESTONES}
+    for ms in MILESTONES:
+        if f"t_{ms}" in ledger:
+            history[ms][:n] = ledger[f"t_{ms}"].to_numpy(dtype=float)
+    years = range(cal.first_year, cal.last_year + 1)
+    month_starts = np.concatenate([cal.month_starts(y) for y in years])
+    year_starts = {cal.year_start(y) for y in years if y > cal.first_year}
+    m = cfg.model
+    base = cfg.baseline_model or m
+    launch = cal.day_of(cfg.campaign_launch)
+
+    def in_force(day: float) -> ModelConfig:
+        return base if day < launch else m
+
+    land_level = _replay_quota(
+        (np.fmin(history["land_granted"][:n], history["land"][:n]), plan.land_mu[:n]),
+        month_starts,
+        year_starts,
+        lambda d: land_release(in_force(d), cal, d),
+        base.land.initial_stock_mu,
+        a,
+    )
+    energy_level = _replay_quota(
+        (np.fmin(history["energy_granted"][:n], history["energy"][:n]), plan.energy_tce[:n]),
+        month_starts,
+        year_starts,
+        lambda d: energy_release(in_force(d), cal, d),
+        base.energy.initial_stock_tce,
+        a,
+    )
+    release = np.concatenate([np.full(n, a), np.maximum(arrival, a)])
+    start = StartState(
+        as_of_day=a,
+        plan=plan,
+        release_day=release.tolist(),
+        done=[*done, *([None] * len(pending))],
+        history=history,
+        start_lag_days=np.concatenate([lag, np.full(len(pending), m.approvals.start_lag_days)]).tolist(),
+        patience_now=np.concatenate([patience_now, plan.patience_days[n:]]).tolist(),
+        land_level_mu=land_level,
+        energy_level_tce=energy_level,
+    )
+    return everyone, start
+
+
+def simulate_from_ledger(cfg: StudyConfig, leads: Leads, streams: dict[str, np.random.Generator]) -> System:
+    """Run one nowcast replication from ``cfg.nowcast.ledger`` on ``as_of`` to the horizon."""
+    cal = Calendar(cfg.run.first_year, cfg.run.target_year)
+    ledger = load_model_ledger(cfg.nowcast.ledger, cfg.nowcast.as_of, cfg.run.first_year)
+    everyone, start = starting_state(cfg, ledger, leads, streams["nowcast"])
+    env = simpy.Environment(initial_time=start.as_of_day)
+    system = build_model(env, cfg.model, cal, everyone, start=start)
+    env.run(until=cal.horizon_days)
+    return system
+
+
+def actual_monthly(ledger: pd.DataFrame, cfg: StudyConfig) -> pd.DataFrame:
+    """The targets' actual path in the target year up to ``as_of``, from the ledger alone.
+
+    Months whose end is after ``as_of`` are left out; retrofit targets are not in a project
+    ledger and are left out too. Projects still building spend along the S-curve whose
+    duration matches their reported spending (``spent_to_date_yi``); without it, along the
+    median duration of their size tier.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``target``, ``month`` (1..12), ``date`` (month end), ``value``.
+    """
+    cal = Calendar(cfg.run.first_year, cfg.run.target_year)
+    a = cal.day_of(cfg.nowcast.as_of) + 1.0
+    c = cfg.model.construction
+    started = ledger["t_started"].to_numpy(dtype=float)
+    inv = ledger["investment_yi"].to_numpy(dtype=float)
+    share = ledger["spent_to_date_yi"].to_numpy(dtype=float) / (inv * c.spend_realisation_share)
+    x = betaincinv(c.spend_curve_a, c.spend_curve_b, np.clip(share, 1e-9, 1.0 - 1e-9))
+    tier = np.searchsorted(np.asarray((0.1, 1.0, 10.0, 50.0)), inv, side="right") - 1
+    median = np.asarray(c.median_months_by_tier)[np.clip(tier, 0, 3)] * DAYS_PER_MONTH
+    build = np.where(np.isfinite(share), (a - started) / x, median)
+    build = np.where(np.isfinite(ledger["t_completed"]), ledger["t_completed"] - started, build)
+    frame = ledger.assign(build_days=build)
+    no_retrofits = pd.DataFrame({"investment_yi": [], "t_started": [], "t_benchmark": []})
+    values = kpi_matrix(frame, no_retrofits, kpi_window(cfg))
+    month_ends = cal.month_ends(cfg.run.target_year)
+    dates = pd.date_range(f"{cfg.run.target_year}-01-31", periods=12, freq="ME")
+    rows = [
+        {"target": key, "month": j + 1, "date": dates[j], "value": values[i, j]}
+        for i, key in enumerate(TARGET_KEYS)
+        if key not in RETROFIT_TARGETS
+        for j in range(12)
+        if month_ends[j] <= a
+    ]
+    return pd.DataFrame(rows, columns=["target", "month", "date", "value"])
