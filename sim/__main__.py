@@ -94,6 +94,10 @@ def write_outputs(out: Path, study: StudyConfig, result: Any, attainment: Any, w
         "replications_per_s": round(study.run.replications / wall_s, 3),
         "package_version": version("gongjian"),
     }
+    # Replications actually used (precision on demand may run more), computed vs resumed.
+    meta |= result.meta
+    meta["backend"] = study.run.backend
+    meta["replications_per_s"] = round(meta.get("replications_computed", meta["replications"]) / wall_s, 3)
     (out / "meta.json").write_text(json.dumps(meta, indent=2, ensure_ascii=False), encoding="utf-8")
 
 
@@ -120,7 +124,9 @@ def main(cfg: DictConfig) -> None:
     )
     start = time.perf_counter()
     try:
-        result = run_study(study)
+        result = run_study(study, parts_dir=out / "parts")
+    except ConfigError as err:  # e.g. parts of another configuration in this run directory
+        sys.exit(f"gongjian: {err}")
     except Exception:
         (out / "error.txt").write_text(traceback.format_exc(), encoding="utf-8")
         raise
@@ -132,10 +138,10 @@ def main(cfg: DictConfig) -> None:
     )
     write_outputs(out, study, result, table, wall)
     log.info(
-        "%d replications in %.1f s (%.1f rep/s); tables in %s",
-        study.run.replications,
+        "%d replications (%d computed now) in %.1f s; tables in %s",
+        result.meta["replications"],
+        result.meta["replications_computed"],
         wall,
-        study.run.replications / wall,
         out,
     )
 

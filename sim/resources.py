@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import heapq
 import itertools
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import simpy
 from simpy.core import BoundClass
@@ -96,11 +96,23 @@ class PriorityContainer(simpy.Container):
         self.added += event.amount
         return super()._do_put(event)
 
-    def _do_get(self, event: Any) -> bool | None:
-        result = super()._do_get(event)
-        if event.triggered:
+    def _trigger_get(self, put_event: Any) -> None:
+        """Grant the head of the line while the level covers it; stop at the first that waits.
+
+        The same loop as SimPy's ``BaseResource._trigger_get`` with ``Container._do_get``,
+        written on the heap directly: it runs on every quota request and every monthly
+        release, and the generic loop's ``len()``/``[0]``/``pop(0)`` protocol calls were a
+        tenth of a replication's time (profiled with pyinstrument).
+        """
+        heap = cast(HeapQueue, self.get_queue)._heap
+        while heap:
+            event = heap[0][2]
+            if self._level < event.amount:
+                return
+            heapq.heappop(heap)
+            self._level -= event.amount
             self.granted += event.amount
-        return result
+            event.succeed()
 
 
 class HeapPriorityResource(simpy.Resource):
@@ -114,3 +126,16 @@ class HeapPriorityResource(simpy.Resource):
             ...
     else:
         request = BoundClass(PriorityRequest)
+
+    def _trigger_put(self, get_event: Any) -> None:
+        """Admit the head of the line if a server is free (one per call, as SimPy's loop does).
+
+        Equivalent to ``BaseResource._trigger_put`` with ``Resource._do_put``, which stops
+        after the head whatever happens, written on the heap directly for speed.
+        """
+        heap = cast(HeapQueue, self.put_queue)._heap
+        if heap and len(self.users) < self.capacity:
+            event = heapq.heappop(heap)[2]
+            self.users.append(event)
+            event.usage_since = self._env.now
+            event.succeed()
