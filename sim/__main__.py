@@ -84,7 +84,7 @@ def write_outputs(out: Path, study: StudyConfig, result: Any, attainment: Any, w
         result.resources.to_parquet(out / "resources.parquet", index=False)
     from importlib.metadata import version
 
-    meta = {
+    meta: dict[str, Any] = {
         "scenario": study.scenario_name,
         "policy": study.policy_name,
         "root_seed": study.run.seed,
@@ -97,7 +97,8 @@ def write_outputs(out: Path, study: StudyConfig, result: Any, attainment: Any, w
     # Replications actually used (precision on demand may run more), computed vs resumed.
     meta |= result.meta
     meta["backend"] = study.run.backend
-    meta["replications_per_s"] = round(meta.get("replications_computed", meta["replications"]) / wall_s, 3)
+    computed = int(result.meta.get("replications_computed", study.run.replications))
+    meta["replications_per_s"] = round(computed / wall_s, 3)
     (out / "meta.json").write_text(json.dumps(meta, indent=2, ensure_ascii=False), encoding="utf-8")
 
 
