@@ -29,7 +29,7 @@ from sim.config import StudyConfig
 from sim.leads import Leads, draw_leads, sector_names
 from sim.model import System, build_model
 from sim.parts import ChunkResult, PartStore, open_parts
-from sim.precision import attainment_so_far, next_replications, widest_halfwidth
+from sim.precision import enough, next_count, prefix_halfwidths
 from sim.retrofits import draw_retrofits
 from sim.rng import replication_streams
 
@@ -217,34 +217,37 @@ def run_study(cfg: StudyConfig, *, parts_dir: Path | None = None) -> StudyResult
     n = run.replications
     progress = _Progress(n, n - len(got.missing(n)), run.progress)
     meta: dict[str, Any] = {}
-    computed = 0
+    computed: set[int] = set()
     try:
         with open_backend(run, run_chunk) as backend:
             while True:
-                computed += _fill(backend, cfg, got, n, store, progress)
+                computed |= _fill(backend, cfg, got, n, store, progress)
                 if run.target_halfwidth <= 0:
                     break
-                table, h = attainment_so_far(got.matrices(n)[:, :, -1]), run.target_halfwidth
-                widest = widest_halfwidth(table)
-                log.info("%d replications: widest p_attain half-width %.4f (target %.4f)", n, widest, h)
-                meta |= {"target_halfwidth": run.target_halfwidth, "widest_halfwidth": round(widest, 6)}
-                if widest <= run.target_halfwidth or n >= run.max_replications:
-                    meta["halfwidth_met"] = widest <= run.target_halfwidth
+                year_end = got.matrices(n)[:, :, -1]
+                found = enough(year_end, run)
+                if found is not None or n >= run.max_replications:
+                    n, widest = found or (n, float(prefix_halfwidths(year_end, [n])[0]))
+                    meta |= {"target_halfwidth": run.target_halfwidth, "widest_halfwidth": round(widest, 6)}
+                    meta["halfwidth_met"] = found is not None
+                    log.info("precision: %d replications needed (widest half-width %.4f)", n, widest)
                     break
-                n = next_replications(table, n, run)
+                n = next_count(year_end, run)
+                log.info("precision: not yet %.4f; going on to %d replications", run.target_halfwidth, n)
                 progress.extend(n)
     finally:
         progress.close()
-    if run.target_halfwidth > 0:
-        log.info("precision: %d replications needed (met: %s)", n, meta["halfwidth_met"])
-    meta |= {"replications": n, "replications_computed": computed, "replications_reused": n - computed}
+    reused = sum(1 for r in range(n) if r not in computed)
+    meta |= {"replications": n, "replications_computed": len(computed), "replications_reused": reused}
     return assemble(cfg, got.matrices(n), got.ledgers, got.resources, meta)
 
 
-def _fill(backend: Any, cfg: StudyConfig, got: _Collected, n: int, store: PartStore | None, progress: _Progress) -> int:
+def _fill(
+    backend: Any, cfg: StudyConfig, got: _Collected, n: int, store: PartStore | None, progress: _Progress
+) -> set[int]:
     """Compute the missing replications below ``n``, saving each chunk as it finishes.
 
-    Returns the number of replications computed.
+    Returns the replications computed.
     """
     missing = got.missing(n)
     for chunk in backend.map(cfg, chunks_of(missing, cfg.run.chunk_size)):
@@ -252,7 +255,7 @@ def _fill(backend: Any, cfg: StudyConfig, got: _Collected, n: int, store: PartSt
             store.write(chunk)
         got.add(chunk)
         progress.step(len(chunk.replications))
-    return len(missing)
+    return set(missing)
 
 
 def assemble(
