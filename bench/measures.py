@@ -1,0 +1,179 @@
+"""One function per benchmark figure; each returns a :class:`Figure` measured now."""
+
+from __future__ import annotations
+
+import statistics
+import subprocess
+import sys
+import time
+import tracemalloc
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+import simpy
+
+from analysis.targets import TARGET_KEYS
+from sim.config import MONTHS_PER_YEAR, StudyConfig
+from sim.leads import draw_leads
+from sim.rng import replication_streams
+from sim.runner import assemble, calendar_of, gc_paused, run_study, simulate_leads
+
+
+@dataclass
+class Figure:
+    """One measured figure against its goal."""
+
+    name: str
+    value: float
+    unit: str
+    goal: float | None = None
+    at_least: bool = True  # the goal is a floor (else a ceiling)
+    detail: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def met(self) -> bool | None:
+        if self.goal is None:
+            return None
+        return self.value >= self.goal if self.at_least else self.value <= self.goal
+
+
+def processed_events(env: simpy.Environment) -> int:
+    """Events the environment has processed: scheduled so far minus still queued."""
+    return next(env._eid) - len(env._queue)  # type: ignore[attr-defined]
+
+
+def raw_mmc(customers: int, servers: int, seed: int) -> tuple[int, float]:
+    """A plain SimPy M/M/c ``Resource`` loop (arrival rate 1, mean service 2.5 * c / 3)."""
+    rng = np.random.default_rng(seed)
+    gaps = rng.exponential(1.0, customers).tolist()
+    service = rng.exponential(2.5 * servers / 3, customers).tolist()
+    env = simpy.Environment()
+    desk = simpy.Resource(env, capacity=servers)
+
+    def customer(env: simpy.Environment, i: int) -> Any:
+        with desk.request() as req:
+            yield req
+            yield env.timeout(service[i])
+
+    def source(env: simpy.Environment) -> Any:
+        for i, gap in enumerate(gaps):
+            yield env.timeout(gap)
+            env.process(customer(env, i))
+
+    env.process(source(env))
+    with gc_paused():
+        start = time.perf_counter()
+        env.run()
+        wall = time.perf_counter() - start
+    return processed_events(env), wall
+
+
+def event_rate(cfg: StudyConfig, rounds: int) -> list[Figure]:
+    """The model's events/s on the default city-year vs a raw M/M/c loop, interleaved."""
+    cal = calendar_of(cfg)
+    model_rates, raw_rates, model_events = [], [], []
+    for r in range(rounds):
+        leads = draw_leads(cfg.model.demand, cal, replication_streams(cfg.run.seed, r))
+        with gc_paused():  # as the runner runs every replication
+            start = time.perf_counter()
+            system = simulate_leads(cfg, leads)
+            wall = time.perf_counter() - start
+        events = processed_events(system.env)
+        model_events.append(events)
+        model_rates.append(events / wall)
+        raw_events, raw_wall = raw_mmc(customers=events // 5, servers=3, seed=r)
+        raw_rates.append(raw_events / raw_wall)
+    model, raw = statistics.median(model_rates), statistics.median(raw_rates)
+    return [
+        Figure("model events/s (default scenario)", model, "events/s", detail={"events_per_rep": model_events}),
+        Figure("raw SimPy M/M/3 Resource events/s", raw, "events/s"),
+        Figure("model / raw SimPy event rate", model / raw, "x", goal=0.5, detail={"rounds": rounds}),
+    ]
+
+
+def _timed_study(cfg: StudyConfig) -> tuple[float, Any]:
+    start = time.perf_counter()
+    result = run_study(cfg)
+    return time.perf_counter() - start, result
+
+
+def throughput(cfg: StudyConfig, replications: int, big: int, jobs: int) -> tuple[list[Figure], Any]:
+    """Replications/s serial and on ``jobs`` workers (same workload), and ``big`` replications."""
+    run = replace(cfg.run, replications=replications, progress=False, keep_ledgers=0)
+    serial_s, _ = _timed_study(replace(cfg, run=replace(run, jobs=1)))
+    parallel_s, _ = _timed_study(replace(cfg, run=replace(run, jobs=jobs)))
+    big_s, big_result = _timed_study(replace(cfg, run=replace(run, replications=big, jobs=jobs)))
+    figures = [
+        Figure("replications/s, serial", replications / serial_s, "rep/s", detail={"replications": replications}),
+        Figure(f"replications/s, {jobs} processes", replications / parallel_s, "rep/s"),
+        Figure(f"speed-up on {jobs} processes", serial_s / parallel_s, "x", goal=1.8),
+        Figure(f"time for {big:,} replications ({jobs} processes)", big_s, "s", goal=60.0, at_least=False),
+    ]
+    return figures, big_result
+
+
+def kpi_table_memory(cfg: StudyConfig, sample: Any, replications: int) -> Figure:
+    """Peak traced memory while assembling ``replications`` replications' KPI tables.
+
+    The KPI matrices are the measured run's, tiled to the wanted count.
+    """
+    values = sample.monthly["value"].to_numpy()
+    matrices = values.reshape(-1, len(TARGET_KEYS), MONTHS_PER_YEAR)
+    matrices = np.tile(matrices, (-(-replications // matrices.shape[0]), 1, 1))[:replications].copy()
+    tracemalloc.start()
+    result = assemble(cfg, matrices, {}, {})
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    held = sum(int(t.memory_usage(deep=True).sum()) for t in (result.kpis, result.monthly))
+    return Figure(
+        f"peak memory, {replications:,} replications' KPI tables",
+        peak / 2**20,
+        "MB",
+        goal=200.0,
+        at_least=False,
+        detail={"tables_held_mb": round(held / 2**20, 1), "monthly_rows": len(result.monthly)},
+    )
+
+
+def help_startup(tries: int) -> Figure:
+    """Wall time of ``python -m sim --help`` in a fresh interpreter, best of ``tries``."""
+    times = []
+    for _ in range(tries):
+        start = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "sim", "--help"], capture_output=True, check=True)
+        times.append(time.perf_counter() - start)
+    return Figure("python -m sim --help start-up (best of 5)", min(times), "s", goal=1.5, at_least=False)
+
+
+def crn_variance_reduction(make: Any, replications: int, jobs: int, target: str = "started_same_year") -> Figure:
+    """Var of the policy delta with independent seeds / with paired seeds (common random numbers).
+
+    Delta = ``target`` under ``policy=ready_to_build`` minus under ``policy=status_quo``.
+    Paired: both policies with the same root seed (replication r sees the same leads).
+    Independent: the policy run with another root seed.
+    """
+    overrides = [f"run.replications={replications}", f"run.jobs={jobs}", "run.progress=false", "run.keep_ledgers=0"]
+    base = make([*overrides, "policy=status_quo"])
+    lever = make([*overrides, "policy=ready_to_build"])
+    other_seed = replace(lever, run=replace(lever.run, seed=lever.run.seed + 1))
+
+    def values(cfg: StudyConfig) -> np.ndarray:
+        kpis = run_study(cfg).kpis
+        return kpis.loc[kpis["target"] == target].sort_values("replication")["value"].to_numpy(dtype=float)
+
+    b, paired, independent = values(base), values(lever), values(other_seed)
+    var_paired = float(np.var(paired - b, ddof=1))
+    var_indep = float(np.var(independent - b, ddof=1))
+    return Figure(
+        f"CRN variance reduction, {target} (ready_to_build - status_quo)",
+        var_indep / var_paired,
+        "x",
+        goal=4.0,
+        detail={
+            "replications": replications,
+            "mean_delta_paired": float(np.mean(paired - b)),
+            "var_paired": var_paired,
+            "var_independent": var_indep,
+        },
+    )
