@@ -304,44 +304,50 @@ def assemble(
     )
 
 
+def _constant(value: str, n: int) -> pd.Categorical[str]:
+    """A column holding one label ``n`` times, as a one-category categorical (1 byte a row)."""
+    return pd.Categorical.from_codes(np.zeros(n, dtype=np.int8), categories=pd.Index([value]))
+
+
+def _front(cfg: StudyConfig, replication: np.ndarray) -> dict[str, Any]:
+    """The columns every table starts with: scenario, policy, replication, seed.
+
+    Scenario and policy are categoricals: as plain strings they were two thirds of the
+    memory of 10,000 replications' monthly table (bench: 659 MB peak -> 112 MB).
+    """
+    n = len(replication)
+    return {
+        "scenario": _constant(cfg.scenario_name, n),
+        "policy": _constant(cfg.policy_name, n),
+        "replication": replication,
+        "seed": np.full(n, cfg.run.seed, dtype=np.int64),
+    }
+
+
 def _tag(cfg: StudyConfig, df: pd.DataFrame) -> pd.DataFrame:
     """Put scenario, policy, replication and seed first."""
-    df.insert(0, "scenario", cfg.scenario_name)
-    df.insert(1, "policy", cfg.policy_name)
-    df.insert(3, "seed", cfg.run.seed)
-    return df[
-        [
-            "scenario",
-            "policy",
-            "replication",
-            "seed",
-            *[c for c in df.columns if c not in ("scenario", "policy", "replication", "seed")],
-        ]
-    ]
+    front = _front(cfg, df["replication"].to_numpy())
+    return pd.DataFrame(front | {c: df[c] for c in df.columns if c not in front})
+
+
+def _target_codes(codes: np.ndarray) -> pd.Categorical[str]:
+    return pd.Categorical.from_codes(codes, categories=pd.Index(TARGET_KEYS))
 
 
 def _long_kpis(cfg: StudyConfig, year_end: np.ndarray) -> pd.DataFrame:
     n, k = year_end.shape
-    df = pd.DataFrame(
-        {
-            "replication": np.repeat(np.arange(n), k),
-            "target": pd.Categorical(np.tile(TARGET_KEYS, n), categories=TARGET_KEYS),
-            "value": year_end.ravel(),
-        }
-    )
-    return _tag(cfg, df)
+    cols = _front(cfg, np.repeat(np.arange(n), k))
+    cols["target"] = _target_codes(np.tile(np.arange(k, dtype=np.int8), n))
+    cols["value"] = year_end.ravel()
+    return pd.DataFrame(cols, copy=False)
 
 
 def _long_monthly(cfg: StudyConfig, matrices: np.ndarray) -> pd.DataFrame:
     n, k, m = matrices.shape
     month_ends = pd.date_range(f"{cfg.run.target_year}-01-31", periods=12, freq="ME")
-    df = pd.DataFrame(
-        {
-            "replication": np.repeat(np.arange(n), k * m),
-            "target": pd.Categorical(np.tile(np.repeat(TARGET_KEYS, m), n), categories=TARGET_KEYS),
-            "month": np.tile(np.arange(1, m + 1), n * k),
-            "date": np.tile(month_ends.values, n * k),
-            "value": matrices.ravel(),
-        }
-    )
-    return _tag(cfg, df)
+    cols = _front(cfg, np.repeat(np.arange(n), k * m))
+    cols["target"] = _target_codes(np.tile(np.repeat(np.arange(k, dtype=np.int8), m), n))
+    cols["month"] = np.tile(np.arange(1, m + 1), n * k)
+    cols["date"] = np.tile(month_ends.values, n * k)
+    cols["value"] = matrices.ravel()
+    return pd.DataFrame(cols, copy=False)
