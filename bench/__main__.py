@@ -68,7 +68,7 @@ def main() -> None:
     speed, big_run = throughput(cfg, sizes["speed"], sizes["big"], args.jobs)
     figures += speed
     figures.append(kpi_table_memory(cfg, big_run, sizes["memory"]))
-    figures.append(crn_variance_reduction(compose_study, sizes["crn"], args.jobs))
+    figures += crn_variance_reduction(compose_study, sizes["crn"], args.jobs)
     report = table(figures)
     print(report)
     meta = {
