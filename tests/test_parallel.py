@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+import sys
 from collections.abc import Callable
 from dataclasses import replace
 
@@ -45,3 +47,19 @@ def test_bad_run_settings_name_the_field(override: str, field: str) -> None:
     with pytest.raises(ConfigError, match=field.replace(".", r"\.")) as err:
         compose_study(overrides)
     assert override.split("=", 1)[1] in str(err.value)
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+@pytest.mark.parametrize(("progress", "tty", "shown"), [(True, True, True), (False, True, False), (True, False, False)])
+def test_progress_bar_only_on_a_terminal(
+    study: Callable[..., StudyConfig], monkeypatch: pytest.MonkeyPatch, progress: bool, tty: bool, shown: bool
+) -> None:
+    err = _Terminal() if tty else io.StringIO()
+    monkeypatch.setattr(sys, "stderr", err)
+    run_study(study("run.replications=2", "run.chunk_size=1", f"run.progress={str(progress).lower()}"))
+    text = err.getvalue()
+    assert ("2/2" in text and "rep/s" in text) == shown, text
