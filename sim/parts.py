@@ -122,10 +122,13 @@ class PartStore:
         if not frames:
             return None
         long = pd.concat(frames, ignore_index=True)
+        # Two runs of the same command in one directory may both finish a replication; the
+        # copies are identical (same configuration hash, same streams), so keep one.
+        long = long.drop_duplicates(["replication", "target", "month"])
         long = long.sort_values(["replication", "target", "month"], kind="stable")
         reps = np.unique(long["replication"].to_numpy())
         if len(long) != len(reps) * len(TARGET_KEYS) * MONTHS_PER_YEAR:
-            raise ResumeError(f"parts in {self.folder} hold duplicated or partial replications; delete the folder")
+            raise ResumeError(f"parts in {self.folder} hold incomplete replications; delete the folder")
         kpis = long["value"].to_numpy().reshape(len(reps), len(TARGET_KEYS), MONTHS_PER_YEAR)
         kept = [int(r) for r in reps if r < keep_ledgers]
         return ChunkResult(
@@ -147,6 +150,8 @@ def open_parts(folder: Path, cfg: StudyConfig) -> PartStore:
     """
     manifest = folder / MANIFEST
     digest = config_hash(cfg)
+    if not manifest.exists() and any(folder.glob("chunk_*.parquet")):
+        raise ResumeError(f"{folder} holds chunks but no {MANIFEST}: their configuration is unknown; delete {folder}")
     if manifest.exists():
         stored: dict[str, Any] = json.loads(manifest.read_text(encoding="utf-8"))
         if stored.get("config_hash") != digest:

@@ -26,9 +26,9 @@ import simpy
 
 from analysis.kpis import KpiWindow, kpi_matrix
 from analysis.targets import TARGET_KEYS
-from sim.backends import open_backend
+from sim.backends import Backend, open_backend
 from sim.calendar import Calendar
-from sim.config import StudyConfig
+from sim.config import RunConfig, StudyConfig
 from sim.leads import Leads, draw_leads, sector_names
 from sim.model import System, build_model
 from sim.parts import ChunkResult, PartStore, open_parts
@@ -248,16 +248,10 @@ def run_study(cfg: StudyConfig, *, parts_dir: Path | None = None) -> StudyResult
                 computed |= _fill(backend, cfg, got, n, store, progress)
                 if run.target_halfwidth <= 0:
                     break
-                year_end = got.matrices(n)[:, :, -1]
-                found = enough(year_end, run)
-                if found is not None or n >= run.max_replications:
-                    n, widest = found or (n, float(prefix_halfwidths(year_end, [n])[0]))
-                    meta |= {"target_halfwidth": run.target_halfwidth, "widest_halfwidth": round(widest, 6)}
-                    meta["halfwidth_met"] = found is not None
-                    log.info("precision: %d replications needed (widest half-width %.4f)", n, widest)
+                n, verdict = _precision_round(got.matrices(n)[:, :, -1], run)
+                if verdict is not None:
+                    meta |= verdict
                     break
-                n = next_count(year_end, run)
-                log.info("precision: not yet %.4f; going on to %d replications", run.target_halfwidth, n)
                 progress.extend(n)
     finally:
         progress.close()
@@ -266,8 +260,22 @@ def run_study(cfg: StudyConfig, *, parts_dir: Path | None = None) -> StudyResult
     return assemble(cfg, got.matrices(n), got.ledgers, got.resources, meta)
 
 
+def _precision_round(year_end: np.ndarray, run: RunConfig) -> tuple[int, dict[str, Any] | None]:
+    """After a round: the count to stop at and the verdict, or the next count and None."""
+    n = year_end.shape[0]
+    found = enough(year_end, run)
+    if found is None and n < run.max_replications:
+        n_next = next_count(year_end, run)
+        log.info("precision: half-width %.4f not reached; going on to %d replications", run.target_halfwidth, n_next)
+        return n_next, None
+    n, widest = found or (n, float(prefix_halfwidths(year_end, [n])[0]))
+    met = found is not None
+    log.info("precision: %d replications needed (widest half-width %.4f, met: %s)", n, widest, met)
+    return n, {"target_halfwidth": run.target_halfwidth, "widest_halfwidth": round(widest, 6), "halfwidth_met": met}
+
+
 def _fill(
-    backend: Any, cfg: StudyConfig, got: _Collected, n: int, store: PartStore | None, progress: _Progress
+    backend: Backend, cfg: StudyConfig, got: _Collected, n: int, store: PartStore | None, progress: _Progress
 ) -> set[int]:
     """Compute the missing replications below ``n``, saving each chunk as it finishes.
 

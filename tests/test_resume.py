@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -44,6 +45,19 @@ def test_resume_computes_only_missing_replications(study: Callable[..., StudyCon
     more = run_study(replace(cfg, run=replace(cfg.run, replications=5)), parts_dir=tmp_path)
     assert more.meta["replications_computed"] == 1
     pd.testing.assert_frame_equal(more.kpis[more.kpis["replication"] < 4].reset_index(drop=True), reference.kpis)
+    # two runs of one command in one directory may both write a chunk: identical, kept once
+    shutil.copy(tmp_path / "chunk_000000_000002.parquet", tmp_path / "chunk_000000_000002_twin.parquet")
+    again = run_study(cfg, parts_dir=tmp_path)
+    assert again.meta["replications_computed"] == 0
+    assert_same_tables(again, reference)
+
+
+def test_chunks_without_manifest_are_refused(study: Callable[..., StudyConfig], tmp_path: Path) -> None:
+    cfg = study("run.replications=1")
+    run_study(cfg, parts_dir=tmp_path)
+    (tmp_path / "manifest.json").unlink()
+    with pytest.raises(ResumeError, match="configuration is unknown"):
+        run_study(cfg, parts_dir=tmp_path)
 
 
 def test_other_configuration_is_refused(study: Callable[..., StudyConfig], tmp_path: Path) -> None:
