@@ -86,6 +86,9 @@ def main() -> None:
     out = RESULTS / f"bench-{datetime.now(UTC):%Y%m%dT%H%M%S}.json"
     body = {"meta": meta, "figures": [asdict(f) | {"met": f.met} for f in figures], "table": report}
     out.write_text(json.dumps(body, indent=2, ensure_ascii=False), encoding="utf-8")
+    for f in figures:
+        if "cpu_cores_obtained" in f.detail:
+            print(f"{f.name}: the run obtained {f.detail['cpu_cores_obtained']} CPU cores on average")
     print(f"\nload average before {load_before}, after {meta['load_average_after']}; {meta['bench_wall_s']} s")
     print(f"saved {out}")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import statistics
 import subprocess
 import sys
@@ -129,23 +130,51 @@ def event_rate(cfg: StudyConfig, rounds: int) -> list[Figure]:
     ]
 
 
-def _timed_study(cfg: StudyConfig) -> tuple[float, Any]:
-    start = time.perf_counter()
+def _timed_study(cfg: StudyConfig) -> tuple[float, float, Any]:
+    """Wall seconds, CPU seconds (this process and its finished workers) and the result."""
+    start, cpu_start = time.perf_counter(), os.times()
     result = run_study(cfg)
-    return time.perf_counter() - start, result
+    wall, cpu_end = time.perf_counter() - start, os.times()
+    cpu = sum(cpu_end[:4]) - sum(cpu_start[:4])  # user + system, self and reaped children
+    return wall, cpu, result
 
 
 def throughput(cfg: StudyConfig, replications: int, big: int, jobs: int) -> tuple[list[Figure], Any]:
-    """Replications/s serial and on ``jobs`` workers (same workload), and ``big`` replications."""
+    """Replications/s serial and on ``jobs`` workers (same workload), and ``big`` replications.
+
+    ``cpu_cores_obtained`` (CPU seconds / wall seconds) shows how much of the machine the run
+    got: below 1 (serial) or ``jobs`` (parallel), other processes were competing for it.
+    """
     run = replace(cfg.run, replications=replications, progress=False, keep_ledgers=0)
-    serial_s, _ = _timed_study(replace(cfg, run=replace(run, jobs=1)))
-    parallel_s, _ = _timed_study(replace(cfg, run=replace(run, jobs=jobs)))
-    big_s, big_result = _timed_study(replace(cfg, run=replace(run, replications=big, jobs=jobs)))
+    serial_s, serial_cpu, _ = _timed_study(replace(cfg, run=replace(run, jobs=1)))
+    parallel_s, parallel_cpu, _ = _timed_study(replace(cfg, run=replace(run, jobs=jobs)))
+    big_s, big_cpu, big_result = _timed_study(replace(cfg, run=replace(run, replications=big, jobs=jobs)))
+
+    def cores(cpu: float, wall: float) -> dict[str, float]:
+        return {"cpu_s": round(cpu, 2), "cpu_cores_obtained": round(cpu / wall, 2)}
+
     figures = [
-        Figure("replications/s, serial", replications / serial_s, "rep/s", detail={"replications": replications}),
-        Figure(f"replications/s, {jobs} processes", replications / parallel_s, "rep/s"),
+        Figure(
+            "replications/s, serial",
+            replications / serial_s,
+            "rep/s",
+            detail={"replications": replications} | cores(serial_cpu, serial_s),
+        ),
+        Figure(
+            f"replications/s, {jobs} processes",
+            replications / parallel_s,
+            "rep/s",
+            detail=cores(parallel_cpu, parallel_s),
+        ),
         Figure(f"speed-up on {jobs} processes", serial_s / parallel_s, "x", goal=1.8),
-        Figure(f"time for {big:,} replications ({jobs} processes)", big_s, "s", goal=60.0, at_least=False),
+        Figure(
+            f"time for {big:,} replications ({jobs} processes)",
+            big_s,
+            "s",
+            goal=60.0,
+            at_least=False,
+            detail=cores(big_cpu, big_s),
+        ),
     ]
     return figures, big_result
 
