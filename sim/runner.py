@@ -270,7 +270,10 @@ def _precision_round(year_end: np.ndarray, run: RunConfig) -> tuple[int, dict[st
         return n_next, None
     n, widest = found or (n, float(prefix_halfwidths(year_end, [n])[0]))
     met = found is not None
-    log.info("precision: %d replications needed (widest half-width %.4f, met: %s)", n, widest, met)
+    if met:
+        log.info("precision: %d replications needed (widest half-width %.4f)", n, widest)
+    else:
+        log.warning("precision: stopped at run.max_replications=%d; widest half-width %.4f", n, widest)
     return n, {"target_halfwidth": run.target_halfwidth, "widest_halfwidth": round(widest, 6), "halfwidth_met": met}
 
 
