@@ -515,8 +515,9 @@ class RunConfig:
     # 0 = off (exactly `replications` are run). Assumption: 0.02 = +-2 points is what a
     # planner can read off a chart.
     target_halfwidth: float = 0.0
-    # Cap on replications when target_halfwidth > 0 (10,000 keeps a cell under ~15 min on
-    # 2 cores at the measured ~12 rep/s; bench/README "Benchmark").
+    # Cap on replications when target_halfwidth > 0. Assumption: 10,000 is the scale the
+    # benchmark sizes KPI-table memory for (README "Benchmark"); a half-width of 0.01 needs
+    # at most ~9,600 (p = 1/2).
     max_replications: int = 10000
 
     def __post_init__(self) -> None:
