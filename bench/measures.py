@@ -167,6 +167,14 @@ def throughput(cfg: StudyConfig, replications: int, big: int, jobs: int) -> tupl
             detail=cores(parallel_cpu, parallel_s),
         ),
         Figure(f"speed-up on {jobs} processes", serial_s / parallel_s, "x", goal=1.8),
+        # CPU seconds per replication in workers / serially: 1.0 = no parallel overhead.
+        # Unlike the speed-up it does not depend on how many cores other users left free.
+        Figure(
+            f"CPU per replication, {jobs} processes / serial",
+            (parallel_cpu / replications) / (serial_cpu / replications),
+            "x",
+            detail={"serial_cpu_s_per_rep": serial_cpu / replications},
+        ),
         Figure(
             f"time for {big:,} replications ({jobs} processes)",
             big_s,
