@@ -54,6 +54,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="tiny sizes: checks the bench runs, figures meaningless")
     parser.add_argument("--jobs", type=int, default=2, help="worker processes for the parallel figures")
+    parser.add_argument("--results", type=Path, default=RESULTS, help="folder for the JSON (default bench/results)")
     args = parser.parse_args()
     sizes = (
         {"rounds": 2, "speed": 4, "big": 8, "memory": 100, "crn": 4}
@@ -82,8 +83,8 @@ def main() -> None:
         "load_average_after": os.getloadavg(),
         "bench_wall_s": round(time.perf_counter() - started, 1),
     }
-    RESULTS.mkdir(exist_ok=True)
-    out = RESULTS / f"bench-{datetime.now(UTC):%Y%m%dT%H%M%S}.json"
+    args.results.mkdir(parents=True, exist_ok=True)
+    out = args.results / f"bench-{datetime.now(UTC):%Y%m%dT%H%M%S}.json"
     body = {"meta": meta, "figures": [asdict(f) | {"met": f.met} for f in figures], "table": report}
     out.write_text(json.dumps(body, indent=2, ensure_ascii=False), encoding="utf-8")
     for f in figures:
