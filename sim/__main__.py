@@ -112,7 +112,7 @@ def write_outputs(out: Path, study: StudyConfig, result: Any, attainment: Any, w
         result.resources.to_parquet(out / "resources.parquet", index=False)
     from importlib.metadata import version
 
-    meta = {
+    meta: dict[str, Any] = {
         "scenario": study.scenario_name,
         "policy": study.policy_name,
         "root_seed": study.run.seed,
@@ -122,6 +122,11 @@ def write_outputs(out: Path, study: StudyConfig, result: Any, attainment: Any, w
         "replications_per_s": round(study.run.replications / wall_s, 3),
         "package_version": version("gongjian"),
     }
+    # Replications actually used (precision on demand may run more), computed vs resumed.
+    meta |= result.meta
+    meta["backend"] = study.run.backend
+    computed = int(result.meta.get("replications_computed", study.run.replications))
+    meta["replications_per_s"] = round(computed / wall_s, 3)
     if study.nowcast.ledger:
         meta |= {"as_of": study.nowcast.as_of, "ledger": study.nowcast.ledger}
     (out / "meta.json").write_text(json.dumps(meta, indent=2, ensure_ascii=False), encoding="utf-8")
@@ -181,7 +186,9 @@ def main(cfg: DictConfig) -> None:
     )
     start = time.perf_counter()
     try:
-        result = run_study(study)
+        result = run_study(study, parts_dir=out / "parts")
+    except ConfigError as err:  # e.g. parts of another configuration in this run directory
+        sys.exit(f"gongjian: {err}")
     except Exception:
         (out / "error.txt").write_text(traceback.format_exc(), encoding="utf-8")
         raise
@@ -197,10 +204,10 @@ def main(cfg: DictConfig) -> None:
     if study.nowcast.export_at:
         export_ledger(out, study, result.ledgers)
     log.info(
-        "%d replications in %.1f s (%.1f rep/s); tables in %s",
-        study.run.replications,
+        "%d replications (%d computed now) in %.1f s; tables in %s",
+        result.meta["replications"],
+        result.meta["replications_computed"],
         wall,
-        study.run.replications / wall,
         out,
     )
 

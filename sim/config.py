@@ -489,6 +489,11 @@ class ModelConfig:
     retrofit: RetrofitConfig = field(default_factory=RetrofitConfig)
 
 
+RUN_BACKENDS: tuple[str, ...] = ("local", "dask")
+DASK_SCHEMES: tuple[str, ...] = ("tcp://", "tls://", "inproc://", "ucx://", "ws://", "wss://")
+MAX_HALFWIDTH = 0.5  # a Wilson 95% half-width is below 0.5 for any n >= 1
+
+
 @dataclass
 class RunConfig:
     """How many replications, which seed, which years."""
@@ -507,6 +512,24 @@ class RunConfig:
     # Replications whose full project ledger is written (for bottleneck charts).
     keep_ledgers: int = 1
     progress: bool = True
+    # Where chunks run: "local" (serial when jobs=1, else `jobs` worker processes) or "dask"
+    # (a Dask distributed cluster; issue 6). Results do not depend on it.
+    backend: str = "local"
+    # Scheduler address of an existing Dask cluster, e.g. "tcp://10.0.0.5:8786"; empty = a
+    # LocalCluster of `jobs` worker processes with one thread each, for this run only.
+    dask_address: str = ""
+    # Reuse finished chunks (parts/ in the run directory) of the same configuration and
+    # compute only the missing replications; false = refuse to run where parts exist.
+    resume: bool = True
+    # Precision on demand: keep adding replications until every finite p_attain Wilson 95%
+    # half-width is at most this (probability, e.g. 0.02), or max_replications is reached;
+    # 0 = off (exactly `replications` are run). Assumption: 0.02 = +-2 points is what a
+    # planner can read off a chart.
+    target_halfwidth: float = 0.0
+    # Cap on replications when target_halfwidth > 0. Assumption: 10,000 is the scale the
+    # benchmark sizes KPI-table memory for (README "Benchmark"); a half-width of 0.01 needs
+    # at most ~9,600 (p = 1/2).
+    max_replications: int = 10000
 
     def __post_init__(self) -> None:
         if self.replications < 1:
@@ -521,6 +544,15 @@ class RunConfig:
             _fail("run.first_year", self.first_year, f"a year <= run.target_year ({self.target_year})")
         if self.keep_ledgers < 0:
             _fail("run.keep_ledgers", self.keep_ledgers, "an integer >= 0")
+        if self.backend not in RUN_BACKENDS:
+            _fail("run.backend", self.backend, f"one of {', '.join(RUN_BACKENDS)}")
+        if self.dask_address and not self.dask_address.startswith(DASK_SCHEMES):
+            _fail("run.dask_address", self.dask_address, f"empty or an address starting with {', '.join(DASK_SCHEMES)}")
+        if not (math.isfinite(self.target_halfwidth) and 0.0 <= self.target_halfwidth < MAX_HALFWIDTH):
+            _fail("run.target_halfwidth", self.target_halfwidth, f"0 (off) or a probability in (0, {MAX_HALFWIDTH})")
+        if self.target_halfwidth > 0 and self.max_replications < self.replications:
+            allowed = f"an integer >= run.replications ({self.replications})"
+            _fail("run.max_replications", self.max_replications, allowed)
 
 
 def _check_iso_date(name: str, value: str) -> None:
