@@ -15,6 +15,9 @@ from matplotlib.axes import Axes
 from analysis.compare import COMPARISON_COLUMNS
 from analysis.style import bilingual, new_axes, policy_colours, records, target_titles, unit_text
 
+# With more policies than this, value labels would overlap: the axis and legend carry them.
+MAX_LABELLED_POLICIES = 4
+
 
 def check_comparison(comparison: pd.DataFrame) -> None:
     """Raise ValueError naming the missing columns if ``comparison`` is not issue 4's table."""
@@ -76,7 +79,7 @@ def plot_forest(
         hi = sub["diff_high"].to_numpy(dtype=float) / goal
         colour = palette[policy]
         ax.errorbar(x, y, xerr=[x - lo, hi - x], fmt="o", color=colour, ms=8, capsize=4, lw=2, label=policy)
-        for xx, yy, r in zip(hi, y, records(sub), strict=True):
+        for xx, yy, r in zip(hi, y, records(sub), strict=True) if len(policies) <= MAX_LABELLED_POLICIES else ():
             amount = f"{r.mean_diff:+.1%}" if r.unit == "%" else f"{r.mean_diff:+,.1f}{unit_text(r.unit)}"
             ax.annotate(amount, (xx, yy), xytext=(6, 0), textcoords="offset points", va="center", fontsize="small")
     ax.axvline(0, color="#333333", lw=1.2)
@@ -94,7 +97,7 @@ def plot_forest(
         )
     )
     ax.grid(axis="y", visible=False)
-    ax.legend(title=bilingual("政策", "policy", sep=" "), loc="best", framealpha=0.9)
+    _legend_outside(ax)
     ax.set_title(bilingual("政策效果：年末值变化", "Policy effect on the year-end value"), loc="left")
     return ax
 
@@ -133,7 +136,9 @@ def plot_p_attain_change(
         err = np.vstack([d - sub["p_attain_diff_low"].to_numpy(float), sub["p_attain_diff_high"].to_numpy(float) - d])
         colour = palette[policy]
         ax.barh(y, d, height=height, color=colour, xerr=err, ecolor="#333333", capsize=3, label=policy)
-        for yy, top, r in zip(y, d + err[1], records(sub), strict=True):
+        for yy, top, r in (
+            zip(y, d + err[1], records(sub), strict=True) if len(policies) <= MAX_LABELLED_POLICIES else ()
+        ):
             text = f"{r.p_attain_diff * 100:+.0f} pp  ({r.p_attain_baseline:.0%}→{r.p_attain_policy:.0%})"
             ax.annotate(
                 text, (max(top, 0), yy), xytext=(6, 0), textcoords="offset points", va="center", fontsize="small"
@@ -151,9 +156,14 @@ def plot_p_attain_change(
         bilingual("达标概率变化（百分点，95%区间）", "change in P(attain), percentage points (95% interval)", sep="\n")
     )
     ax.grid(axis="y", visible=False)
-    ax.legend(title=bilingual("政策", "policy", sep=" "), loc="lower right", framealpha=0.9)
+    _legend_outside(ax)
     ax.set_title(bilingual("政策效果：达标概率", "Policy effect on the chance of reaching the goal"), loc="left")
     return ax
+
+
+def _legend_outside(ax: Axes) -> None:
+    """Policy legend to the right of the plot, where it cannot cover a marker."""
+    ax.legend(title=bilingual("政策", "policy", sep=" "), loc="upper left", bbox_to_anchor=(1.01, 1.0), framealpha=0.9)
 
 
 def best_policy_per_target(comparison: pd.DataFrame) -> pd.DataFrame:

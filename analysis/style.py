@@ -68,7 +68,23 @@ BAND_COLOUR = "#1f77b4"
 GOAL_COLOUR = "#c62828"
 PACE_COLOUR = "#555555"
 ACTUAL_COLOUR = "#000000"
-POLICY_COLOURS: tuple[str, ...] = ("#1565c0", "#ef6c00", "#2e7d32", "#6a1b9a", "#00838f", "#ad1457", "#5d4037")
+# Fourteen distinct colours: a sweep of every lever alone plus the plan needs 13.
+POLICY_COLOURS: tuple[str, ...] = (
+    "#1565c0",
+    "#ef6c00",
+    "#2e7d32",
+    "#6a1b9a",
+    "#00838f",
+    "#ad1457",
+    "#5d4037",
+    "#c62828",
+    "#9e9d24",
+    "#283593",
+    "#00bfa5",
+    "#f9a825",
+    "#78909c",
+    "#ec407a",
+)
 
 
 def policy_colours(policies: list[str], given: dict[str, str] | None = None) -> dict[str, str]:
