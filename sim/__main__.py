@@ -96,6 +96,27 @@ def to_study(cfg: DictConfig, choices: dict[str, Any]) -> StudyConfig:
     )
 
 
+def compose_study(overrides: list[str]) -> StudyConfig:
+    """The validated StudyConfig that ``python -m sim <overrides>`` would run (for tests, bench).
+
+    Uses Hydra's compose API on ``conf/`` and the same steps as :func:`main`: group choices,
+    validation, and the baseline (no-lever) model for the warm-up.
+    """
+    from hydra import initialize_config_dir
+    from hydra.core.global_hydra import GlobalHydra
+    from omegaconf import open_dict
+
+    conf = Path(__file__).resolve().parents[1] / "conf"
+    GlobalHydra.instance().clear()
+    with initialize_config_dir(config_dir=str(conf), version_base="1.3"):
+        cfg = compose(config_name="config", overrides=overrides, return_hydra_config=True)
+        choices = group_choices(cfg.hydra)
+        with open_dict(cfg):
+            del cfg["hydra"]
+        study = to_study(cfg, choices)
+        return replace(study, baseline_model=compose_baseline(overrides))
+
+
 def write_outputs(out: Path, study: StudyConfig, result: Any, attainment: Any, wall_s: float) -> None:
     """Write every table of a finished run into ``out``."""
     attainment.insert(0, "scenario", study.scenario_name)
