@@ -66,7 +66,6 @@ def plot_forest(
     """
     keys, policies, rows = _rows(comparison, targets)
     ax = ax if ax is not None else new_axes()
-    titles = target_titles(rows.drop_duplicates("target"))
     y_of = {k: len(keys) - 1 - i for i, k in enumerate(keys)}
     offsets = _group_offsets(len(policies))
     palette = policy_colours(policies, colours)
@@ -82,11 +81,7 @@ def plot_forest(
         for xx, yy, r in zip(hi, y, records(sub), strict=True) if len(policies) <= MAX_LABELLED_POLICIES else ():
             amount = f"{r.mean_diff:+.1%}" if r.unit == "%" else f"{r.mean_diff:+,.1f}{unit_text(r.unit)}"
             ax.annotate(amount, (xx, yy), xytext=(6, 0), textcoords="offset points", va="center", fontsize="small")
-    ax.axvline(0, color="#333333", lw=1.2)
-    for boundary in np.arange(len(keys) - 1) + 0.5:
-        ax.axhline(boundary, color="#dddddd", lw=0.8)
-    ax.set_yticks(list(y_of.values()), [titles[k] for k in y_of])
-    ax.set_ylim(-0.7, len(keys) - 0.3)
+    _target_rows_frame(ax, rows, y_of)
     ax.xaxis.set_major_formatter(lambda v, _pos: f"{v:+.0%}")
     baseline = ", ".join(dict.fromkeys(rows["baseline"].astype(str)))
     ax.set_xlabel(
@@ -124,7 +119,6 @@ def plot_p_attain_change(
     """
     keys, policies, rows = _rows(comparison, targets)
     ax = ax if ax is not None else new_axes()
-    titles = target_titles(rows.drop_duplicates("target"))
     y_of = {k: len(keys) - 1 - i for i, k in enumerate(keys)}
     offsets = _group_offsets(len(policies))
     palette = policy_colours(policies, colours)
@@ -143,11 +137,7 @@ def plot_p_attain_change(
             ax.annotate(
                 text, (max(top, 0), yy), xytext=(6, 0), textcoords="offset points", va="center", fontsize="small"
             )
-    ax.axvline(0, color="#333333", lw=1.2)
-    for boundary in np.arange(len(keys) - 1) + 0.5:
-        ax.axhline(boundary, color="#dddddd", lw=0.8)
-    ax.set_yticks(list(y_of.values()), [titles[k] for k in y_of])
-    ax.set_ylim(-0.7, len(keys) - 0.3)
+    _target_rows_frame(ax, rows, y_of)
     lo = float(np.nanmin(np.append(rows["p_attain_diff_low"].to_numpy(float), 0.0)))
     hi = float(np.nanmax(np.append(rows["p_attain_diff_high"].to_numpy(float), 0.0)))
     ax.set_xlim(lo - 0.05, hi + max(0.25, 0.4 * (hi - lo)))  # room for the text on the right
@@ -159,6 +149,16 @@ def plot_p_attain_change(
     _legend_outside(ax)
     ax.set_title(bilingual("政策效果：达标概率", "Policy effect on the chance of reaching the goal"), loc="left")
     return ax
+
+
+def _target_rows_frame(ax: Axes, rows: pd.DataFrame, y_of: dict[str, int]) -> None:
+    """Zero line, a rule between target rows, and the bilingual target names on the y axis."""
+    titles = target_titles(rows.drop_duplicates("target"))
+    ax.axvline(0, color="#333333", lw=1.2)
+    for boundary in np.arange(len(y_of) - 1) + 0.5:
+        ax.axhline(boundary, color="#dddddd", lw=0.8)
+    ax.set_yticks(list(y_of.values()), [titles[k] for k in y_of])
+    ax.set_ylim(-0.7, len(y_of) - 0.3)
 
 
 def _legend_outside(ax: Axes) -> None:
