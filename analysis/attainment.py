@@ -1,6 +1,7 @@
 """Monte Carlo attainment: for every target, the share of replications that reach it.
 
-``p_attain`` is the share of replications whose year-end value reaches the goal; its
+``p_attain`` is the share of replications whose year-end value reaches the goal (``>=``, or
+``<=`` for an ``at_most`` target); its
 interval is Wilson's score interval for a binomial proportion (scipy's ``binomtest``),
 which keeps sensible bounds at 0% and 100% where the normal approximation fails.
 """
@@ -13,7 +14,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import binomtest
 
-from analysis.targets import targets_frame
+from analysis.targets import TARGET_COLUMNS, attained
 
 LABEL_COLUMNS = 66  # terminal columns for the bilingual label
 WIDE_CHAR_FROM = 0x2E80  # code points from here (CJK) take two terminal columns
@@ -25,6 +26,7 @@ ATTAINMENT_COLUMNS: tuple[str, ...] = (
     "label_en",
     "unit",
     "goal",
+    "direction",
     "mean",
     "p10",
     "p50",
@@ -42,36 +44,44 @@ def wilson_interval(successes: int, trials: int, level: float = 0.95) -> tuple[f
     return float(ci.low), float(ci.high)
 
 
-def attainment(kpis: pd.DataFrame, *, level: float = 0.95, goals: dict[str, float] | None = None) -> pd.DataFrame:
+def attainment(kpis: pd.DataFrame, targets: pd.DataFrame, *, level: float = 0.95) -> pd.DataFrame:
     """One row per target: distribution of the year-end value and probability of attainment.
 
     Parameters
     ----------
     kpis
-        Long table with columns ``target``, ``replication``, ``value`` (one cell).
+        Long table with columns ``target``, ``replication``, ``value`` (one cell); with a
+        ``unit`` column (county, district or park key; ``city``) when ``targets`` has one.
+    targets
+        The plan's rows: :func:`analysis.targets.targets_frame` (target, labels, unit,
+        goal, direction), or :func:`analysis.targets.unit_targets_frame` for per-unit
+        tables, where ``unit`` names the county or park and ``target_unit`` the measurement
+        unit. Goals come from here, so a goal override in the plan flows into the table.
     level
         Confidence level of the interval on ``p_attain``.
-    goals
-        Optional goals overriding the plan's, by target key.
+
+    Returns
+    -------
+    DataFrame
+        The columns of ``targets``, then mean, p10, p50, p90, p_attain (+ interval) and
+        n_replications.
     """
-    targets = targets_frame()
-    if goals:
-        targets["goal"] = [goals.get(k, g) for k, g in zip(targets["target"], targets["goal"], strict=True)]
+    keys = ["unit", "target"] if "target_unit" in targets.columns else ["target"]
+    groups = {
+        (k if isinstance(k, tuple) else (k,)): g["value"].to_numpy(dtype=float)
+        for k, g in kpis.groupby(keys, observed=True, sort=False)
+    }
     rows = []
-    for t in targets.itertuples(index=False):
-        values = kpis.loc[kpis["target"] == t.target, "value"].to_numpy(dtype=float)
+    for t in targets.to_dict("records"):
+        values = groups.get(tuple(t[k] for k in keys), np.empty(0))
         values = values[np.isfinite(values)]
         n = int(values.size)
-        hits = int((values >= t.goal).sum())
+        hits = int(attained(values, t["goal"], t["direction"]).sum())
         low, high = wilson_interval(hits, n, level) if n else (np.nan, np.nan)
         q = np.quantile(values, [0.1, 0.5, 0.9]) if n else [np.nan] * 3
         rows.append(
-            {
-                "target": t.target,
-                "label_zh": t.label_zh,
-                "label_en": t.label_en,
-                "unit": t.unit,
-                "goal": t.goal,
+            t
+            | {
                 "mean": values.mean() if n else np.nan,
                 "p10": q[0],
                 "p50": q[1],
@@ -82,7 +92,8 @@ def attainment(kpis: pd.DataFrame, *, level: float = 0.95, goals: dict[str, floa
                 "n_replications": n,
             }
         )
-    return pd.DataFrame(rows, columns=list(ATTAINMENT_COLUMNS))
+    stats = [c for c in ATTAINMENT_COLUMNS if c not in TARGET_COLUMNS]
+    return pd.DataFrame(rows, columns=[*targets.columns, *stats])
 
 
 def format_attainment(table: pd.DataFrame) -> str:

@@ -17,7 +17,7 @@ import pandas as pd
 from scipy import stats
 
 from analysis.attainment import wilson_interval
-from analysis.targets import TARGETS
+from analysis.targets import attained
 
 COMPARISON_COLUMNS: tuple[str, ...] = (
     "scenario",
@@ -93,7 +93,9 @@ def _paired_values(kpis: pd.DataFrame, target: str) -> pd.Series:
     return rows.set_index("replication")["value"].astype(float).sort_index()
 
 
-def paired_comparison(policy_kpis: pd.DataFrame, base_kpis: pd.DataFrame, *, level: float = 0.95) -> pd.DataFrame:
+def paired_comparison(
+    policy_kpis: pd.DataFrame, base_kpis: pd.DataFrame, targets: pd.DataFrame, *, level: float = 0.95
+) -> pd.DataFrame:
     """Compare one policy cell with its baseline, target by target, on paired replications.
 
     Parameters
@@ -101,6 +103,9 @@ def paired_comparison(policy_kpis: pd.DataFrame, base_kpis: pd.DataFrame, *, lev
     policy_kpis, base_kpis
         ``kpis.parquet`` tables of the two cells (scenario, policy, replication, seed, target,
         value). They must share the root seed; replications present in both are paired.
+    targets
+        The policy cell's plan (:func:`analysis.targets.targets_frame`, or the target columns
+        of its ``attainment.csv``): labels, unit, goal and direction, in plan order.
     level
         Confidence level of the intervals.
     """
@@ -108,8 +113,8 @@ def paired_comparison(policy_kpis: pd.DataFrame, base_kpis: pd.DataFrame, *, lev
     if len(seeds) != 1:
         raise ValueError(f"cannot pair runs with different root seeds {sorted(seeds)}: rerun with one run.seed")
     rows = []
-    for t in TARGETS:
-        pol, base = _paired_values(policy_kpis, t.key), _paired_values(base_kpis, t.key)
+    for t in targets.itertuples(index=False):
+        pol, base = _paired_values(policy_kpis, t.target), _paired_values(base_kpis, t.target)
         both = pol.index.intersection(base.index)
         pv, bv = pol.loc[both].to_numpy(), base.loc[both].to_numpy()
         ok = np.isfinite(pv) & np.isfinite(bv)
@@ -117,14 +122,15 @@ def paired_comparison(policy_kpis: pd.DataFrame, base_kpis: pd.DataFrame, *, lev
         if pv.size == 0:
             continue
         mean_diff, low, high = paired_mean_interval(pv - bv, level)
-        p_diff, p_low, p_high = newcombe_paired_interval(pv >= t.goal, bv >= t.goal, level)
+        p_hit, b_hit = attained(pv, t.goal, t.direction), attained(bv, t.goal, t.direction)
+        p_diff, p_low, p_high = newcombe_paired_interval(p_hit, b_hit, level)
         effect = "up" if low > 0 else "down" if high < 0 else "none"
         rows.append(
             {
                 "scenario": policy_kpis["scenario"].iloc[0],
                 "policy": policy_kpis["policy"].iloc[0],
                 "baseline": base_kpis["policy"].iloc[0],
-                "target": t.key,
+                "target": t.target,
                 "label_zh": t.label_zh,
                 "label_en": t.label_en,
                 "unit": t.unit,
@@ -134,8 +140,8 @@ def paired_comparison(policy_kpis: pd.DataFrame, base_kpis: pd.DataFrame, *, lev
                 "mean_diff": mean_diff,
                 "diff_low": low,
                 "diff_high": high,
-                "p_attain_baseline": float(np.mean(bv >= t.goal)),
-                "p_attain_policy": float(np.mean(pv >= t.goal)),
+                "p_attain_baseline": float(np.mean(b_hit)),
+                "p_attain_policy": float(np.mean(p_hit)),
                 "p_attain_diff": p_diff,
                 "p_attain_diff_low": p_low,
                 "p_attain_diff_high": p_high,
@@ -147,13 +153,22 @@ def paired_comparison(policy_kpis: pd.DataFrame, base_kpis: pd.DataFrame, *, lev
     return pd.DataFrame(rows, columns=list(COMPARISON_COLUMNS))
 
 
-def compare_cells(cells: dict[tuple[str, str], pd.DataFrame], baseline: str, *, level: float = 0.95) -> pd.DataFrame:
+def compare_cells(
+    cells: dict[tuple[str, str], pd.DataFrame],
+    baseline: str,
+    targets: dict[tuple[str, str], pd.DataFrame],
+    *,
+    level: float = 0.95,
+) -> pd.DataFrame:
     """Compare every cell of a sweep with the baseline cell of its scenario.
 
     Parameters
     ----------
     cells
         ``kpis`` tables keyed by (scenario, policy).
+    targets
+        Each cell's plan (target, labels, unit, goal, direction), keyed like ``cells``; a
+        cell is judged against its own goals (a goal what-if is its own cell).
     baseline
         Name of the baseline policy (e.g. ``status_quo``). Within a scenario the cell with
         this policy is the baseline; when a scenario has none, a unique cell anywhere whose
@@ -175,7 +190,7 @@ def compare_cells(cells: dict[tuple[str, str], pd.DataFrame], baseline: str, *, 
             raise ValueError(f"no unique baseline '{baseline}' for scenario '{scenario}'")
         if base_key == (scenario, policy):
             continue
-        frames.append(paired_comparison(kpis, cells[base_key], level=level))
+        frames.append(paired_comparison(kpis, cells[base_key], targets[(scenario, policy)], level=level))
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=list(COMPARISON_COLUMNS))
 
 

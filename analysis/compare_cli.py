@@ -10,6 +10,7 @@ from pathlib import Path
 import pandas as pd
 
 from analysis.compare import compare_cells, levers_summary
+from analysis.targets import TARGET_COLUMNS
 
 log = logging.getLogger(__name__)
 
@@ -30,11 +31,26 @@ def load_cells(sweep_dir: Path) -> dict[tuple[str, str], pd.DataFrame]:
     return cells
 
 
+def load_targets(sweep_dir: Path) -> dict[tuple[str, str], pd.DataFrame]:
+    """Each job's plan as its ``attainment.csv`` states it (goals as run), keyed by cell."""
+    out: dict[tuple[str, str], pd.DataFrame] = {}
+    for path in sorted(sweep_dir.rglob("attainment.csv")):
+        att = pd.read_csv(path, encoding="utf-8-sig")
+        if "direction" not in att.columns:  # runs from before plans had directions
+            att["direction"] = "at_least"
+        out[(str(att["scenario"].iloc[0]), str(att["policy"].iloc[0]))] = att[list(TARGET_COLUMNS)]
+    return out
+
+
 def run(args: argparse.Namespace) -> int:
     """Write comparison.csv and lever_effects.csv into the sweep directory; log the headline."""
     sweep = Path(args.sweep_dir)
     try:
-        comparison = compare_cells(load_cells(sweep), args.baseline, level=args.level)
+        cells = load_cells(sweep)
+        targets = load_targets(sweep)
+        if missing := sorted(set(cells) - set(targets)):
+            raise ValueError(f"no attainment.csv (the plan's goals) beside the kpis of {missing}")
+        comparison = compare_cells(cells, args.baseline, targets, level=args.level)
     except ValueError as err:
         log.error("%s", err)
         return 2

@@ -1,38 +1,25 @@
 """Target values from a project ledger: cumulative at each month end of the target year.
 
-Input is the flat project ledger (one row per project, milestone times in model days) and
-the retrofit table. Only events inside the target year count (record everything, window in
-analysis). Definitions that the plan leaves open are stated in :data:`DEFINITIONS`.
+Input is the flat project ledger (one row per project, milestone times in model days), the
+retrofit table and the plan's measures (:mod:`analysis.plan_schema`). Only events inside the
+target year count (record everything, window in analysis). Definitions that the plan leaves
+open are in each target's ``note`` in the plan file.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, fields
 
 import numpy as np
 import pandas as pd
 from scipy.special import betainc
 
-from analysis.targets import TARGET_KEYS
+from analysis.errors import ConfigError
+from analysis.plan_schema import Measure, PlanConfig, Selection, plan_rows
 
-NON_AGRI = ("industrial", "producer_services", "other_services")
-# Size thresholds of the targets, 亿元: 1000万, 1亿, 10亿, 50亿.
-YI_1E7, YI_1E8, YI_1E9, YI_5E9 = 0.1, 1.0, 10.0, 50.0
-SERVICES = ("producer_services", "other_services")
-
-DEFINITIONS: dict[str, str] = {
-    "started_same_year": "new >= 1亿 industrial signings of the year that start in the year "
-    "(assumption: the plan's 300 = 50% x 600 industrial signings)",
-    "start_rate_same_year": "started_same_year / signed_industrial_1e8",
-    "signed_5e9": "industry and services (产业) signings >= 50亿",
-    "parks_share": "share of new >= 1亿 industry and services signings in provincial-level parks",
-    "industrial_investment": "spending in the year of every industrial project under construction "
-    "(realised share of agreed investment spread on an S-curve over construction)",
-    "completed_to_registered": "projects of any sector registered (列统) in the year",
-    "retrofit_projects": "retrofits started in the year",
-    "foreign_usd1e7": "foreign-invested signings with agreed investment >= USD 10m",
-}
-
+YI_PER_YUAN = 1e-8  # 1亿元 = 10^8 元
+USD_PER_MUSD = 1e6
 
 @dataclass(frozen=True)
 class KpiWindow:
@@ -44,8 +31,8 @@ class KpiWindow:
         Model day of 1 January of the target year.
     cutoff_days
         Model days of the month ends (exclusive upper bounds), ascending.
-    usd1e7_threshold_yi
-        USD 10 million in 亿元.
+    cny_per_usd
+        Exchange rate for thresholds in USD (``min_investment_musd``).
     spend_realisation_share
         Share of agreed investment actually spent.
     spend_curve_a, spend_curve_b
@@ -54,7 +41,7 @@ class KpiWindow:
 
     year_start_day: float
     cutoff_days: tuple[float, ...]
-    usd1e7_threshold_yi: float
+    cny_per_usd: float
     spend_realisation_share: float
     spend_curve_a: float
     spend_curve_b: float
@@ -92,90 +79,106 @@ def spending(
     return (m * (share(cutoffs[None, :]) - share(lo))).sum(axis=0)
 
 
-def kpi_matrix(ledger: pd.DataFrame, retrofits: pd.DataFrame, window: KpiWindow) -> np.ndarray:
-    """Cumulative value of every target at every cutoff, shape (len(TARGET_KEYS), n_cutoffs).
+MILESTONE_COLUMNS: dict[str, dict[str, str]] = {
+    "projects": {m: f"t_{m}" for m in ("signed", "started", "completed", "registered", "output")} | {"spent": "t_started"},
+    "retrofits": {"started": "t_started", "completed": "t_completed", "benchmarked": "t_benchmark"},
+}
+
+
+class _Counter:
+    """Counts selections of one replication's ledger; masks and values are cached by selection."""
+
+    def __init__(self, ledger: pd.DataFrame, retrofits: pd.DataFrame, window: KpiWindow) -> None:
+        self.tables = {"projects": ledger, "retrofits": retrofits}
+        self.window = window
+        self.lo = window.year_start_day
+        self.cut = np.asarray(window.cutoff_days, dtype=float)
+        self.arrays: dict[tuple[str, str], np.ndarray] = {}
+        self.values: dict[tuple[object, ...], np.ndarray] = {}
+
+    def column(self, stream: str, name: str) -> np.ndarray:
+        key = (stream, name)
+        if key not in self.arrays:
+            table = self.tables[stream]
+            if name not in table.columns:
+                what = "unit goals or a unit filter need" if name == "unit" else "the measure needs"
+                raise ConfigError(f"{what} the ledger column '{name}', which this {stream} ledger does not have")
+            self.arrays[key] = table[name].to_numpy()
+        return self.arrays[key]
+
+    def mask(self, sel: Selection) -> np.ndarray:
+        """Rows of the selection's stream that pass its filters (and its window's signing)."""
+        inv = self.column(sel.stream, "investment_yi").astype(float)
+        keep = np.ones(inv.size, dtype=bool)
+        if sel.sectors:
+            keep &= np.isin(self.column(sel.stream, "sector"), sel.sectors)
+        threshold = max(sel.min_investment_yi, sel.min_investment_musd * USD_PER_MUSD * self.window.cny_per_usd * YI_PER_YUAN)
+        if threshold > 0:
+            keep &= inv >= threshold
+        for flag in ("foreign", "taiwan", "tech_talent", "in_park"):
+            wanted = getattr(sel, flag)
+            if wanted is not None:
+                keep &= self.column(sel.stream, flag).astype(bool) == wanted
+        if sel.unit:
+            keep &= self.column(sel.stream, "unit") == sel.unit
+        if sel.window == "signed_in_year":
+            keep &= self.column(sel.stream, "t_signed").astype(float) >= self.lo
+        return keep
+
+    def value(self, sel: Selection) -> np.ndarray:
+        """Cumulative value of one selection at each cutoff."""
+        key = tuple(getattr(sel, f) if f != "sectors" else tuple(sel.sectors) for f in _SELECTION_FIELDS)
+        if key not in self.values:
+            self.values[key] = self._compute(sel)
+        return self.values[key]
+
+    def _compute(self, sel: Selection) -> np.ndarray:
+        keep = self.mask(sel)
+        times = self.column(sel.stream, MILESTONE_COLUMNS[sel.stream][sel.milestone]).astype(float)[keep]
+        if sel.statistic == "count":
+            return _cum_count(times, self.lo, self.cut)
+        inv = self.column(sel.stream, "investment_yi").astype(float)[keep]
+        if sel.statistic == "investment":
+            return _cum_sum(times, inv, self.lo, self.cut)
+        w = self.window
+        build = self.column(sel.stream, "build_days").astype(float)[keep]
+        return spending(times, build, inv * w.spend_realisation_share, self.lo, self.cut, w.spend_curve_a, w.spend_curve_b)
+
+    def measure(self, m: Measure) -> np.ndarray:
+        """A measure's value at each cutoff; a share is NaN where its denominator is 0."""
+        if m.denominator is None:
+            return self.value(m)
+        num, den = self.value(m.numerator()), self.value(m.denominator)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.where(den > 0, num / den, np.nan)
+
+
+_SELECTION_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Selection))
+
+
+def kpi_matrix(
+    ledger: pd.DataFrame, retrofits: pd.DataFrame, window: KpiWindow, measures: Sequence[Measure]
+) -> np.ndarray:
+    """Cumulative value of every measure at every cutoff, shape (len(measures), n_cutoffs).
 
     Parameters
     ----------
     ledger
-        One row per project: ``sector``, ``investment_yi``, flags, ``t_<milestone>``,
-        ``build_days``.
+        One row per project: ``sector``, ``investment_yi`` (亿元), flags, ``t_<milestone>``
+        (model days), ``build_days``; ``unit`` when a measure filters on it.
     retrofits
-        One row per retrofit: ``investment_yi``, ``t_started``, ``t_benchmark``.
+        One row per retrofit: ``investment_yi``, ``t_started``, ``t_completed``, ``t_benchmark``.
     window
         The target year and month ends.
+    measures
+        What to count, one row each (:func:`plan_measures` for a plan).
     """
-    lo = window.year_start_day
-    cut = np.asarray(window.cutoff_days, dtype=float)
-    sector = ledger["sector"].to_numpy()
-    inv = ledger["investment_yi"].to_numpy(dtype=float)
-    signed = ledger["t_signed"].to_numpy(dtype=float)
-    started = ledger["t_started"].to_numpy(dtype=float)
-    completed = ledger["t_completed"].to_numpy(dtype=float)
-    registered = ledger["t_registered"].to_numpy(dtype=float)
-    ind = sector == "industrial"
-    agri = sector == "agriculture"
-    services = np.isin(sector, SERVICES)
-    non_agri = ~agri
-    big = inv >= YI_1E8
-    nan = np.full(cut.size, np.nan)
+    counter = _Counter(ledger, retrofits, window)
+    if not measures:
+        return np.empty((0, len(window.cutoff_days)))
+    return np.vstack([counter.measure(m) for m in measures])
 
-    def count(t: np.ndarray, mask: np.ndarray) -> np.ndarray:
-        return _cum_count(t[mask], lo, cut)
 
-    signed_ind_1e8 = count(signed, ind & big)
-    same_year = np.where(signed >= lo, started, np.nan)
-    started_same = count(same_year, ind & big)
-    park_pool = non_agri & big
-    in_park = ledger["in_park"].to_numpy(dtype=bool)
-    park_count = count(signed, park_pool)
-    park_inv = _cum_sum(signed[park_pool], inv[park_pool], lo, cut)
-    foreign = ledger["foreign"].to_numpy(dtype=bool) & (inv >= window.usd1e7_threshold_yi)
-    taiwan = ledger["taiwan"].to_numpy(dtype=bool)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        start_rate = np.where(signed_ind_1e8 > 0, started_same / signed_ind_1e8, nan)
-        parks_share = np.where(park_count > 0, count(signed, park_pool & in_park) / park_count, nan)
-        parks_inv_share = np.where(
-            park_inv > 0, _cum_sum(signed[park_pool & in_park], inv[park_pool & in_park], lo, cut) / park_inv, nan
-        )
-    spent = spending(
-        started[ind],
-        ledger["build_days"].to_numpy(dtype=float)[ind],
-        inv[ind] * window.spend_realisation_share,
-        lo,
-        cut,
-        window.spend_curve_a,
-        window.spend_curve_b,
-    )
-    r_start = retrofits["t_started"].to_numpy(dtype=float)
-    values: dict[str, np.ndarray] = {
-        "agreed_investment": _cum_sum(signed, inv, lo, cut),
-        "agreed_investment_industrial": _cum_sum(signed[ind], inv[ind], lo, cut),
-        "signed_industrial_1e8": signed_ind_1e8,
-        "signed_5e9": count(signed, non_agri & (inv >= YI_5E9)),
-        "started_same_year": started_same,
-        "start_rate_same_year": start_rate,
-        "signed_agri_1e7": count(signed, agri & (inv >= YI_1E7)),
-        "signed_producer_services_1e8": count(signed, (sector == "producer_services") & big),
-        "foreign_usd1e7": count(signed, foreign),
-        "foreign_taiwan": count(signed, foreign & taiwan),
-        "tech_talent": count(signed, ledger["tech_talent"].to_numpy(dtype=bool)),
-        "industrial_investment": spent,
-        "started_industrial_1e8": count(started, ind & big),
-        "started_industrial_5e9": count(started, ind & (inv >= YI_5E9)),
-        "completed_to_registered": count(registered, np.ones(inv.size, bool)),
-        "started_agri_1e7": count(started, agri & (inv >= YI_1E7)),
-        "started_agri_1e8": count(started, agri & big),
-        "completed_agri_1e7": count(completed, agri & (inv >= YI_1E7)),
-        "completed_agri_1e8": count(completed, agri & big),
-        "started_services_1e8": count(started, services & big),
-        "started_services_1e9": count(started, services & (inv >= YI_1E9)),
-        "completed_services_1e8": count(completed, services & big),
-        "completed_services_1e9": count(completed, services & (inv >= YI_1E9)),
-        "parks_share": parks_share,
-        "parks_share_investment": parks_inv_share,
-        "retrofit_projects": _cum_count(r_start, lo, cut),
-        "retrofit_investment": _cum_sum(r_start, retrofits["investment_yi"].to_numpy(dtype=float), lo, cut),
-        "smart_benchmarks": _cum_count(retrofits["t_benchmark"].to_numpy(dtype=float), lo, cut),
-    }
-    return np.vstack([values[k] for k in TARGET_KEYS])
+def plan_measures(plan: PlanConfig) -> list[Measure]:
+    """The measures of a plan's rows (:func:`analysis.plan_schema.plan_rows`), in order."""
+    return [row.measure for row in plan_rows(plan)]

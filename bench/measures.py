@@ -14,7 +14,6 @@ from typing import Any
 import numpy as np
 import simpy
 
-from analysis.targets import TARGET_KEYS
 from sim.config import MONTHS_PER_YEAR, StudyConfig
 from sim.leads import draw_leads
 from sim.rng import replication_streams
@@ -193,7 +192,7 @@ def kpi_table_memory(cfg: StudyConfig, sample: Any, replications: int) -> Figure
     The KPI matrices are the measured run's, tiled to the wanted count.
     """
     values = sample.monthly["value"].to_numpy()
-    matrices = values.reshape(-1, len(TARGET_KEYS), MONTHS_PER_YEAR)
+    matrices = values.reshape(-1, len(cfg.plan.targets), MONTHS_PER_YEAR)
     matrices = np.tile(matrices, (-(-replications // matrices.shape[0]), 1, 1))[:replications].copy()
     tracemalloc.start()
     result = assemble(cfg, matrices, {}, {})

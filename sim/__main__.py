@@ -5,7 +5,8 @@ chosen scenario (``scenarios/``) and policy levers, validates once with
 ``OmegaConf.to_object``, runs the replications and writes tidy tables into the Hydra run
 directory: ``kpis.parquet``, ``monthly.parquet``, ``attainment.csv`` (UTF-8 with BOM so
 Excel shows the Chinese labels), ``ledgers.parquet``, ``resources.parquet`` and
-``meta.json``; a nowcast (``nowcast.ledger``, ``nowcast.as_of``) marks them with ``as_of``
+``meta.json``, and with unit goals in the plan ``attainment_units.csv`` and
+``unit_kpis.parquet``; a nowcast (``nowcast.ledger``, ``nowcast.as_of``) marks them with ``as_of``
 and adds ``actual_monthly.parquet``; ``nowcast.export_at`` writes ``ledger_<date>.csv``.
 Heavy imports wait until a run starts so ``--help`` stays quick.
 """
@@ -55,8 +56,8 @@ def group_choices(hydra_cfg: Any) -> dict[str, Any]:
         key = key.lstrip("+~")
         if key in ("scenario", "policy"):
             choices[key] = value
-        elif key.startswith("model.") or key == "campaign_launch":
-            what_if.append(f"{key.removeprefix('model.')}={value}")
+        elif key.startswith(("model.", "plan.targets.", "plan.units.")) or key in ("campaign_launch", "plan"):
+            what_if.append(f"{key.removeprefix('model.').removeprefix('plan.targets.')}={value}")
     if what_if:  # a what-if sweep: each value is its own cell
         choices["what_if"] = ",".join(what_if)
     return choices
@@ -136,6 +137,8 @@ def write_outputs(out: Path, study: StudyConfig, result: Any, attainment: Any, w
     meta: dict[str, Any] = {
         "scenario": study.scenario_name,
         "policy": study.policy_name,
+        "plan": study.plan.name,
+        "target_year": study.run.target_year,
         "root_seed": study.run.seed,
         "replications": study.run.replications,
         "jobs": study.run.jobs,
@@ -184,6 +187,7 @@ def main(cfg: DictConfig) -> None:
     except ConfigError as err:
         sys.exit(f"gongjian: invalid configuration: {err}")
     from analysis.attainment import attainment, format_attainment
+    from analysis.targets import targets_frame, unit_targets_frame
     from sim.runner import run_study
 
     if study.nowcast.ledger:  # the ledger is checked before anything runs
@@ -214,14 +218,20 @@ def main(cfg: DictConfig) -> None:
         (out / "error.txt").write_text(traceback.format_exc(), encoding="utf-8")
         raise
     wall = time.perf_counter() - start
-    table = attainment(result.kpis)
+    table = attainment(result.kpis, targets_frame(study.plan))
     sys.stdout.write(
-        f"\n{study.run.target_year} attainment forecast / 年度目标达成概率 — scenario {study.scenario_name}, "
-        f"policy {study.policy_name}"
+        f"\n{study.run.target_year} attainment forecast / 年度目标达成概率 — plan {study.plan.name}, "
+        f"scenario {study.scenario_name}, policy {study.policy_name}"
         + (f", nowcast from the ledger as of {study.nowcast.as_of}" if study.nowcast.as_of else "")
         + f"\n{format_attainment(table)}\n"
     )
     write_outputs(out, study, result, table, wall)
+    if len(result.unit_kpis):  # the plan gives units their own goals
+        by_unit = attainment(result.unit_kpis, unit_targets_frame(study.plan))
+        by_unit.insert(0, "scenario", study.scenario_name)
+        by_unit.insert(1, "policy", study.policy_name)
+        by_unit.to_csv(out / "attainment_units.csv", index=False, encoding="utf-8-sig")
+        result.unit_kpis.to_parquet(out / "unit_kpis.parquet", index=False)
     if study.nowcast.export_at:
         export_ledger(out, study, result.ledgers)
     log.info(

@@ -19,7 +19,10 @@ from dataclasses import dataclass, field, fields
 from datetime import date
 from typing import Any
 
-SECTORS: tuple[str, ...] = ("industrial", "producer_services", "other_services", "agriculture")
+from analysis.errors import ConfigError as ConfigError  # re-exported: sim.config.ConfigError
+from analysis.errors import fail
+from analysis.plan_schema import SECTORS, PlanConfig
+
 MONTHS_PER_YEAR = 12
 DAYS_PER_YEAR = 365  # day-of-year settings run 0..364
 N_TIERS_1E8 = 3  # size tiers from 1亿: 1-10亿, 10-50亿, >= 50亿
@@ -29,12 +32,7 @@ SHARE_TOLERANCE = 1e-6
 TOP_TIER_LOWER_YI = 50.0
 
 
-class ConfigError(ValueError):
-    """A configuration value is outside what the model allows."""
-
-
-def _fail(name: str, value: object, allowed: str) -> None:
-    raise ConfigError(f"config field '{name}' = {value!r} is not allowed: expected {allowed}")
+_fail = fail
 
 
 def check_positive(name: str, value: float, *, allow_zero: bool = False) -> None:
@@ -609,6 +607,9 @@ class StudyConfig:
     # after the Spring Festival.
     campaign_launch: str = "2023-01-28"
     nowcast: NowcastConfig = field(default_factory=NowcastConfig)
+    # The plan: targets, goals and how each is counted (conf/plan/<city>_<year>.yaml; the
+    # Hydra group ``plan``, default huaian_2023). Empty here; a run needs one.
+    plan: PlanConfig = field(default_factory=PlanConfig)
     # Filled by the entry point from Hydra's group choices; carried into every table.
     scenario_name: str = "huaian_2023"
     policy_name: str = "status_quo"
@@ -622,8 +623,23 @@ class StudyConfig:
         if year > self.run.target_year:  # before run.first_year: levers apply from the start
             allowed = f"a date in or before run.target_year ({self.run.target_year})"
             _fail("campaign_launch", self.campaign_launch, allowed)
+        _check_plan_units(self.plan)
         first, last = f"{self.run.first_year}-01-01", f"{self.run.target_year}-12-31"
         for name in ("as_of", "export_at"):
             value = getattr(self.nowcast, name)
             if value and not first <= value <= last:
                 _fail(f"nowcast.{name}", value, f"a date from {first} to {last} (run.first_year..run.target_year)")
+
+
+def _check_plan_units(plan: PlanConfig) -> None:
+    """Unit keys of the plan (goals per unit, unit filters) must be in ``sim/units.py``."""
+    from sim.units import UNIT_KEYS
+
+    allowed = f"a unit key of sim/units.py ({', '.join(UNIT_KEYS)})"
+    for unit in plan.units:
+        if unit not in UNIT_KEYS:
+            _fail(f"plan.units.{unit}", unit, allowed)
+    for key, spec in plan.targets.items():
+        for name, sel in (("measure", spec.measure), ("measure.denominator", spec.measure.denominator)):
+            if sel is not None and sel.unit and sel.unit not in UNIT_KEYS:
+                _fail(f"plan.targets.{key}.{name}.unit", sel.unit, allowed)

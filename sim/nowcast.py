@@ -40,7 +40,6 @@ from scipy.special import betaincinv
 from scipy.stats import norm
 
 from analysis.kpis import kpi_matrix
-from analysis.targets import TARGET_KEYS
 from sim.calendar import Calendar
 from sim.config import SECTORS, ApprovalConfig, ModelConfig, StudyConfig
 from sim.leads import DECISION_LATENTS, DURATION_LATENTS, Leads
@@ -552,13 +551,13 @@ def actual_monthly(ledger: pd.DataFrame, cfg: StudyConfig) -> pd.DataFrame:
     build = np.where(np.isfinite(ledger["t_completed"]), ledger["t_completed"] - started, build)
     frame = ledger.assign(build_days=build)
     no_retrofits = pd.DataFrame({"investment_yi": [], "t_started": [], "t_benchmark": []})
-    values = kpi_matrix(frame, no_retrofits, kpi_window(cfg))
+    projects = {k: t.measure for k, t in cfg.plan.targets.items() if t.measure.stream == "projects"}
+    values = kpi_matrix(frame, no_retrofits, kpi_window(cfg), list(projects.values()))
     month_ends = cal.month_ends(cfg.run.target_year)
     dates = pd.date_range(f"{cfg.run.target_year}-01-31", periods=12, freq="ME")
     rows = [
         {"target": key, "month": j + 1, "date": dates[j], "value": values[i, j]}
-        for i, key in enumerate(TARGET_KEYS)
-        if key not in RETROFIT_TARGETS
+        for i, key in enumerate(projects)
         for j in range(12)
         if month_ends[j] <= a
     ]

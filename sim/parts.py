@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from analysis.targets import TARGET_KEYS
+from analysis.plan_schema import plan_rows
 from sim.config import MONTHS_PER_YEAR, ConfigError, StudyConfig
 
 MANIFEST = "manifest.json"
@@ -103,8 +103,9 @@ def _chunk_frame(chunk: ChunkResult) -> pd.DataFrame:
 class PartStore:
     """The ``parts/`` folder of one run: write finished chunks, read them back."""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, n_rows: int) -> None:
         self.folder = folder
+        self.n_rows = n_rows  # KPI rows per replication (the plan's rows)
 
     def write(self, chunk: ChunkResult) -> None:
         """Write a finished chunk (ledgers first, the chunk part last)."""
@@ -127,9 +128,9 @@ class PartStore:
         long = long.drop_duplicates(["replication", "target", "month"])
         long = long.sort_values(["replication", "target", "month"], kind="stable")
         reps = np.unique(long["replication"].to_numpy())
-        if len(long) != len(reps) * len(TARGET_KEYS) * MONTHS_PER_YEAR:
+        if len(long) != len(reps) * self.n_rows * MONTHS_PER_YEAR:
             raise ResumeError(f"parts in {self.folder} hold incomplete replications; delete the folder")
-        kpis = long["value"].to_numpy().reshape(len(reps), len(TARGET_KEYS), MONTHS_PER_YEAR)
+        kpis = long["value"].to_numpy().reshape(len(reps), self.n_rows, MONTHS_PER_YEAR)
         kept = [int(r) for r in reps if r < keep_ledgers]
         return ChunkResult(
             replications=[int(r) for r in reps],
@@ -164,10 +165,10 @@ def open_parts(folder: Path, cfg: StudyConfig) -> PartStore:
                 f"config field 'run.resume' = False but {folder} already holds finished chunks; "
                 "set run.resume=true to reuse them, or use another hydra.run.dir"
             )
-        return PartStore(folder)
+        return PartStore(folder, len(plan_rows(cfg.plan)))
     folder.mkdir(parents=True, exist_ok=True)
     body = {"config_hash": digest, "config": json.loads(_hashed_json(cfg))}
     tmp = folder / f".{MANIFEST}.tmp"
     tmp.write_text(json.dumps(body, indent=1, ensure_ascii=False), encoding="utf-8")
     os.replace(tmp, manifest)
-    return PartStore(folder)
+    return PartStore(folder, len(plan_rows(cfg.plan)))

@@ -14,10 +14,11 @@ parallel runs stop at the same count with the same tables.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 
-from analysis.targets import TARGET_KEYS, targets_frame
+from analysis.plan_schema import PlanConfig
 from sim.config import RunConfig
 
 Z95 = 1.959963984540054  # standard normal quantile of 0.975 (95% two-sided)
@@ -35,23 +36,40 @@ def wilson_halfwidth(hits: np.ndarray, n: np.ndarray) -> np.ndarray:
         return Z95 / (1 + Z95**2 / n) * np.sqrt(p * (1 - p) / n + Z95**2 / (4 * n**2))
 
 
-def _goals() -> np.ndarray:
-    goals = targets_frame().set_index("target")["goal"]
-    return goals.loc[list(TARGET_KEYS)].to_numpy(dtype=float)
+@dataclass(frozen=True)
+class Goals:
+    """The plan's goals in the KPI matrix's row order, and which rows are ``at_most``."""
+
+    goal: np.ndarray
+    at_most: np.ndarray
+
+    @classmethod
+    def of(cls, plan: PlanConfig) -> Goals:
+        """The city-wide targets of ``plan``, in plan order."""
+        specs = list(plan.targets.values())
+        return cls(np.array([t.goal for t in specs], dtype=float), np.array([t.direction == "at_most" for t in specs]))
+
+    def hits(self, year_end: np.ndarray) -> np.ndarray:
+        """Finite values that reach their goal (NaN never does)."""
+        finite = np.isfinite(year_end)
+        v = np.where(finite, year_end, 0.0)
+        return finite & np.where(self.at_most, v <= self.goal, v >= self.goal)
 
 
-def prefix_halfwidths(year_end: np.ndarray, counts: list[int]) -> np.ndarray:
+def prefix_halfwidths(year_end: np.ndarray, counts: list[int], goals: Goals) -> np.ndarray:
     """Widest finite Wilson half-width over targets using the first ``c`` replications, per ``c``.
 
     Parameters
     ----------
     year_end
-        Year-end KPI values, shape (n_replications, n_targets) in ``TARGET_KEYS`` order.
+        Year-end KPI values, shape (n_replications, n_targets) in the plan's order.
     counts
         Prefix lengths (each <= n_replications).
+    goals
+        The plan's goals in the same order.
     """
     finite = np.isfinite(year_end)
-    hit = finite & (np.nan_to_num(year_end, nan=-np.inf) >= _goals())
+    hit = goals.hits(year_end)
     cum_n = np.vstack([np.zeros((1, year_end.shape[1])), np.cumsum(finite, axis=0)])
     cum_hit = np.vstack([np.zeros((1, year_end.shape[1])), np.cumsum(hit, axis=0)])
     idx = np.asarray(counts, dtype=int)
@@ -66,18 +84,18 @@ def candidates(run: RunConfig) -> list[int]:
     return [*steps, run.max_replications]
 
 
-def enough(year_end: np.ndarray, run: RunConfig) -> tuple[int, float] | None:
+def enough(year_end: np.ndarray, run: RunConfig, goals: Goals) -> tuple[int, float] | None:
     """The smallest computed count meeting ``run.target_halfwidth``, with its widest half-width.
 
     None if no candidate count computed so far is enough.
     """
     counts = [c for c in candidates(run) if c <= year_end.shape[0]]
-    widest = prefix_halfwidths(year_end, counts)
+    widest = prefix_halfwidths(year_end, counts, goals)
     ok = np.flatnonzero(widest <= run.target_halfwidth)
     return (counts[ok[0]], float(widest[ok[0]])) if ok.size else None
 
 
-def next_count(year_end: np.ndarray, run: RunConfig) -> int:
+def next_count(year_end: np.ndarray, run: RunConfig, goals: Goals) -> int:
     """How many replications the next round should reach (a candidate count).
 
     The normal-approximation count ``z^2 p (1 - p) / h^2`` for the least certain target
@@ -86,7 +104,7 @@ def next_count(year_end: np.ndarray, run: RunConfig) -> int:
     """
     n = year_end.shape[0]
     finite = np.isfinite(year_end)
-    hits = (finite & (np.nan_to_num(year_end, nan=-np.inf) >= _goals())).sum(axis=0)
+    hits = goals.hits(year_end).sum(axis=0)
     valid = finite.sum(axis=0) > 0
     p = hits[valid] / finite.sum(axis=0)[valid]
     worst = float((p * (1 - p)).max()) if p.size else 0.0

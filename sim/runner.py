@@ -24,15 +24,15 @@ import numpy as np
 import pandas as pd
 import simpy
 
-from analysis.kpis import KpiWindow, kpi_matrix
-from analysis.targets import TARGET_KEYS
+from analysis.kpis import KpiWindow, kpi_matrix, plan_measures
+from analysis.plan_schema import CITY, plan_rows
 from sim.backends import Backend, open_backend
 from sim.calendar import Calendar
-from sim.config import RunConfig, StudyConfig
+from sim.config import ConfigError, RunConfig, StudyConfig
 from sim.leads import Leads, draw_leads, sector_names
 from sim.model import System, build_model
 from sim.parts import ChunkResult, PartStore, open_parts
-from sim.precision import enough, next_count, prefix_halfwidths
+from sim.precision import Goals, enough, next_count, prefix_halfwidths
 from sim.retrofits import draw_retrofits
 from sim.rng import replication_streams
 
@@ -44,7 +44,7 @@ class ReplicationResult:
     """What one replication returns: monthly KPI matrix, and optionally its ledgers."""
 
     replication: int
-    kpis: np.ndarray  # (n_targets, 12) cumulative values at month ends
+    kpis: np.ndarray  # (n_plan_rows, 12) cumulative values at month ends (city rows, then unit rows)
     ledger: pd.DataFrame | None
     resources: pd.DataFrame | None
 
@@ -61,7 +61,7 @@ def kpi_window(cfg: StudyConfig) -> KpiWindow:
     return KpiWindow(
         year_start_day=cal.year_start(cfg.run.target_year),
         cutoff_days=tuple(cal.month_ends(cfg.run.target_year).tolist()),
-        usd1e7_threshold_yi=1e7 * cfg.model.demand.cny_per_usd / 1e8,
+        cny_per_usd=cfg.model.demand.cny_per_usd,
         spend_realisation_share=c.spend_realisation_share,
         spend_curve_a=c.spend_curve_a,
         spend_curve_b=c.spend_curve_b,
@@ -133,7 +133,7 @@ def run_replication(cfg: StudyConfig, replication: int, *, keep_ledger: bool = F
     """Run one replication and compute its KPIs at each month end of the target year."""
     system, retrofits = simulate(cfg, replication)
     ledger = ledger_frame(system)
-    kpis = kpi_matrix(ledger, retrofits, kpi_window(cfg))
+    kpis = kpi_matrix(ledger, retrofits, kpi_window(cfg), plan_measures(cfg.plan))
     if not keep_ledger:
         return ReplicationResult(replication, kpis, None, None)
     return ReplicationResult(replication, kpis, ledger, system.log.to_frame())
@@ -186,12 +186,15 @@ def chunks_of(replications: list[int], size: int) -> list[list[int]]:
 class StudyResult:
     """Tidy long tables of one scenario x policy cell."""
 
-    kpis: pd.DataFrame  # scenario, policy, replication, seed, target, value (year end)
+    kpis: pd.DataFrame  # scenario, policy, replication, seed, target, value (year end; the city)
     monthly: pd.DataFrame  # ... plus month, value cumulative at month end
     ledgers: pd.DataFrame  # kept replications' project ledgers
     resources: pd.DataFrame  # kept replications' quota and queue logs
     # How the run went: replications used, computed now, reused from parts, precision.
     meta: dict[str, Any] = field(default_factory=dict)
+    # Year-end values of the plan's unit goals (scenario ... replication, seed, unit, target,
+    # value); empty when the plan gives no unit its own goals.
+    unit_kpis: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 class _Progress:
@@ -252,6 +255,8 @@ def run_study(cfg: StudyConfig, *, parts_dir: Path | None = None) -> StudyResult
         keeps everything in memory.
     """
     run = cfg.run
+    if not cfg.plan.targets:
+        raise ConfigError("config field 'plan.targets' = {} is not allowed: expected at least one target (plan=<file>)")
     store = open_parts(parts_dir, cfg) if parts_dir is not None else None
     got = _Collected()
     limit = run.max_replications if run.target_halfwidth > 0 else run.replications
@@ -267,7 +272,7 @@ def run_study(cfg: StudyConfig, *, parts_dir: Path | None = None) -> StudyResult
                 computed |= _fill(backend, cfg, got, n, store, progress)
                 if run.target_halfwidth <= 0:
                     break
-                n, verdict = _precision_round(got.matrices(n)[:, :, -1], run)
+                n, verdict = _precision_round(got.matrices(n)[:, : len(cfg.plan.targets), -1], run, Goals.of(cfg.plan))
                 if verdict is not None:
                     meta |= verdict
                     break
@@ -279,15 +284,15 @@ def run_study(cfg: StudyConfig, *, parts_dir: Path | None = None) -> StudyResult
     return assemble(cfg, got.matrices(n), got.ledgers, got.resources, meta)
 
 
-def _precision_round(year_end: np.ndarray, run: RunConfig) -> tuple[int, dict[str, Any] | None]:
+def _precision_round(year_end: np.ndarray, run: RunConfig, goals: Goals) -> tuple[int, dict[str, Any] | None]:
     """After a round: the count to stop at and the verdict, or the next count and None."""
     n = year_end.shape[0]
-    found = enough(year_end, run)
+    found = enough(year_end, run, goals)
     if found is None and n < run.max_replications:
-        n_next = next_count(year_end, run)
+        n_next = next_count(year_end, run, goals)
         log.info("precision: half-width %.4f not reached; going on to %d replications", run.target_halfwidth, n_next)
         return n_next, None
-    n, widest = found or (n, float(prefix_halfwidths(year_end, [n])[0]))
+    n, widest = found or (n, float(prefix_halfwidths(year_end, [n], goals)[0]))
     met = found is not None
     if met:
         log.info("precision: %d replications needed (widest half-width %.4f)", n, widest)
@@ -319,11 +324,13 @@ def assemble(
     resources: dict[int, pd.DataFrame],
     meta: dict[str, Any] | None = None,
 ) -> StudyResult:
-    """Tidy tables from the KPI matrices (replication x target x month) and kept ledgers."""
+    """Tidy tables from the KPI matrices (replication x plan row x month) and kept ledgers."""
     kept = sorted(r for r in ledgers if r < matrices.shape[0])
+    k = len(cfg.plan.targets)
     return StudyResult(
-        kpis=_long_kpis(cfg, matrices[:, :, -1]),
-        monthly=_long_monthly(cfg, matrices),
+        kpis=_long_kpis(cfg, matrices[:, :k, -1]),
+        monthly=_long_monthly(cfg, matrices[:, :k]),
+        unit_kpis=_long_unit_kpis(cfg, matrices[:, :, -1]),
         ledgers=_tag(cfg, pd.concat([ledgers[r].assign(replication=r) for r in kept], ignore_index=True))
         if kept
         else pd.DataFrame(),
@@ -360,14 +367,30 @@ def _tag(cfg: StudyConfig, df: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(front | {c: df[c] for c in df.columns if c not in front})
 
 
-def _target_codes(codes: np.ndarray) -> pd.Categorical[str]:
-    return pd.Categorical.from_codes(codes, categories=pd.Index(TARGET_KEYS))
+def _target_codes(cfg: StudyConfig, codes: np.ndarray) -> pd.Categorical[str]:
+    return pd.Categorical.from_codes(codes, categories=pd.Index(list(cfg.plan.targets)))
+
+
+def _long_unit_kpis(cfg: StudyConfig, year_end: np.ndarray) -> pd.DataFrame:
+    """Year-end values of every plan row with a ``unit`` column (``city`` rows included).
+
+    Empty when the plan has no unit goals (the city rows are then ``kpis`` itself).
+    """
+    rows = plan_rows(cfg.plan)
+    if all(r.unit == CITY for r in rows):
+        return pd.DataFrame()
+    n, k = year_end.shape
+    cols = _front(cfg, np.repeat(np.arange(n), k))
+    cols["unit"] = np.tile(np.array([r.unit for r in rows], dtype=object), n)
+    cols["target"] = np.tile(np.array([r.target for r in rows], dtype=object), n)
+    cols["value"] = year_end.ravel()
+    return pd.DataFrame(cols, copy=False)
 
 
 def _long_kpis(cfg: StudyConfig, year_end: np.ndarray) -> pd.DataFrame:
     n, k = year_end.shape
     cols = _front(cfg, np.repeat(np.arange(n), k))
-    cols["target"] = _target_codes(np.tile(np.arange(k, dtype=np.int8), n))
+    cols["target"] = _target_codes(cfg, np.tile(np.arange(k, dtype=np.int8), n))
     cols["value"] = year_end.ravel()
     return pd.DataFrame(cols, copy=False)
 
@@ -376,7 +399,7 @@ def _long_monthly(cfg: StudyConfig, matrices: np.ndarray) -> pd.DataFrame:
     n, k, m = matrices.shape
     month_ends = pd.date_range(f"{cfg.run.target_year}-01-31", periods=12, freq="ME")
     cols = _front(cfg, np.repeat(np.arange(n), k * m))
-    cols["target"] = _target_codes(np.tile(np.repeat(np.arange(k, dtype=np.int8), m), n))
+    cols["target"] = _target_codes(cfg, np.tile(np.repeat(np.arange(k, dtype=np.int8), m), n))
     cols["month"] = np.tile(np.arange(1, m + 1), n * k)
     cols["date"] = np.tile(month_ends.values, n * k)
     cols["value"] = matrices.ravel()
