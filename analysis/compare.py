@@ -17,7 +17,7 @@ import pandas as pd
 from scipy import stats
 
 from analysis.attainment import wilson_interval
-from analysis.targets import attained
+from analysis.targets import TARGET_COLUMNS, attained
 
 COMPARISON_COLUMNS: tuple[str, ...] = (
     "scenario",
@@ -113,8 +113,9 @@ def paired_comparison(
     if len(seeds) != 1:
         raise ValueError(f"cannot pair runs with different root seeds {sorted(seeds)}: rerun with one run.seed")
     rows = []
-    for t in targets.itertuples(index=False):
-        pol, base = _paired_values(policy_kpis, t.target), _paired_values(base_kpis, t.target)
+    for t in targets[list(TARGET_COLUMNS)].to_dict("records"):
+        key, goal, direction = str(t["target"]), float(t["goal"]), str(t["direction"])
+        pol, base = _paired_values(policy_kpis, key), _paired_values(base_kpis, key)
         both = pol.index.intersection(base.index)
         pv, bv = pol.loc[both].to_numpy(), base.loc[both].to_numpy()
         ok = np.isfinite(pv) & np.isfinite(bv)
@@ -122,7 +123,7 @@ def paired_comparison(
         if pv.size == 0:
             continue
         mean_diff, low, high = paired_mean_interval(pv - bv, level)
-        p_hit, b_hit = attained(pv, t.goal, t.direction), attained(bv, t.goal, t.direction)
+        p_hit, b_hit = attained(pv, goal, direction), attained(bv, goal, direction)
         p_diff, p_low, p_high = newcombe_paired_interval(p_hit, b_hit, level)
         effect = "up" if low > 0 else "down" if high < 0 else "none"
         rows.append(
@@ -130,11 +131,11 @@ def paired_comparison(
                 "scenario": policy_kpis["scenario"].iloc[0],
                 "policy": policy_kpis["policy"].iloc[0],
                 "baseline": base_kpis["policy"].iloc[0],
-                "target": t.target,
-                "label_zh": t.label_zh,
-                "label_en": t.label_en,
-                "unit": t.unit,
-                "goal": t.goal,
+                "target": key,
+                "label_zh": t["label_zh"],
+                "label_en": t["label_en"],
+                "unit": t["unit"],
+                "goal": goal,
                 "mean_baseline": bv.mean(),
                 "mean_policy": pv.mean(),
                 "mean_diff": mean_diff,

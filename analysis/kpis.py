@@ -21,6 +21,7 @@ from analysis.plan_schema import Measure, PlanConfig, Selection, plan_rows
 YI_PER_YUAN = 1e-8  # 1亿元 = 10^8 元
 USD_PER_MUSD = 1e6
 
+
 @dataclass(frozen=True)
 class KpiWindow:
     """Where and how to count.
@@ -80,7 +81,9 @@ def spending(
 
 
 MILESTONE_COLUMNS: dict[str, dict[str, str]] = {
-    "projects": {m: f"t_{m}" for m in ("signed", "started", "completed", "registered", "output")} | {"spent": "t_started"},
+    # Spending runs from the start over the build; the window's month ends cut it.
+    "projects": {m: f"t_{m}" for m in ("signed", "started", "completed", "registered", "output")}
+    | {"spent": "t_started"},
     "retrofits": {"started": "t_started", "completed": "t_completed", "benchmarked": "t_benchmark"},
 }
 
@@ -112,7 +115,8 @@ class _Counter:
         keep = np.ones(inv.size, dtype=bool)
         if sel.sectors:
             keep &= np.isin(self.column(sel.stream, "sector"), sel.sectors)
-        threshold = max(sel.min_investment_yi, sel.min_investment_musd * USD_PER_MUSD * self.window.cny_per_usd * YI_PER_YUAN)
+        usd = sel.min_investment_musd * USD_PER_MUSD * self.window.cny_per_usd * YI_PER_YUAN
+        threshold = max(sel.min_investment_yi, usd)
         if threshold > 0:
             keep &= inv >= threshold
         for flag in ("foreign", "taiwan", "tech_talent", "in_park"):
@@ -142,7 +146,8 @@ class _Counter:
             return _cum_sum(times, inv, self.lo, self.cut)
         w = self.window
         build = self.column(sel.stream, "build_days").astype(float)[keep]
-        return spending(times, build, inv * w.spend_realisation_share, self.lo, self.cut, w.spend_curve_a, w.spend_curve_b)
+        amount = inv * w.spend_realisation_share
+        return spending(times, build, amount, self.lo, self.cut, w.spend_curve_a, w.spend_curve_b)
 
     def measure(self, m: Measure) -> np.ndarray:
         """A measure's value at each cutoff; a share is NaN where its denominator is 0."""

@@ -192,7 +192,6 @@ class PlanConfig:
         return tuple(self.targets)
 
 
-
 @dataclass(frozen=True)
 class PlanRow:
     """One counted row: a target for the whole city (``unit == 'city'``) or for one unit."""

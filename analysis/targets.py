@@ -16,9 +16,7 @@ TARGET_COLUMNS: tuple[str, ...] = ("target", "label_zh", "label_en", "unit", "go
 
 def targets_frame(plan: PlanConfig) -> pd.DataFrame:
     """The plan's city-wide targets: target, label_zh, label_en, unit, goal, direction."""
-    rows = [
-        (key, t.label_zh, t.label_en, t.unit, float(t.goal), t.direction) for key, t in plan.targets.items()
-    ]
+    rows = [(key, t.label_zh, t.label_en, t.unit, float(t.goal), t.direction) for key, t in plan.targets.items()]
     return pd.DataFrame(rows, columns=list(TARGET_COLUMNS))
 
 

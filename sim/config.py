@@ -19,8 +19,7 @@ from dataclasses import dataclass, field, fields
 from datetime import date
 from typing import Any
 
-from analysis.errors import ConfigError as ConfigError  # re-exported: sim.config.ConfigError
-from analysis.errors import fail
+from analysis.errors import ConfigError, fail  # noqa: F401 - sim.config.ConfigError is the shared class
 from analysis.plan_schema import SECTORS, PlanConfig
 
 MONTHS_PER_YEAR = 12

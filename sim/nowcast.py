@@ -51,7 +51,6 @@ from sim.runner import kpi_window
 
 log = logging.getLogger(__name__)
 
-RETROFIT_TARGETS: tuple[str, ...] = ("retrofit_projects", "retrofit_investment", "smart_benchmarks")
 TINY = 1e-300  # floor of survival probabilities before inverting (avoids inf)
 
 

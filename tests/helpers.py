@@ -22,6 +22,13 @@ from sim.config import (
     WalkawayConfig,
 )
 from sim.leads import DECISION_LATENTS, DURATION_LATENTS, Leads
+from sim.plans import load_plan
+
+# The default plan (conf/plan/huaian_2023.yaml): its 28 target keys in order, and those counted
+# from the retrofit stream (not in a project ledger).
+HUAIAN_2023 = load_plan()
+TARGET_KEYS: tuple[str, ...] = HUAIAN_2023.keys
+RETROFIT_TARGETS: tuple[str, ...] = tuple(k for k, t in HUAIAN_2023.targets.items() if t.measure.stream == "retrofits")
 
 
 def deterministic_model(**sections: object) -> ModelConfig:
@@ -109,4 +116,4 @@ def approval_only_study(
         jobs=1,
         progress=False,
     )
-    return StudyConfig(model=model, run=run)
+    return StudyConfig(model=model, run=run, plan=load_plan())

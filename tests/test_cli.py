@@ -9,8 +9,8 @@ from pathlib import Path
 import pandas as pd
 
 from analysis.attainment import ATTAINMENT_COLUMNS
-from analysis.targets import TARGET_KEYS
 from tests.conftest import ROOT
+from tests.helpers import TARGET_KEYS
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess[str]:

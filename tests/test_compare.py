@@ -11,11 +11,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from analysis.attainment import attainment
 from analysis.compare import COMPARISON_COLUMNS, compare_cells, newcombe_paired_interval, paired_comparison
-from analysis.targets import TARGET_KEYS
+from analysis.targets import targets_frame
 from sim.config import StudyConfig
 from sim.runner import run_study
 from tests.conftest import ROOT
+from tests.helpers import HUAIAN_2023, TARGET_KEYS
 
 
 def test_newcombe_interval_properties() -> None:
@@ -51,9 +53,13 @@ def _cell(scenario: str, policy: str, values: np.ndarray, seed: int = 1) -> pd.D
     )
 
 
+PLAN = targets_frame(HUAIAN_2023)
+SIGNED = PLAN[PLAN["target"] == "signed_industrial_1e8"]  # goal 600
+
+
 def test_paired_difference_uses_pairs() -> None:
     base = np.array([500.0, 620.0, 580.0, 700.0])
-    kpis = paired_comparison(_cell("s", "p", base + 30.0), _cell("s", "status_quo", base))
+    kpis = paired_comparison(_cell("s", "p", base + 30.0), _cell("s", "status_quo", base), SIGNED)
     row = kpis.iloc[0]
     assert row["mean_diff"] == 30.0
     assert row["diff_low"] == row["diff_high"] == 30.0  # identical differences: no spread
@@ -65,21 +71,25 @@ def test_paired_difference_uses_pairs() -> None:
 
 def test_pairing_refuses_different_seeds() -> None:
     with pytest.raises(ValueError, match="different root seeds"):
-        paired_comparison(_cell("s", "p", np.ones(3), seed=1), _cell("s", "status_quo", np.ones(3), seed=2))
+        paired_comparison(_cell("s", "p", np.ones(3), seed=1), _cell("s", "status_quo", np.ones(3), seed=2), SIGNED)
 
 
 def test_unknown_baseline_is_a_clear_error() -> None:
     with pytest.raises(ValueError, match="baseline 'nope'"):
-        compare_cells({("s", "p"): _cell("s", "p", np.ones(3))}, "nope")
+        compare_cells({("s", "p"): _cell("s", "p", np.ones(3))}, "nope", {("s", "p"): SIGNED})
 
 
 def test_compare_command_on_a_sweep(study: Callable[..., StudyConfig], tmp_path: Path) -> None:
     for i, policy in enumerate(("status_quo", "ready_to_build")):
         job = tmp_path / f"{i}_policy={policy}"
         job.mkdir()
-        run_study(study(f"policy={policy}", "run.replications=4", "run.keep_ledgers=0")).kpis.to_parquet(
-            job / "kpis.parquet"
-        )
+        cfg = study(f"policy={policy}", "run.replications=4", "run.keep_ledgers=0")
+        result = run_study(cfg)
+        result.kpis.to_parquet(job / "kpis.parquet")
+        att = attainment(result.kpis, targets_frame(cfg.plan))
+        att.insert(0, "scenario", cfg.scenario_name)
+        att.insert(1, "policy", cfg.policy_name)
+        att.to_csv(job / "attainment.csv", index=False, encoding="utf-8-sig")
     proc = subprocess.run(
         [sys.executable, "-m", "analysis", "compare", str(tmp_path), "--baseline", "status_quo"],
         capture_output=True,

@@ -13,12 +13,10 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from analysis.targets import TARGET_KEYS
 from sim.config import ConfigError, NowcastConfig, RunConfig, StudyConfig
 from sim.leads import draw_leads
 from sim.ledger_io import from_model, write_ledger
 from sim.nowcast import (
-    RETROFIT_TARGETS,
     actual_monthly,
     load_model_ledger,
     residual_lognormal,
@@ -28,6 +26,7 @@ from sim.nowcast import (
 from sim.rng import replication_streams
 from sim.runner import StudyResult, calendar_of, run_study
 from tests.conftest import ROOT
+from tests.helpers import RETROFIT_TARGETS, TARGET_KEYS
 
 AS_OF = "2023-06-30"
 # Achieved values a nowcast cannot copy from a project ledger (see sim/nowcast.py).

@@ -10,13 +10,15 @@ import pandas as pd
 import pytest
 
 from analysis.attainment import attainment, wilson_interval
+from analysis.targets import targets_frame
 from sim.config import StudyConfig
 from sim.precision import wilson_halfwidth
 from sim.runner import run_study
+from tests.helpers import HUAIAN_2023
 
 
 def _halfwidths(kpis: pd.DataFrame) -> np.ndarray:
-    table = attainment(kpis)
+    table = attainment(kpis, targets_frame(HUAIAN_2023))
     h = ((table["p_attain_high"] - table["p_attain_low"]) / 2).to_numpy(dtype=float)
     return h[np.isfinite(h)]
 

@@ -15,8 +15,8 @@ import pytest
 from analysis.__main__ import main as analysis_main
 from analysis.plots_compare import COMPARISON_COLUMNS
 from analysis.report import write_report
-from analysis.targets import TARGET_KEYS
 from tests.conftest import ROOT
+from tests.helpers import TARGET_KEYS
 
 
 @pytest.fixture(scope="module")
