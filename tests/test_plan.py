@@ -1,0 +1,280 @@
+"""A plan is data (issue 15): the plan file gives the same tables as the old hard-coded path,
+goals are overrides, units get their own goals, and bad plans stop before anything runs."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analysis.attainment import attainment
+from analysis.errors import ConfigError
+from analysis.kpis import KpiWindow, _cum_count, _cum_sum, kpi_matrix, plan_measures, spending
+from analysis.plan_schema import CITY, Measure, PlanConfig, Selection, TargetSpec
+from analysis.targets import targets_frame, unit_targets_frame
+from sim.config import StudyConfig
+from sim.plans import PLAN_DIR, load_plan
+from sim.runner import kpi_window, ledger_frame, run_study, simulate
+from tests.helpers import HUAIAN_2023, TARGET_KEYS
+
+
+def _hard_coded_2023(ledger: pd.DataFrame, retrofits: pd.DataFrame, window: KpiWindow) -> dict[str, np.ndarray]:
+    """The 28 targets as ``analysis/kpis.py`` counted them before plans were data (main, 25 Nov).
+
+    Kept only here, as the reference the plan file must reproduce exactly.
+    """
+    lo, cut = window.year_start_day, np.asarray(window.cutoff_days, dtype=float)
+    sector = ledger["sector"].to_numpy()
+    inv = ledger["investment_yi"].to_numpy(dtype=float)
+    signed, started = ledger["t_signed"].to_numpy(dtype=float), ledger["t_started"].to_numpy(dtype=float)
+    completed, registered = ledger["t_completed"].to_numpy(dtype=float), ledger["t_registered"].to_numpy(dtype=float)
+    ind, agri = sector == "industrial", sector == "agriculture"
+    services, non_agri, big = np.isin(sector, ("producer_services", "other_services")), ~agri, inv >= 1.0
+    nan = np.full(cut.size, np.nan)
+
+    def count(t: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        return _cum_count(t[mask], lo, cut)
+
+    signed_ind_1e8 = count(signed, ind & big)
+    started_same = count(np.where(signed >= lo, started, np.nan), ind & big)
+    pool, in_park = non_agri & big, ledger["in_park"].to_numpy(dtype=bool)
+    park_count, park_inv = count(signed, pool), _cum_sum(signed[pool], inv[pool], lo, cut)
+    foreign = ledger["foreign"].to_numpy(dtype=bool) & (inv >= 1e7 * window.cny_per_usd / 1e8)
+    taiwan = ledger["taiwan"].to_numpy(dtype=bool)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        start_rate = np.where(signed_ind_1e8 > 0, started_same / signed_ind_1e8, nan)
+        parks_share = np.where(park_count > 0, count(signed, pool & in_park) / park_count, nan)
+        inside = pool & in_park
+        parks_inv = np.where(park_inv > 0, _cum_sum(signed[inside], inv[inside], lo, cut) / park_inv, nan)
+    build = ledger["build_days"].to_numpy(dtype=float)
+    spent = spending(
+        started[ind],
+        build[ind],
+        inv[ind] * window.spend_realisation_share,
+        lo,
+        cut,
+        window.spend_curve_a,
+        window.spend_curve_b,
+    )
+    r_start = retrofits["t_started"].to_numpy(dtype=float)
+    return {
+        "agreed_investment": _cum_sum(signed, inv, lo, cut),
+        "agreed_investment_industrial": _cum_sum(signed[ind], inv[ind], lo, cut),
+        "signed_industrial_1e8": signed_ind_1e8,
+        "signed_5e9": count(signed, non_agri & (inv >= 50.0)),
+        "started_same_year": started_same,
+        "start_rate_same_year": start_rate,
+        "signed_agri_1e7": count(signed, agri & (inv >= 0.1)),
+        "signed_producer_services_1e8": count(signed, (sector == "producer_services") & big),
+        "foreign_usd1e7": count(signed, foreign),
+        "foreign_taiwan": count(signed, foreign & taiwan),
+        "tech_talent": count(signed, ledger["tech_talent"].to_numpy(dtype=bool)),
+        "industrial_investment": spent,
+        "started_industrial_1e8": count(started, ind & big),
+        "started_industrial_5e9": count(started, ind & (inv >= 50.0)),
+        "completed_to_registered": count(registered, np.ones(inv.size, bool)),
+        "started_agri_1e7": count(started, agri & (inv >= 0.1)),
+        "started_agri_1e8": count(started, agri & big),
+        "completed_agri_1e7": count(completed, agri & (inv >= 0.1)),
+        "completed_agri_1e8": count(completed, agri & big),
+        "started_services_1e8": count(started, services & big),
+        "started_services_1e9": count(started, services & (inv >= 10.0)),
+        "completed_services_1e8": count(completed, services & big),
+        "completed_services_1e9": count(completed, services & (inv >= 10.0)),
+        "parks_share": parks_share,
+        "parks_share_investment": parks_inv,
+        "retrofit_projects": _cum_count(r_start, lo, cut),
+        "retrofit_investment": _cum_sum(r_start, retrofits["investment_yi"].to_numpy(dtype=float), lo, cut),
+        "smart_benchmarks": _cum_count(retrofits["t_benchmark"].to_numpy(dtype=float), lo, cut),
+    }
+
+
+@pytest.fixture(scope="module")
+def simulated() -> tuple[StudyConfig, pd.DataFrame, pd.DataFrame]:
+    from tests.conftest import compose_study
+
+    cfg = compose_study(["run=smoke", "policy=status_quo"])
+    system, retrofits = simulate(cfg, 0)
+    return cfg, ledger_frame(system), retrofits
+
+
+def test_plan_file_reproduces_the_hard_coded_2023_targets(
+    simulated: tuple[StudyConfig, pd.DataFrame, pd.DataFrame],
+) -> None:
+    cfg, ledger, retrofits = simulated
+    window = kpi_window(cfg)
+    got = kpi_matrix(ledger, retrofits, window, plan_measures(cfg.plan))
+    want = _hard_coded_2023(ledger, retrofits, window)
+    assert cfg.plan.keys == tuple(want) and len(want) == 28
+    for i, key in enumerate(want):
+        np.testing.assert_array_equal(got[i], want[key], err_msg=key)  # exact, NaN where NaN
+    assert got[:, -1].min() >= 0 and np.isfinite(got).all()
+
+
+def test_plan_file_holds_the_plans_goals_and_labels() -> None:
+    t = targets_frame(HUAIAN_2023).set_index("target")
+    assert t.loc["signed_industrial_1e8", "goal"] == 600
+    assert t.loc["start_rate_same_year", "goal"] == 0.5
+    assert t.loc["agreed_investment", "label_zh"] == "全年协议引资额"
+    assert (t["direction"] == "at_least").all()
+    assert HUAIAN_2023.targets["start_rate_same_year"].measure.denominator is not None
+
+
+def test_a_goal_is_an_override(study: Callable[..., StudyConfig]) -> None:
+    cfg = study("plan.targets.signed_industrial_1e8.goal=700", "run.replications=4", "run.keep_ledgers=0")
+    assert cfg.plan.targets["signed_industrial_1e8"].goal == 700
+    assert "signed_industrial_1e8.goal=700" in cfg.scenario_name  # a goal what-if is its own cell
+    result = run_study(cfg)
+    att = attainment(result.kpis, targets_frame(cfg.plan)).set_index("target")
+    values = result.kpis.loc[result.kpis["target"] == "signed_industrial_1e8", "value"].to_numpy()
+    assert att.loc["signed_industrial_1e8", "goal"] == 700
+    assert att.loc["signed_industrial_1e8", "p_attain"] == np.mean(values >= 700)
+
+
+def test_at_most_targets_count_values_at_or_below_the_goal() -> None:
+    kpis = pd.DataFrame({"target": "x", "replication": range(4), "value": [1.0, 2.0, 3.0, 4.0]})
+    targets = pd.DataFrame([{"target": "x", "label_zh": "x", "label_en": "x", "unit": "个", "goal": 2.0}])
+    assert attainment(kpis, targets.assign(direction="at_least"))["p_attain"].iloc[0] == 0.75
+    assert attainment(kpis, targets.assign(direction="at_most"))["p_attain"].iloc[0] == 0.5
+
+
+def _synthetic_ledger() -> pd.DataFrame:
+    """Six projects in two units, all signed and started in the target year (day 0 = 1 Jan)."""
+    return pd.DataFrame(
+        {
+            "sector": ["industrial"] * 4 + ["agriculture"] * 2,
+            "investment_yi": [2.0, 0.5, 60.0, 3.0, 0.2, 1.5],
+            "foreign": [True, False, False, True, False, False],
+            "taiwan": [True, False, False, False, False, False],
+            "tech_talent": [False] * 6,
+            "in_park": [True, True, False, True, False, False],
+            "unit": ["xuyi", "xuyi", "jinhu", "jinhu", "xuyi", "jinhu"],
+            "t_signed": [10.0, 40.0, 100.0, 200.0, 20.0, -30.0],
+            "t_started": [50.0, np.nan, 300.0, 250.0, 60.0, 20.0],
+            "t_completed": [np.nan] * 6,
+            "t_registered": [np.nan] * 6,
+            "t_output": [np.nan] * 6,
+            "build_days": [300.0] * 6,
+        }
+    )
+
+
+WINDOW = KpiWindow(0.0, tuple(float(d) for d in range(31, 366, 30))[:11] + (365.0,), 7.0, 0.6, 2.0, 2.0)
+NO_RETROFITS = pd.DataFrame({"investment_yi": [], "t_started": [], "t_completed": [], "t_benchmark": []})
+
+
+def _plan(units: dict[str, dict[str, float]] | None = None) -> PlanConfig:
+    big_ind = {"sectors": ["industrial"], "min_investment_yi": 1.0}
+    return PlanConfig(
+        name="test",
+        targets={
+            "signed_big": TargetSpec("签约", "signed", "个", 2, measure=Measure(**big_ind)),
+            "same_year_rate": TargetSpec(
+                "开工率",
+                "start rate",
+                "%",
+                0.5,
+                measure=Measure(
+                    milestone="started", window="signed_in_year", statistic="share", denominator=Selection(**big_ind)
+                ),
+            ),
+            "taiwan_usd": TargetSpec("台资", "Taiwan", "个", 1, measure=Measure(taiwan=True, min_investment_musd=10)),
+        },
+        units=units or {},
+    )
+
+
+def test_vocabulary_counts_a_synthetic_ledger() -> None:
+    values = kpi_matrix(_synthetic_ledger(), NO_RETROFITS, WINDOW, plan_measures(_plan()))[:, -1]
+    # signed >= 1亿 industrial in the year: projects 0, 2, 3; started of those signed in the
+    # year: all but project 1 (-> 3 of 3 signed, but project 4 is agriculture, 5 signed before)
+    assert values[0] == 3
+    # started in the year among the year's signings, all sectors: 0, 2, 3, 4 -> 4 / 3 big industrial signings
+    assert values[1] == pytest.approx(4 / 3)
+    # USD 10m at 7 CNY/USD = 0.7亿: project 0 (2亿, Taiwan)
+    assert values[2] == 1
+
+
+def test_unit_goals_give_per_unit_rows_and_the_city() -> None:
+    plan = _plan({"xuyi": {"signed_big": 1.0}, "jinhu": {"signed_big": 2.0, "same_year_rate": 0.4}})
+    ledger = _synthetic_ledger()
+    values = kpi_matrix(ledger, NO_RETROFITS, WINDOW, plan_measures(plan))[:, -1]
+    rows = unit_targets_frame(plan)
+    assert list(rows["unit"]) == [CITY, CITY, CITY, "xuyi", "jinhu", "jinhu"]
+    assert list(rows["goal"]) == [2, 0.5, 1, 1.0, 2.0, 0.4]
+    assert values[3] + values[4] == values[0]  # the units partition the city here
+    assert values[3] == 1 and values[4] == 2
+    assert values[5] == pytest.approx(2 / 2)  # jinhu: projects 2, 3 both started, of 2 big signings
+    kpis = pd.DataFrame({"unit": rows["unit"], "target": rows["target"], "replication": 0, "value": values})
+    att = attainment(kpis, rows)
+    assert list(att["unit"]) == list(rows["unit"]) and "target_unit" in att.columns
+    assert list(att["p_attain"]) == [1.0, 1.0, 1.0, 1.0, 1.0, 1.0]
+
+
+def test_unit_goals_without_a_unit_column_are_a_clear_error() -> None:
+    plan = _plan({"xuyi": {"signed_big": 1.0}})
+    with pytest.raises(ConfigError, match="ledger column 'unit'"):
+        kpi_matrix(_synthetic_ledger().drop(columns="unit"), NO_RETROFITS, WINDOW, plan_measures(plan))
+
+
+@pytest.mark.parametrize(
+    ("override", "expected"),
+    [
+        ("plan.targets.signed_5e9.measure.milestone=finished", "one of signed, started"),
+        ("plan.targets.signed_5e9.measure.statistic=median", "one of count, investment"),
+        ("plan.targets.signed_5e9.measure.window=last_year", "one of in_year, signed_in_year"),
+        ("plan.targets.signed_5e9.measure.sectors=[mining]", "one of industrial"),
+        ("plan.targets.parks_share.measure.denominator=null", "needs a denominator"),
+        ("plan.targets.signed_5e9.measure.statistic=share", "needs a denominator"),
+        ("plan.targets.signed_5e9.goal=-3", "plan.targets.signed_5e9.goal"),
+        ("plan.targets.parks_share.goal=80", "a share in"),
+        ("plan.targets.signed_5e9.direction=more", "one of at_least, at_most"),
+        ("plan.targets.retrofit_projects.measure.in_park=true", "no project filters"),
+        ("plan.targets.industrial_investment.measure.statistic=count", "'spending' exactly when"),
+        ("+plan.units.atlantis.signed_5e9=3", "a unit key of sim/units.py"),
+        ("+plan.units.xuyi.no_such_target=3", "a target of this plan"),
+        ("plan.targets.signed_5e9.measure.unit=atlantis", "a unit key of sim/units.py"),
+    ],
+)
+def test_bad_plans_stop_before_running(study: Callable[..., StudyConfig], override: str, expected: str) -> None:
+    with pytest.raises(ConfigError, match=expected) as err:
+        study(override)
+    assert override.split(".")[2] in str(err.value) or override.split(".")[1] in str(err.value)
+
+
+def test_a_duplicate_key_in_a_plan_file_is_an_error(tmp_path: Path) -> None:
+    text = (PLAN_DIR / "huaian_2023.yaml").read_text(encoding="utf-8")
+    block = text[text.index("  signed_5e9:") : text.index("  started_same_year:")]
+    path = tmp_path / "dup.yaml"
+    path.write_text(text + block, encoding="utf-8")
+    with pytest.raises(ConfigError, match="duplicate key signed_5e9"):
+        load_plan(path)
+
+
+def test_an_unknown_measure_word_in_a_file_names_it(tmp_path: Path) -> None:
+    path = tmp_path / "typo.yaml"
+    path.write_text("targets:\n  x:\n    label_zh: x\n    label_en: x\n    unit: 个\n    measure: {milstone: signed}\n")
+    with pytest.raises(ConfigError, match="milstone"):
+        load_plan(path)
+
+
+def test_an_empty_plan_is_an_error_before_running(study: Callable[..., StudyConfig]) -> None:
+    cfg = study()
+    with pytest.raises(ConfigError, match="plan.targets"):
+        run_study(replace(cfg, plan=PlanConfig()))
+
+
+@pytest.mark.parametrize("name", sorted(p.stem for p in PLAN_DIR.glob("*.yaml")))
+def test_every_plan_file_loads_and_states_its_source(name: str) -> None:
+    plan = load_plan(name)
+    assert plan.name == name
+    assert plan.targets
+    assert (PLAN_DIR / f"{name}.yaml").read_text(encoding="utf-8").startswith("# @package plan\n#")
+
+
+def test_target_keys_come_from_the_plan_file() -> None:
+    assert TARGET_KEYS == tuple(load_plan("huaian_2023").targets)
