@@ -109,10 +109,12 @@ def test_plan_file_reproduces_the_hard_coded_2023_targets(
     window = kpi_window(cfg)
     got = kpi_matrix(ledger, retrofits, window, plan_measures(cfg.plan))
     want = _hard_coded_2023(ledger, retrofits, window)
-    assert cfg.plan.keys == tuple(want) and len(want) == 28
+    assert cfg.plan.keys == tuple(want)
+    assert len(want) == 28
     for i, key in enumerate(want):
         np.testing.assert_array_equal(got[i], want[key], err_msg=key)  # exact, NaN where NaN
-    assert got[:, -1].min() >= 0 and np.isfinite(got).all()
+    assert got[:, -1].min() >= 0
+    assert np.isfinite(got).all()
 
 
 def test_plan_file_holds_the_plans_goals_and_labels() -> None:
@@ -163,7 +165,7 @@ def _synthetic_ledger() -> pd.DataFrame:
     )
 
 
-WINDOW = KpiWindow(0.0, tuple(float(d) for d in range(31, 366, 30))[:11] + (365.0,), 7.0, 0.6, 2.0, 2.0)
+WINDOW = KpiWindow(0.0, (*tuple(float(d) for d in range(31, 366, 30))[:11], 365.0), 7.0, 0.6, 2.0, 2.0)
 NO_RETROFITS = pd.DataFrame({"investment_yi": [], "t_started": [], "t_completed": [], "t_benchmark": []})
 
 
@@ -207,11 +209,13 @@ def test_unit_goals_give_per_unit_rows_and_the_city() -> None:
     assert list(rows["unit"]) == [CITY, CITY, CITY, "xuyi", "jinhu", "jinhu"]
     assert list(rows["goal"]) == [2, 0.5, 1, 1.0, 2.0, 0.4]
     assert values[3] + values[4] == values[0]  # the units partition the city here
-    assert values[3] == 1 and values[4] == 2
+    assert values[3] == 1
+    assert values[4] == 2
     assert values[5] == pytest.approx(2 / 2)  # jinhu: projects 2, 3 both started, of 2 big signings
     kpis = pd.DataFrame({"unit": rows["unit"], "target": rows["target"], "replication": 0, "value": values})
     att = attainment(kpis, rows)
-    assert list(att["unit"]) == list(rows["unit"]) and "target_unit" in att.columns
+    assert list(att["unit"]) == list(rows["unit"])
+    assert "target_unit" in att.columns
     assert list(att["p_attain"]) == [1.0, 1.0, 1.0, 1.0, 1.0, 1.0]
 
 
@@ -277,4 +281,4 @@ def test_every_plan_file_loads_and_states_its_source(name: str) -> None:
 
 
 def test_target_keys_come_from_the_plan_file() -> None:
-    assert TARGET_KEYS == tuple(load_plan("huaian_2023").targets)
+    assert tuple(load_plan("huaian_2023").targets) == TARGET_KEYS
