@@ -21,6 +21,7 @@ from typing import Any
 
 from analysis.errors import ConfigError, fail  # noqa: F401 - sim.config.ConfigError is the shared class
 from analysis.plan_schema import SECTORS, PlanConfig
+from sim.calendar import FIRST_WORKING_DAY, SPRING_FESTIVAL
 
 MONTHS_PER_YEAR = 12
 DAYS_PER_YEAR = 365  # day-of-year settings run 0..364
@@ -397,11 +398,12 @@ class ProblemConfig:
 class ConstructionConfig:
     """Construction start, duration and the spending curve."""
 
-    # No physical starts in the Spring Festival dead period, day-of-year [start, end)
-    # (calibration.md §4-5: winter around Spring Festival is a dead period; 2023 festival
-    # on 22 January, campaign launched 28 January).
-    dead_period_start_day: int = 14
-    dead_period_end_day: int = 42
+    # No physical starts in the Spring Festival dead period, from this many days before each
+    # year's festival (sim/calendar.py) to this many after it (calibration.md §4-5: winter
+    # around the festival is a dead period). Derived: the earlier fixed window, days 14-42 of
+    # the year (15 Jan - 11 Feb), read against the 2023 festival on 22 January.
+    dead_period_days_before_festival: int = 7
+    dead_period_days_after_festival: int = 21
     # Median months from start to (first-phase) completion by size tier: < 1亿, 1-10亿,
     # 10-50亿, >= 50亿. calibration.md §2.3: big plants 6-17 months; Anqing 54% of small
     # projects within 9 months (measured); assignment to tiers is an estimate.
@@ -418,12 +420,9 @@ class ConstructionConfig:
 
     def __post_init__(self) -> None:
         p = "model.construction"
-        if not 0 <= self.dead_period_start_day <= self.dead_period_end_day < DAYS_PER_YEAR:
-            _fail(
-                f"{p}.dead_period_start_day/end_day",
-                (self.dead_period_start_day, self.dead_period_end_day),
-                "0 <= start <= end < 365",
-            )
+        before, after = self.dead_period_days_before_festival, self.dead_period_days_after_festival
+        if min(before, after) < 0 or before + after >= DAYS_PER_YEAR:
+            _fail(f"{p}.dead_period_days_before/after_festival", (before, after), "days >= 0, together < 365")
         if len(self.median_months_by_tier) != N_SIZE_TIERS or min(self.median_months_by_tier) <= 0:
             _fail(f"{p}.median_months_by_tier", self.median_months_by_tier, "4 positive months")
         check_positive(f"{p}.spend_curve_a", self.spend_curve_a)
@@ -602,9 +601,9 @@ class StudyConfig:
     model: ModelConfig = field(default_factory=ModelConfig)
     run: RunConfig = field(default_factory=RunConfig)
     baseline_model: ModelConfig | None = None
-    # calibration.md §5: the campaign launched on 28 January 2023, the first working day
-    # after the Spring Festival.
-    campaign_launch: str = "2023-01-28"
+    # ISO date the levers take effect; "" = the first working day after the Spring Festival
+    # holiday of run.target_year (sim/calendar.py; calibration.md §5: 28 January 2023).
+    campaign_launch: str = ""
     nowcast: NowcastConfig = field(default_factory=NowcastConfig)
     # The plan: targets, goals and how each is counted (conf/plan/<city>_<year>.yaml; the
     # Hydra group ``plan``, default huaian_2023). Empty here; a run needs one.
@@ -613,12 +612,25 @@ class StudyConfig:
     scenario_name: str = "huaian_2023"
     policy_name: str = "status_quo"
 
+    def launch_date(self) -> str:
+        """ISO date the levers take effect: ``campaign_launch``, or the target year's default."""
+        return self.campaign_launch or FIRST_WORKING_DAY.get(self.run.target_year, "")
+
     def __post_init__(self) -> None:
+        years = range(self.run.first_year, self.run.target_year + 1)
+        if missing := [y for y in years if y not in SPRING_FESTIVAL]:
+            known = f"{min(SPRING_FESTIVAL)}-{max(SPRING_FESTIVAL)}"
+            allowed = f"years with a Spring Festival date in sim/calendar.py ({known}; missing {missing})"
+            _fail("run.first_year..run.target_year", (self.run.first_year, self.run.target_year), allowed)
+        if not self.launch_date():
+            published = f"{min(FIRST_WORKING_DAY)}-{max(FIRST_WORKING_DAY)}"
+            allowed = f"an ISO date: sim/calendar.py knows the first working day after the festival for {published}"
+            _fail("campaign_launch", self.campaign_launch, allowed)
         try:
-            year = int(self.campaign_launch[:4])
-            datetime.date.fromisoformat(self.campaign_launch)
+            year = int(self.launch_date()[:4])
+            datetime.date.fromisoformat(self.launch_date())
         except ValueError:
-            _fail("campaign_launch", self.campaign_launch, "an ISO date such as 2023-01-28")
+            _fail("campaign_launch", self.campaign_launch, "an ISO date such as 2023-01-28, or '' (festival)")
         if year > self.run.target_year:  # before run.first_year: levers apply from the start
             allowed = f"a date in or before run.target_year ({self.run.target_year})"
             _fail("campaign_launch", self.campaign_launch, allowed)

@@ -140,6 +140,16 @@ class System:
         i = bisect.bisect_right(self.year_starts, day) - 1
         return day - self.year_starts[i]
 
+    def festival_lull(self, day: float) -> tuple[float, float]:
+        """The Spring Festival dead period of the year containing ``day``: [start, end) model days.
+
+        Under the regime in force (``construction.dead_period_days_before/after_festival``).
+        """
+        i = bisect.bisect_right(self.year_starts, day) - 1
+        festival = self.calendar.festival_day(self.calendar.first_year + i)
+        c = self.cfg.construction
+        return festival - c.dead_period_days_before_festival, festival + c.dead_period_days_after_festival
+
     def next_year_start(self, day: float) -> float:
         """Model day of the next 1 January after ``day``."""
         return self.year_starts[bisect.bisect_right(self.year_starts, day)]

@@ -477,7 +477,7 @@ def starting_state(
     year_starts = {cal.year_start(y) for y in years if y > cal.first_year}
     m = cfg.model
     base = cfg.baseline_model or m
-    launch = cal.day_of(cfg.campaign_launch)
+    launch = cal.day_of(cfg.launch_date())
 
     def in_force(day: float) -> ModelConfig:
         return base if day < launch else m

@@ -224,10 +224,9 @@ def start_construction(
     ``lag_days`` overrides ``approvals.start_lag_days`` (a nowcast's remaining preparation).
     """
     yield env.timeout(s.cfg.approvals.start_lag_days if lag_days is None else lag_days)
-    c = s.cfg.construction
-    doy = s.day_of_year(env.now)
-    if c.dead_period_start_day <= doy < c.dead_period_end_day:
-        yield env.timeout(c.dead_period_end_day - doy)
+    lull_start, lull_end = s.festival_lull(env.now)
+    if lull_start <= env.now < lull_end:
+        yield env.timeout(lull_end - env.now)
     s.ledger.record("started", project, env.now)
 
 

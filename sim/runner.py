@@ -108,7 +108,7 @@ def simulate_leads(cfg: StudyConfig, leads: Leads) -> System:
     cal = calendar_of(cfg)
     env = simpy.Environment()
     system = build_model(
-        env, cfg.model, cal, leads, baseline=cfg.baseline_model, launch_day=cal.day_of(cfg.campaign_launch)
+        env, cfg.model, cal, leads, baseline=cfg.baseline_model, launch_day=cal.day_of(cfg.launch_date())
     )
     env.run(until=cal.horizon_days)
     return system

@@ -116,4 +116,4 @@ def approval_only_study(
         jobs=1,
         progress=False,
     )
-    return StudyConfig(model=model, run=run, plan=load_plan())
+    return StudyConfig(model=model, run=run, plan=load_plan(), campaign_launch=f"{first_year}-01-01")

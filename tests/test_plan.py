@@ -268,7 +268,7 @@ def test_an_unknown_measure_word_in_a_file_names_it(tmp_path: Path) -> None:
 
 def test_an_empty_plan_is_an_error_before_running(study: Callable[..., StudyConfig]) -> None:
     cfg = study()
-    with pytest.raises(ConfigError, match="plan.targets"):
+    with pytest.raises(ConfigError, match=r"plan\.targets"):
         run_study(replace(cfg, plan=PlanConfig()))
 
 
