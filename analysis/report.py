@@ -45,6 +45,15 @@ log = logging.getLogger(__name__)
 # investment spent), then the other campaign headline counts for fan charts and comparisons.
 HEADLINE: tuple[str, ...] = ("start_rate_same_year", "agreed_investment", "industrial_investment")
 FAN_TARGETS: tuple[str, ...] = (*HEADLINE, "started_same_year")  # slide-sized fans; every target is on the grid
+N_HEADLINE_OTHER_PLAN = 3  # a plan without the 2023 headline keys: its first targets lead
+
+
+def headline_keys(att: pd.DataFrame, keys: tuple[str, ...] = HEADLINE) -> list[str]:
+    """The ``keys`` this plan has, or (another plan) its first targets in plan order."""
+    present = list(dict.fromkeys(att["target"]))
+    return [k for k in keys if k in present] or present[:N_HEADLINE_OTHER_PLAN]
+
+
 REPORT_FILES: tuple[str, ...] = ("report.xlsx", "report.html", "charts")
 REQUIRED: dict[str, tuple[str, ...]] = {
     "attainment.csv": ("scenario", "policy", "target", "goal", "p_attain", "p_attain_low", "p_attain_high"),
@@ -259,7 +268,7 @@ def make_charts(tables: RunTables, out_dir: Path, bottlenecks: dict[str, pd.Data
             )
         titles = target_titles(att)
         monthly = _cell(tables.monthly, scenario, policy)
-        for target in FAN_TARGETS:
+        for target in headline_keys(att, FAN_TARGETS):
             row = att[att["target"] == target]
             if row.empty:
                 continue
@@ -284,7 +293,7 @@ def make_charts(tables: RunTables, out_dir: Path, bottlenecks: dict[str, pd.Data
         )
     att0 = tables.attainment.drop_duplicates("target")
     titles = target_titles(att0)
-    for target in HEADLINE:
+    for target in headline_keys(att0):
         row = att0[att0["target"] == target]
         if row.empty:
             continue
@@ -298,7 +307,9 @@ def make_charts(tables: RunTables, out_dir: Path, bottlenecks: dict[str, pd.Data
         )
         add("distribution", titles[target], ax.figure, target)
     if tables.comparison is not None and len(tables.comparison):
-        keys = [t for t in FAN_TARGETS if t in set(tables.comparison["target"])] or None
+        keys = [
+            t for t in headline_keys(tables.comparison, FAN_TARGETS) if t in set(tables.comparison["target"])
+        ] or None
         add(
             "comparison",
             "政策配对差值 Paired policy differences",
@@ -478,7 +489,11 @@ def write_report(root: Path, *, force: bool = False) -> list[Path]:
     first_cfg = tables.cells[0] / ".hydra" / "config.yaml"
     page = render_html(
         title=f"{tables.window.year}年重特大项目攻坚预测 Major-project campaign forecast {tables.window.year}",
-        headline=[line for target in HEADLINE for line in headline_sentences(tables.attainment, [target])],
+        headline=[
+            line
+            for target in headline_keys(tables.attainment)
+            for line in headline_sentences(tables.attainment, [target])
+        ],
         att=tables.attainment,
         charts=charts,
         extra_sections=extra,
