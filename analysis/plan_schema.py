@@ -99,7 +99,7 @@ class Selection:
                 what = self.filters_set() or [f"window={self.window}"]
                 fail(f"{name}.stream", self.stream, f"no project filters or window with retrofits (set: {what})")
             _one_of(f"{name}.statistic", self.statistic, ("count", "investment", "share"))
-        if (self.milestone == "spent") != (self.statistic == "spending"):
+        if self.statistic != "share" and (self.milestone == "spent") != (self.statistic == "spending"):
             fail(f"{name}.statistic", self.statistic, "'spending' exactly when milestone is 'spent'")
 
 

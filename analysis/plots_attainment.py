@@ -29,6 +29,7 @@ from analysis.style import (
     target_titles,
     unit_text,
 )
+from analysis.targets import attained
 
 INSIDE_LABEL_FROM = 0.15  # bars at least this long hold their label inside
 SHORTFALL_COLUMNS: tuple[str, ...] = ("target", "goal", "unit", "p_miss", "shortfall", "shortfall_share")
@@ -42,20 +43,23 @@ def expected_shortfall(kpis: pd.DataFrame, targets: pd.DataFrame) -> pd.DataFram
     kpis
         Long year-end table (``target``, ``replication``, ``value``) of one scenario x policy.
     targets
-        ``target``, ``goal``, ``unit`` per target (e.g. the attainment table).
+        ``target``, ``goal``, ``unit`` per target (e.g. the attainment table); with
+        ``direction``, an ``at_most`` target misses above its goal.
 
     Returns
     -------
     DataFrame
-        One row per target: ``p_miss`` (share of replications below the goal), ``shortfall``
-        (mean of goal - value over those replications, in the target's unit; 0 when none
-        misses) and ``shortfall_share`` (shortfall / goal).
+        One row per target: ``p_miss`` (share of replications missing the goal),
+        ``shortfall`` (mean distance to the goal over those replications, in the target's
+        unit; 0 when none misses) and ``shortfall_share`` (shortfall / goal).
     """
     rows = []
-    for t in records(targets[["target", "goal", "unit"]]):
+    frame = targets if "direction" in targets.columns else targets.assign(direction="at_least")
+    for t in records(frame[["target", "goal", "unit", "direction"]]):
         values = kpis.loc[kpis["target"] == t.target, "value"].to_numpy(dtype=float)
         values = values[np.isfinite(values)]
-        gap = float(t.goal) - values[values < t.goal]
+        sign = -1.0 if t.direction == "at_most" else 1.0
+        gap = sign * (float(t.goal) - values[~attained(values, float(t.goal), str(t.direction))])
         shortfall = float(gap.mean()) if gap.size else 0.0
         rows.append(
             {

@@ -58,6 +58,10 @@ def test_policies_combine(study: Callable[..., StudyConfig]) -> None:
         ("model.land.standard_plant_share=1.2", "model.land.standard_plant_share"),
         ("model.demand.month_weights=[1,2]", "12 non-negative weights"),
         ("model.approvals.capacity_projects=0", "capacity_projects"),
+        ("plan.targets.signed_5e9.goal=-3", "plan.targets.signed_5e9.goal"),
+        ("plan.targets.signed_5e9.measure.milestone=finished", "one of signed, started"),
+        ("plan.targets.start_rate_same_year.measure.statistic=ratio", "one of count, investment"),
+        ("run.target_year=2040", "Spring Festival date"),
     ],
 )
 def test_bad_values_name_field_value_and_rule(study: Callable[..., StudyConfig], override: str, expected: str) -> None:

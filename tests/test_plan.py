@@ -282,3 +282,55 @@ def test_every_plan_file_loads_and_states_its_source(name: str) -> None:
 
 def test_target_keys_come_from_the_plan_file() -> None:
     assert tuple(load_plan("huaian_2023").targets) == TARGET_KEYS
+
+
+def test_a_second_plan_runs_for_another_year(study: Callable[..., StudyConfig]) -> None:
+    cfg = study("plan=example_2024", "run.target_year=2024", "run.replications=2", "run.keep_ledgers=1")
+    assert cfg.launch_date() == "2024-02-18"  # first working day after the 2024 festival holiday
+    result = run_study(cfg)
+    keys = load_plan("example_2024").keys
+    assert list(result.kpis["target"].cat.categories) == list(keys)
+    assert set(result.monthly["date"].dt.year) == {2024}
+    att = attainment(result.kpis, targets_frame(cfg.plan)).set_index("target")
+    assert att.loc["investment_outside_parks_share", "direction"] == "at_most"
+    values = result.kpis.loc[result.kpis["target"] == "investment_outside_parks_share", "value"].to_numpy()
+    assert att.loc["investment_outside_parks_share", "p_attain"] == np.mean(values <= 0.2)
+    # no start inside the 2024 dead period: 7 days before to 21 after the festival (10 Feb)
+    cal_start = np.datetime64("2021-01-01")
+    started = cal_start + result.ledgers["t_started"].dropna().to_numpy().astype("timedelta64[D]")
+    lull = (started >= np.datetime64("2024-02-03")) & (started < np.datetime64("2024-03-02"))
+    assert not lull.any()
+    assert ((started >= np.datetime64("2024-03-02")) & (started < np.datetime64("2024-03-09"))).any()
+
+
+def test_the_launch_follows_the_target_year() -> None:
+    from sim.config import RunConfig
+
+    assert StudyConfig(plan=HUAIAN_2023).launch_date() == "2023-01-28"  # calibration.md §5
+    run = RunConfig(first_year=2024, target_year=2030)
+    with pytest.raises(ConfigError, match="campaign_launch"):
+        StudyConfig(run=run)
+    assert StudyConfig(run=run, campaign_launch="2030-02-11").launch_date() == "2030-02-11"
+
+
+@pytest.mark.slow
+def test_cli_runs_another_plan_and_year_end_to_end_with_its_report(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    run = [sys.executable, "-m", "sim", "plan=example_2024", "run.target_year=2024", "run=smoke"]
+    proc = subprocess.run([*run, f"hydra.run.dir={tmp_path}"], capture_output=True, text=True, cwd=ROOT, check=False)
+    assert proc.returncode == 0, proc.stderr
+    assert "2024 attainment forecast" in proc.stdout
+    assert "plan example_2024" in proc.stdout
+    att = pd.read_csv(tmp_path / "attainment.csv", encoding="utf-8-sig")
+    assert list(att["target"]) == list(load_plan("example_2024").keys)
+    report = [sys.executable, "-m", "analysis", "report", str(tmp_path)]
+    proc = subprocess.run(report, capture_output=True, text=True, cwd=ROOT, check=False)
+    assert proc.returncode == 0, proc.stderr
+    html = (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert "2024" in html
+    assert "新达效亿元以上工业项目" in html
+    assert "全年协议引资额" not in html  # the 2023 plan's targets are not in this report
