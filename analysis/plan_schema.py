@@ -118,6 +118,7 @@ class Measure(Selection):
 
     def check(self, name: str, *, allow_share: bool = True) -> None:
         """Check the words; a share needs a denominator and only a share has one."""
+        _one_of(f"{name}.statistic", self.statistic, STATISTICS)
         if self.statistic == "share" and self.denominator is None:
             fail(f"{name}.denominator", None, "a selection to divide by (statistic 'share' needs a denominator)")
         if self.statistic != "share" and self.denominator is not None:
