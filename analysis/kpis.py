@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -96,37 +97,61 @@ class _Counter:
         self.window = window
         self.lo = window.year_start_day
         self.cut = np.asarray(window.cutoff_days, dtype=float)
-        self.arrays: dict[tuple[str, str], np.ndarray] = {}
+        self.arrays: dict[tuple[str, str, type | None], np.ndarray] = {}
+        self.parts: dict[tuple[str, str, object], np.ndarray] = {}
         self.values: dict[tuple[object, ...], np.ndarray] = {}
 
-    def column(self, stream: str, name: str) -> np.ndarray:
-        key = (stream, name)
+    def column(self, stream: str, name: str, dtype: type | None = None) -> np.ndarray:
+        """A ledger column as an array (converted once to ``dtype``)."""
+        key = (stream, name, dtype)
         if key not in self.arrays:
             table = self.tables[stream]
             if name not in table.columns:
                 what = "unit goals or a unit filter need" if name == "unit" else "the measure needs"
                 raise ConfigError(f"{what} the ledger column '{name}', which this {stream} ledger does not have")
-            self.arrays[key] = table[name].to_numpy()
+            self.arrays[key] = table[name].to_numpy(dtype=dtype)
         return self.arrays[key]
+
+    def _part(self, stream: str, what: str, arg: Any) -> np.ndarray:
+        """One filter's mask, cached: targets share sectors, thresholds and flags."""
+        key = (stream, what, arg)
+        if key not in self.parts:
+            if what == "sectors":
+                sector = self.column(stream, "sector")
+                mask = np.zeros(sector.size, dtype=bool)
+                for name in arg:
+                    mask |= self._part(stream, "sector", name)
+            elif what == "sector":
+                mask = self.column(stream, "sector") == arg
+            elif what == "min":
+                mask = self.column(stream, "investment_yi", float) >= arg
+            elif what == "unit":
+                mask = self.column(stream, "unit") == arg
+            elif what == "signed_in_year":
+                mask = self.column(stream, "t_signed", float) >= self.lo
+            else:  # a flag: (name, wanted)
+                mask = self.column(stream, arg[0], bool) == arg[1]
+            self.parts[key] = mask
+        return self.parts[key]
 
     def mask(self, sel: Selection) -> np.ndarray:
         """Rows of the selection's stream that pass its filters (and its window's signing)."""
-        inv = self.column(sel.stream, "investment_yi").astype(float)
-        keep = np.ones(inv.size, dtype=bool)
+        st = sel.stream
+        keep = np.ones(len(self.tables[st]), dtype=bool)
         if sel.sectors:
-            keep &= np.isin(self.column(sel.stream, "sector"), sel.sectors)
+            keep &= self._part(st, "sectors", tuple(sel.sectors))
         usd = sel.min_investment_musd * USD_PER_MUSD * self.window.cny_per_usd * YI_PER_YUAN
         threshold = max(sel.min_investment_yi, usd)
         if threshold > 0:
-            keep &= inv >= threshold
+            keep &= self._part(st, "min", threshold)
         for flag in ("foreign", "taiwan", "tech_talent", "in_park"):
             wanted = getattr(sel, flag)
             if wanted is not None:
-                keep &= self.column(sel.stream, flag).astype(bool) == wanted
+                keep &= self._part(st, "flag", (flag, bool(wanted)))
         if sel.unit:
-            keep &= self.column(sel.stream, "unit") == sel.unit
+            keep &= self._part(st, "unit", sel.unit)
         if sel.window == "signed_in_year":
-            keep &= self.column(sel.stream, "t_signed").astype(float) >= self.lo
+            keep &= self._part(st, "signed_in_year", None)
         return keep
 
     def value(self, sel: Selection) -> np.ndarray:
@@ -138,14 +163,14 @@ class _Counter:
 
     def _compute(self, sel: Selection) -> np.ndarray:
         keep = self.mask(sel)
-        times = self.column(sel.stream, MILESTONE_COLUMNS[sel.stream][sel.milestone]).astype(float)[keep]
+        times = self.column(sel.stream, MILESTONE_COLUMNS[sel.stream][sel.milestone], float)[keep]
         if sel.statistic == "count":
             return _cum_count(times, self.lo, self.cut)
-        inv = self.column(sel.stream, "investment_yi").astype(float)[keep]
+        inv = self.column(sel.stream, "investment_yi", float)[keep]
         if sel.statistic == "investment":
             return _cum_sum(times, inv, self.lo, self.cut)
         w = self.window
-        build = self.column(sel.stream, "build_days").astype(float)[keep]
+        build = self.column(sel.stream, "build_days", float)[keep]
         amount = inv * w.spend_realisation_share
         return spending(times, build, amount, self.lo, self.cut, w.spend_curve_a, w.spend_curve_b)
 
