@@ -334,3 +334,40 @@ def test_cli_runs_another_plan_and_year_end_to_end_with_its_report(tmp_path: Pat
     assert "2024" in html
     assert "新达效亿元以上工业项目" in html
     assert "全年协议引资额" not in html  # the 2023 plan's targets are not in this report
+
+
+def test_a_run_with_unit_goals_gives_per_unit_and_city_tables(
+    study: Callable[..., StudyConfig], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With a ``unit`` column in the ledger (issue 10 adds it to the model), unit rows follow the city's."""
+    import sim.runner
+
+    plain = sim.runner.ledger_frame
+
+    def with_units(system: object) -> pd.DataFrame:  # projects alternate between two units
+        frame = plain(system)  # type: ignore[arg-type]
+        return frame.assign(unit=np.where(frame["project"] % 2 == 0, "xuyi", "jinhu"))
+
+    monkeypatch.setattr(sim.runner, "ledger_frame", with_units)
+    cfg = study("run.replications=2", "run.keep_ledgers=0")
+    units = {"xuyi": {"signed_industrial_1e8": 300.0, "parks_share": 0.8}, "jinhu": {"signed_industrial_1e8": 300.0}}
+    cfg = replace(cfg, plan=replace(cfg.plan, units=units))
+    result = run_study(cfg)
+    u = result.unit_kpis
+    assert set(u["unit"]) == {CITY, "xuyi", "jinhu"}
+    assert len(u) == 2 * (28 + 3)
+    signed = u[u["target"] == "signed_industrial_1e8"].pivot(index="replication", columns="unit", values="value")
+    np.testing.assert_array_equal(signed["xuyi"] + signed["jinhu"], signed[CITY])
+    assert (signed["xuyi"] > 0).all()
+    city = result.kpis.set_index(["replication", "target"])["value"]
+    np.testing.assert_array_equal(u[u["unit"] == CITY].set_index(["replication", "target"])["value"], city)
+    att = attainment(u, unit_targets_frame(cfg.plan))
+    row = att[(att["unit"] == "xuyi") & (att["target"] == "signed_industrial_1e8")].iloc[0]
+    assert row["goal"] == 300.0
+    assert row["p_attain"] == np.mean(signed["xuyi"].to_numpy() >= 300.0)
+
+
+def test_unit_goals_on_a_ledger_without_units_stop_with_a_clear_error(study: Callable[..., StudyConfig]) -> None:
+    cfg = study("+plan.units.xuyi.signed_industrial_1e8=100", "run.replications=1", "run.keep_ledgers=0")
+    with pytest.raises(ConfigError, match="ledger column 'unit'"):
+        run_study(cfg)
