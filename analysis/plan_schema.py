@@ -139,7 +139,7 @@ class TargetSpec:
     goal: float = 0.0
     direction: str = "at_least"  # attained when the year-end value >= goal (at_most: <=)
     measure: Measure = field(default_factory=Measure)
-    note: str = ""  # how a definition the plan leaves open was read (shown in the report)
+    note: str = ""  # how a definition the plan leaves open was read (documentation)
 
     def check(self, name: str) -> None:
         """Raise ConfigError on a missing label, a negative goal or an unknown word."""
