@@ -29,6 +29,7 @@ from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig, OmegaConf
 
 from sim.config import ConfigError, ModelConfig, StudyConfig
+from sim.plans import to_validated
 
 log = logging.getLogger("gongjian")
 
@@ -79,15 +80,7 @@ def compose_baseline(task_overrides: list[str]) -> ModelConfig:
 
 def to_study(cfg: DictConfig, choices: dict[str, Any]) -> StudyConfig:
     """Validate the composed config into a :class:`StudyConfig` (raises ConfigError)."""
-    try:
-        study = OmegaConf.to_object(cfg)
-    except ConfigError:
-        raise
-    except Exception as err:  # OmegaConf wraps errors raised while building dataclasses
-        cause = err.__cause__ or err.__context__
-        if isinstance(cause, ConfigError):
-            raise cause from None
-        raise ConfigError(str(err)) from None
+    study = to_validated(cfg)
     assert isinstance(study, StudyConfig)
     return replace(
         study,

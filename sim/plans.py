@@ -8,6 +8,7 @@ raise before anything runs).
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from omegaconf import OmegaConf
 
@@ -26,13 +27,25 @@ def load_plan(name: str | Path = DEFAULT_PLAN) -> PlanConfig:
         raise ConfigError(f"config field 'plan' = {str(name)!r} is not allowed: expected one of {known} or a YAML file")
     try:
         merged = OmegaConf.merge(OmegaConf.structured(PlanConfig), OmegaConf.load(path))
-        plan = OmegaConf.to_object(merged)
+    except Exception as err:  # a YAML error (e.g. a duplicate key) or a key not in the schema
+        raise ConfigError(f"plan file {path}: {err}") from None
+    plan = to_validated(merged)
+    assert isinstance(plan, PlanConfig)
+    return plan
+
+
+def to_validated(node: Any) -> Any:
+    """``OmegaConf.to_object``: the dataclasses, checked; their ConfigError surfaces as itself.
+
+    OmegaConf wraps an error raised while building a dataclass; the ConfigError inside (the
+    field, the value and what is allowed) is what a user should read.
+    """
+    try:
+        return OmegaConf.to_object(node)
     except ConfigError:
         raise
-    except Exception as err:  # OmegaConf wraps errors raised while building dataclasses
+    except Exception as err:
         cause = err.__cause__ or err.__context__
         if isinstance(cause, ConfigError):
             raise cause from None
-        raise ConfigError(f"plan file {path}: {err}") from None
-    assert isinstance(plan, PlanConfig)
-    return plan
+        raise ConfigError(str(err)) from None
