@@ -52,7 +52,8 @@ def test_exact_trace(trace: dict[str, list[float]]) -> None:
         # 100 days of patience and walks away.
         # project 2: rejected at appraisal.
         # project 3: no land needed; its start (day 390 = 25 Jan 2022) falls in the Spring
-        # Festival lull (day-of-year 14-42), so it starts on day 365 + 42.
+        # Festival lull (festival 1 Feb 2022 = day 396; lull 7 days before to 21 after, days
+        # 389-417), so it starts on day 396 + 21 = 417.
         "t_rejected": [nan, nan, 70.0, nan],
         "t_signed": [30.0, 60.0, nan, 190.0],
         "t_procedures": [90.0, 120.0, nan, 250.0],
@@ -60,7 +61,7 @@ def test_exact_trace(trace: dict[str, list[float]]) -> None:
         "t_land": [180.0, nan, nan, 250.0],
         "t_energy": [210.0, nan, nan, 280.0],
         "t_permits": [300.0, nan, nan, 370.0],
-        "t_started": [320.0, nan, nan, 407.0],
+        "t_started": [320.0, nan, nan, 417.0],
         "t_completed": [320.0 + build, nan, nan, nan],
         "t_registered": [nan, nan, nan, nan],  # 320 + 335 + 120 > 730: after the horizon
         "t_output": [nan, nan, nan, nan],
