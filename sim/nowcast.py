@@ -200,6 +200,7 @@ RESIDUALS: tuple[str, ...] = (
     "patience",
     "stall",
     "applicant",
+    "leave",
 )
 
 
@@ -294,17 +295,17 @@ def _residual_after_completion(
     comp = m.completion
     reg_p = np.asarray(comp.registration_probability.as_tuple())[rows.sector]
     e = now.since("completed")
-    for name, p, median, milestone in (
-        ("registration", reg_p, comp.registration_median_days, "registered"),
-        ("output", np.full(e.size, comp.output_probability), comp.output_median_days, "output"),
+    for name, p, median, sigma, milestone in (
+        ("registration", reg_p, comp.registration_median_days, comp.registration_sigma_log, "registered"),
+        ("output", np.full(e.size, comp.output_probability), comp.output_median_days, comp.sigma_log, "output"),
     ):
-        if comp.sigma_log > 0:
-            still = norm.sf((np.log(np.maximum(e, TINY)) - np.log(median)) / comp.sigma_log)
+        if sigma > 0:
+            still = norm.sf((np.log(np.maximum(e, TINY)) - np.log(median)) / sigma)
         else:
             still = (e < median).astype(float)
         p_now = p * still / np.maximum(p * still + 1.0 - p, TINY)
         happens = u[f"{name}_decision"] < p_now
-        rest = residual_lognormal(median, comp.sigma_log, e, u[name])
+        rest = residual_lognormal(median, sigma, e, u[name])
         waiting = now.has["completed"] & ~now.has[milestone]
         new[f"{name}_days"] = np.where(waiting, np.where(happens, rest, np.nan), new[f"{name}_days"])
         new[f"{name}_days"] = np.where(now.has[milestone], np.nan, new[f"{name}_days"])
@@ -388,6 +389,12 @@ def _residual_plan(
     _residual_construction(new, now, m, ledger_rows, u)
     _residual_after_completion(new, now, m, ledger_rows, u)
     patience_now = _patience_now(plan, new, now, m, u["patience"])
+    # leaving by time since signing: the residual given no departure by as_of; ledger rows
+    # are signed projects (not re-signings), and those past pre-work did proceed
+    wk = m.walkaway
+    new["leave_days"] = residual_weibull(wk.leave_scale_days, wk.leave_shape, now.since("signed"), u["leave"])
+    new["resigned"] = np.zeros(n, dtype=bool)
+    new["never_proceeds"] = new["never_proceeds"] & ~now.has["procedures"]
     merged = {name: np.concatenate([new[name], np.asarray(v)[n:]]) for name, v in vars(plan).items()}
     return ProjectPlan(**merged), _start_lag(now, m.approvals), patience_now
 

@@ -119,11 +119,23 @@ class PriorityContainer(simpy.Container):
         self.granted = 0.0
         self.lapsed = 0.0
         self.returned = 0.0
+        self.idle = 0.0
+        self.recovered = 0.0
 
     def give_back(self, amount: float) -> None:
         """Return ``amount`` granted earlier (its project left before using it); waiting requests are served."""
         self._level += amount
         self.returned += amount
+        self._scan()
+
+    def lie_idle(self, amount: float) -> None:
+        """Record ``amount`` granted and delivered to a project that left: idle, not back in the pool."""
+        self.idle += amount
+
+    def recover_idle(self, amount: float) -> None:
+        """Put ``amount`` of idle quota back into the pool (recovered idle land); serve the line."""
+        self._level += amount
+        self.recovered += amount
         self._scan()
 
     def lapse(self, share: float) -> None:
