@@ -341,12 +341,13 @@ class EnergyConfig:
 class ApprovalConfig:
     """Planning and construction permits served by limited approval capacity."""
 
-    # Files the approval offices process at once (servers; assumption). Derived: ~1,230
-    # files in 2023 x ~76 days of office time (review with rework + permits, lognormal
-    # means) = ~94,000 file-days, i.e. ~258 busy servers; 320 puts utilisation near 0.8.
-    # At 220 the offices were overloaded in 2023 and every lever that sends files sooner
-    # (拿地即开工, agency service) lowered the start rate through the queue.
-    capacity_projects: int = 320
+    # Files the approval offices work on at once (servers). No published figure: an
+    # uncertain input, range 177-354. Lower end: the most files the offices held at once in
+    # 2022 in the status quo (177: mean over 20 replications of a run with unlimited
+    # offices, 2026-11-25); before 2023 the chain met Jiangsu's <= 100 working-day cap
+    # (calibration.md §2.2), so the offices were no lasting queue then. Upper end: twice
+    # that (assumption: offices can double their staff for a campaign). Default: the centre.
+    capacity_projects: int = 265
     # Applicant-side preparation of the file (days). calibration.md §2.2: land -> start took
     # at least 4-6 months conventionally (with energy assessment and site preparation);
     # split into applicant 30 + review 25 (x2 on rework) + permits 35 (assumption).
