@@ -197,7 +197,8 @@ def _retrofit_values(retrofits: pd.DataFrame, window: KpiWindow) -> tuple[np.nda
     start = retrofits["t_started"].to_numpy(dtype=float)
     inv = retrofits["investment_yi"].to_numpy(dtype=float)
     if window.retrofit_count == "in_progress":
-        done = retrofits["t_completed"].to_numpy(dtype=float) if "t_completed" in retrofits else np.full(start.size, np.inf)
+        no_end = np.full(start.size, np.inf)
+        done = retrofits["t_completed"].to_numpy(dtype=float) if "t_completed" in retrofits else no_end
         alive = ~(done < lo)
         count = (start[alive, None] < cut[None, :]).sum(axis=0).astype(float)
     else:

@@ -96,9 +96,8 @@ def test_a_launch_that_changes_no_project_rule_changes_no_project_target() -> No
     # land halved and few offices: long queues for land and approvals on the launch day
     tight = ["scenario=land_halved", "model.approvals.capacity_projects=150"]
     base = compose_study(["run=smoke", "run.replications=3", "run.keep_ledgers=0", "policy=status_quo", *tight])
-    policy = replace(
-        base.model, retrofit=replace(base.model.retrofit, benchmark_probability=base.model.retrofit.benchmark_probability / 2)
-    )
+    retrofit = base.model.retrofit
+    policy = replace(base.model, retrofit=replace(retrofit, benchmark_probability=retrofit.benchmark_probability / 2))
     switched = replace(base, model=policy, baseline_model=base.model, campaign_launch="2022-06-01")
     unswitched = replace(base, model=policy, baseline_model=policy, campaign_launch="2022-06-01")
     a = run_study(switched).kpis.pivot(index="replication", columns="target", values="value")
