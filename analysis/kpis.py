@@ -155,6 +155,26 @@ def project_spend(ledger: pd.DataFrame, window: KpiWindow, days: np.ndarray) -> 
     )
 
 
+def spent_share_after_signing(ledger: pd.DataFrame, window: KpiWindow, lo: float, hi: float, days: float) -> float:
+    """Share of the agreed investment signed in [lo, hi) that is spent ``days`` after each signing.
+
+    The model's counterpart of calibration.md §7's "funds in place a year after signing"
+    (10-34%), for checking the spending mechanism against evidence; projects that never
+    start count with 0. NaN if nothing was signed in the window.
+    """
+    signed = ledger["t_signed"].to_numpy(dtype=float)
+    cohort = (signed >= lo) & (signed < hi)
+    agreed = ledger["investment_yi"].to_numpy(dtype=float)[cohort]
+    if not agreed.sum() > 0:
+        return float("nan")
+    start = ledger["t_started"].to_numpy(dtype=float)[cohort]
+    span = spend_days_of(ledger)[cohort]
+    s, a, b = window.spend_realisation_share, window.spend_curve_a, window.spend_curve_b
+    x = np.where(np.isfinite(start) & (span > 0), (signed[cohort] + days - start) / np.where(span > 0, span, 1.0), 0.0)
+    spent = agreed * s * betainc(a, b, np.clip(np.nan_to_num(x), 0.0, 1.0))
+    return float(spent.sum() / agreed.sum())
+
+
 def retrofit_spend(retrofits: pd.DataFrame, days: np.ndarray) -> np.ndarray:
     """What each retrofit has spent by each day, shape (n_retrofits, n_days), 亿元.
 

@@ -82,3 +82,22 @@ def test_conservation_every_replication(study: Callable[..., StudyConfig], polic
         _check_quota(ledger, log, "energy", "energy_tce")
         walked_with_quota += int((ledger["t_walked"].notna() & (ledger["land_quota"] > 0)).sum())
     assert walked_with_quota > 0  # the walk-away branch of the identity was exercised
+
+
+def test_spent_share_after_signing_counts_only_started_projects() -> None:
+    """A hand-made cohort: what is spent a year after signing follows the start and the S-curve."""
+    from analysis.kpis import KpiWindow, spent_share_after_signing
+
+    window = KpiWindow(0.0, (365.0,), 0.7, spend_realisation_share=0.5, spend_curve_a=1.0, spend_curve_b=1.0)
+    ledger = pd.DataFrame(
+        {
+            "t_signed": [0.0, 0.0, 10.0],
+            "t_started": [65.0, np.nan, 200.0],  # the second never starts
+            "investment_yi": [10.0, 10.0, 100.0],
+            "spend_days": [600.0, 300.0, 100.0],
+            "sector": "industrial",
+        }
+    )
+    # project 0: 300 of 600 days built a year after signing -> 0.5 x 0.5 x 10 = 2.5; project 2 done: 50
+    assert spent_share_after_signing(ledger, window, 0.0, 365.0, 365.0) == pytest.approx((2.5 + 0.0 + 50.0) / 120.0)
+    assert spent_share_after_signing(ledger, window, 0.0, 5.0, 365.0) == pytest.approx(2.5 / 20.0)
