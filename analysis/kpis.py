@@ -9,7 +9,7 @@ open are in each target's ``note`` in the plan file.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from typing import Any
 
 import numpy as np
@@ -39,6 +39,8 @@ class KpiWindow:
         Share of agreed investment actually spent.
     spend_curve_a, spend_curve_b
         Beta shape parameters of the spending S-curve.
+    parks_share_scope, retrofit_count, retrofit_amount, industrial_investment_with_retrofits
+        Counting switches (:class:`sim.config.DefinitionsConfig`).
     """
 
     year_start_day: float
@@ -47,6 +49,10 @@ class KpiWindow:
     spend_realisation_share: float
     spend_curve_a: float
     spend_curve_b: float
+    parks_share_scope: str = "industry_services"
+    retrofit_count: str = "started"
+    retrofit_amount: str = "agreed"
+    industrial_investment_with_retrofits: bool = True
 
 
 def _cum_count(times: np.ndarray, start: float, cutoffs: np.ndarray) -> np.ndarray:
@@ -64,6 +70,23 @@ def _cum_sum(times: np.ndarray, weights: np.ndarray, start: float, cutoffs: np.n
     return csum[np.searchsorted(t, cutoffs, side="left")]
 
 
+def cumulative_spend(
+    start: np.ndarray, span_days: np.ndarray, amount: np.ndarray, days: np.ndarray, a: float, b: float
+) -> np.ndarray:
+    """What each project has spent by each day, shape (n_projects, n_days) (unit of ``amount``).
+
+    A project spends ``amount`` between ``start`` and ``start + span_days`` along a Beta(a, b)
+    cumulative curve; one that never started (NaN start) spends nothing.
+    """
+    start, span, amount = (np.asarray(x, dtype=float) for x in (start, span_days, amount))
+    days = np.asarray(days, dtype=float)
+    keep = np.isfinite(start) & (span > 0)
+    out = np.zeros((start.size, days.size))
+    s, d = start[keep, None], span[keep, None]
+    out[keep] = amount[keep, None] * betainc(a, b, np.clip((days[None, :] - s) / d, 0.0, 1.0))
+    return out
+
+
 def spending(
     start: np.ndarray, build_days: np.ndarray, amount: np.ndarray, lo: float, cutoffs: np.ndarray, a: float, b: float
 ) -> np.ndarray:
@@ -72,13 +95,125 @@ def spending(
     Each project spends ``amount`` between ``start`` and ``start + build_days`` along a
     Beta(a, b) cumulative curve.
     """
-    keep = np.isfinite(start) & (build_days > 0)
-    s, d, m = start[keep, None], build_days[keep, None], amount[keep, None]
+    days = np.concatenate([[lo], np.asarray(cutoffs, dtype=float)])
+    spent = cumulative_spend(start, build_days, amount, days, a, b).sum(axis=0)
+    return spent[1:] - spent[0]
 
-    def share(t: np.ndarray | float) -> np.ndarray:
-        return betainc(a, b, np.clip((t - s) / d, 0.0, 1.0))
 
-    return (m * (share(cutoffs[None, :]) - share(lo))).sum(axis=0)
+def spend_days_of(ledger: pd.DataFrame) -> np.ndarray:
+    """Days over which each project spends: all build phases (``spend_days``), else ``build_days``."""
+    col = "spend_days" if "spend_days" in ledger else "build_days"
+    return ledger[col].to_numpy(dtype=float)
+
+
+def project_spend(ledger: pd.DataFrame, window: KpiWindow, days: np.ndarray) -> pd.DataFrame:
+    """Realised spending of every project by each of ``days``: what "spent" means (亿元, cumulative).
+
+    Spending follows what is realised, not what is agreed (calibration.md §7): only projects
+    that start spend, ``spend_realisation_share`` of their agreed investment, along the
+    S-curve over all their build phases.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``project``, ``sector``, ``day`` (model day), ``spent_yi`` (cumulative).
+    """
+    days = np.asarray(days, dtype=float)
+    spent = cumulative_spend(
+        ledger["t_started"].to_numpy(dtype=float),
+        spend_days_of(ledger),
+        ledger["investment_yi"].to_numpy(dtype=float) * window.spend_realisation_share,
+        days,
+        window.spend_curve_a,
+        window.spend_curve_b,
+    )
+    n = len(ledger)
+    project = ledger["project"].to_numpy() if "project" in ledger else np.arange(n)
+    return pd.DataFrame(
+        {
+            "project": np.repeat(project, days.size),
+            "sector": np.repeat(ledger["sector"].to_numpy(), days.size),
+            "day": np.tile(days, n),
+            "spent_yi": spent.ravel(),
+        }
+    )
+
+
+def spent_share_after_signing(ledger: pd.DataFrame, window: KpiWindow, lo: float, hi: float, days: float) -> float:
+    """Share of the agreed investment signed in [lo, hi) that is spent ``days`` after each signing.
+
+    The model's counterpart of calibration.md §7's "funds in place a year after signing"
+    (10-34%), for checking the spending mechanism against evidence; projects that never
+    start count with 0. NaN if nothing was signed in the window.
+    """
+    signed = ledger["t_signed"].to_numpy(dtype=float)
+    cohort = (signed >= lo) & (signed < hi)
+    agreed = ledger["investment_yi"].to_numpy(dtype=float)[cohort]
+    if not agreed.sum() > 0:
+        return float("nan")
+    start = ledger["t_started"].to_numpy(dtype=float)[cohort]
+    span = spend_days_of(ledger)[cohort]
+    s, a, b = window.spend_realisation_share, window.spend_curve_a, window.spend_curve_b
+    x = np.where(np.isfinite(start) & (span > 0), (signed[cohort] + days - start) / np.where(span > 0, span, 1.0), 0.0)
+    spent = agreed * s * betainc(a, b, np.clip(np.nan_to_num(x), 0.0, 1.0))
+    return float(spent.sum() / agreed.sum())
+
+
+def retrofit_spend(retrofits: pd.DataFrame, days: np.ndarray) -> np.ndarray:
+    """What each retrofit has spent by each day, shape (n_retrofits, n_days), 亿元.
+
+    A retrofit spends its investment evenly from its start to its completion (assumption);
+    a table without completion days (a ledger-only nowcast) spends nothing.
+    """
+    if "t_completed" not in retrofits:
+        return np.zeros((len(retrofits), np.asarray(days).size))
+    start = retrofits["t_started"].to_numpy(dtype=float)
+    span = retrofits["t_completed"].to_numpy(dtype=float) - start
+    return cumulative_spend(start, span, retrofits["investment_yi"].to_numpy(dtype=float), days, 1.0, 1.0)
+
+
+def industrial_investment(ledger: pd.DataFrame, retrofits: pd.DataFrame, window: KpiWindow) -> np.ndarray:
+    """Industrial investment spent in [1 January, c) for each month end c (亿元), as counted.
+
+    Industrial projects of any signing year, by realised spending over all phases, plus
+    (``industrial_investment_with_retrofits``) retrofits of existing firms.
+    """
+    lo = window.year_start_day
+    days = np.concatenate([[lo], np.asarray(window.cutoff_days, dtype=float)])
+    ind = (ledger["sector"] == "industrial").to_numpy()
+    spent = cumulative_spend(
+        ledger["t_started"].to_numpy(dtype=float)[ind],
+        spend_days_of(ledger)[ind],
+        ledger["investment_yi"].to_numpy(dtype=float)[ind] * window.spend_realisation_share,
+        days,
+        window.spend_curve_a,
+        window.spend_curve_b,
+    ).sum(axis=0)
+    if window.industrial_investment_with_retrofits:
+        spent = spent + retrofit_spend(retrofits, days).sum(axis=0)
+    return spent[1:] - spent[0]
+
+
+def _retrofit_values(retrofits: pd.DataFrame, window: KpiWindow) -> tuple[np.ndarray, np.ndarray]:
+    """Retrofit count and amount at each month end under the counting switches."""
+    lo = window.year_start_day
+    cut = np.asarray(window.cutoff_days, dtype=float)
+    start = retrofits["t_started"].to_numpy(dtype=float)
+    inv = retrofits["investment_yi"].to_numpy(dtype=float)
+    if window.retrofit_count == "in_progress":
+        no_end = np.full(start.size, np.inf)
+        done = retrofits["t_completed"].to_numpy(dtype=float) if "t_completed" in retrofits else no_end
+        alive = ~(done < lo)
+        count = (start[alive, None] < cut[None, :]).sum(axis=0).astype(float)
+    else:
+        count = _cum_count(start, lo, cut)
+    if window.retrofit_amount == "spent":
+        days = np.concatenate([[lo], cut])
+        spent = retrofit_spend(retrofits, days).sum(axis=0)
+        amount = spent[1:] - spent[0]
+    else:
+        amount = _cum_sum(start, inv, lo, cut)
+    return count, amount
 
 
 MILESTONE_COLUMNS: dict[str, dict[str, str]] = {
@@ -162,6 +297,9 @@ class _Counter:
         return self.values[key]
 
     def _compute(self, sel: Selection) -> np.ndarray:
+        if sel.stream == "retrofits" and sel.milestone == "started" and sel.statistic != "share":
+            count, amount = _retrofit_values(self.tables["retrofits"], self.window)  # counting switches
+            return count if sel.statistic == "count" else amount
         keep = self.mask(sel)
         times = self.column(sel.stream, MILESTONE_COLUMNS[sel.stream][sel.milestone], float)[keep]
         if sel.statistic == "count":
@@ -169,18 +307,33 @@ class _Counter:
         inv = self.column(sel.stream, "investment_yi", float)[keep]
         if sel.statistic == "investment":
             return _cum_sum(times, inv, self.lo, self.cut)
+        return self._spent(sel, times, keep)
+
+    def _spent(self, sel: Selection, start: np.ndarray, keep: np.ndarray) -> np.ndarray:
+        """Realised spending in [1 January, c) of the selected projects (all build phases), 亿元.
+
+        With ``with_retrofits`` (and ``industrial_investment_with_retrofits``), retrofits of
+        existing firms spent in the year too, as the statistics count industrial investment.
+        """
         w = self.window
-        build = self.column(sel.stream, "build_days", float)[keep]
-        amount = inv * w.spend_realisation_share
-        return spending(times, build, amount, self.lo, self.cut, w.spend_curve_a, w.spend_curve_b)
+        days = np.concatenate([[self.lo], self.cut])
+        span = spend_days_of(self.tables[sel.stream])[keep]
+        amount = self.column(sel.stream, "investment_yi", float)[keep] * w.spend_realisation_share
+        spent = cumulative_spend(start, span, amount, days, w.spend_curve_a, w.spend_curve_b).sum(axis=0)
+        if sel.with_retrofits and w.industrial_investment_with_retrofits:
+            spent = spent + retrofit_spend(self.tables["retrofits"], days).sum(axis=0)
+        return spent[1:] - spent[0]
 
     def measure(self, m: Measure) -> np.ndarray:
         """A measure's value at each cutoff; a share is NaN where its denominator is 0."""
         if m.denominator is None:
             return self.value(m)
-        num, den = self.value(m.numerator()), self.value(m.denominator)
+        num, den = m.numerator(), m.denominator
+        if m.in_park is not None and self.window.parks_share_scope == "all_sectors":  # counting switch
+            num, den = replace(num, sectors=[]), replace(den, sectors=[])
+        n, d = self.value(num), self.value(den)
         with np.errstate(invalid="ignore", divide="ignore"):
-            return np.where(den > 0, num / den, np.nan)
+            return np.where(d > 0, n / d, np.nan)
 
 
 _SELECTION_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Selection))

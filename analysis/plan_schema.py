@@ -73,6 +73,9 @@ class Selection:
     in_park: bool | None = None
     unit: str = ""  # a unit key (sim/units.py); "" = the whole city
     statistic: str = "count"
+    # Spending also counts retrofits (技改) of existing firms spent in the year, as the
+    # statistics count industrial investment (calibration.md §7); statistic spending only.
+    with_retrofits: bool = False
 
     def filters_set(self) -> list[str]:
         """Names of the project filters that narrow the selection."""
@@ -99,6 +102,8 @@ class Selection:
                 what = self.filters_set() or [f"window={self.window}"]
                 fail(f"{name}.stream", self.stream, f"no project filters or window with retrofits (set: {what})")
             _one_of(f"{name}.statistic", self.statistic, ("count", "investment", "share"))
+        if self.with_retrofits and self.statistic != "spending":
+            fail(f"{name}.with_retrofits", True, "false unless the statistic is 'spending'")
         if self.statistic != "share" and (self.milestone == "spent") != (self.statistic == "spending"):
             fail(f"{name}.statistic", self.statistic, "'spending' exactly when milestone is 'spent'")
 
