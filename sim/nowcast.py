@@ -539,6 +539,19 @@ def starting_state(
     return everyone, start
 
 
+def with_ledger_units(frame: pd.DataFrame, cfg: StudyConfig) -> pd.DataFrame:
+    """A nowcast replication's project ledger with each ledger project's ``unit`` (county/park key).
+
+    The first ``len(ledger)`` projects of a nowcast are the ledger's, in its order
+    (:func:`starting_state`); the others keep the ``unit`` the model gave them, or "" if none.
+    """
+    now = cfg.nowcast
+    units = load_model_ledger(now.ledger, now.as_of, cfg.run.first_year, now.strict)["unit"].to_numpy(dtype=object)
+    column = frame["unit"].to_numpy(dtype=object).copy() if "unit" in frame else np.full(len(frame), "", dtype=object)
+    column[: len(units)] = units
+    return frame.assign(unit=column.astype(str))
+
+
 def simulate_from_ledger(cfg: StudyConfig, leads: Leads, streams: dict[str, np.random.Generator]) -> System:
     """Run one nowcast replication from ``cfg.nowcast.ledger`` on ``as_of`` to the horizon."""
     cal = Calendar(cfg.run.first_year, cfg.run.target_year)

@@ -47,7 +47,16 @@ from sim.ledger.io import (
     implied_stage,
     validate_ledger,
 )
-from sim.ledger.vocabulary import flag_value, header_key, normalise, sector_key, stage_key, total_kind
+from sim.ledger.vocabulary import (
+    YI_COLUMNS,
+    amount_factor,
+    flag_value,
+    header_key,
+    normalise,
+    sector_key,
+    stage_key,
+    total_kind,
+)
 from sim.units import HUAIAN_UNITS, unit_key
 
 log = logging.getLogger(__name__)
@@ -163,34 +172,36 @@ def cell_text(value: object) -> str:
 def find_header(grid: list[list[object]], source: str = "ledger") -> Header:
     """The header row (or two rows: group headings over column names) among the first rows.
 
-    The row, or pair of rows, naming the most known columns wins (the earlier on a tie); a
-    pair counts when its lower row names at least two columns itself (a data row names none)
-    and its upper row adds names the lower one lacks (a unit row above a header adds none).
+    The row, or pair of rows, naming the most known columns wins (the earlier on a tie). A
+    pair counts when both rows name at least two columns (a data row or a unit row names
+    none). Money columns are in 亿元 unless their header, their group heading or a unit row
+    above (单位：万元) names 万元.
     """
     texts = [[cell_text(c) for c in row] for row in grid[: HEADER_SEARCH_ROWS + 1]]
-    keyed = [[header_key(t) if t else (None, 1.0) for t in row] for row in texts]
-    best: tuple[int, int, int, list[tuple[str | None, float]]] | None = None
+    keyed = [[header_key(t) if t else None for t in row] for row in texts]
+    best: tuple[int, int, int, list[str | None]] | None = None
     for h in range(min(HEADER_SEARCH_ROWS, len(texts))):
         candidates = [(h, keyed[h])]
-        if h + 1 < len(texts) and _score(keyed[h + 1]) >= 2:  # noqa: PLR2004 (two names make a header row)
+        if h + 1 < len(texts) and min(_score(keyed[h]), _score(keyed[h + 1])) >= 2:  # noqa: PLR2004
             both = [
-                second if second[0] is not None else first if first[0] is not None else header_key(a + b)
+                second if second is not None else first if first is not None else header_key(a + b)
                 for first, second, a, b in zip(keyed[h], keyed[h + 1], texts[h], texts[h + 1], strict=True)
             ]
-            if _score(both) > _score(keyed[h + 1]):  # the upper row adds names: group headings
-                candidates.append((h + 1, both))
+            candidates.append((h + 1, both))
         for last, keys in candidates:
             if best is None or _score(keys) > best[0]:
                 best = (_score(keys), h, last, keys)
-    if best is None or best[0] < MIN_HEADER_COLUMNS or "name" not in {k for k, _ in best[3]}:
+    if best is None or best[0] < MIN_HEADER_COLUMNS or "name" not in best[3]:
         found = "; ".join(" | ".join(t for t in row if t) for row in texts[:5])
         allowed = "a header row naming 项目名称 and the other columns (see sim/ledger/vocabulary.py)"
         raise LedgerError(source, [Problem(0, "header", found[:200], allowed)])
     _, first, last, keys = best
+    above = [amount_factor(t) for row in texts[:first] for t in row if normalise(t).startswith("单位")]
+    default = next((f for f in above if f is not None), 1.0)
     columns: dict[str, int] = {}
     factors: dict[str, float] = {}
     ignored, unknown = [], []
-    for j, (key, factor) in enumerate(keys):
+    for j, key in enumerate(keys):
         label = " ".join(dict.fromkeys(t for t in (texts[first][j], texts[last][j]) if t))
         if key is None:
             if label:
@@ -199,12 +210,13 @@ def find_header(grid: list[list[object]], source: str = "ledger") -> Header:
             ignored.append(label)
         else:
             columns[key] = j
-            factors[key] = factor
+            own = [amount_factor(t) for t in (texts[last][j], texts[first][j])]
+            factors[key] = next((f for f in own if f is not None), default) if key in YI_COLUMNS else 1.0
     return Header(first, last, columns, factors, tuple(dict.fromkeys(ignored)), tuple(dict.fromkeys(unknown)))
 
 
-def _score(keys: Iterable[tuple[str | None, float]]) -> int:
-    return len({k for k, _ in keys if k})
+def _score(keys: Iterable[str | None]) -> int:
+    return len({k for k in keys if k})
 
 
 def _number(text: str) -> tuple[float | None, float]:
@@ -267,6 +279,9 @@ def _account_above(grid: list[list[object]], header: Header) -> list[_Row]:
                 what += f"; not used: {', '.join(header.ignored)}"
             if header.unknown:
                 what += f"; unknown, ignored: {', '.join(header.unknown)}"
+            wan = [k for k, f in header.factors.items() if f != 1.0]
+            if wan:
+                what += f"; in 万元, divided by 10,000 to 亿元: {', '.join(wan)}"
         rows.append(_Row(i + 1, "skipped", [what if any(cell_text(c) for c in grid[i]) else "blank row"]))
     return rows
 
@@ -299,7 +314,7 @@ class _RowReader:
             return _Row(source_row, "skipped", ["column numbering row (1, 2, 3 ...)"])
         if self.is_heading(row, filled):
             unit = _unit_in(" ".join(filled))
-            self.section_unit = unit or self.section_unit
+            self.section_unit = unit
             self.block = []
             note = f"section heading ({' '.join(filled)})" + (f": unit {unit}" if unit else "")
             return _Row(source_row, "skipped", [note])
@@ -347,10 +362,7 @@ class _RowReader:
             number, suffix_factor = _number(clean[key])
             out.amounts[key] = number
             if number is not None:
-                factor = suffix_factor * self.header.factors.get(key, 1.0)
-                clean[key] = repr(number * factor)
-                if factor != 1.0:
-                    out.notes.append(f"{key}: {number:g} 万元 = {number * factor:g} 亿元")
+                clean[key] = repr(number * suffix_factor * self.header.factors.get(key, 1.0))
         for key in FLAGS:
             flag = flag_value(clean[key])
             clean[key] = clean[key] if flag is None else ("是" if flag else "否")
@@ -362,18 +374,13 @@ class _RowReader:
 
     def unit(self, clean: dict[str, str], out: _Row) -> None:
         text = clean["unit"]
-        if "unit" not in self.header.columns and self.section_unit:
-            clean["unit"] = self.section_unit
-            out.notes.append(f"unit from the section heading: {self.section_unit}")
-            return
         if not text:
-            if "unit" in self.header.columns and (self.last_unit or self.section_unit):
-                carried = self.last_unit if self.block and self.last_unit else self.section_unit or ""
+            carried = self.last_unit if self.block else (self.section_unit or "")
+            if carried:
                 clean["unit"] = carried
-                out.notes.append(f"unit blank: carried from the row above / the section heading ({carried})")
-            return
-        key = unit_key(normalise(text)) or unit_key(text)
-        if key is None:
+                where = "the row above (a merged cell)" if self.block else "the section heading"
+                out.notes.append(f"unit blank: {carried}, from {where}")
+        elif (key := unit_key(normalise(text)) or unit_key(text)) is None:
             clean["unit"] = ""
             known = ", ".join(u.short_zh for u in HUAIAN_UNITS)
             out.notes.append(f"unit {text!r} is not one of the city's units ({known}): kept without a unit")

@@ -111,20 +111,24 @@ def _header_table() -> dict[str, str]:
 HEADER_TABLE: dict[str, str] = _header_table()
 
 
-def header_key(text: object) -> tuple[str | None, float]:
-    """The column key a header names ("" = known but not used; None = unknown) and its 亿元 factor.
+def header_key(text: object) -> str | None:
+    """The column key a header names: "" = known but not used (序号, 备注), None = unknown.
 
-    ``协议总投资（万元）`` is ``("investment_yi", 1e-4)``; ``签约时间`` is ``("signed_date", 1.0)``.
+    Units in brackets are ignored here (:func:`amount_factor` reads them):
+    ``协议总投资（万元）`` and ``签约时间`` are ``investment_yi`` and ``signed_date``.
     """
     key = normalise(text).lstrip("*")
-    if key in HEADER_TABLE:
-        return HEADER_TABLE[key], 1.0
-    unit = _UNIT_IN_BRACKETS.search(key)
-    bare = _UNIT_IN_BRACKETS.sub("", key)
-    found = HEADER_TABLE.get(bare)
-    if found is None:
-        return None, 1.0
-    return found, AMOUNT_UNITS.get(unit.group(1), 1.0) if unit and found in YI_COLUMNS else 1.0
+    return HEADER_TABLE.get(key, HEADER_TABLE.get(_UNIT_IN_BRACKETS.sub("", key)))
+
+
+def amount_factor(text: object) -> float | None:
+    """The factor to 亿元 of the money unit a header or a unit row names (万元 -> 1e-4), or None.
+
+    A unit row (``单位：万元、亩``) names one money unit; a header names it in brackets.
+    """
+    key = normalise(text)
+    named = [unit for unit in AMOUNT_UNITS if unit in key]
+    return AMOUNT_UNITS[named[0]] if len(named) == 1 else None
 
 
 def _value_table(synonyms: dict[str, tuple[str, ...]], extra: dict[str, str]) -> dict[str, str]:
