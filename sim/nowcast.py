@@ -106,8 +106,15 @@ def read_ledger_file(path: str, as_of: str, strict: bool) -> LedgerRead:
 
 @functools.lru_cache(maxsize=4)
 def load_model_ledger(path: str, as_of: str, first_year: int, strict: bool = False) -> pd.DataFrame:
-    """Read, validate and convert a ledger once per process (raises LedgerError)."""
-    ledger = to_model(read_ledger_file(path, as_of, strict).ledger, Calendar(first_year, first_year))
+    """Read, validate and convert a ledger once per process (raises LedgerError).
+
+    Projects are put in one order whatever the file's (signing date, unit, name: unique once
+    validated), so a ledger sorted or grouped differently, e.g. by county, gives the same
+    nowcast: the fresh draws of :func:`ledger_leads` follow this order.
+    """
+    read = read_ledger_file(path, as_of, strict).ledger
+    ordered = read.sort_values(["signed_date", "unit", "name"], kind="stable").reset_index(drop=True)
+    ledger = to_model(ordered, Calendar(first_year, first_year))
     log.info("ledger %s: %d projects on %s", path, len(ledger), as_of)
     return ledger
 
