@@ -11,6 +11,7 @@ noted as an assumption.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 import re
 import unicodedata
@@ -78,6 +79,7 @@ def parse_date(cell: object) -> ParsedDate | None:
     return _from_text(str(cell))
 
 
+@functools.lru_cache(maxsize=8192)  # ledgers repeat dates; a parse is pure
 def _from_text(cell: str) -> ParsedDate | None:
     text = _normalise(cell)
     if _SERIAL.match(text):
@@ -95,6 +97,7 @@ def _from_text(cell: str) -> ParsedDate | None:
     return None
 
 
+@functools.lru_cache(maxsize=8192)
 def _from_serial(value: float) -> ParsedDate | None:
     low, high = EXCEL_SERIAL_RANGE
     if not (math.isfinite(value) and value == int(value) and low <= value <= high):

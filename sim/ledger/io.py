@@ -50,6 +50,7 @@ layout and then applies the same :func:`validate_ledger` row by row.
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 from dataclasses import dataclass
@@ -57,7 +58,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from scipy.special import betainc
 
 from sim.calendar import Calendar
 from sim.config import SECTORS
@@ -235,6 +235,7 @@ def _cell_text(value: object) -> str:
 _DATE = re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ T]00:00(?::00)?)?$")
 
 
+@functools.lru_cache(maxsize=8192)  # ledgers repeat dates; a parse is pure
 def _parse_date(text: str) -> pd.Timestamp | None:
     """Year first only (2023-06-30, 2023/6/30, 2023.6.30, 2023年6月30日): never guess day/month order."""
     match = _DATE.match(text.strip().replace("年", "-").replace("月", "-").replace("日", ""))
@@ -379,6 +380,8 @@ def to_model(ledger: pd.DataFrame, calendar: Calendar) -> pd.DataFrame:
 
 def spent_share(t_started: np.ndarray, build_days: np.ndarray, day: float, a: float, b: float) -> np.ndarray:
     """Share of the realised investment spent by model ``day`` on a Beta(a, b) S-curve (NaN -> 0)."""
+    from scipy.special import betainc  # here: scipy takes 0.3-0.6 s to import, and a check needs none
+
     with np.errstate(invalid="ignore", divide="ignore"):
         x = np.clip((day - t_started) / build_days, 0.0, 1.0)
     return np.where(np.isfinite(x), betainc(a, b, np.nan_to_num(x)), 0.0)

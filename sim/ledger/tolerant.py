@@ -23,6 +23,7 @@ The input file is only read.
 from __future__ import annotations
 
 import csv
+import functools
 import logging
 import re
 from collections.abc import Iterable
@@ -160,6 +161,8 @@ def _xlsx_rows(path: Path) -> list[list[object]]:
 
 def cell_text(value: object) -> str:
     """A cell as stripped text ("" for blank); a date cell as its ISO day; 3.0 as 3."""
+    if type(value) is str:  # most cells: the fast path
+        return value.strip()
     if value is None or (isinstance(value, float) and np.isnan(value)):
         return ""
     if isinstance(value, pd.Timestamp | np.datetime64) or hasattr(value, "isoformat"):
@@ -301,6 +304,10 @@ class _RowReader:
         j = self.header.columns.get(key)
         return None if j is None else row[j]
 
+    def text(self, texts: list[str], key: str) -> str:
+        j = self.header.columns.get(key)
+        return "" if j is None else texts[j]
+
     def read(self, row: list[object], source_row: int) -> _Row:
         texts = [cell_text(c) for c in row]
         if not any(texts):
@@ -308,35 +315,35 @@ class _RowReader:
         name_j = self.header.columns["name"]
         kind = total_kind(texts[: max(name_j + 1, 3)])
         if kind:
-            return self.total(kind, row, source_row)
+            return self.total(kind, texts, source_row)
         filled = [t for t in texts if t]
         if all(t.isdigit() for t in filled) and [int(t) for t in filled] == list(range(1, len(filled) + 1)):
             return _Row(source_row, "skipped", ["column numbering row (1, 2, 3 ...)"])
-        if self.is_heading(row, filled):
+        if self.is_heading(texts, filled):
             unit = _unit_in(" ".join(filled))
             self.section_unit = unit
             self.block = []
             note = f"section heading ({' '.join(filled)})" + (f": unit {unit}" if unit else "")
             return _Row(source_row, "skipped", [note])
-        out = self.project(row, source_row)
+        out = self.project(row, texts, source_row)
         self.block.append(out)
         self.projects.append(out)
         return out
 
-    def is_heading(self, row: list[object], filled: list[str]) -> bool:
+    def is_heading(self, texts: list[str], filled: list[str]) -> bool:
         """A county block's heading: at most a number and a title naming a unit or numbered 一、."""
         data = ("sector", "investment_yi", "signed_date")
-        if len(filled) > 2 or any(cell_text(self.cell(row, k)) for k in data):  # noqa: PLR2004 (number, title)
+        if len(filled) > 2 or any(self.text(texts, k) for k in data):  # noqa: PLR2004 (number, title)
             return False
         text = " ".join(filled)
         return _unit_in(text) is not None or _HEADING_NUMBER.match(normalise(text)) is not None
 
-    def total(self, kind: str, row: list[object], source_row: int) -> _Row:
+    def total(self, kind: str, texts: list[str], source_row: int) -> _Row:
         covered = self.block if kind == "subtotal" else self.projects
         word = "小计 subtotal" if kind == "subtotal" else "合计 total"
         notes = [f"{word} row"]
         for key in SUMMED:
-            stated, _ = _number(cell_text(self.cell(row, key)))
+            stated, _ = _number(self.text(texts, key))
             if stated is None or key not in self.header.columns:
                 continue
             values = [r.amounts.get(key) for r in covered]
@@ -351,12 +358,12 @@ class _RowReader:
             self.block = []
         return _Row(source_row, "skipped", notes)
 
-    def project(self, row: list[object], source_row: int) -> _Row:
+    def project(self, row: list[object], texts: list[str], source_row: int) -> _Row:
         out = _Row(source_row)
         clean = {k: "" for k, _ in COLUMNS}
-        for key in self.header.columns:
+        for key, j in self.header.columns.items():
             if key in ZH:
-                clean[key] = cell_text(self.cell(row, key))
+                clean[key] = texts[j]
         clean["sector"] = sector_key(clean["sector"]) or clean["sector"]
         for key in ("investment_yi", "spent_to_date_yi", "land_mu", "energy_tce"):
             number, suffix_factor = _number(clean[key])
@@ -392,9 +399,9 @@ class _RowReader:
         parsed: dict[str, pd.Timestamp | None] = {}
         month_only: set[str] = set()
         for key in DATE_COLUMNS:
+            text = clean[key]
             value = self.cell(row, key)
-            text = cell_text(value)
-            got = parse_date(value if not isinstance(value, str) else text) if text else None
+            got = parse_date(text if isinstance(value, str) else value) if text else None
             parsed[key] = got.day if got else None
             if got is None:
                 clean[key] = text  # validate_ledger refuses what is not blank
@@ -406,7 +413,7 @@ class _RowReader:
                 if limit is not None and got.day > limit and got.day.to_period("M") == limit.to_period("M"):
                     parsed[key] = limit
                     out.notes.append(f"{key}: the 15th is after as_of; read as as_of {limit.date()}")
-        for earlier, later in ORDER:  # a month-only date may not put a milestone before its cause
+        for earlier, later in ORDER if month_only else ():  # a month-only date may not precede its cause
             a, b = parsed[earlier], parsed[later]
             if a is None or b is None or b >= a or a.to_period("M") != b.to_period("M"):
                 continue
@@ -418,7 +425,7 @@ class _RowReader:
                 out.notes.append(f"{earlier}: month only, after {later}; read as {b.date()}")
         for key, day in parsed.items():
             if day is not None:
-                clean[key] = day.date().isoformat()
+                clean[key] = _iso(day)
         return parsed
 
     def stage(self, clean: dict[str, str], dates: dict[str, pd.Timestamp | None], out: _Row) -> None:
@@ -441,6 +448,11 @@ class _RowReader:
         clean["stage"] = stage or text
 
 
+@functools.lru_cache(maxsize=4096)
+def _iso(day: pd.Timestamp) -> str:
+    return day.date().isoformat()
+
+
 def _behind(stage: str | None, implied: str) -> bool:
     """Whether a stage as written is earlier than the one its dates reach (then the dates win)."""
     if stage not in STAGE_ORDER or implied not in STAGE_ORDER or (stage, implied) == ("procedures", "signed"):
@@ -452,7 +464,7 @@ def _validate(rows: list[_Row], as_of: str | None, source: str) -> LedgerRead:
     """Check every project row with the strict validator; refuse the rows it names."""
     projects = [r for r in rows if r.status == "read"]
     for _ in range(3):  # a refused row can only lift a duplicate problem of a later one
-        frame = pd.DataFrame([r.clean for r in projects], columns=[k for k, _ in COLUMNS])
+        frame = pd.DataFrame([r.clean for r in projects], columns=[k for k, _ in COLUMNS], dtype=object)
         try:
             ledger = validate_ledger(frame, as_of=as_of, source=source)
             break

@@ -8,6 +8,7 @@ To support a new spelling, add it here and nowhere else.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -86,6 +87,7 @@ TRUE_WORDS: tuple[str, ...] = ("是", "√", "✓", "yes", "y", "true", "1", "1.
 FALSE_WORDS: tuple[str, ...] = ("否", "×", "no", "n", "false", "0", "0.0", "f", "", "-", "/")
 
 
+@functools.lru_cache(maxsize=16384)  # headers and values repeat down a ledger
 def normalise(text: object) -> str:
     """A header or value as a comparison key: NFKC (half-width), no spaces, lower case."""
     return re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(text))).lower()
@@ -164,6 +166,8 @@ def flag_value(text: object) -> bool | None:
 
 def total_kind(cells: list[str]) -> str:
     """``"total"`` or ``"subtotal"`` when one of the cells says so (合计, 总计, 小计 ...), else ""."""
+    if not any("计" in cell for cell in cells):  # every word below ends in 计
+        return ""
     for cell in cells:
         key = normalise(cell)
         if not key:
