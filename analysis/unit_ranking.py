@@ -13,12 +13,15 @@ enough replications for a probability to mean something).
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
 from analysis.attainment import wilson_interval
 from analysis.kpis import KpiWindow, kpi_matrix
 from analysis.targets import TARGET_KEYS
+from sim.calendar import Calendar
 from sim.units import HUAIAN_UNITS
 
 # 一月一通报 ranks the units on signings, starts and investment (issue 12; domain.md
@@ -145,3 +148,69 @@ def rank_units(
     order = {t: i for i, t in enumerate(dict.fromkeys(table["target"]))}
     table = table.assign(_t=table["target"].map(order)).sort_values([*KEYS, "overall_rank", "unit", "_t"])
     return table[columns].reset_index(drop=True)
+
+
+def _number(config: dict[str, Any], dotted: str) -> float:
+    node: Any = config
+    for part in dotted.split("."):
+        node = node[part]
+    return float(node)
+
+
+def run_window(config: dict[str, Any]) -> KpiWindow:
+    """The counting window of a run from its ``.hydra/config.yaml`` (as :func:`sim.runner.kpi_window`)."""
+    cal = Calendar(int(config["run"]["first_year"]), int(config["run"]["target_year"]))
+    year = cal.last_year
+    return KpiWindow(
+        year_start_day=cal.year_start(year),
+        cutoff_days=tuple(cal.month_ends(year).tolist()),
+        usd1e7_threshold_yi=1e7 * _number(config, "model.demand.cny_per_usd") / 1e8,
+        spend_realisation_share=_number(config, "model.construction.spend_realisation_share"),
+        spend_curve_a=_number(config, "model.construction.spend_curve_a"),
+        spend_curve_b=_number(config, "model.construction.spend_curve_b"),
+    )
+
+
+def months_done(as_of: str, target_year: int) -> int | None:
+    """Months of the target year complete on ``as_of`` (a nowcast's date), None before the year."""
+    day = pd.Timestamp(as_of)
+    if day.year < target_year:
+        return None
+    if day.year > target_year:
+        return 12
+    return day.month if (day + pd.Timedelta(days=1)).month != day.month else day.month - 1 or None
+
+
+def unit_goals(config: dict[str, Any]) -> pd.DataFrame | None:
+    """Unit goals a run's config gives (``plan.units``: {unit: {target: goal}}), or None."""
+    units = (config.get("plan") or {}).get("units") or {}
+    rows = [(u, t, float(g)) for u, goals in units.items() for t, g in (goals or {}).items()]
+    return pd.DataFrame(rows, columns=["unit", "target", "goal"]) if rows else None
+
+
+def report_ranking(ledgers: pd.DataFrame, config: dict[str, Any], meta: dict[str, Any]) -> pd.DataFrame | None:
+    """The ranking of a run's units for the report, or None when its ledgers carry no unit.
+
+    Progress to date needs a nowcast (``meta['as_of']``); probabilities need unit goals in
+    the config (``plan.units``); the forecast uses the kept ledgers' replications.
+    """
+    if ledgers.empty or "unit" not in ledgers or not (ledgers["unit"].fillna("") != "").any():
+        return None
+    window = run_window(config)
+    as_of = meta.get("as_of")
+    month = months_done(as_of, int(config["run"]["target_year"])) if as_of else None
+    return rank_units(unit_monthly(ledgers, window), as_of_month=month, goals=unit_goals(config))
+
+
+def ranking_sheet(ranking: pd.DataFrame, attainment: pd.DataFrame) -> pd.DataFrame:
+    """The ranking with the targets' labels and the report's column names (report.xlsx, html)."""
+    labels = attainment.drop_duplicates("target").set_index("target")["label_zh"]
+    out = ranking.assign(label_zh=ranking["target"].map(labels)).rename(
+        columns={"p_low": "p_attain_low", "p_high": "p_attain_high", "replications": "n_replications"}
+    )
+    columns = [
+        *KEYS, "overall_rank", "name_zh", "name_en", "target", "label_zh", "rank", "to_date", "goal", "progress",
+        "year_end_mean", "year_end_p10", "year_end_p90", "p_attain", "p_attain_low", "p_attain_high",
+        "n_replications",
+    ]  # fmt: skip
+    return out[columns]
