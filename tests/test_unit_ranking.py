@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from analysis.kpis import KpiWindow
-from analysis.unit_ranking import rank_units, unit_monthly
+from analysis.unit_ranking import months_done, rank_units, report_ranking, unit_monthly
 
 
 def _monthly(values: dict[str, tuple[float, list[float]]]) -> pd.DataFrame:
@@ -98,3 +98,49 @@ def test_unit_monthly_counts_each_units_projects() -> None:
     spend = got[(got["target"] == "industrial_investment") & (got["month"] == 12)].set_index("unit")["value"]
     assert spend["xuyi"] > 0
     assert spend["jinhu"] > 0
+
+
+def test_months_done_on_a_nowcast_date() -> None:
+    assert months_done("2023-06-30", 2023) == 6
+    assert months_done("2023-06-29", 2023) == 5
+    assert months_done("2023-01-15", 2023) is None
+    assert months_done("2022-12-31", 2023) is None
+
+
+def test_report_ranking_needs_units_and_takes_goals_from_the_config() -> None:
+    config = {
+        "run": {"first_year": 2023, "target_year": 2023},
+        "model": {
+            "demand": {"cny_per_usd": 7.0},
+            "construction": {"spend_realisation_share": 0.9, "spend_curve_a": 2.0, "spend_curve_b": 2.0},
+        },
+        "plan": {"units": {"xuyi": {"started_industrial_1e8": 1.0}}},
+    }
+    ledger = pd.DataFrame(
+        {
+            "scenario": "s",
+            "policy": "p",
+            "replication": [0, 0, 1, 1],
+            "unit": ["xuyi", "jinhu", "xuyi", "jinhu"],
+            "sector": "industrial",
+            "investment_yi": 2.0,
+            "t_signed": 10.0,
+            "t_started": [100.0, 300.0, 250.0, 200.0],  # xuyi starts by June in replication 0 only
+            "t_completed": np.nan,
+            "t_registered": np.nan,
+            "build_days": 300.0,
+            "foreign": False,
+            "taiwan": False,
+            "tech_talent": False,
+            "in_park": True,
+        }
+    )
+    assert report_ranking(ledger.assign(unit=""), config, {}) is None
+    assert report_ranking(ledger.drop(columns="unit"), config, {}) is None
+    table = report_ranking(ledger, config, {"as_of": "2023-06-30"})
+    assert table is not None
+    starts = table[table["target"] == "started_industrial_1e8"].set_index("unit")
+    assert starts.loc["xuyi", "to_date"] == pytest.approx(0.5)  # mean over the two replications
+    assert starts.loc["xuyi", "goal"] == 1.0
+    assert starts.loc["xuyi", "p_attain"] == pytest.approx(1.0)  # both start within the year
+    assert np.isnan(starts.loc["jinhu", "p_attain"])  # no goal, no probability
