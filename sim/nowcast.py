@@ -549,13 +549,15 @@ def starting_state(
 def with_ledger_units(frame: pd.DataFrame, cfg: StudyConfig) -> pd.DataFrame:
     """A nowcast replication's project ledger with each ledger project's ``unit`` (county/park key).
 
-    The first ``len(ledger)`` projects of a nowcast are the ledger's, in its order
+    Projects ``0 .. len(ledger) - 1`` of a nowcast are the ledger's, in its order
     (:func:`starting_state`); the others keep the ``unit`` the model gave them, or "" if none.
     """
     now = cfg.nowcast
     units = load_model_ledger(now.ledger, now.as_of, cfg.run.first_year, now.strict)["unit"].to_numpy(dtype=object)
     column = frame["unit"].to_numpy(dtype=object).copy() if "unit" in frame else np.full(len(frame), "", dtype=object)
-    column[: len(units)] = units
+    project = frame["project"].to_numpy(dtype=int)
+    ours = project < len(units)
+    column[ours] = units[project[ours]]
     return frame.assign(unit=column.astype(str))
 
 
