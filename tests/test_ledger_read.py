@@ -164,6 +164,22 @@ def test_xlsx_merged_cells_two_header_rows_and_wan_yuan(tmp_path: Path) -> None:
     assert "agrees" in account.loc[7, "reason"]
 
 
+def test_the_first_sheet_with_a_header_is_read(tmp_path: Path) -> None:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    summary = book.active or book.create_sheet()
+    summary.title = "汇总"
+    summary.append(["全市共12个项目"])
+    detail = book.create_sheet("明细")
+    detail.append(["项目名称", "行业", "总投资", "签约日期"])
+    detail.append(["甲", "工业", 3, "2023-02-01"])
+    book.save(tmp_path / "book.xlsx")
+    got = read_office_ledger(tmp_path / "book.xlsx")
+    assert list(got.ledger["name"]) == ["甲"]
+    assert "sheet '明细' (not read: 汇总)" in got.account["reason"].iloc[0]
+
+
 def test_check_writes_new_files_next_to_the_input(messy_csv: Path, capsys: pytest.CaptureFixture[str]) -> None:
     before = _digest(messy_csv)
     assert ledger_main(["check", str(messy_csv), "--as-of", AS_OF]) == 0

@@ -120,18 +120,22 @@ class _Row:
     amounts: dict[str, float | None] = field(default_factory=dict)  # file units, for sum checks
 
 
-def load_grid(path: str | Path) -> list[list[object]]:
-    """Every row of the first sheet (XLSX, merged cells filled with their value) or CSV, padded."""
+def load_grids(path: str | Path) -> list[tuple[str, list[list[object]]]]:
+    """(sheet name, rows) of every sheet of an XLSX (merged cells filled) or of a CSV ("" name), padded."""
     path = Path(path)
     if not path.is_file():
         raise LedgerError(str(path), [Problem(0, "file", str(path), "an existing .csv or .xlsx file")])
     suffix = path.suffix.lower()
     if suffix == ".xlsx":
-        rows = _xlsx_rows(path)
+        sheets = _xlsx_sheets(path)
     elif suffix == ".csv":
-        rows = _csv_rows(path)
+        sheets = [("", _csv_rows(path))]
     else:
         raise LedgerError(str(path), [Problem(0, "file", path.suffix, "a .csv or .xlsx file")])
+    return [(name, _padded(rows)) for name, rows in sheets]
+
+
+def _padded(rows: list[list[object]]) -> list[list[object]]:
     width = max((len(r) for r in rows), default=0)
     return [list(r) + [None] * (width - len(r)) for r in rows]
 
@@ -146,17 +150,19 @@ def _csv_rows(path: Path) -> list[list[object]]:
     raise LedgerError(str(path), [Problem(0, "file", "encoding", "a CSV in UTF-8 or GBK (GB18030)")])
 
 
-def _xlsx_rows(path: Path) -> list[list[object]]:
+def _xlsx_sheets(path: Path) -> list[tuple[str, list[list[object]]]]:
     from openpyxl import load_workbook
 
-    sheet = load_workbook(path, data_only=True).worksheets[0]
-    rows = [list(r) for r in sheet.iter_rows(values_only=True)]
-    for merged in sheet.merged_cells.ranges:  # a merged cell holds its value in the top-left
-        value = rows[merged.min_row - 1][merged.min_col - 1]
-        for r in range(merged.min_row - 1, merged.max_row):
-            for c in range(merged.min_col - 1, merged.max_col):
-                rows[r][c] = value
-    return rows
+    out = []
+    for sheet in load_workbook(path, data_only=True).worksheets:
+        rows = [list(r) for r in sheet.iter_rows(values_only=True)]
+        for merged in sheet.merged_cells.ranges:  # a merged cell holds its value in the top-left
+            value = rows[merged.min_row - 1][merged.min_col - 1]
+            for r in range(merged.min_row - 1, merged.max_row):
+                for c in range(merged.min_col - 1, merged.max_col):
+                    rows[r][c] = value
+        out.append((sheet.title, rows))
+    return out
 
 
 def cell_text(value: object) -> str:
@@ -242,7 +248,7 @@ def read_office_ledger(path: str | Path, *, as_of: str | None = None) -> LedgerR
     Parameters
     ----------
     path
-        CSV (UTF-8 or GBK) or XLSX (first sheet) file; never written to.
+        CSV (UTF-8 or GBK) or XLSX file (the first sheet with a header row); never written to.
     as_of
         ISO date the ledger describes; later dates are refused (a month-only date in the
         month of ``as_of`` is read as ``as_of`` when the 15th would be after it).
@@ -257,18 +263,36 @@ def read_office_ledger(path: str | Path, *, as_of: str | None = None) -> LedgerR
     LedgerError
         When no header row is found or a required column is missing (nothing can be read).
     """
-    grid = load_grid(path)
-    header = find_header(grid, str(path))
+    sheets = load_grids(path)
+    sheet, grid, header = _first_ledger_sheet(sheets, str(path))
     missing = [c for c in REQUIRED if c not in header.columns and c != "stage"]
     if missing:
         seen = " | ".join(cell_text(c) for c in grid[header.last] if cell_text(c))
         problems = [Problem(0, c, seen[:200], "a required column in the header row") for c in missing]
         raise LedgerError(str(path), problems)
     rows = _account_above(grid, header)
+    if sheet:
+        others = [name for name, _ in sheets if name != sheet]
+        rows[header.last].notes[0] += f"; sheet {sheet!r}" + (f" (not read: {', '.join(others)})" if others else "")
     reader = _RowReader(header, as_of)
     for i in range(header.last + 1, len(grid)):
         rows.append(reader.read(grid[i], i + 1))
     return _validate(rows, as_of, str(path))
+
+
+def _first_ledger_sheet(
+    sheets: list[tuple[str, list[list[object]]]], source: str
+) -> tuple[str, list[list[object]], Header]:
+    """The first sheet with a header (a workbook may open on a summary sheet), its rows and header."""
+    first_error: LedgerError | None = None
+    for name, grid in sheets:
+        try:
+            return name, grid, find_header(grid, f"{source}, sheet {name!r}" if name else source)
+        except LedgerError as err:
+            first_error = first_error or err
+    if first_error is None:
+        raise LedgerError(source, [Problem(0, "file", "no sheet", "a sheet with a header row")])
+    raise first_error
 
 
 def _account_above(grid: list[list[object]], header: Header) -> list[_Row]:
