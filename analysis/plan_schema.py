@@ -28,6 +28,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field, fields, replace
+from typing import Any
 
 from analysis.errors import fail
 
@@ -196,6 +197,16 @@ class PlanConfig:
     def keys(self) -> tuple[str, ...]:
         """Target keys in reporting order."""
         return tuple(self.targets)
+
+
+def measures_from_config(plan: dict[str, Any]) -> dict[str, Measure]:
+    """The measures of a run's plan as its ``.hydra/config.yaml`` holds it (plain dicts)."""
+    out = {}
+    for key, target in (plan.get("targets") or {}).items():
+        m = dict(target["measure"])
+        den = m.pop("denominator", None)
+        out[key] = Measure(**m, denominator=Selection(**den) if den else None)
+    return out
 
 
 @dataclass(frozen=True)
