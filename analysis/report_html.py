@@ -194,10 +194,9 @@ def cell_links(att: pd.DataFrame, links: Sequence[tuple[str, str, str]], headlin
     head = "".join(f"<th>{_esc(heads.loc[t, 'label_zh'])} {_esc(heads.loc[t, 'label_en'])}</th>" for t in order)
     rows = []
     for scenario, policy, href in links:
-        cell = att[(att["scenario"] == scenario) & (att["policy"] == policy)].set_index("target")
-        values = "".join(
-            f"<td class='num'>{cell.at[t, 'p_attain']:.0%}</td>" if t in cell.index else "<td></td>" for t in order
-        )
+        job = att[(att["scenario"] == scenario) & (att["policy"] == policy)]
+        p_attain = dict(zip(job["target"], job["p_attain"].astype(float), strict=True))
+        values = "".join(f"<td class='num'>{p_attain[t]:.0%}</td>" if t in p_attain else "<td></td>" for t in order)
         rows.append(f"<tr><td><a href='{_esc(href)}'>{_esc(scenario)} / {_esc(policy)}</a></td>{values}</tr>")
     return (
         "<h2>各任务详情 Details per job</h2><p class='muted'>达标概率 P(attain); 点击查看各任务的图表。"
