@@ -1,7 +1,7 @@
 """``python -m bench``: measure speed and scale in one run, print the table, save JSON.
 
 Every figure is measured now, on this machine, in this process (or its subprocesses), and
-compared with the goal of issue 6. Numbers are noisy on a shared machine; the JSON keeps
+compared with the goals of issues 6 and 13. Numbers are noisy on a shared machine; the JSON keeps
 the load average before and after so a reader can judge. Results go to
 ``bench/results/bench-<UTC time>.json`` (gitignored).
 """
@@ -12,6 +12,7 @@ import argparse
 import json
 import os
 import platform
+import tempfile
 import time
 from dataclasses import asdict
 from datetime import UTC, datetime
@@ -25,9 +26,12 @@ from bench.measures import (
     kpi_table_memory,
     throughput,
 )
+from bench.readme import latest, update_readme
+from bench.report_speed import report_speed
 from bench.study import compose_study
 
 RESULTS = Path(__file__).resolve().parent / "results"
+README = Path(__file__).resolve().parents[1] / "README.md"
 
 
 def fmt(value: float, unit: str) -> str:
@@ -36,6 +40,8 @@ def fmt(value: float, unit: str) -> str:
         return f"{value:,.0f} {unit}"
     if unit == "x":
         return f"{value:.2f}x"
+    if unit == "events":
+        return f"{value:,.0f} raw SimPy events"
     return f"{value:,.2f} {unit}"
 
 
@@ -55,11 +61,23 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="tiny sizes: checks the bench runs, figures meaningless")
     parser.add_argument("--jobs", type=int, default=2, help="worker processes for the parallel figures")
     parser.add_argument("--results", type=Path, default=RESULTS, help="folder for the JSON (default bench/results)")
+    parser.add_argument(
+        "--readme",
+        nargs="?",
+        const="latest",
+        metavar="JSON",
+        help="measure nothing: rewrite README.md's benchmark section from JSON (default: the newest full run)",
+    )
     args = parser.parse_args()
+    if args.readme:
+        source = latest(args.results) if args.readme == "latest" else Path(args.readme)
+        update_readme(README, source)
+        print(f"README.md benchmark section written from {source}")
+        return
     sizes = (
-        {"rounds": 2, "speed": 4, "big": 8, "memory": 100, "crn": 4}
+        {"rounds": 2, "speed": 4, "big": 8, "memory": 100, "crn": 4, "report": 2}
         if args.quick
-        else {"rounds": 6, "speed": 200, "big": 1000, "memory": 10_000, "crn": 60}
+        else {"rounds": 6, "speed": 200, "big": 1000, "memory": 10_000, "crn": 60, "report": 4}
     )
     load_before = os.getloadavg()
     started = time.perf_counter()
@@ -70,6 +88,8 @@ def main() -> None:
     figures += speed
     figures.append(kpi_table_memory(cfg, big_run, sizes["memory"]))
     figures += crn_variance_reduction(compose_study, sizes["crn"], args.jobs)
+    with tempfile.TemporaryDirectory(prefix="bench-report-") as work:
+        figures += report_speed(Path(work), sizes["report"], full=not args.quick)
     report = table(figures)
     print(report)
     meta = {
