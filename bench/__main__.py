@@ -68,6 +68,13 @@ def main() -> None:
         metavar="JSON",
         help="measure nothing: rewrite README.md's benchmark section from JSON (default: the newest full run)",
     )
+    parser.add_argument(
+        "--size",
+        action="append",
+        default=[],
+        metavar="KEY=N",
+        help="override one size (rounds, speed, big, memory, crn, report), e.g. --size big=200 on a busy machine",
+    )
     args = parser.parse_args()
     if args.readme:
         source = latest(args.results) if args.readme == "latest" else Path(args.readme)
@@ -79,6 +86,11 @@ def main() -> None:
         if args.quick
         else {"rounds": 6, "speed": 200, "big": 1000, "memory": 10_000, "crn": 60, "report": 4}
     )
+    for item in args.size:
+        key, _, value = item.partition("=")
+        if key not in sizes or not value.isdigit() or int(value) < 1:
+            parser.error(f"--size {item}: expected KEY=N with KEY in {', '.join(sizes)} and N >= 1")
+        sizes[key] = int(value)
     load_before = os.getloadavg()
     started = time.perf_counter()
     cfg = compose_study([])  # the CLI's default: scenario huaian_2023, policy plan
