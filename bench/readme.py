@@ -25,13 +25,11 @@ def latest(results: Path) -> Path:
 
 def _cores(body: dict[str, Any]) -> str:
     """'serial 0.98, 2 processes 1.71, ...' from the figures that record the cores obtained."""
-    parts = []
-    for f in body["figures"]:
-        if "cpu_cores_obtained" in f["detail"]:
-            parts.append(
-                f"{f['name'].split(',')[0].replace('replications/s', 'replications')} "
-                f"{f['detail']['cpu_cores_obtained']:.2f}"
-            )
+    parts = [
+        f"{f['name']}: {f['detail']['cpu_cores_obtained']:.2f}"
+        for f in body["figures"]
+        if "cpu_cores_obtained" in f["detail"]
+    ]
     return "; ".join(parts)
 
 
@@ -41,11 +39,12 @@ def section(body: dict[str, Any], source: str) -> str:
     when = meta["when_utc"].replace("T", " ")[:16]
     load_b = ", ".join(f"{x:.1f}" for x in meta["load_average_before"])
     load_a = ", ".join(f"{x:.1f}" for x in meta["load_average_after"])
+    sizes = ", ".join(f"{k} {v:,}" for k, v in meta["sizes"].items())
     lines = [
         BEGIN,
         "",
         f"Run {when} UTC on a {meta['cpus']}-CPU machine, Python {meta['python']}, `python -m bench` "
-        f"(sizes {meta['sizes']}, {meta['jobs']} worker processes; bench took {meta['bench_wall_s']:.0f} s; "
+        f"(sizes {sizes}, {meta['jobs']} worker processes; bench took {meta['bench_wall_s']:.0f} s; "
         f"file `{source}`). Load average (1, 5, 15 min) before: {load_b}; after: {load_a}. "
         f"CPU cores each timed run obtained (CPU seconds / wall seconds): {_cores(body)}. "
         "Wall-clock goals are for an idle machine: with fewer cores than workers they are missed "

@@ -64,5 +64,5 @@ def test_readme_section_is_the_bench_table_between_markers(tmp_path: Path) -> No
     assert text.rstrip().endswith("after")
     assert "| a | 1 s | ≤ 2 s | yes |" in text
     assert "before: 1.0, 2.0, 3.0" in text
-    assert "replications 0.97" in text
+    assert "replications/s, serial: 0.97" in text
     assert text.count(BEGIN) == text.count(END) == 1
