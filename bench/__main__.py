@@ -55,6 +55,23 @@ def table(figures: list[Figure]) -> str:
     return "\n".join(lines)
 
 
+def _commit() -> str:
+    """The checked-out commit (and '+changes' with uncommitted edits), or '' outside git."""
+    import subprocess
+
+    root = Path(__file__).resolve().parents[1]
+    try:
+        head = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=root, capture_output=True, text=True, check=False
+        )
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"], cwd=root, capture_output=True, check=False
+        )
+    except OSError:
+        return ""
+    return head.stdout.strip() + ("+changes" if dirty.stdout.strip() else "") if head.returncode == 0 else ""
+
+
 def main() -> None:
     """Run every measure and report."""
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n")[0])
@@ -111,6 +128,7 @@ def main() -> None:
         "jobs": args.jobs,
         "cpus": os.cpu_count(),
         "python": platform.python_version(),
+        "commit": _commit(),
         "load_average_before": load_before,
         "load_average_after": os.getloadavg(),
         "bench_wall_s": round(time.perf_counter() - started, 1),

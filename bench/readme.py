@@ -39,13 +39,14 @@ def section(body: dict[str, Any], source: str) -> str:
     when = meta["when_utc"].replace("T", " ")[:16]
     load_b = ", ".join(f"{x:.1f}" for x in meta["load_average_before"])
     load_a = ", ".join(f"{x:.1f}" for x in meta["load_average_after"])
+    commit = f", commit {meta['commit']}" if meta.get("commit") else ""
     sizes = ", ".join(f"{k} {v:,}" for k, v in meta["sizes"].items())
     lines = [
         BEGIN,
         "",
         f"Run {when} UTC on a {meta['cpus']}-CPU machine, Python {meta['python']}, `python -m bench` "
         f"(sizes {sizes}, {meta['jobs']} worker processes; bench took {meta['bench_wall_s']:.0f} s; "
-        f"file `{source}`). Load average (1, 5, 15 min) before: {load_b}; after: {load_a}. "
+        f"file `{source}`{commit}). Load average (1, 5, 15 min) before: {load_b}; after: {load_a}. "
         f"CPU cores each timed run obtained (CPU seconds / wall seconds): {_cores(body)}. "
         "Wall-clock goals are for an idle machine: with fewer cores than workers they are missed "
         "whatever the code does, so read the CPU figures and the ratios measured in the same run.",
