@@ -18,6 +18,7 @@ from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
 
+from bench.ledger_check import ledger_check
 from bench.measures import (
     Figure,
     crn_variance_reduction,
@@ -90,7 +91,7 @@ def main() -> None:
         action="append",
         default=[],
         metavar="KEY=N",
-        help="override one size (rounds, speed, big, memory, crn, report), e.g. --size big=200 on a busy machine",
+        help="override one size (rounds, speed, big, memory, crn, report, ledger_rows), e.g. --size big=200 on a busy machine",
     )
     args = parser.parse_args()
     if args.readme:
@@ -99,9 +100,9 @@ def main() -> None:
         print(f"README.md benchmark section written from {source}")
         return
     sizes = (
-        {"rounds": 2, "speed": 4, "big": 8, "memory": 100, "crn": 4, "report": 2}
+        {"rounds": 2, "speed": 4, "big": 8, "memory": 100, "crn": 4, "report": 2, "ledger_rows": 50}
         if args.quick
-        else {"rounds": 6, "speed": 200, "big": 1000, "memory": 10_000, "crn": 60, "report": 4}
+        else {"rounds": 6, "speed": 200, "big": 1000, "memory": 10_000, "crn": 60, "report": 4, "ledger_rows": 1000}
     )
     for item in args.size:
         key, _, value = item.partition("=")
@@ -117,6 +118,7 @@ def main() -> None:
     figures += speed
     figures.append(kpi_table_memory(cfg, big_run, sizes["memory"]))
     figures += crn_variance_reduction(compose_study, sizes["crn"], args.jobs)
+    figures += ledger_check(sizes["ledger_rows"], 3)
     with tempfile.TemporaryDirectory(prefix="bench-report-") as work:
         figures += report_speed(Path(work), sizes["report"], full=not args.quick)
     report = table(figures)

@@ -44,8 +44,9 @@ from analysis.targets import TARGET_KEYS
 from sim.calendar import Calendar
 from sim.config import SECTORS, ApprovalConfig, ModelConfig, StudyConfig
 from sim.leads import DECISION_LATENTS, DURATION_LATENTS, Leads
-from sim.ledger.io import load_ledger, to_model
+from sim.ledger.io import LedgerError, Problem, load_ledger, to_model
 from sim.ledger.recorder import MILESTONES
+from sim.ledger.tolerant import LedgerRead, read_office_ledger
 from sim.model import QuotaRelease, StartState, System, build_model, energy_release, land_release
 from sim.plan import DAYS_PER_MONTH, ProjectPlan, lognormal_days, plan_projects
 from sim.runner import kpi_window
@@ -81,9 +82,39 @@ def residual_weibull(scale_days: float, shape: float, elapsed: np.ndarray, u: np
 
 
 @functools.lru_cache(maxsize=4)
-def load_model_ledger(path: str, as_of: str, first_year: int) -> pd.DataFrame:
-    """Read, validate and convert a ledger once per process (raises LedgerError)."""
-    ledger = to_model(load_ledger(path, as_of=as_of), Calendar(first_year, first_year))
+def read_ledger_file(path: str, as_of: str, strict: bool) -> LedgerRead:
+    """Read a ledger once per process: strictly (template, all or nothing) or as offices send it.
+
+    Raises LedgerError (strict: any problem; tolerant: no header, or no project read).
+    """
+    if strict:
+        ledger = load_ledger(path, as_of=as_of)
+        rows = ledger.index.to_numpy() + 2  # the template's header is row 1
+        account = pd.DataFrame({"source_row": rows, "status": "read", "reason": ""})
+        return LedgerRead(ledger.assign(source_row=rows), ledger, account)
+    got = read_office_ledger(path, as_of=as_of)
+    if got.ledger.empty:
+        refused = got.account[got.account["status"] == "refused"]
+        first = refused.head(20)
+        problems = [
+            Problem(int(row), "row", reason, "a project row that validates")
+            for row, reason in zip(first["source_row"].to_numpy(dtype=int), first["reason"], strict=True)
+        ]
+        raise LedgerError(path, problems or [Problem(0, "file", path, "at least one project row")])
+    return got
+
+
+@functools.lru_cache(maxsize=4)
+def load_model_ledger(path: str, as_of: str, first_year: int, strict: bool = False) -> pd.DataFrame:
+    """Read, validate and convert a ledger once per process (raises LedgerError).
+
+    Projects are put in one order whatever the file's (signing date, unit, name: unique once
+    validated), so a ledger sorted or grouped differently, e.g. by county, gives the same
+    nowcast: the fresh draws of :func:`ledger_leads` follow this order.
+    """
+    read = read_ledger_file(path, as_of, strict).ledger
+    ordered = read.sort_values(["signed_date", "unit", "name"], kind="stable").reset_index(drop=True)
+    ledger = to_model(ordered, Calendar(first_year, first_year))
     log.info("ledger %s: %d projects on %s", path, len(ledger), as_of)
     return ledger
 
@@ -168,16 +199,20 @@ def _replay_quota(
     rule: Callable[[float], QuotaRelease],
     initial: float,
     until: float,
+    returns: tuple[np.ndarray, np.ndarray] = (np.empty(0), np.empty(0)),
 ) -> float:
     """Quota in stock on ``until``: the model's release rule less the ledger's grants.
 
     ``rule(day)`` is the release in force that month (the baseline's before the campaign
     launch, the policy's after), exactly as :func:`sim.processes.release_quota` applies it.
+    ``returns`` (days, amounts) is quota that came back: given back by departed investors,
+    or idle land recovered.
     """
     times, amounts = grants
     events = [(float(d), 0, rule(float(d)).tranche) for d in month_starts if d < until]
     # grants before the first simulated year are already out of the initial stock
     events += [(float(t), 1, -float(a)) for t, a in zip(times, amounts, strict=True) if 0 <= t < until]
+    events += [(float(t), 1, float(a)) for t, a in zip(*returns, strict=True) if 0 <= t < until]
     level = initial
     for day, kind, amount in sorted(events):
         if kind == 0 and day in year_starts:
@@ -200,6 +235,7 @@ RESIDUALS: tuple[str, ...] = (
     "patience",
     "stall",
     "applicant",
+    "leave",
 )
 
 
@@ -294,17 +330,17 @@ def _residual_after_completion(
     comp = m.completion
     reg_p = np.asarray(comp.registration_probability.as_tuple())[rows.sector]
     e = now.since("completed")
-    for name, p, median, milestone in (
-        ("registration", reg_p, comp.registration_median_days, "registered"),
-        ("output", np.full(e.size, comp.output_probability), comp.output_median_days, "output"),
+    for name, p, median, sigma, milestone in (
+        ("registration", reg_p, comp.registration_median_days, comp.registration_sigma_log, "registered"),
+        ("output", np.full(e.size, comp.output_probability), comp.output_median_days, comp.sigma_log, "output"),
     ):
-        if comp.sigma_log > 0:
-            still = norm.sf((np.log(np.maximum(e, TINY)) - np.log(median)) / comp.sigma_log)
+        if sigma > 0:
+            still = norm.sf((np.log(np.maximum(e, TINY)) - np.log(median)) / sigma)
         else:
             still = (e < median).astype(float)
         p_now = p * still / np.maximum(p * still + 1.0 - p, TINY)
         happens = u[f"{name}_decision"] < p_now
-        rest = residual_lognormal(median, comp.sigma_log, e, u[name])
+        rest = residual_lognormal(median, sigma, e, u[name])
         waiting = now.has["completed"] & ~now.has[milestone]
         new[f"{name}_days"] = np.where(waiting, np.where(happens, rest, np.nan), new[f"{name}_days"])
         new[f"{name}_days"] = np.where(now.has[milestone], np.nan, new[f"{name}_days"])
@@ -381,13 +417,23 @@ def _residual_plan(
     new = {name: np.array(v[:n], copy=True) for name, v in vars(plan).items()}
     for flag in ("foreign", "taiwan", "tech_talent", "in_park"):
         new[flag] = ledger[flag].to_numpy(dtype=bool)
+    feedstock_share = np.divide(
+        new["energy_feedstock_tce"], new["energy_tce"], where=new["energy_tce"] > 0, out=np.zeros(n)
+    )
     for need in ("land_mu", "energy_tce"):
         given = ledger[need].to_numpy(dtype=float)
         new[need] = np.where(np.isfinite(given), given, new[need])
+    new["energy_feedstock_tce"] = feedstock_share * new["energy_tce"]
     _residual_procedures(new, now, m, ledger_rows, u, service_left)
     _residual_construction(new, now, m, ledger_rows, u)
     _residual_after_completion(new, now, m, ledger_rows, u)
     patience_now = _patience_now(plan, new, now, m, u["patience"])
+    # leaving by time since signing: the residual given no departure by as_of; ledger rows
+    # are signed projects (not re-signings), and those past pre-work did proceed
+    wk = m.walkaway
+    new["leave_days"] = residual_weibull(wk.leave_scale_days, wk.leave_shape, now.since("signed"), u["leave"])
+    new["resigned"] = np.zeros(n, dtype=bool)
+    new["never_proceeds"] = new["never_proceeds"] & ~now.has["procedures"]
     merged = {name: np.concatenate([new[name], np.asarray(v)[n:]]) for name, v in vars(plan).items()}
     return ProjectPlan(**merged), _start_lag(now, m.approvals), patience_now
 
@@ -484,21 +530,35 @@ def starting_state(
     def in_force(day: float) -> ModelConfig:
         return base if day < launch else m
 
+    land_grant = np.fmin(history["land_granted"][:n], history["land"][:n])
+    energy_grant = np.fmin(history["energy_granted"][:n], history["energy"][:n])
+    feedstock_day = cal.day_of(m.energy.feedstock_deducted_from) if m.energy.feedstock_deducted_from else np.inf
+    energy_need = np.where(
+        plan.energy_national[:n],
+        0.0,
+        plan.energy_tce[:n] - np.where(energy_grant >= feedstock_day, plan.energy_feedstock_tce[:n], 0.0),
+    )
+    walked = history["walked"][:n]
+    delivered = history["land"][:n] <= walked
+    recovery = np.array([in_force(w).land.idle_recovery_days if np.isfinite(w) else 0.0 for w in walked])
+    land_back = np.where(delivered, np.where(recovery > 0, walked + recovery, np.nan), walked)
     land_level = _replay_quota(
-        (np.fmin(history["land_granted"][:n], history["land"][:n]), plan.land_mu[:n]),
+        (land_grant, plan.land_mu[:n]),
         month_starts,
         year_starts,
         lambda d: land_release(in_force(d), cal, d),
         base.land.initial_stock_mu,
         a,
+        returns=(np.where(land_grant <= walked, land_back, np.nan), plan.land_mu[:n]),
     )
     energy_level = _replay_quota(
-        (np.fmin(history["energy_granted"][:n], history["energy"][:n]), plan.energy_tce[:n]),
+        (energy_grant, energy_need),
         month_starts,
         year_starts,
         lambda d: energy_release(in_force(d), cal, d),
         base.energy.initial_stock_tce,
         a,
+        returns=(np.where(energy_grant <= walked, walked, np.nan), energy_need),
     )
     release = np.concatenate([np.full(n, a), np.maximum(arrival, a)])
     start = StartState(
@@ -515,10 +575,25 @@ def starting_state(
     return everyone, start
 
 
+def with_ledger_units(frame: pd.DataFrame, cfg: StudyConfig) -> pd.DataFrame:
+    """A nowcast replication's project ledger with each ledger project's ``unit`` (county/park key).
+
+    Projects ``0 .. len(ledger) - 1`` of a nowcast are the ledger's, in its order
+    (:func:`starting_state`); the others keep the ``unit`` the model gave them, or "" if none.
+    """
+    now = cfg.nowcast
+    units = load_model_ledger(now.ledger, now.as_of, cfg.run.first_year, now.strict)["unit"].to_numpy(dtype=object)
+    column = frame["unit"].to_numpy(dtype=object).copy() if "unit" in frame else np.full(len(frame), "", dtype=object)
+    project = frame["project"].to_numpy(dtype=int)
+    ours = project < len(units)
+    column[ours] = units[project[ours]]
+    return frame.assign(unit=column.astype(str))
+
+
 def simulate_from_ledger(cfg: StudyConfig, leads: Leads, streams: dict[str, np.random.Generator]) -> System:
     """Run one nowcast replication from ``cfg.nowcast.ledger`` on ``as_of`` to the horizon."""
     cal = Calendar(cfg.run.first_year, cfg.run.target_year)
-    ledger = load_model_ledger(cfg.nowcast.ledger, cfg.nowcast.as_of, cfg.run.first_year)
+    ledger = load_model_ledger(cfg.nowcast.ledger, cfg.nowcast.as_of, cfg.run.first_year, cfg.nowcast.strict)
     everyone, start = starting_state(cfg, ledger, leads, streams["nowcast"])
     env = simpy.Environment(initial_time=start.as_of_day)
     system = build_model(env, cfg.model, cal, everyone, start=start)
@@ -532,7 +607,8 @@ def actual_monthly(ledger: pd.DataFrame, cfg: StudyConfig) -> pd.DataFrame:
     Months whose end is after ``as_of`` are left out; retrofit targets are not in a project
     ledger and are left out too. Projects still building spend along the S-curve whose
     duration matches their reported spending (``spent_to_date_yi``); without it, along the
-    median duration of their size tier.
+    median duration of their size tier (all build phases). Industrial investment is left out
+    too when it counts retrofits (``definitions.industrial_investment_with_retrofits``).
 
     Returns
     -------
@@ -546,19 +622,26 @@ def actual_monthly(ledger: pd.DataFrame, cfg: StudyConfig) -> pd.DataFrame:
     inv = ledger["investment_yi"].to_numpy(dtype=float)
     share = ledger["spent_to_date_yi"].to_numpy(dtype=float) / (inv * c.spend_realisation_share)
     x = betaincinv(c.spend_curve_a, c.spend_curve_b, np.clip(share, 1e-9, 1.0 - 1e-9))
-    tier = np.searchsorted(np.asarray((0.1, 1.0, 10.0, 50.0)), inv, side="right") - 1
-    median = np.asarray(c.median_months_by_tier)[np.clip(tier, 0, 3)] * DAYS_PER_MONTH
+    tier = np.clip(np.searchsorted(np.asarray((0.1, 1.0, 10.0, 50.0)), inv, side="right") - 1, 0, 3)
+    phases = 1.0 / (1.0 - np.asarray(c.later_phase_share_by_tier)[tier])  # spending span / first phase
+    median = np.asarray(c.median_months_by_tier)[tier] * DAYS_PER_MONTH * phases
     build = np.where(np.isfinite(share), (a - started) / x, median)
-    build = np.where(np.isfinite(ledger["t_completed"]), ledger["t_completed"] - started, build)
+    build = np.where(np.isfinite(ledger["t_completed"]), (ledger["t_completed"] - started) * phases, build)
     frame = ledger.assign(build_days=build)
     no_retrofits = pd.DataFrame({"investment_yi": [], "t_started": [], "t_benchmark": []})
     values = kpi_matrix(frame, no_retrofits, kpi_window(cfg))
     month_ends = cal.month_ends(cfg.run.target_year)
     dates = pd.date_range(f"{cfg.run.target_year}-01-31", periods=12, freq="ME")
+    # industrial investment with retrofits is not in a project ledger either
+    absent = (
+        (*RETROFIT_TARGETS, "industrial_investment")
+        if cfg.definitions.industrial_investment_with_retrofits
+        else RETROFIT_TARGETS
+    )
     rows = [
         {"target": key, "month": j + 1, "date": dates[j], "value": values[i, j]}
         for i, key in enumerate(TARGET_KEYS)
-        if key not in RETROFIT_TARGETS
+        if key not in absent
         for j in range(12)
         if month_ends[j] <= a
     ]

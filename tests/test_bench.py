@@ -25,8 +25,9 @@ def test_bench_quick_reports_every_goal(tmp_path: Path) -> None:
     (saved,) = tmp_path.glob("bench-*.json")
     body = json.loads(saved.read_text(encoding="utf-8"))
     goals = [f for f in body["figures"] if f["goal"] is not None]
-    # replication cost, speed-up, 1,000 replications, memory, --help, CRN, 3-job report time and size
-    assert len(goals) == 8  # the 1,000-replication wall goal applies only to a run of 1,000
+    # replication cost, speed-up, 1,000 replications (estimate; the wall goal applies only to a
+    # run of 1,000), memory, --help, CRN, ledger check CSV + XLSX, 3-job report time and size
+    assert len(goals) == 10
     for figure in goals:
         assert figure["value"] > 0
         assert figure["met"] in (True, False)
