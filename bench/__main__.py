@@ -91,7 +91,7 @@ def main() -> None:
         action="append",
         default=[],
         metavar="KEY=N",
-        help="override one size (rounds, speed, big, memory, crn, report, ledger_rows), e.g. --size big=200 on a busy machine",
+        help="override one size (rounds, speed, big, memory, crn, report, ledger_rows), e.g. --size big=200",
     )
     args = parser.parse_args()
     if args.readme:
