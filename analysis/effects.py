@@ -63,7 +63,10 @@ def value_coefficients(design: np.ndarray, values: np.ndarray) -> np.ndarray:
     """
     m = model_matrix(design)
     coef, *_ = np.linalg.lstsq(m, values, rcond=None)
-    return np.asarray(coef.T)
+    # Round off floating-point dust (~1e-13) so a lever that cannot move a target has effect 0, not
+    # a spuriously "significant" 1e-13 with an interval of 1e-14.
+    scale = max(float(np.abs(values).max()), 1.0)
+    return np.asarray(np.round(coef.T / scale, 10) * scale)
 
 
 def fit_logistic(m: np.ndarray, y: np.ndarray, start: np.ndarray | None = None) -> np.ndarray:
@@ -95,7 +98,7 @@ def attain_coefficients(design: np.ndarray, attained: np.ndarray, seed: int) -> 
         Seed of the resampling (a numpy Generator of its own; no global state).
     """
     m = model_matrix(design)
-    n_cells, n_rep = attained.shape
+    _n_cells, n_rep = attained.shape
 
     def fit(columns: np.ndarray, start: np.ndarray | None = None) -> np.ndarray:
         y = attained[:, columns].T.reshape(-1)  # replication-major, matching np.tile(m)
@@ -103,7 +106,7 @@ def attain_coefficients(design: np.ndarray, attained: np.ndarray, seed: int) -> 
 
     full = fit(np.arange(n_rep))
     rng = np.random.default_rng(seed)
-    boot = np.array([fit(rng.integers(0, n_rep, n_rep), full) for _ in range(BOOTSTRAPS)])
+    boot = np.array([fit(np.asarray(rng.integers(0, n_rep, size=n_rep)), full) for _ in range(BOOTSTRAPS)])
     return full, boot
 
 
@@ -152,8 +155,14 @@ def _round(a: np.ndarray) -> list[Any]:
     return np.asarray(np.round(a, 6)).tolist()
 
 
-def emulator(levers: list[str], labels: dict[str, str], design: np.ndarray, fits: list[TargetFit],
-             titles: dict[str, str], meta: dict[str, Any]) -> dict[str, Any]:
+def emulator(
+    levers: list[str],
+    labels: dict[str, str],
+    design: np.ndarray,
+    fits: list[TargetFit],
+    titles: dict[str, str],
+    meta: dict[str, Any],
+) -> dict[str, Any]:
     """The JSON-able emulator: levers, simulated packages, per target the coefficient draws.
 
     ``design`` rows are the simulated packages (-1/+1). Numbers are rounded to 6 decimals; the

@@ -18,8 +18,9 @@ def _term_label(term: str, labels: dict[str, str]) -> str:
     return " × ".join(labels.get(p, p) if has_cjk() else p for p in parts)
 
 
-def plot_effects(effects: pd.DataFrame, target: str, title: str, labels: dict[str, str],
-                 ax: Axes | None = None, top: int = TOP_TERMS) -> Axes:
+def plot_effects(
+    effects: pd.DataFrame, target: str, title: str, labels: dict[str, str], ax: Axes | None = None, top: int = TOP_TERMS
+) -> Axes:
     """Horizontal bars of the ``top`` largest value effects (|effect|) with their 95% intervals.
 
     Parameters
@@ -47,7 +48,12 @@ def plot_effects(effects: pd.DataFrame, target: str, title: str, labels: dict[st
     ax.axvline(0, color="#555", lw=1)
     ax.set_xlabel(bilingual("效应（开启 − 关闭，其他政策平均）", "effect (on − off, averaged over the other levers)"))
     ax.set_title(bilingual(f"{title}：最大主效应与交互作用", f"{target}: largest effects and interactions"))
-    handles = [ax.bar(0, 0, color=c, label=bilingual(zh, en)) for c, zh, en in
-               ((MAIN_COLOUR, "主效应", "main effect"), (INTERACTION_COLOUR, "两两交互", "two-lever interaction"))]
+    handles = [
+        ax.bar(0, 0, color=c, label=bilingual(zh, en))
+        for c, zh, en in (
+            (MAIN_COLOUR, "主效应", "main effect"),
+            (INTERACTION_COLOUR, "两两交互", "two-lever interaction"),
+        )
+    ]
     ax.legend(handles=handles, loc="lower right")
     return ax

@@ -12,13 +12,15 @@ draws (common random numbers), whichever process runs it.
 
 from __future__ import annotations
 
+import functools
 import re
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Executor, ProcessPoolExecutor
 from pathlib import Path
 
 import numpy as np
 
 from analysis.targets import TARGET_KEYS
+from sim.config import StudyConfig
 
 ROOT = Path(__file__).resolve().parents[1]
 NOT_LEVERS = frozenset({"plan", "status_quo"})  # conf/policy files that are packages, not levers
@@ -38,6 +40,27 @@ def lever_label(lever: str, policy_dir: Path = ROOT / "conf" / "policy") -> str:
         if match and match.group(1).strip():
             return match.group(1).strip().rstrip("/ ").strip()
     return lever
+
+
+def scenario_levers(name: str, levers: list[str], scenario_dir: Path = ROOT / "scenarios") -> list[str]:
+    """Levers a scenario file switches on, read from its ``override /policy:`` line.
+
+    ``plan`` is every lever, ``status_quo`` none, a lever itself; a scenario without the line
+    keeps the default policy, the plan. Raises ValueError for a policy list it cannot read.
+    """
+    text = (scenario_dir / f"{name}.yaml").read_text(encoding="utf-8")
+    match = re.search(r"override /policy:\s*([\w,\[\] ]+)", text)
+    chosen = match.group(1).strip() if match else "plan"
+    names = [c.strip() for c in chosen.strip("[]").split(",") if c.strip()]
+    out: list[str] = []
+    for c in names:
+        if c == "plan":
+            out += levers
+        elif c in levers:
+            out.append(c)
+        elif c != "status_quo":
+            raise ValueError(f"scenario {name!r}: cannot tell the levers of policy {c!r}")
+    return sorted(set(out))
 
 
 def list_scenarios(scenario_dir: Path = ROOT / "scenarios") -> list[str]:
@@ -71,17 +94,25 @@ def cell_overrides(cell: str, levers: list[str], scenarios: list[str]) -> list[s
     return [f"policy=[{','.join(parts)}]"]
 
 
+@functools.lru_cache(maxsize=64)
+def _study(overrides: tuple[str, ...]) -> StudyConfig:
+    """The composed study of a cell, kept per process (composing takes about a second)."""
+    from sim.__main__ import compose_study
+
+    return compose_study([*overrides, "run.keep_ledgers=0", "run.progress=false", "run.jobs=1"])
+
+
 def _run_cell(overrides: list[str], first: int, n: int) -> np.ndarray:
     """Year-end values (targets x n) of replications first..first+n-1 of one cell (a worker task)."""
-    from sim.__main__ import compose_study
     from sim.runner import run_chunk
 
-    study = compose_study([*overrides, "run.keep_ledgers=0", "run.progress=false", "run.jobs=1"])
-    chunk = run_chunk(study, list(range(first, first + n)))
+    chunk = run_chunk(_study(tuple(overrides)), list(range(first, first + n)))
     return np.asarray(chunk.kpis[:, :, -1].T)  # (targets, n): value at the last month end
 
 
-def year_end_values(cells: list[list[str]], first: int, n: int, jobs: int = 1) -> np.ndarray:
+def year_end_values(
+    cells: list[list[str]], first: int, n: int, jobs: int = 1, pool: Executor | None = None
+) -> np.ndarray:
     """Year-end values of every target, (cells x targets x n), for replications first..first+n-1.
 
     Parameters
@@ -92,14 +123,17 @@ def year_end_values(cells: list[list[str]], first: int, n: int, jobs: int = 1) -
     first, n
         Replications to run (the same indices, hence the same random numbers, in every cell).
     jobs
-        Worker processes (1: in this process).
+        Worker processes (1: in this process) when no ``pool`` is given.
+    pool
+        An open executor to use (its workers keep composed cells between calls).
     """
+    firsts, sizes = [first] * len(cells), [n] * len(cells)
+    if pool is not None:
+        return np.stack(list(pool.map(_run_cell, cells, firsts, sizes)))
     if jobs == 1 or len(cells) == 1:
-        out = [_run_cell(c, first, n) for c in cells]
-    else:
-        with ProcessPoolExecutor(max_workers=jobs) as pool:
-            out = list(pool.map(_run_cell, cells, [first] * len(cells), [n] * len(cells)))
-    return np.stack(out)
+        return np.stack([_run_cell(c, first, n) for c in cells])
+    with ProcessPoolExecutor(max_workers=jobs) as new_pool:
+        return np.stack(list(new_pool.map(_run_cell, cells, firsts, sizes)))
 
 
 TARGET_INDEX: dict[str, int] = {key: i for i, key in enumerate(TARGET_KEYS)}

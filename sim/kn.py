@@ -36,6 +36,8 @@ import pandas as pd
 from scipy import stats
 
 Sampler = Callable[[list[int], int, int], np.ndarray]
+MIN_CELLS = 2  # a selection needs two cells; a variance needs two replications
+HALF = 0.5  # pcs must beat a coin toss
 
 
 def kn_h2(k: int, n0: int, pcs: float) -> float:
@@ -134,9 +136,11 @@ def kn_select(
     first_replication
         Index of the first replication to use (e.g. after those a screen used).
     """
-    if k < 2 or not 0.5 < pcs < 1 or delta <= 0 or n0 < 2 or batch < 1:
-        raise ValueError(f"kn_select: need k >= 2, 0.5 < pcs < 1, delta > 0, n0 >= 2, batch >= 1; got {k}, {pcs}, "
-                         f"{delta}, {n0}, {batch}")
+    if k < MIN_CELLS or not HALF < pcs < 1 or delta <= 0 or n0 < MIN_CELLS or batch < 1:
+        raise ValueError(
+            f"kn_select: need k >= 2, 0.5 < pcs < 1, delta > 0, n0 >= 2, batch >= 1; got {k}, {pcs}, "
+            f"{delta}, {n0}, {batch}"
+        )
     h2 = kn_h2(k, n0, pcs)
     data: list[list[float]] = [[] for _ in range(k)]
     first = np.asarray(sampler(list(range(k)), first_replication, n0), dtype=float)
@@ -180,10 +184,12 @@ def _selection_table(data: list[list[float]], alive: list[int], pcs: float) -> p
     for i, values in enumerate(data):
         x = np.asarray(values)
         half = stats.t.ppf(0.5 + pcs / 2, len(x) - 1) * x.std(ddof=1) / np.sqrt(len(x))
-        rows.append({"cell": i, "replications": len(x), "mean": x.mean(), "ci_low": x.mean() - half,
-                     "ci_high": x.mean() + half})
+        rows.append(
+            {"cell": i, "replications": len(x), "mean": x.mean(), "ci_low": x.mean() - half, "ci_high": x.mean() + half}
+        )
     table = pd.DataFrame(rows)
-    leader = max(alive, key=lambda i: table.loc[i, "mean"])
+    means = table["mean"].to_numpy()
+    leader = max(alive, key=lambda i: float(means[i]))
     table["status"] = ["best" if i == leader else "tied" if i in alive else "eliminated" for i in range(len(data))]
     return table
 
@@ -218,8 +224,16 @@ def feasibility_check(
     found = False
     for i in range(k):
         if found:
-            rows.append({"cell": i, "replications": 0, "p_attain": np.nan, "ci_low": np.nan, "ci_high": np.nan,
-                         "status": "not_needed"})
+            rows.append(
+                {
+                    "cell": i,
+                    "replications": 0,
+                    "p_attain": np.nan,
+                    "ci_low": np.nan,
+                    "ci_high": np.nan,
+                    "status": "not_needed",
+                }
+            )
             continue
         hits, n, status = 0, 0, "undecided"
         low, high = 0.0, 1.0
@@ -235,8 +249,9 @@ def feasibility_check(
                 status = "infeasible"
                 break
         found = status == "feasible"
-        rows.append({"cell": i, "replications": n, "p_attain": hits / n, "ci_low": low, "ci_high": high,
-                     "status": status})
+        rows.append(
+            {"cell": i, "replications": n, "p_attain": hits / n, "ci_low": low, "ci_high": high, "status": status}
+        )
     return pd.DataFrame(rows)
 
 
@@ -252,13 +267,14 @@ def claim(names: Sequence[str], sel: Selection, target: str) -> str:
     t = sel.table
     best = names[sel.best]
     tied = [names[i] for i in t.index[t["status"] == "tied"]]
-    out = [f"Best for {target}: {best} (mean {t.loc[sel.best, 'mean']:.4g})."]
+    out = [f"Best for {target}: {best} (mean {float(t['mean'].iloc[sel.best]):.4g})."]
+    how = "paired differences under common random numbers" if sel.paired else "independent cells"
     if tied:
         out.append(f"Not separable from it within delta = {sel.delta:g} at the replication cap: {', '.join(tied)}.")
     else:
         out.append(
             f"If the best cell's mean exceeds every other's by at least delta = {sel.delta:g}, the cell named "
-            f"is the best with probability >= {sel.pcs:g} (KN, {'paired differences under common random numbers' if sel.paired else 'independent cells'})."
+            f"is the best with probability >= {sel.pcs:g} (KN, {how})."
         )
     out.append(
         f"Eliminated: {', '.join(names[i] for i in t.index[t['status'] == 'eliminated']) or 'none'}. "

@@ -36,8 +36,12 @@ from sim.design import resolution_v_design
 
 log = logging.getLogger("gongjian.screen")
 
-PANEL_TARGETS: tuple[str, ...] = ("start_rate_same_year", "started_same_year", "agreed_investment",
-                                  "industrial_investment")  # the planner's headline questions (report.HEADLINE)
+PANEL_TARGETS: tuple[str, ...] = (
+    "start_rate_same_year",
+    "started_same_year",
+    "agreed_investment",
+    "industrial_investment",
+)  # the planner's headline questions (report.HEADLINE)
 DEFAULT_SEED = 20230128  # the default run.seed (conf/run/default.yaml): the screen shares its CRN
 
 
@@ -60,8 +64,16 @@ def design_cells(levers: list[str]) -> tuple[np.ndarray, list[str]]:
     return design.matrix.astype(float), names
 
 
-def run_screen(levers: list[str], replications: int, *, scenario: str, seed: int, jobs: int,
-               first_replication: int = 0, extra: list[str] | None = None) -> tuple[np.ndarray, list[str], np.ndarray]:
+def run_screen(
+    levers: list[str],
+    replications: int,
+    *,
+    scenario: str,
+    seed: int,
+    jobs: int,
+    first_replication: int = 0,
+    extra: list[str] | None = None,
+) -> tuple[np.ndarray, list[str], np.ndarray]:
     """Simulate every design cell; return the design, package names and values (cells x targets x R)."""
     design, names = design_cells(levers)
     scenarios = list_scenarios()
@@ -74,18 +86,27 @@ def run_screen(levers: list[str], replications: int, *, scenario: str, seed: int
 def values_frame(names: list[str], values: np.ndarray, scenario: str, seed: int, first: int) -> pd.DataFrame:
     """Tidy long table of the screen: scenario, policy, replication, seed, target, value."""
     n_cells, n_targets, n_rep = values.shape
-    return pd.DataFrame({
-        "scenario": scenario,
-        "policy": np.repeat(names, n_targets * n_rep),
-        "replication": np.tile(np.arange(first, first + n_rep), n_cells * n_targets),
-        "seed": seed,
-        "target": np.tile(np.repeat(list(TARGET_KEYS), n_rep), n_cells),
-        "value": values.reshape(-1),
-    })
+    return pd.DataFrame(
+        {
+            "scenario": scenario,
+            "policy": np.repeat(names, n_targets * n_rep),
+            "replication": np.tile(np.arange(first, first + n_rep), n_cells * n_targets),
+            "seed": seed,
+            "target": np.tile(np.repeat(list(TARGET_KEYS), n_rep), n_cells),
+            "value": values.reshape(-1),
+        }
+    )
 
 
-def analyse(out: Path, levers: list[str], design: np.ndarray, values: np.ndarray, targets: list[str],
-            panel: list[str], meta: dict[str, object]) -> pd.DataFrame:
+def analyse(
+    out: Path,
+    levers: list[str],
+    design: np.ndarray,
+    values: np.ndarray,
+    targets: list[str],
+    panel: list[str],
+    meta: dict[str, object],
+) -> pd.DataFrame:
     """Fit both models per target, write effects.csv, emulator.json and the charts; return the effects."""
     from analysis.effects import effects_table, emulator, fit_target
     from analysis.plots_effects import plot_effects
@@ -107,14 +128,15 @@ def analyse(out: Path, levers: list[str], design: np.ndarray, values: np.ndarray
     for target in panel:
         if target in fits:
             ax = plot_effects(effects, target, titles.get(target, target), labels)
-            save_figure(ax.figure, out / "charts" / f"effects_{target}")
+            save_figure(ax.get_figure(), out / "charts" / f"effects_{target}")  # type: ignore[arg-type]
     return effects
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The command line of ``python -m sim.screen``."""
-    p = argparse.ArgumentParser(prog="python -m sim.screen", description=__doc__,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(
+        prog="python -m sim.screen", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     p.add_argument("--levers", default="all", help="all (default) or a comma list of conf/policy levers")
     p.add_argument("--replications", type=int, default=8, help="replications per cell (same seeds in every cell)")
     p.add_argument("--scenario", default="huaian_2023", help="scenario file the packages run on")
@@ -123,7 +145,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--targets", default="all", help="targets to fit (all, or a comma list)")
     p.add_argument("--panel-targets", default=",".join(PANEL_TARGETS), help="targets for emulator.json and charts")
     p.add_argument("--out", required=True, help="output directory (created; existing files are an error)")
-    p.add_argument("overrides", nargs="*", help="extra Hydra overrides for every cell (e.g. model.land.quota_mu_per_year=20000)")
+    p.add_argument(
+        "overrides", nargs="*", help="extra Hydra overrides for every cell (e.g. model.land.quota_mu_per_year=20000)"
+    )
     return p
 
 
@@ -148,16 +172,23 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     out.mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
-    design, names, values = run_screen(levers, args.replications, scenario=args.scenario, seed=args.seed,
-                                       jobs=args.jobs, extra=args.overrides)
+    design, names, values = run_screen(
+        levers, args.replications, scenario=args.scenario, seed=args.seed, jobs=args.jobs, extra=args.overrides
+    )
     wall = time.perf_counter() - start
     cells = pd.DataFrame((design > 0).astype(int), columns=levers).assign(package=names)
     cells.insert(0, "cell", range(len(names)))
     cells.to_csv(out / "cells.csv", index=False)
     values_frame(names, values, args.scenario, args.seed, 0).to_parquet(out / "values.parquet", index=False)
-    meta = {"scenario": args.scenario, "root_seed": args.seed, "replications": args.replications,
-            "cells": len(names), "replications_total": len(names) * args.replications,
-            "wall_time_s": round(wall, 1), "overrides": args.overrides}
+    meta = {
+        "scenario": args.scenario,
+        "root_seed": args.seed,
+        "replications": args.replications,
+        "cells": len(names),
+        "replications_total": len(names) * args.replications,
+        "wall_time_s": round(wall, 1),
+        "overrides": args.overrides,
+    }
     effects = analyse(out, levers, design, values, targets, panel, meta)
     (out / "screen.json").write_text(json.dumps(meta, indent=2), encoding="utf-8")
     sys.stdout.write(summary(effects, panel[0]) + "\n")

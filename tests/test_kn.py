@@ -33,8 +33,15 @@ def normal_cells(means: np.ndarray, sd: float, rho: float, seed: int, *, crn: bo
 def run_trials(trials: int, means: np.ndarray, *, sd: float, rho: float, crn: bool, paired: bool, delta: float):
     correct, spent, fixed = 0, [], []
     for t in range(trials):
-        sel = kn_select(normal_cells(means, sd, rho, 1000 + t, crn=crn), len(means), pcs=0.95, delta=delta,
-                        n0=10, batch=5, paired=paired)
+        sel = kn_select(
+            normal_cells(means, sd, rho, 1000 + t, crn=crn),
+            len(means),
+            pcs=0.95,
+            delta=delta,
+            n0=10,
+            batch=5,
+            paired=paired,
+        )
         correct += sel.best == int(np.argmax(means))
         spent.append(sel.total_replications)
         fixed.append(sel.fixed_design_replications)
@@ -53,7 +60,8 @@ def test_paired_differences_under_crn_save_replications() -> None:
     means = np.array([0.0, 0.5, 1.0, 1.5])  # increasing means, correlation 0.9 between cells
     rate_crn, spent_crn, _ = run_trials(200, means, sd=2.0, rho=0.9, crn=True, paired=True, delta=0.5)
     rate_ind, spent_ind, _ = run_trials(200, means, sd=2.0, rho=0.9, crn=False, paired=False, delta=0.5)
-    assert rate_crn >= 0.95 and rate_ind >= 0.95
+    assert rate_crn >= 0.95
+    assert rate_ind >= 0.95
     assert spent_crn < 0.5 * spent_ind  # paired variance 2 sd^2 (1 - rho) = 0.8 vs 8: far fewer samples
 
 
@@ -80,7 +88,11 @@ def test_feasibility_finds_the_cheapest_candidate_reaching_p_star() -> None:
         rng = np.random.default_rng(t)
         table = feasibility_check(
             lambda c, f, n, rng=rng: (rng.random((len(c), n)) < probs[c][:, None]).astype(float),
-            4, p_star=0.6, pcs=0.95, batch=20, max_replications=200,
+            4,
+            p_star=0.6,
+            pcs=0.95,
+            batch=20,
+            max_replications=200,
         )
         found += list(table["status"]) == ["infeasible", "infeasible", "feasible", "not_needed"]
     assert found >= 48
