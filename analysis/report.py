@@ -420,7 +420,7 @@ def _remove_old_charts(charts_dir: Path) -> None:
     log.info("removed %d charts of the earlier report in %s", len(old), charts_dir)
 
 
-def write_report(root: Path, *, force: bool = False) -> list[Path]:
+def write_report(root: Path, *, force: bool = False, emulator: Path | None = None) -> list[Path]:
     """Write ``charts/``, ``report.xlsx`` and ``report.html`` into a run or multirun directory.
 
     Parameters
@@ -431,6 +431,9 @@ def write_report(root: Path, *, force: bool = False) -> list[Path]:
         Replace report files that already exist (and delete the earlier report's charts, by
         their file names; other files in ``charts/`` stay); without it an existing
         ``report.xlsx``, ``report.html`` or ``charts/`` is an error (nothing is overwritten).
+    emulator
+        ``emulator.json`` of a screen (``python -m sim.screen``) for the what-if panel and
+        sheets (issue 14); ``<root>/emulator.json`` is used when present and none is given.
 
     Returns
     -------
@@ -439,9 +442,11 @@ def write_report(root: Path, *, force: bool = False) -> list[Path]:
     """
     from analysis.report_html import frame_table, headline_sentences, render_html
     from analysis.report_xlsx import write_xlsx
+    from analysis.whatif_panel import add_whatif_sheets, panel_section, whatif_emulator
 
     root = Path(root)
     tables = load_run(root)  # validates before anything is drawn or written
+    emu = whatif_emulator(root, emulator)
     existing = [name for name in REPORT_FILES if (root / name).exists()]
     if existing and not force:
         raise FileExistsError(f"{root} already has {existing}; pass --force to replace them")
@@ -451,9 +456,9 @@ def write_report(root: Path, *, force: bool = False) -> list[Path]:
     charts = make_charts(tables, root / "charts", bottlenecks)
     xlsx = root / "report.xlsx"
     sheets = workbook_sheets(tables, bottlenecks)
-    _atomic_write(xlsx, lambda p: write_xlsx(p, sheets))
+    _atomic_write(xlsx, lambda p: (write_xlsx(p, sheets), emu and add_whatif_sheets(p, emu)))
 
-    extra: list[tuple[str, str]] = []
+    extra: list[tuple[str, str]] = [panel_section(emu)] if emu else []
     if "starts_at_stake" in bottlenecks:
         stake = bottlenecks["starts_at_stake"].assign(cause=lambda f: [" ".join(CAUSE_LABELS[c]) for c in f["cause"]])[
             ["scenario", "policy", "cause", "lost", "queueing", "at_stake"]
