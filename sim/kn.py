@@ -90,14 +90,11 @@ class Selection:
 
 def _screen(sums: np.ndarray, alive: list[int], r: int, s2: np.ndarray, h2: float, delta: float) -> list[int]:
     """One KN screening step at stage ``r``: the cells of ``alive`` that survive."""
-    means = sums / r
-    keep = []
-    for i in alive:
-        w = np.maximum(0.0, delta / (2 * r) * (h2 * s2[i, alive] / delta**2 - r))
-        beaten = (means[i] < means[alive] - w) & (np.asarray(alive) != i)
-        if not beaten.any():
-            keep.append(i)
-    return keep
+    a = np.asarray(alive)
+    means = sums[a] / r
+    w = np.maximum(0.0, delta / (2 * r) * (h2 * s2[np.ix_(a, a)] / delta**2 - r))  # W_ii = 0
+    beaten = (means[:, None] < means[None, :] - w).any(axis=1)
+    return [int(i) for i in a[~beaten]]
 
 
 def kn_select(
@@ -147,9 +144,9 @@ def kn_select(
     for i in range(k):
         data[i].extend(first[i])
     s2 = pair_variances(first, paired=paired)
-    alive = list(range(k))
     r = n0
-    alive = _screen(first.sum(axis=1), alive, r, s2, h2, delta)
+    sums = first.sum(axis=1)
+    alive = _screen(sums, list(range(k)), r, s2, h2, delta)
     # After N = h^2 max S_il^2 / delta^2 replications every W_il is 0 and KN compares plain means;
     # cells still together then have identical means (e.g. levers that do not touch this target).
     natural_end = int(np.ceil(h2 * s2.max() / delta**2)) + 1
@@ -157,11 +154,12 @@ def kn_select(
     while len(alive) > 1 and r < cap:
         n = int(min(batch, cap - r))
         new = np.asarray(sampler(alive, first_replication + r, n), dtype=float)
-        for row, i in enumerate(alive):
+        in_batch = list(alive)
+        for row, i in enumerate(in_batch):
             data[i].extend(new[row])
-        for step in range(1, n + 1):  # check after every replication of the batch
-            sums = np.array([sum(d[: r + step]) if len(d) >= r + step else 0.0 for d in data])
-            alive = _screen(sums, alive, r + step, s2, h2, delta)
+        for step in range(n):  # check after every replication of the batch
+            sums[in_batch] += new[:, step]
+            alive = _screen(sums, alive, r + step + 1, s2, h2, delta)
             if len(alive) == 1:
                 break
         r += n
@@ -180,18 +178,21 @@ def kn_select(
 
 
 def _selection_table(data: list[list[float]], alive: list[int], pcs: float) -> pd.DataFrame:
-    rows = []
-    for i, values in enumerate(data):
-        x = np.asarray(values)
-        half = stats.t.ppf(0.5 + pcs / 2, len(x) - 1) * x.std(ddof=1) / np.sqrt(len(x))
-        rows.append(
-            {"cell": i, "replications": len(x), "mean": x.mean(), "ci_low": x.mean() - half, "ci_high": x.mean() + half}
-        )
-    table = pd.DataFrame(rows)
-    means = table["mean"].to_numpy()
-    leader = max(alive, key=lambda i: float(means[i]))
-    table["status"] = ["best" if i == leader else "tied" if i in alive else "eliminated" for i in range(len(data))]
-    return table
+    n = np.array([len(d) for d in data])
+    mean = np.array([np.mean(d) for d in data])
+    half = stats.t.ppf(0.5 + pcs / 2, n - 1) * np.array([np.std(d, ddof=1) for d in data]) / np.sqrt(n)
+    leader = max(alive, key=lambda i: float(mean[i]))
+    status = ["best" if i == leader else "tied" if i in alive else "eliminated" for i in range(len(data))]
+    return pd.DataFrame(
+        {
+            "cell": range(len(data)),
+            "replications": n,
+            "mean": mean,
+            "ci_low": mean - half,
+            "ci_high": mean + half,
+            "status": status,
+        }
+    )
 
 
 def feasibility_check(

@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from analysis import effects
 from analysis.effects import emulator, fit_target, model_matrix, predict
 from analysis.whatif_panel import WHATIF_CELLS, add_whatif_sheets, panel_html, sheet_name
 from sim.design import resolution_v_design
@@ -24,9 +25,12 @@ def emu() -> dict:
     rng = np.random.default_rng(3)
     truth = 10 + 3 * design[:, 0] + 2 * design[:, 1] + 1.5 * design[:, 0] * design[:, 1]
     values = truth[:, None] + rng.normal(0, 1.0, (len(design), 8)) + rng.normal(0, 2.0, (1, 8))  # CRN shock
-    fit = fit_target("start_rate_same_year", 12.0, design, values, seed=1)
-    return emulator(LEVERS, {lv: lv.upper() for lv in LEVERS}, design, [fit], {"start_rate_same_year": "T"},
-                    {"replications": 8}) | {"_values": values, "_design": design}
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(effects, "BOOTSTRAPS", 12)  # a short sheet for the formula evaluator; the logic is the same
+        fit = fit_target("start_rate_same_year", 12.0, design, values, seed=1)
+    return emulator(
+        LEVERS, {lv: lv.upper() for lv in LEVERS}, design, [fit], {"start_rate_same_year": "T"}, {"replications": 8}
+    ) | {"_values": values, "_design": design}
 
 
 def test_predict_recovers_the_known_effects_and_marks_simulated_cells(emu: dict) -> None:
@@ -39,7 +43,9 @@ def test_predict_recovers_the_known_effects_and_marks_simulated_cells(emu: dict)
         assert pred["value"] == pytest.approx(cell_values.mean(), abs=1e-4)
         assert pred["value_low"] < pred["value"] < pred["value_high"]
         assert 0 <= pred["p_low"] <= pred["p_high"] <= 1
-    unsimulated = next(p for p in ({"a_lever"}, {"b_lever"}, set()) if not predict(emu, "start_rate_same_year", p)["simulated"])
+    unsimulated = next(
+        p for p in ({"a_lever"}, {"b_lever"}, set()) if not predict(emu, "start_rate_same_year", p)["simulated"]
+    )
     assert not predict(emu, "start_rate_same_year", unsimulated)["simulated"]
     both = predict(emu, "start_rate_same_year", {"a_lever", "b_lever"})["value"]
     neither = predict(emu, "start_rate_same_year", set())["value"]
@@ -62,6 +68,7 @@ def public(emu: dict) -> dict:
     return {k: v for k, v in emu.items() if not k.startswith("_")}
 
 
+@pytest.mark.slow
 def test_sheet_formulas_recompute_to_the_model_numbers(emu: dict, tmp_path: Path) -> None:
     """Evaluate the sheet's formulas with the `formulas` package (an independent Excel evaluator)."""
     formulas = pytest.importorskip("formulas")
@@ -82,7 +89,9 @@ def test_sheet_formulas_recompute_to_the_model_numbers(emu: dict, tmp_path: Path
         expected = predict(public(emu), "start_rate_same_year", package)
 
         def read(cell: str, solution=solution, path=path) -> object:
-            key = next(k for k in solution if k.upper().endswith(f"{sheet_name('start_rate_same_year').upper()}'!{cell}"))
+            key = next(
+                k for k in solution if k.upper().endswith(f"{sheet_name('start_rate_same_year').upper()}'!{cell}")
+            )
             return solution[key].value[0, 0]
 
         for field, cell in WHATIF_CELLS.items():
@@ -94,11 +103,10 @@ def test_sheet_formulas_recompute_to_the_model_numbers(emu: dict, tmp_path: Path
 
 
 def chromedriver() -> str | None:
-    return shutil.which("chromedriver") or (
-        "/usr/bin/chromedriver" if Path("/usr/bin/chromedriver").exists() else None
-    )
+    return shutil.which("chromedriver") or ("/usr/bin/chromedriver" if Path("/usr/bin/chromedriver").exists() else None)
 
 
+@pytest.mark.slow
 def test_panel_in_a_headless_browser_matches_the_model(emu: dict, tmp_path: Path) -> None:
     """Tick levers in Debian's chromium (headless), read the prediction, compare with predict()."""
     driver_path = chromedriver()
@@ -110,11 +118,19 @@ def test_panel_in_a_headless_browser_matches_the_model(emu: dict, tmp_path: Path
     from selenium.webdriver.common.by import By
 
     page = tmp_path / "panel.html"
-    page.write_text(f"<!DOCTYPE html><html><head><meta charset='utf-8'></head><body>{panel_html(public(emu))}"
-                    "</body></html>", encoding="utf-8")
+    page.write_text(
+        f"<!DOCTYPE html><html><head><meta charset='utf-8'></head><body>{panel_html(public(emu))}</body></html>",
+        encoding="utf-8",
+    )
     options = webdriver.ChromeOptions()
-    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--no-first-run", "--disable-dev-shm-usage"):
+    for flag in (
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--no-first-run",
+        "--disable-dev-shm-usage",
+    ):
         options.add_argument(flag)
     service = webdriver.ChromeService(executable_path=driver_path)
     browser = webdriver.Chrome(service=service, options=options)
@@ -127,8 +143,12 @@ def test_panel_in_a_headless_browser_matches_the_model(emu: dict, tmp_path: Path
                     browser.find_element(By.ID, f"wi-lever-{lv}").click()
             ticked = set(package)
             expected = predict(public(emu), "start_rate_same_year", package)
-            raw = {f: browser.find_element(By.ID, f"wi-{f.replace('_attain', '').replace('_', '-')}").get_attribute("data-raw")
-                   for f in ("value", "value_low", "value_high", "p_attain", "p_low", "p_high", "simulated")}
+            raw = {
+                f: browser.find_element(By.ID, f"wi-{f.replace('_attain', '').replace('_', '-')}").get_attribute(
+                    "data-raw"
+                )
+                for f in ("value", "value_low", "value_high", "p_attain", "p_low", "p_high", "simulated")
+            }
             for field in ("value", "value_low", "value_high", "p_attain", "p_low", "p_high"):
                 assert float(raw[field]) == pytest.approx(expected[field], rel=1e-9, abs=1e-9), field
             assert raw["simulated"] == ("1" if expected["simulated"] else "0")
