@@ -33,7 +33,7 @@ MAX_SHEET_NAME = 31  # Excel's limit
 def load_emulator(path: Path) -> dict[str, Any]:
     """Read ``emulator.json``; ValueError if it lacks the fields the panel needs."""
     if not Path(path).is_file():
-        raise ValueError(f"emulator {str(path)!r} does not exist; python -m sim.screen --out DIR writes DIR/emulator.json")
+        raise ValueError(f"emulator {str(path)!r} does not exist; python -m sim.screen --out DIR writes it in DIR")
     emu = json.loads(Path(path).read_text(encoding="utf-8"))
     missing = [k for k in ("levers", "terms", "simulated", "targets", "t_quantile", "confidence") if k not in emu]
     if missing:
@@ -92,8 +92,8 @@ def panel_html(emu: dict[str, Any]) -> str:
     units = _units()
     boxes = "".join(
         f"<label style='display:inline-block;min-width:15em'><input type='checkbox' class='wi-input' "
-        f"id='wi-lever-{html.escape(lv)}'> {html.escape(emu['labels'].get(lv, lv))} <span class='muted'>{html.escape(lv)}"
-        "</span></label>"
+        f"id='wi-lever-{html.escape(lv)}'> {html.escape(emu['labels'].get(lv, lv))} "
+        f"<span class='muted'>{html.escape(lv)}</span></label>"
         for lv in emu["levers"]
     )
     options = "".join(

@@ -60,15 +60,19 @@ def pair_variances(first: np.ndarray, *, paired: bool) -> np.ndarray:
     return var[:, None] + var[None, :]
 
 
-def stein_fixed_size(first: np.ndarray, pcs: float, delta: float, *, paired: bool = True) -> int:
+def stein_fixed_size(
+    first: np.ndarray, pcs: float, delta: float, *, paired: bool = True, cells: int | None = None
+) -> int:
     """Replications per cell of a fixed design with the same guarantee as :func:`kn_select`.
 
     Stein's two-stage size ``max(n0, ceil(t^2 max S_il^2 / delta^2))`` with ``t`` the
     ``1 - alpha / (k - 1)`` quantile of Student's t on ``n0 - 1`` degrees of freedom: every
     comparison of the best with another cell at least ``delta`` worse is right with probability
-    >= ``1 - alpha / (k - 1)``, so all are with probability >= ``pcs`` (Bonferroni).
+    >= ``1 - alpha / (k - 1)``, so all are with probability >= ``pcs`` (Bonferroni). ``cells``
+    replaces ``k`` (e.g. every package, with the variances of a shortlist's first stage).
     """
     k, n0 = first.shape
+    k = cells or k
     t = stats.t.ppf(1.0 - (1.0 - pcs) / max(k - 1, 1), n0 - 1)
     s2 = pair_variances(first, paired=paired)
     return int(max(n0, np.ceil(t**2 * s2.max() / delta**2)))
@@ -86,6 +90,7 @@ class Selection:
     pcs: float
     delta: float
     paired: bool
+    first_stage: np.ndarray  # (k x n0) values of the first stage (variances for fixed-design comparisons)
 
 
 def _screen(sums: np.ndarray, alive: list[int], r: int, s2: np.ndarray, h2: float, delta: float) -> list[int]:
@@ -174,6 +179,7 @@ def kn_select(
         pcs=pcs,
         delta=delta,
         paired=paired,
+        first_stage=first,
     )
 
 

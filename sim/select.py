@@ -1,4 +1,4 @@
-r"""``python -m sim.select``: the best cell with a guaranteed probability of correct selection (KN).
+rr"""``python -m sim.select``: the best cell with a guaranteed probability of correct selection (KN).
 
 Cells are scenario names (``scenarios/*.yaml``) or lever packages ``a+b+c``. Replication ``r`` of
 every cell runs on the same random numbers, so :func:`sim.kn.kn_select` uses the variance of paired
@@ -15,7 +15,7 @@ differences; replications are added in batches only to cells still in contention
 
 Example::
 
-    python -m sim.select --cells status_quo,only_ready_to_build,only_five_permits,plan_as_written \\
+    python -m sim.select --cells status_quo,only_ready_to_build,only_five_permits,plan_as_written \
         --target start_rate_same_year --pcs 0.95 --delta 0.01 --out sel/
 """
 
@@ -95,6 +95,52 @@ def parse_costs(text: str, levers: list[str]) -> dict[str, float]:
     return out
 
 
+def cell_sampler(
+    cells: list[str], target: str, *, seed: int, scenario: str, pool: Executor | None, extra: list[str] | None = None
+) -> CellSampler:
+    """A cached CRN sampler of ``target`` for scenario or package cells."""
+    levers, scenarios = list_levers(), list_scenarios()
+    common = [f"run.seed={seed}", *(extra or [])]
+    overrides = [
+        [*common, *([] if c in scenarios else [f"scenario={scenario}"]), *cell_overrides(c, levers, scenarios)]
+        for c in cells
+    ]
+    return CellSampler(overrides, target, pool)
+
+
+def cheapest_feasible(
+    sampler: CellSampler,
+    cells: list[str],
+    order: list[int],
+    target: str,
+    *,
+    p_star: float,
+    pcs: float,
+    batch: int,
+    max_replications: int,
+    first_replication: int,
+    cost: list[float],
+) -> pd.DataFrame:
+    """:func:`sim.kn.feasibility_check` on the cells in ``order`` (cheapest first); cells named."""
+    goal = float(targets_frame().set_index("target")["goal"].to_dict()[target])
+
+    def attained(idx: list[int], first: int, n: int) -> np.ndarray:
+        return (sampler([order[i] for i in idx], first, n) >= goal).astype(float)
+
+    feas = feasibility_check(
+        attained,
+        len(order),
+        p_star=p_star,
+        pcs=pcs,
+        batch=batch,
+        max_replications=max_replications,
+        first_replication=first_replication,
+    )
+    feas.insert(1, "cost", [cost[order[i]] for i in feas["cell"]])
+    feas["cell"] = [cells[order[i]] for i in feas["cell"]]
+    return feas
+
+
 def select(
     cells: list[str],
     target: str,
@@ -113,15 +159,9 @@ def select(
     extra: list[str] | None = None,
 ) -> dict[str, Any]:
     """Run KN on ``cells`` (and the feasibility check with ``p_star``); return tables and counts."""
-    levers, scenarios = list_levers(), list_scenarios()
-    common = [f"run.seed={seed}", *(extra or [])]
-    overrides = [
-        [*common, *([] if c in scenarios else [f"scenario={scenario}"]), *cell_overrides(c, levers, scenarios)]
-        for c in cells
-    ]
     ctx = ProcessPoolExecutor(max_workers=jobs) if jobs > 1 else nullcontext(None)
     with ctx as pool:
-        sampler = CellSampler(overrides, target, pool)
+        sampler = cell_sampler(cells, target, seed=seed, scenario=scenario, pool=pool, extra=extra)
         sel = kn_select(
             sampler,
             len(cells),
@@ -134,26 +174,21 @@ def select(
         )
         out: dict[str, Any] = {"selection": sel, "kn_replications": sampler.simulated}
         if p_star is not None:
-            goal = float(targets_frame().set_index("target")["goal"].to_dict()[target])
-            cost = cell_costs(cells, levers, scenarios, costs or {})
+            cost = cell_costs(cells, list_levers(), list_scenarios(), costs or {})
             means = sel.table["mean"].to_numpy()
             order = sorted(range(len(cells)), key=lambda i: (cost[i], -float(means[i])))
-
-            def attained(idx: list[int], first: int, n: int) -> np.ndarray:
-                return (sampler([order[i] for i in idx], first, n) >= goal).astype(float)
-
-            feas = feasibility_check(
-                attained,
-                len(cells),
+            out["feasibility"] = cheapest_feasible(
+                sampler,
+                cells,
+                order,
+                target,
                 p_star=p_star,
                 pcs=pcs,
                 batch=max(batch, 10),
                 max_replications=max_replications,
                 first_replication=first_replication,
+                cost=cost,
             )
-            feas.insert(1, "cost", [cost[order[i]] for i in feas["cell"]])
-            feas["cell"] = [cells[order[i]] for i in feas["cell"]]
-            out["feasibility"] = feas
         out["replications"] = sampler.simulated
     return out
 
