@@ -1,4 +1,4 @@
-rr"""``python -m sim.select``: the best cell with a guaranteed probability of correct selection (KN).
+r"""``python -m sim.select``: the best cell with a guaranteed probability of correct selection (KN).
 
 Cells are scenario names (``scenarios/*.yaml``) or lever packages ``a+b+c``. Replication ``r`` of
 every cell runs on the same random numbers, so :func:`sim.kn.kn_select` uses the variance of paired
