@@ -13,6 +13,7 @@ draws (common random numbers), whichever process runs it.
 from __future__ import annotations
 
 import functools
+import logging
 import re
 from concurrent.futures import Executor, ProcessPoolExecutor
 from pathlib import Path
@@ -22,7 +23,9 @@ import numpy as np
 from analysis.targets import TARGET_KEYS
 from sim.config import StudyConfig
 
+log = logging.getLogger(__name__)
 ROOT = Path(__file__).resolve().parents[1]
+PROGRESS_EVERY = 16  # log a line every this many finished cells
 NOT_LEVERS = frozenset({"plan", "status_quo"})  # conf/policy files that are packages, not levers
 _LEADING_ZH = re.compile(r"^#\s*([^A-Za-z(]+)")
 
@@ -132,8 +135,13 @@ def year_end_values(
         return np.stack(list(pool.map(_run_cell, cells, firsts, sizes)))
     if jobs == 1 or len(cells) == 1:
         return np.stack([_run_cell(c, first, n) for c in cells])
+    out = []
     with ProcessPoolExecutor(max_workers=jobs) as new_pool:
-        return np.stack(list(new_pool.map(_run_cell, cells, firsts, sizes)))
+        for done, values in enumerate(new_pool.map(_run_cell, cells, firsts, sizes), start=1):
+            out.append(values)
+            if done % PROGRESS_EVERY == 0 or done == len(cells):
+                log.info("cells done: %d of %d", done, len(cells))
+    return np.stack(out)
 
 
 TARGET_INDEX: dict[str, int] = {key: i for i, key in enumerate(TARGET_KEYS)}
