@@ -105,7 +105,7 @@ def _study(overrides: tuple[str, ...]) -> StudyConfig:
     return compose_study([*overrides, "run.keep_ledgers=0", "run.progress=false", "run.jobs=1"])
 
 
-def _run_cell(overrides: list[str], first: int, n: int) -> np.ndarray:
+def run_cell(overrides: list[str], first: int, n: int) -> np.ndarray:
     """Year-end values (targets x n) of replications first..first+n-1 of one cell (a worker task)."""
     from sim.runner import run_chunk
 
@@ -132,12 +132,12 @@ def year_end_values(
     """
     firsts, sizes = [first] * len(cells), [n] * len(cells)
     if pool is not None:
-        return np.stack(list(pool.map(_run_cell, cells, firsts, sizes)))
+        return np.stack(list(pool.map(run_cell, cells, firsts, sizes)))
     if jobs == 1 or len(cells) == 1:
-        return np.stack([_run_cell(c, first, n) for c in cells])
+        return np.stack([run_cell(c, first, n) for c in cells])
     out = []
     with ProcessPoolExecutor(max_workers=jobs) as new_pool:
-        for done, values in enumerate(new_pool.map(_run_cell, cells, firsts, sizes), start=1):
+        for done, values in enumerate(new_pool.map(run_cell, cells, firsts, sizes), start=1):
             out.append(values)
             if done % PROGRESS_EVERY == 0 or done == len(cells):
                 log.info("cells done: %d of %d", done, len(cells))

@@ -54,8 +54,12 @@ def test_screen_then_what_it_takes_on_the_model(tmp_path: Path) -> None:
 
     screen = tmp_path / "screen"
     levers = "ready_to_build,five_permits,appraisal"
-    assert screen_main(["--levers", levers, "--replications", "3", "--out", str(screen),
-                        "--panel-targets", "start_rate_same_year"]) == 0
+    assert (
+        screen_main(
+            ["--levers", levers, "--replications", "3", "--out", str(screen), "--panel-targets", "start_rate_same_year"]
+        )
+        == 0
+    )
     effects = pd.read_csv(screen / "effects.csv", encoding="utf-8-sig")
     assert list(effects.columns[:5]) == ["target", "term", "effect", "ci_low", "ci_high"]
     assert {"ready_to_build", "ready_to_build:five_permits"} <= set(effects["term"])
@@ -67,8 +71,23 @@ def test_screen_then_what_it_takes_on_the_model(tmp_path: Path) -> None:
     signed = effects[(effects["target"] == "signed_industrial_1e8") & (effects["model"] == "value")].set_index("term")
     assert signed.loc["five_permits", "effect"] == 0.0
     out = tmp_path / "wit"
-    assert wit_main(["--screen", str(screen), "--delta", "0.02", "--shortlist", "2", "--max-replications", "20",
-                     "--out", str(out)]) == 0
+    assert (
+        wit_main(
+            [
+                "--screen",
+                str(screen),
+                "--delta",
+                "0.02",
+                "--shortlist",
+                "2",
+                "--max-replications",
+                "20",
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
     summary = json.loads((out / "what_it_takes.json").read_text(encoding="utf-8"))
     assert summary["spent"]["screen"] == 24
     assert summary["fixed_design_all_packages"] > 0
@@ -76,3 +95,42 @@ def test_screen_then_what_it_takes_on_the_model(tmp_path: Path) -> None:
     assert set(selection["status"]) <= {"best", "tied", "eliminated"}
     assert (selection["status"] == "best").sum() == 1
     assert np.all(selection["replications"] >= 10)
+
+
+def test_tune_parameters_are_checked() -> None:
+    from sim.tune import parse_param
+
+    assert parse_param("model.land.reclamation_mu_per_month=0:1500") == (
+        "model.land.reclamation_mu_per_month",
+        0.0,
+        1500.0,
+    )
+    with pytest.raises(ValueError, match="low < high"):
+        parse_param("model.land.reclamation_mu_per_month=10:5")
+    with pytest.raises(ValueError, match="numbers"):
+        parse_param("model.land.reclamation_mu_per_month=a:b")
+
+
+@pytest.mark.slow
+def test_tune_runs_a_tiny_optuna_study(tmp_path: Path) -> None:
+    pytest.importorskip("optuna")
+    from sim.tune import main as tune_main
+
+    assert (
+        tune_main(
+            [
+                "--param",
+                "model.land.reclamation_mu_per_month=0:1000",
+                "--trials",
+                "3",
+                "--replications",
+                "1",
+                "--out",
+                str(tmp_path),
+            ]
+        )
+        == 0
+    )
+    best = json.loads((tmp_path / "best.json").read_text(encoding="utf-8"))
+    assert 0 <= best["params"]["model.land.reclamation_mu_per_month"] <= 1000
+    assert len(pd.read_csv(tmp_path / "trials.csv")) == 3
