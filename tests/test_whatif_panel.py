@@ -154,3 +154,23 @@ def test_panel_in_a_headless_browser_matches_the_model(emu: dict, tmp_path: Path
             assert raw["simulated"] == ("1" if expected["simulated"] else "0")
     finally:
         browser.quit()
+
+
+def test_report_finds_or_rejects_an_emulator(emu: dict, tmp_path: Path) -> None:
+    import json
+
+    from analysis.whatif_panel import panel_section, whatif_emulator
+
+    assert whatif_emulator(tmp_path, None) is None  # no emulator.json: no panel
+    with pytest.raises(ValueError, match="does not exist"):
+        whatif_emulator(tmp_path, tmp_path / "missing.json")
+    (tmp_path / "emulator.json").write_text(json.dumps(public(emu)), encoding="utf-8")
+    found = whatif_emulator(tmp_path, None)
+    assert found is not None
+    heading, block = panel_section(found)
+    assert "what-if" in heading
+    assert "wi-lever-a_lever" in block
+    assert "<script src" not in block  # offline: no external script
+    (tmp_path / "bad.json").write_text("{}", encoding="utf-8")
+    with pytest.raises(ValueError, match="missing"):
+        whatif_emulator(tmp_path, tmp_path / "bad.json")
