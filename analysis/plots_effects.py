@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
+from matplotlib.patches import Patch
 
 from analysis.style import bilingual, has_cjk, new_axes
 
@@ -49,7 +50,7 @@ def plot_effects(
     ax.set_xlabel(bilingual("效应（开启 − 关闭，其他政策平均）", "effect (on − off, averaged over the other levers)"))
     ax.set_title(bilingual(f"{title}：最大主效应与交互作用", f"{target}: largest effects and interactions"))
     handles = [
-        ax.bar(0, 0, color=c, label=bilingual(zh, en))
+        Patch(color=c, label=bilingual(zh, en))
         for c, zh, en in (
             (MAIN_COLOUR, "主效应", "main effect"),
             (INTERACTION_COLOUR, "两两交互", "two-lever interaction"),
