@@ -368,7 +368,9 @@ def write_cell_pages(root: Path, tables: RunTables, charts: list[Chart], provena
     return links
 
 
-def write_report(root: Path, *, force: bool = False, workers: int | None = None) -> list[Path]:
+def write_report(
+    root: Path, *, force: bool = False, workers: int | None = None, emulator: Path | None = None
+) -> list[Path]:
     """Write ``charts/``, ``report.xlsx`` and ``report.html`` into a run or multirun directory.
 
     A single run gets one page. A sweep gets an index (``report.html``: every target of every
@@ -384,6 +386,9 @@ def write_report(root: Path, *, force: bool = False, workers: int | None = None)
         ``report.xlsx``, ``report.html`` or ``charts/`` is an error (nothing is overwritten).
     workers
         Processes drawing a sweep's charts (default: the cores available to this process).
+    emulator
+        ``emulator.json`` of a screen (``python -m sim.screen``) for the what-if panel and
+        sheets (issue 14); ``<root>/emulator.json`` is used when present and none is given.
 
     Returns
     -------
@@ -393,9 +398,11 @@ def write_report(root: Path, *, force: bool = False, workers: int | None = None)
     from analysis.report_html import cell_links, frame_table, headline_sentences, render_html
     from analysis.report_xlsx import write_xlsx
     from analysis.unit_ranking import ranking_sheet, report_ranking
+    from analysis.whatif_panel import add_whatif_sheets, panel_section, whatif_emulator
 
     root = Path(root)
     tables = load_run(root)  # validates before anything is drawn or written
+    emu = whatif_emulator(root, emulator)
     existing = [name for name in REPORT_FILES if (root / name).exists()]
     if existing and not force:
         raise FileExistsError(f"{root} already has {existing}; pass --force to replace them")
@@ -409,9 +416,9 @@ def write_report(root: Path, *, force: bool = False, workers: int | None = None)
     ranking = report_ranking(tables.ledgers, tables.configs[first], tables.meta.get(first, {}))
     units = None if ranking is None else ranking_sheet(ranking, tables.attainment)
     sheets = workbook_sheets(tables, bottlenecks, units)
-    _atomic_write(xlsx, lambda p: write_xlsx(p, sheets))
+    _atomic_write(xlsx, lambda p: (write_xlsx(p, sheets), emu and add_whatif_sheets(p, emu)))
 
-    extra: list[tuple[str, str]] = []
+    extra: list[tuple[str, str]] = [panel_section(emu)] if emu else []
     if units is not None:
         n_rep = int(units["n_replications"].max())
         extra.append(
