@@ -43,11 +43,18 @@ class ProjectLedger:
     times: dict[str, np.ndarray] = field(init=False)
     waits: dict[str, np.ndarray] = field(init=False)
     walk_cause: np.ndarray = field(init=False)
+    # True for candidate leads that came (kept by thinning, sim.attraction) or ledger projects.
+    entered: np.ndarray = field(init=False)
 
     def __post_init__(self) -> None:
         self.times = {m: np.full(self.n, np.nan) for m in MILESTONES}
         self.waits = {c: np.zeros(self.n) for c in WAIT_CAUSES[1:]}
         self.walk_cause = np.zeros(self.n, dtype=np.int8)
+        self.entered = np.zeros(self.n, dtype=bool)
+
+    def enter(self, project: int) -> None:
+        """Record that candidate ``project`` came (the others were thinned out)."""
+        self.entered[project] = True
 
     def record(self, milestone: str, project: int, day: float) -> None:
         """Record that ``project`` reached ``milestone`` on model ``day``."""
