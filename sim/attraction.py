@@ -36,7 +36,9 @@ BIG_LEAD_YI = 10.0  # 一号招商员: one leader and one team per >= 10亿 proj
 INDUSTRIAL = SECTORS.index("industrial")
 
 
-def fit_history_growth(points: Sequence[tuple[int, float, int]], month_weights: Sequence[float], year: int) -> tuple[float, float]:
+def fit_history_growth(
+    points: Sequence[tuple[int, float, int]], month_weights: Sequence[float], year: int
+) -> tuple[float, float]:
     """Log-linear trend through measured signings, each scaled to a full year.
 
     Parameters
@@ -121,7 +123,9 @@ class EffortState:
         """Every unit at routine effort."""
         return cls(np.zeros(len(UNIT_KEYS)), unit, sector, investment_yi)
 
-    def signings_to_date(self, signed_day: np.ndarray, year_start: float, day: float, target: SigningTarget) -> np.ndarray:
+    def signings_to_date(
+        self, signed_day: np.ndarray, year_start: float, day: float, target: SigningTarget
+    ) -> np.ndarray:
         """Signings counted by ``target`` in [year_start, day), per unit."""
         sectors = [SECTORS.index(s) for s in target.sectors]
         counted = (
@@ -133,7 +137,9 @@ class EffortState:
         )
         return np.bincount(self.unit[counted], minlength=len(UNIT_KEYS)).astype(float)
 
-    def bulletin(self, a: AttractionConfig, target: SigningTarget | None, pace_share: float, signed: np.ndarray) -> None:
+    def bulletin(
+        self, a: AttractionConfig, target: SigningTarget | None, pace_share: float, signed: np.ndarray
+    ) -> None:
         """One monthly bulletin: each unit's shortfall against its pace line moves its effort.
 
         Parameters

@@ -285,9 +285,7 @@ class AttractionConfig:
     series_events_per_year: int = 0
     # Days of year of the series event slots, used in this order (assumption: one a month
     # from March, after the spring promotion season starts; two in the busy autumn).
-    series_event_days: list[int] = field(
-        default_factory=lambda: [60, 91, 121, 152, 182, 213, 244, 258, 274, 305]
-    )
+    series_event_days: list[int] = field(default_factory=lambda: [60, 91, 121, 152, 182, 213, 244, 258, 274, 305])
     # Mean >= 1亿 leads a series event brings, net of leads that would have come anyway.
     # Assumption, range 2-10 (smaller than the city events of calibration.md §1, whose
     # Huaihe convention brought ~37).

@@ -135,7 +135,7 @@ class Leads:
 
 
 def _take(a: np.ndarray, idx: np.ndarray) -> np.ndarray:
-    return a[:, idx] if a.ndim == 2 else a[idx]  # latents are (n_latents, n)
+    return a[..., idx]  # latents are (n_latents, n): the lead axis is the last
 
 
 def _join(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -153,10 +153,10 @@ def trend_factor(demand: DemandConfig, year: int) -> float:
 
 
 def growth_factor(demand: DemandConfig, year: int, last_year: int | None = None) -> float:
-    """Volume of ``year`` relative to ``demand.base_year``: the trend, times
-    ``demand.last_year_volume_factor`` when ``year == last_year`` (the target year).
+    """Volume of ``year`` relative to ``demand.base_year``, with the weak-year factor.
 
-    Leads apply the weak-year factor by thinning (:mod:`sim.attraction`); retrofits use this.
+    The trend times ``demand.last_year_volume_factor`` when ``year == last_year`` (the
+    target year). Leads apply the weak-year factor by thinning (:mod:`sim.attraction`); retrofits use this.
     """
     factor = demand.last_year_volume_factor if year == last_year else 1.0
     return factor * trend_factor(demand, year)
@@ -203,8 +203,10 @@ def draw_size_yi(
 def _background_arrivals(
     demand: DemandConfig, calendar: Calendar, rng: np.random.Generator, ceiling: float
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Arrival days and sectors of background candidates: Poisson at ``ceiling`` x the trend,
-    piecewise-constant by month."""
+    """Arrival days and sectors of background candidates.
+
+    Poisson at ``ceiling`` x the trend, piecewise-constant by month.
+    """
     per_sector = np.array(
         [
             n / (1.0 - s)

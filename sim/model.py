@@ -138,8 +138,11 @@ class System:
         return self.calendar.first_year + bisect.bisect_right(self.year_starts, day) - 1
 
     def lead_comes(self, project: int, day: float) -> bool:
-        """Thinning: candidate ``project`` comes if its uniform is below the intensity in force
-        over the candidate ceiling (:func:`sim.attraction.intensity_factor`)."""
+        """Thinning: whether candidate ``project`` comes on ``day``.
+
+        It comes if its uniform is below the intensity in force over the candidate ceiling
+        (:func:`sim.attraction.intensity_factor`).
+        """
         assert self.effort is not None
         year = self.year_of(day)
         factor = intensity_factor(
@@ -162,7 +165,9 @@ class System:
         pace = float(pace_shares(self.cfg.demand.month_weights, self.calendar, year)[month])
         signed = np.zeros_like(self.effort.effort)
         if target is not None:
-            signed = self.effort.signings_to_date(self.ledger.times["signed"], self.year_starts[year - self.calendar.first_year], day, target)
+            signed = self.effort.signings_to_date(
+                self.ledger.times["signed"], self.year_starts[year - self.calendar.first_year], day, target
+            )
         self.effort.bulletin(a, target, pace, signed)
         self.log.log(day, "promotion", "effort_mean", float(self.effort.effort.mean()))
 
@@ -218,7 +223,10 @@ def build_model(
     """
     from sim import processes  # local: processes import System for typing only
 
-    if baseline is not None and baseline.attraction.candidate_intensity_factor != cfg.attraction.candidate_intensity_factor:
+    if (
+        baseline is not None
+        and baseline.attraction.candidate_intensity_factor != cfg.attraction.candidate_intensity_factor
+    ):
         raise ConfigError(
             "config field 'model.attraction.candidate_intensity_factor' differs between the scenario and the "
             "policy: expected one value for both (the candidate leads are drawn once, at that ceiling)"

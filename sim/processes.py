@@ -42,8 +42,10 @@ def lead_source(env: simpy.Environment, s: System) -> ProcessGenerator:
 
 
 def monthly_bulletin(env: simpy.Environment, s: System, schedule: list[tuple[float, int, int]]) -> ProcessGenerator:
-    """一月一通报: on each (day, year, month) the bulletin compares every unit's signings with its
-    pace line, and promotion effort answers it."""
+    """一月一通报: the monthly bulletin, and the promotion effort that answers it.
+
+    On each (day, year, month) it compares every unit's signings with its pace line.
+    """
     for day, year, month in schedule:
         if day > env.now:
             yield env.timeout(day - env.now)

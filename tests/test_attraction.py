@@ -54,7 +54,9 @@ def test_a_unit_behind_pace_raises_its_effort_and_one_ahead_does_not() -> None:
     # diminishing returns: each unit of effort adds less intensity than the one before
     m = [_state(e).multiplier(a, 0, 1, target) for e in (0.0, 1.0, 2.0, 3.0)]
     steps = np.diff(m)
-    assert m[0] == 1.0 and np.all(steps > 0) and np.all(np.diff(steps) < 0)
+    assert m[0] == 1.0
+    assert np.all(steps > 0)
+    assert np.all(np.diff(steps) < 0)
     assert m[-1] < 1.0 + a.max_extra_lead_share
 
 
@@ -80,7 +82,10 @@ def test_policies_and_scenarios_never_change_the_candidate_draws() -> None:
         compose_study(["run=smoke", "policy=plan"]),
         compose_study(["run=smoke", "scenario=weak_signing_year"]),
     ]
-    drawn = [draw_leads(c.model.demand, calendar_of(c), replication_streams(c.run.seed, 0), c.model.attraction) for c in cells]
+    drawn = [
+        draw_leads(c.model.demand, calendar_of(c), replication_streams(c.run.seed, 0), c.model.attraction)
+        for c in cells
+    ]
     for other in drawn[1:]:
         for name in ("arrival_day", "sector", "investment_yi", "unit", "accept_u", "series_slot", "z", "u"):
             np.testing.assert_array_equal(getattr(drawn[0], name), getattr(other, name), err_msg=name)
@@ -101,7 +106,8 @@ def test_a_volume_lever_keeps_every_lead_and_adds_only_its_own() -> None:
     assert set(base["project"]) < set(lever["project"])
     added = lever[~lever["project"].isin(base["project"])]
     launch = calendar_of(compose_study(["run=smoke", "run.first_year=2022"])).day_of("2023-01-28")
-    assert (added["sector"] == "industrial").all() and (added["t_arrival"] >= launch).all()
+    assert (added["sector"] == "industrial").all()
+    assert (added["t_arrival"] >= launch).all()
     assert not added["from_event"].any()
     shared = lever.set_index("project").loc[base["project"]]
     for col in ("unit", "sector", "investment_yi", "quality", "t_arrival"):
@@ -135,10 +141,12 @@ def test_parks_platform_moves_leads_to_parks_only_through_their_pull() -> None:
     base = _ledger("policy=status_quo").set_index("project")
     deaf = _ledger("policy=parks_platform", "model.attraction.park_choice_odds_per_30_days=1.0").set_index("project")
     pull = _ledger("policy=parks_platform").set_index("project")
-    assert deaf.index.equals(base.index) and pull.index.equals(base.index)
+    assert deaf.index.equals(base.index)
+    assert pull.index.equals(base.index)
     assert (deaf["in_park"] == base["in_park"]).all()
     moved = pull["in_park"] & ~base["in_park"]
-    assert moved.sum() > 0 and not (base["in_park"] & ~pull["in_park"]).any()
+    assert moved.sum() > 0
+    assert not (base["in_park"] & ~pull["in_park"]).any()
 
 
 def test_event_leads_sign_at_the_event() -> None:
@@ -153,11 +161,14 @@ def test_event_leads_sign_at_the_event() -> None:
 
 def test_intensity_of_a_series_event_follows_the_lever() -> None:
     m, s = ModelConfig(), _state()
-    kw = {"tier": 2, "from_event": True, "last_year": False, "target": None}
-    assert intensity_factor(m, s, 0, series_slot=0, **kw) == 0.0
     held = replace(m, attraction=replace(m.attraction, series_events_per_year=3))
-    assert intensity_factor(held, s, 0, series_slot=2, **kw) == 1.0
-    assert intensity_factor(held, s, 0, series_slot=3, **kw) == 0.0
+
+    def factor(model: ModelConfig, slot: int) -> float:
+        return intensity_factor(model, s, 0, tier=2, from_event=True, series_slot=slot, last_year=False, target=None)
+
+    assert factor(m, 0) == 0.0
+    assert factor(held, 2) == 1.0
+    assert factor(held, 3) == 0.0
 
 
 @pytest.mark.parametrize(
