@@ -19,7 +19,7 @@ from sim.attraction import EffortState, intensity_factor, pace_shares, target_of
 from sim.calendar import Calendar
 from sim.config import MONTHS_PER_YEAR, ConfigError, ModelConfig
 from sim.leads import Leads
-from sim.ledger import ProjectLedger, ResourceLog
+from sim.ledger.recorder import ProjectLedger, ResourceLog
 from sim.plan import ProjectPlan, plan_projects
 from sim.resources import HeapPriorityResource, PriorityContainer
 
