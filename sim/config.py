@@ -116,10 +116,12 @@ class DemandConfig:
     """Leads (招引): volume, seasonality, size mix and flags of arriving projects."""
 
     # Background leads >= 1亿 per year in the base year, by sector. calibration.md §1: H1
-    # 2021 signed 198 industrial, 71 services, 43 agriculture (x2 for the year), divided by
-    # the status-quo appraisal pass rate 0.85 (466, 84, 84, 101), less the event leads below
-    # (87 a year, 80% industrial); services split 50/50 producer/other (assumption).
-    leads_1e8_per_year: BySector = _by_sector(396.0, 75.0, 75.0, 101.0)
+    # 2021 signed 198 industrial, 71 services, 43 agriculture; scaled to the year by H1's
+    # share of the seasonal lead rate (month_weights x month length: 0.465, not 0.5, as
+    # January is weak) and divided by the status-quo appraisal pass rate 0.85 (501, 90, 90,
+    # 109), less the event leads below (87 a year, 80% industrial, 10% each service sector);
+    # services split 50/50 producer/other (assumption).
+    leads_1e8_per_year: BySector = _by_sector(431.0, 81.0, 81.0, 109.0)
     base_year: int = 2021
     # Growth of the lead trend per year up to base_year (the warm-up years). calibration.md
     # §1: log-linear fit of the measured >= 1亿 signings 2018 (210), Jan-Sep 2020 (345) and
