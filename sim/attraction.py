@@ -201,6 +201,23 @@ def intensity_factor(
     return factor * effort.multiplier(a, project, tier, target)
 
 
+def lever_costs(a: AttractionConfig) -> dict[str, float]:
+    """What the attraction levers in force cost a year (reported in ``meta.json``, not simulated).
+
+    Returns
+    -------
+    dict
+        ``series_event_staff_days`` (staff-days for the 3+7+5 series events held),
+        ``promotion_staff`` (full-time staff of chain, entrusted and fund teams) and
+        ``leader_days`` (top leaders' days as lead promoters).
+    """
+    return {
+        "series_event_staff_days": a.series_events_per_year * a.cost_staff_days_per_series_event,
+        "promotion_staff": a.cost_chain_staff,
+        "leader_days": a.cost_leader_days_per_year,
+    }
+
+
 def unit_keys(unit: np.ndarray) -> np.ndarray:
     """Unit indices as keys of :mod:`sim.units` ("" for a lead without a unit)."""
     keys = np.asarray((*UNIT_KEYS, ""), dtype=object)

@@ -328,14 +328,20 @@ class AttractionConfig:
             _fail(f"{p}.series_events_per_year", self.series_events_per_year, allowed)
         if not all(0 <= d < DAYS_PER_YEAR for d in self.series_event_days):
             _fail(f"{p}.series_event_days", self.series_event_days, "days of year 0..364")
-        for name in ("effort_per_shortfall", "max_extra_lead_share", "series_event_leads_1e8_mean"):
-            check_positive(f"{p}.{name}", getattr(self, name), allow_zero=True)
-        for name in ("chain_extra_share_industrial", "leader_extra_share_1e9"):
-            check_positive(f"{p}.{name}", getattr(self, name), allow_zero=True)
-        for name in ("cost_staff_days_per_series_event", "cost_chain_staff", "cost_leader_days_per_year"):
+        non_negative = (
+            "effort_per_shortfall",
+            "max_extra_lead_share",
+            "series_event_leads_1e8_mean",
+            "chain_extra_share_industrial",
+            "leader_extra_share_1e9",
+            "cost_staff_days_per_series_event",
+            "cost_chain_staff",
+            "cost_leader_days_per_year",
+            "park_reference_advantage_days",
+        )
+        for name in non_negative:
             check_positive(f"{p}.{name}", getattr(self, name), allow_zero=True)
         check_positive(f"{p}.park_choice_odds_per_30_days", self.park_choice_odds_per_30_days)
-        check_positive(f"{p}.park_reference_advantage_days", self.park_reference_advantage_days, allow_zero=True)
         if self.candidate_intensity_factor < 1:
             _fail(f"{p}.candidate_intensity_factor", self.candidate_intensity_factor, "a number >= 1")
 
