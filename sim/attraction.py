@@ -124,18 +124,19 @@ class EffortState:
         return cls(np.zeros(len(UNIT_KEYS)), unit, sector, investment_yi)
 
     def signings_to_date(
-        self, signed_day: np.ndarray, year_start: float, day: float, target: SigningTarget
+        self, a: AttractionConfig, signed_day: np.ndarray, year_start: float, day: float, target: SigningTarget
     ) -> np.ndarray:
-        """Signings counted by ``target`` in [year_start, day), per unit."""
+        """Signings counted by ``target`` in [year_start, day), per unit.
+
+        Signings without a unit (a planner ledger without the 县区 column) are spread over the
+        units by ``a.unit_lead_shares``, so they do not make every unit look behind.
+        """
         sectors = [SECTORS.index(s) for s in target.sectors]
-        counted = (
-            (signed_day >= year_start)
-            & (signed_day < day)
-            & (self.investment_yi >= 1.0)
-            & np.isin(self.sector, sectors)
-            & (self.unit >= 0)
-        )
-        return np.bincount(self.unit[counted], minlength=len(UNIT_KEYS)).astype(float)
+        counted = (signed_day >= year_start) & (signed_day < day) & (self.investment_yi >= 1.0)
+        counted &= np.isin(self.sector, sectors)
+        known = counted & (self.unit >= 0)
+        per_unit = np.bincount(self.unit[known], minlength=len(UNIT_KEYS)).astype(float)
+        return per_unit + np.asarray(a.unit_lead_shares) * float((counted & ~known).sum())
 
     def bulletin(
         self, a: AttractionConfig, target: SigningTarget | None, pace_share: float, signed: np.ndarray

@@ -166,7 +166,7 @@ class System:
         signed = np.zeros_like(self.effort.effort)
         if target is not None:
             signed = self.effort.signings_to_date(
-                self.ledger.times["signed"], self.year_starts[year - self.calendar.first_year], day, target
+                a, self.ledger.times["signed"], self.year_starts[year - self.calendar.first_year], day, target
             )
         self.effort.bulletin(a, target, pace, signed)
         self.log.log(day, "promotion", "effort_mean", float(self.effort.effort.mean()))

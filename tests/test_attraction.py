@@ -60,6 +60,21 @@ def test_a_unit_behind_pace_raises_its_effort_and_one_ahead_does_not() -> None:
     assert m[-1] < 1.0 + a.max_extra_lead_share
 
 
+def test_signings_without_a_unit_are_spread_over_the_units() -> None:
+    """A planner ledger without units must not make every unit look behind pace."""
+    a = AttractionConfig()
+    target = SigningTarget(2023, 600.0, ["industrial"])
+    n = 3 * len(UNIT_KEYS)
+    unit = np.concatenate([np.arange(len(UNIT_KEYS)), np.full(2 * len(UNIT_KEYS), -1)]).astype(np.int8)
+    s = EffortState.start(unit, np.zeros(n, np.int8), np.full(n, 2.0))
+    signed_day = np.full(n, 10.0)
+    signed_day[0] = 400.0  # after the bulletin: not counted
+    got = s.signings_to_date(a, signed_day, 0.0, 100.0, target)
+    expected = np.full(len(UNIT_KEYS), 1.0 + 2.0)
+    expected[0] -= 1.0
+    np.testing.assert_allclose(got, expected)
+
+
 def test_effort_relaxes_without_a_target_and_is_off_with_the_switch() -> None:
     a = AttractionConfig()
     s = _state(1.0)
