@@ -27,6 +27,13 @@ N_SIZE_TIERS = 4  # with the 1000万-1亿 tier
 N_LEADER_TIERS = 3  # county/park head, city deputy, top leaders
 SHARE_TOLERANCE = 1e-6
 TOP_TIER_LOWER_YI = 50.0
+# Calendar years a config may name (run years, the demand base year, an energy freeze).
+# Assumption: the evidence covers 2018-2023 (calibration.md §1) and the plan is for 2023; a
+# year outside 2000-2100 is a typo, and would blow up lead volumes (growth compounds over
+# the distance to demand.base_year) or simulate centuries.
+FIRST_PLAUSIBLE_YEAR = 2000
+LAST_PLAUSIBLE_YEAR = 2100
+YEARS_ALLOWED = f"a calendar year from {FIRST_PLAUSIBLE_YEAR} to {LAST_PLAUSIBLE_YEAR}"
 
 
 class ConfigError(ValueError):
@@ -48,6 +55,21 @@ def check_probability(name: str, value: float) -> None:
     """Raise ConfigError unless ``0 <= value <= 1``."""
     if not (math.isfinite(value) and 0.0 <= value <= 1.0):
         _fail(name, value, "a probability between 0 and 1")
+
+
+def check_year(name: str, value: int, *, zero_means_never: bool = False) -> None:
+    """Raise ConfigError unless ``value`` is a plausible calendar year (or 0 when allowed)."""
+    if zero_means_never and value == 0:
+        return
+    plausible = FIRST_PLAUSIBLE_YEAR <= value <= LAST_PLAUSIBLE_YEAR if isinstance(value, int) else False
+    if isinstance(value, bool) or not plausible:
+        _fail(name, value, ("0 (never) or " if zero_means_never else "") + YEARS_ALLOWED)
+
+
+def check_day_of_year(name: str, value: int) -> None:
+    """Raise ConfigError unless ``value`` is a day of the year, 0..364."""
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < DAYS_PER_YEAR:
+        _fail(name, value, f"a day of the year, 0..{DAYS_PER_YEAR - 1}")
 
 
 def _check_all(obj: Any, prefix: str, *, probability: tuple[str, ...] = ()) -> None:
@@ -184,6 +206,7 @@ class DemandConfig:
                         _fail(f"{p}.{name}.{sector}", value, "a share in [0, 1)")
                 else:
                     check_positive(f"{p}.{name}.{sector}", value, allow_zero=True)
+        check_year(f"{p}.base_year", self.base_year)
         check_positive(f"{p}.lead_growth_per_year", self.lead_growth_per_year + 1.0)
         check_positive(f"{p}.history_growth_per_year", self.history_growth_per_year + 1.0)
         check_positive(f"{p}.last_year_volume_factor", self.last_year_volume_factor, allow_zero=True)
@@ -489,6 +512,7 @@ class EnergyConfig:
             check_positive(f"model.energy.tce_per_yi.{sector}", value, allow_zero=True)
         if self.priority not in ("fifo", "size"):
             _fail("model.energy.priority", self.priority, "'fifo' or 'size'")
+        check_year("model.energy.frozen_from_year", self.frozen_from_year, zero_means_never=True)
         if self.feedstock_deducted_from:
             _check_iso_date("model.energy.feedstock_deducted_from", self.feedstock_deducted_from)
         _check_all(self, "model.energy")
@@ -690,6 +714,7 @@ class RetrofitConfig:
     benchmark_day_of_year: int = 335
 
     def __post_init__(self) -> None:
+        check_day_of_year("model.retrofit.benchmark_day_of_year", self.benchmark_day_of_year)
         _check_all(self, "model.retrofit")
 
 
@@ -772,6 +797,8 @@ class RunConfig:
             _fail("run.jobs", self.jobs, "an integer >= 1")
         if self.chunk_size < 1:
             _fail("run.chunk_size", self.chunk_size, "an integer >= 1")
+        check_year("run.first_year", self.first_year)
+        check_year("run.target_year", self.target_year)
         if not self.first_year <= self.target_year:
             _fail("run.first_year", self.first_year, f"a year <= run.target_year ({self.target_year})")
         if self.keep_ledgers < 0:
@@ -811,6 +838,9 @@ class NowcastConfig:
     as_of: str = ""
     # Write ledger_<date>.csv of replication 0 at this ISO date; "" = no export.
     export_at: str = ""
+    # true: the template's layout, all or nothing (sim/ledger/io.py); false: read an office's
+    # layout row by row and account for every row in ledger_read.csv (sim/ledger/tolerant.py).
+    strict: bool = False
 
     def __post_init__(self) -> None:
         if self.ledger and not self.as_of:
