@@ -6,6 +6,10 @@ The targets themselves are data: ``conf/plan/<city>_<year>.yaml`` (the default i
 
 from __future__ import annotations
 
+import functools
+from pathlib import Path
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
@@ -14,8 +18,37 @@ from analysis.plan_schema import CITY, PlanConfig, plan_rows
 TARGET_COLUMNS: tuple[str, ...] = ("target", "label_zh", "label_en", "unit", "goal", "direction")
 
 
-def targets_frame(plan: PlanConfig) -> pd.DataFrame:
-    """The plan's city-wide targets: target, label_zh, label_en, unit, goal, direction."""
+DEFAULT_PLAN_FILE = Path(__file__).resolve().parents[1] / "conf" / "plan" / "huaian_2023.yaml"
+
+
+@functools.cache
+def default_plan() -> PlanConfig:
+    """The default plan file (Huai'an 2023), for code that does not yet carry the run's plan.
+
+    Read from ``conf/plan/huaian_2023.yaml``; a run's own plan (``StudyConfig.plan``) is what
+    the runner, the attainment table and the comparison use.
+    """
+    from omegaconf import OmegaConf
+
+    merged = OmegaConf.merge(OmegaConf.structured(PlanConfig), OmegaConf.load(DEFAULT_PLAN_FILE))
+    plan = OmegaConf.to_object(merged)
+    assert isinstance(plan, PlanConfig)
+    return plan
+
+
+def __getattr__(name: str) -> Any:
+    """``TARGET_KEYS``: the default plan's keys (modules written before plans were data)."""
+    if name == "TARGET_KEYS":
+        return default_plan().keys
+    raise AttributeError(name)
+
+
+def targets_frame(plan: PlanConfig | None = None) -> pd.DataFrame:
+    """The plan's city-wide targets: target, label_zh, label_en, unit, goal, direction.
+
+    ``plan`` None: the default plan file (:func:`default_plan`).
+    """
+    plan = plan if plan is not None else default_plan()
     rows = [(key, t.label_zh, t.label_en, t.unit, float(t.goal), t.direction) for key, t in plan.targets.items()]
     return pd.DataFrame(rows, columns=list(TARGET_COLUMNS))
 

@@ -62,6 +62,14 @@ def test_policies_combine(study: Callable[..., StudyConfig]) -> None:
         ("plan.targets.signed_5e9.measure.milestone=finished", "one of signed, started"),
         ("plan.targets.start_rate_same_year.measure.statistic=ratio", "one of count, investment"),
         ("run.target_year=2040", "Spring Festival date"),
+        # Years and days of the year (issue 13: base_year=-3 ended in a numpy traceback).
+        ("model.demand.base_year=-3", "model.demand.base_year"),
+        ("model.demand.base_year=20210", "a calendar year from 2000 to 2100"),
+        ("run.first_year=1", "run.first_year"),
+        ("run.target_year=9999", "run.target_year"),
+        ("model.energy.frozen_from_year=1999", "model.energy.frozen_from_year"),
+        ("model.retrofit.benchmark_day_of_year=999", "a day of the year, 0..364"),
+        ("model.construction.dead_period_days_after_festival=400", "dead_period"),
     ],
 )
 def test_bad_values_name_field_value_and_rule(study: Callable[..., StudyConfig], override: str, expected: str) -> None:
