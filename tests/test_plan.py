@@ -305,7 +305,7 @@ def test_a_second_plan_runs_for_another_year(study: Callable[..., StudyConfig]) 
     values = result.kpis.loc[result.kpis["target"] == "investment_outside_parks_share", "value"].to_numpy()
     assert att.loc["investment_outside_parks_share", "p_attain"] == np.mean(values <= 0.2)
     # no start inside the 2024 dead period: 7 days before to 21 after the festival (10 Feb)
-    cal_start = np.datetime64("2021-01-01")
+    cal_start = np.datetime64(f"{cfg.run.first_year}-01-01")  # model day 0
     started = cal_start + result.ledgers["t_started"].dropna().to_numpy().astype("timedelta64[D]")
     lull = (started >= np.datetime64("2024-02-03")) & (started < np.datetime64("2024-03-02"))
     assert not lull.any()
@@ -376,7 +376,11 @@ def test_a_run_with_unit_goals_gives_per_unit_and_city_tables(
     assert row["p_attain"] == np.mean(signed["xuyi"].to_numpy() >= 300.0)
 
 
-def test_unit_goals_on_a_ledger_without_units_stop_with_a_clear_error(study: Callable[..., StudyConfig]) -> None:
+def test_unit_goals_count_the_simulated_units(study: Callable[..., StudyConfig]) -> None:
+    """The model gives every lead a unit (issue 10): a plan's unit goals run end to end."""
     cfg = study("+plan.units.xuyi.signed_industrial_1e8=100", "run.replications=1", "run.keep_ledgers=0")
-    with pytest.raises(ConfigError, match="ledger column 'unit'"):
-        run_study(cfg)
+    u = run_study(cfg).unit_kpis
+    assert set(u["unit"]) == {CITY, "xuyi"}
+    xuyi = u[(u["unit"] == "xuyi") & (u["target"] == "signed_industrial_1e8")]["value"].iloc[0]
+    city = u[(u["unit"] == CITY) & (u["target"] == "signed_industrial_1e8")]["value"].iloc[0]
+    assert 0 < xuyi < city
