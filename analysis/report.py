@@ -10,10 +10,12 @@ report files unless asked to.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import os
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -32,20 +34,26 @@ from analysis.bottlenecks import (
     walkaways,
 )
 from analysis.funnel import funnel, year_end_states
-from analysis.plots_attainment import attainment_overview, expected_shortfall, slide_chunks
-from analysis.plots_bottleneck import bottleneck_overview
-from analysis.plots_compare import check_comparison, plot_forest, plot_p_attain_change
-from analysis.plots_fan import as_of_month, fan_grid, plot_distribution, plot_fan
-from analysis.plots_funnel import plot_funnel
-from analysis.style import DPI, PAGE_DPI, policy_colours, risk_class, save_figure, target_titles
+from analysis.plots_compare import check_comparison
+from analysis.report_charts import (
+    FAN_TARGETS,
+    HEADLINE,
+    CellInput,
+    Chart,
+    SweepInput,
+    available_cores,
+    cell_charts,
+    draw_charts,
+    slug,
+    sweep_charts,
+)
+from analysis.style import risk_class
 
 log = logging.getLogger(__name__)
 
-# The targets a leader asks about first (issue 5: start rate, agreed investment, industrial
-# investment spent), then the other campaign headline counts for fan charts and comparisons.
-HEADLINE: tuple[str, ...] = ("start_rate_same_year", "agreed_investment", "industrial_investment")
-FAN_TARGETS: tuple[str, ...] = (*HEADLINE, "started_same_year")  # slide-sized fans; every target is on the grid
-REPORT_FILES: tuple[str, ...] = ("report.xlsx", "report.html", "charts")
+__all__ = ["FAN_TARGETS", "HEADLINE", "Chart", "make_charts", "write_report"]  # HEADLINE etc. live in report_charts
+REPORT_FILES: tuple[str, ...] = ("report.xlsx", "report.html", "charts", "report_cells")
+CELL_PAGES = "report_cells"  # a sweep's page per job, linked from report.html
 REQUIRED: dict[str, tuple[str, ...]] = {
     "attainment.csv": ("scenario", "policy", "target", "goal", "p_attain", "p_attain_low", "p_attain_high"),
     "kpis.parquet": ("scenario", "policy", "replication", "target", "value"),
@@ -199,142 +207,47 @@ def bottleneck_tables(tables: RunTables) -> dict[str, pd.DataFrame]:
     return {k: pd.concat(v, ignore_index=True) for k, v in out.items() if v}
 
 
-@dataclass(frozen=True)
-class Chart:
-    """One chart written to disk: section, bilingual caption, PNG and SVG paths."""
-
-    section: str
-    caption: str
-    png: Path
-    svg: Path
-
-
-def _slug(*parts: str) -> str:
-    text = "_".join(parts)
-    return "".join(ch if ch.isalnum() or ch in "-_" else "-" for ch in text)
-
-
-def make_charts(tables: RunTables, out_dir: Path, bottlenecks: dict[str, pd.DataFrame]) -> list[Chart]:
+def make_charts(
+    tables: RunTables, out_dir: Path, bottlenecks: dict[str, pd.DataFrame], *, workers: int = 1
+) -> list[Chart]:
     """Draw every chart of the report into ``out_dir`` (PNG at 200 dpi and SVG).
 
-    Sections: ``attainment`` (per job), ``fan`` (headline targets per job on slides and every
-    target on one page, with the actual path when known), ``distribution`` (headline targets,
-    all jobs overlaid), ``comparison`` (when ``comparison.csv`` exists), ``bottlenecks`` and
-    ``funnel`` (per job with ledgers).
+    Sections: ``attainment`` (per job), ``fan`` (headline targets per job on slides; every
+    target on one page for a single run, with the actual path when known), ``distribution``
+    (headline targets, all jobs overlaid), ``comparison`` (when ``comparison.csv`` exists),
+    ``bottlenecks`` and ``funnel`` (per job with ledgers). A sweep's jobs draw on ``workers``
+    processes; a sweep leaves out each job's all-target fan page (the job's own directory is a
+    run directory: report it alone for that page).
     """
-    charts: list[Chart] = []
     multi = len(tables.cell_names) > 1
-    colours = policy_colours(list(dict.fromkeys(p for _s, p in tables.cell_names)))  # same colour on every slide
     one_scenario = len({s for s, _p in tables.cell_names}) == 1
-
-    def name_of(scenario: str, policy: str) -> tuple[str, ...]:
-        """File-name parts of a job's charts (none for a single run)."""
-        return (scenario, policy) if multi else ()
-
-    def job(scenario: str, policy: str) -> str:
-        """How a multirun job is named on its charts ("" for a single run)."""
-        if not multi:
-            return ""
-        return f"— {policy}" if one_scenario else f"— {scenario} / {policy}"
-
-    def add(section: str, caption: str, fig: Any, *name: str, dpi: int = DPI) -> None:
-        png, svg = save_figure(fig, out_dir / _slug(section, *name), dpi=dpi)
-        charts.append(Chart(section, caption, png, svg))
-
+    tasks: list[Callable[[], list[Chart]]] = []
     for scenario, policy in tables.cell_names:
-        tag = f" — {scenario} / {policy}" if multi else ""
-        att = _cell(tables.attainment, scenario, policy).reset_index(drop=True)
-        kpis = _cell(tables.kpis, scenario, policy)
-        short = expected_shortfall(kpis, att)
-        pieces = slide_chunks(att)
-        for k, piece in enumerate(pieces, start=1):
-            part = f"({k}/{len(pieces)})" if len(pieces) > 1 else ""
-            fig = attainment_overview(piece, short, subtitle=f"{part} {job(scenario, policy)}".strip())
-            add(
-                "attainment",
-                f"目标达标概率 Attainment overview {part}{tag}",
-                fig,
-                *name_of(scenario, policy),
-                *((str(k),) if len(pieces) > 1 else ()),
-            )
-        titles = target_titles(att)
-        monthly = _cell(tables.monthly, scenario, policy)
-        for target in FAN_TARGETS:
-            row = att[att["target"] == target]
-            if row.empty:
-                continue
-            ax = plot_fan(
-                monthly,
-                target,
-                goal=float(row["goal"].iloc[0]),
-                unit=str(row["unit"].iloc[0]),
-                title=f"{titles[target]}  {job(scenario, policy)}".rstrip(),
-                actual=tables.actual,
-                as_of=as_of_month(monthly),
-            )
-            add("fan", f"{titles[target]}{tag}", ax.figure, target, *((scenario, policy) if multi else ()))
-        grid = fan_grid(monthly, att, actual=tables.actual, as_of=as_of_month(monthly), subtitle=job(scenario, policy))
-        add(
-            "fan",
-            f"各指标月度进度 Every target, month by month{tag}",
-            grid,
-            "all",
-            *name_of(scenario, policy),
-            dpi=PAGE_DPI,
+        ledgers = _cell(tables.ledgers, scenario, policy) if not tables.ledgers.empty else tables.ledgers
+        job = CellInput(
+            scenario=scenario,
+            policy=policy,
+            out_dir=out_dir,
+            multi=multi,
+            one_scenario=one_scenario,
+            attainment=_cell(tables.attainment, scenario, policy),
+            kpis=_cell(tables.kpis, scenario, policy),
+            monthly=_cell(tables.monthly, scenario, policy),
+            actual=tables.actual,
+            bottlenecks={k: _cell(v, scenario, policy) for k, v in bottlenecks.items()},
+            ledger_replications=int(ledgers["replication"].nunique()) if len(ledgers) else 0,
+            every_target=not multi,
         )
-    att0 = tables.attainment.drop_duplicates("target")
-    titles = target_titles(att0)
-    for target in HEADLINE:
-        row = att0[att0["target"] == target]
-        if row.empty:
-            continue
-        ax = plot_distribution(
-            tables.kpis,
-            target,
-            goal=float(row["goal"].iloc[0]),
-            unit=str(row["unit"].iloc[0]),
-            title=titles[target],
-            colours=colours,
-        )
-        add("distribution", titles[target], ax.figure, target)
-    if tables.comparison is not None and len(tables.comparison):
-        keys = [t for t in FAN_TARGETS if t in set(tables.comparison["target"])] or None
-        add(
-            "comparison",
-            "政策配对差值 Paired policy differences",
-            plot_forest(tables.comparison, targets=keys, colours=colours).figure,
-            "forest",
-        )
-        add(
-            "comparison",
-            "达标概率变化 Change in P(attain)",
-            plot_p_attain_change(tables.comparison, targets=keys, colours=colours).figure,
-            "p_attain",
-        )
-    for scenario, policy in tables.cell_names:
-        if "waits" not in bottlenecks:
-            break
-        pick = {k: _cell(v, scenario, policy) for k, v in bottlenecks.items()}
-        if pick["waits"].empty:
-            continue
-        n_rep = int(_cell(tables.ledgers, scenario, policy)["replication"].nunique())
-        name_parts = (scenario, policy) if multi else ()
-        fig = bottleneck_overview(
-            pick["waits"],
-            pick["leaders"],
-            pick["walkaways"],
-            pick["starts_at_stake"],
-            n_replications=n_rep,
-            subtitle=job(scenario, policy),
-        )
-        add("bottlenecks", "瓶颈 Bottlenecks" + (f" — {scenario} / {policy}" if multi else ""), fig, *name_parts)
-        add(
-            "funnel",
-            "项目漏斗 Pipeline funnel" + (f" — {scenario} / {policy}" if multi else ""),
-            plot_funnel(pick["funnel"], subtitle=job(scenario, policy)).figure,
-            *name_parts,
-        )
-    return charts
+        tasks.append(functools.partial(cell_charts, job))
+    sweep = SweepInput(
+        out_dir=out_dir,
+        attainment=tables.attainment,
+        kpis=tables.kpis,
+        policies=list(dict.fromkeys(p for _s, p in tables.cell_names)),
+        comparison=tables.comparison,
+    )
+    tasks.append(functools.partial(sweep_charts, sweep))
+    return draw_charts(tasks, workers)
 
 
 def _lookup(config: dict[str, Any], dotted: str) -> Any:
@@ -428,8 +341,40 @@ def _remove_old_charts(charts_dir: Path) -> None:
     log.info("removed %d charts of the earlier report in %s", len(old), charts_dir)
 
 
-def write_report(root: Path, *, force: bool = False) -> list[Path]:
+def _remove_old_cell_pages(pages_dir: Path) -> None:
+    """Delete the job pages an earlier sweep report wrote (``*.html`` in ``report_cells/``)."""
+    if pages_dir.is_dir():
+        for path in pages_dir.glob("*.html"):
+            path.unlink()
+
+
+def write_cell_pages(root: Path, tables: RunTables, charts: list[Chart], provenance: str) -> list[tuple[str, str, str]]:
+    """Write one page per job of a sweep into ``report_cells/``; return (scenario, policy, href)."""
+    from analysis.report_html import render_cell_page
+
+    pages_dir = root / CELL_PAGES
+    pages_dir.mkdir(exist_ok=True)
+    links = []
+    for scenario, policy in tables.cell_names:
+        name = f"{slug(scenario, policy)}.html"
+        page = render_cell_page(
+            title=f"{scenario} / {policy}",
+            att=_cell(tables.attainment, scenario, policy),
+            charts=[c for c in charts if c.cell == (scenario, policy)],
+            provenance=provenance,
+        )
+        _atomic_write(pages_dir / name, lambda p, page=page: p.write_text(page, encoding="utf-8"))
+        links.append((scenario, policy, f"{CELL_PAGES}/{name}"))
+    return links
+
+
+def write_report(
+    root: Path, *, force: bool = False, workers: int | None = None, emulator: Path | None = None
+) -> list[Path]:
     """Write ``charts/``, ``report.xlsx`` and ``report.html`` into a run or multirun directory.
+
+    A single run gets one page. A sweep gets an index (``report.html``: every target of every
+    job, the charts comparing jobs, a link per job) and one page per job in ``report_cells/``.
 
     Parameters
     ----------
@@ -439,33 +384,41 @@ def write_report(root: Path, *, force: bool = False) -> list[Path]:
         Replace report files that already exist (and delete the earlier report's charts, by
         their file names; other files in ``charts/`` stay); without it an existing
         ``report.xlsx``, ``report.html`` or ``charts/`` is an error (nothing is overwritten).
+    workers
+        Processes drawing a sweep's charts (default: the cores available to this process).
+    emulator
+        ``emulator.json`` of a screen (``python -m sim.screen``) for the what-if panel and
+        sheets (issue 14); ``<root>/emulator.json`` is used when present and none is given.
 
     Returns
     -------
     list of Path
         The files written.
     """
-    from analysis.report_html import frame_table, headline_sentences, render_html
+    from analysis.report_html import cell_links, frame_table, headline_sentences, render_html
     from analysis.report_xlsx import write_xlsx
     from analysis.unit_ranking import ranking_sheet, report_ranking
+    from analysis.whatif_panel import add_whatif_sheets, panel_section, whatif_emulator
 
     root = Path(root)
     tables = load_run(root)  # validates before anything is drawn or written
+    emu = whatif_emulator(root, emulator)
     existing = [name for name in REPORT_FILES if (root / name).exists()]
     if existing and not force:
         raise FileExistsError(f"{root} already has {existing}; pass --force to replace them")
     if force:
         _remove_old_charts(root / "charts")
+        _remove_old_cell_pages(root / CELL_PAGES)
     bottlenecks = bottleneck_tables(tables)
-    charts = make_charts(tables, root / "charts", bottlenecks)
+    charts = make_charts(tables, root / "charts", bottlenecks, workers=workers or available_cores())
     xlsx = root / "report.xlsx"
     first = tables.cells[0].name
     ranking = report_ranking(tables.ledgers, tables.configs[first], tables.meta.get(first, {}))
     units = None if ranking is None else ranking_sheet(ranking, tables.attainment)
     sheets = workbook_sheets(tables, bottlenecks, units)
-    _atomic_write(xlsx, lambda p: write_xlsx(p, sheets))
+    _atomic_write(xlsx, lambda p: (write_xlsx(p, sheets), emu and add_whatif_sheets(p, emu)))
 
-    extra: list[tuple[str, str]] = []
+    extra: list[tuple[str, str]] = [panel_section(emu)] if emu else []
     if units is not None:
         n_rep = int(units["n_replications"].max())
         extra.append(
@@ -497,18 +450,22 @@ def write_report(root: Path, *, force: bool = False) -> list[Path]:
         f"{metas[0].get('replications', 'n/a')} replications · gongjian {metas[0].get('package_version', 'n/a')}"
     )
     first_cfg = tables.cells[0] / ".hydra" / "config.yaml"
+    multi = len(tables.cell_names) > 1
+    links = write_cell_pages(root, tables, charts, provenance) if multi else []
     page = render_html(
         title=f"{tables.window.year}年重特大项目攻坚预测 Major-project campaign forecast {tables.window.year}",
         headline=[line for target in HEADLINE for line in headline_sentences(tables.attainment, [target])],
         att=tables.attainment,
-        charts=charts,
+        charts=[c for c in charts if c.cell is None] if multi else charts,
         extra_sections=extra,
         assumptions=assumptions_table(tables),
         config_text=first_cfg.read_text(encoding="utf-8") if first_cfg.exists() else "(no .hydra/config.yaml)",
         provenance=provenance,
+        jobs_table=cell_links(tables.attainment, links, HEADLINE) if multi else "",
     )
     html_path = root / "report.html"
     _atomic_write(html_path, lambda p: p.write_text(page, encoding="utf-8"))
-    written = [xlsx, html_path, *(p for c in charts for p in (c.png, c.svg))]
+    pages = [root / href for _s, _p, href in links]
+    written = [xlsx, html_path, *pages, *(p for c in charts for p in (c.png, c.svg))]
     log.info("report: %d charts, %s, %s", len(charts), xlsx, html_path)
     return written

@@ -14,7 +14,8 @@ def run(args: argparse.Namespace) -> int:
     from analysis.report import write_report
 
     try:
-        written = write_report(Path(args.run_dir), force=args.force)
+        emulator = Path(args.emulator) if args.emulator else None
+        written = write_report(Path(args.run_dir), force=args.force, emulator=emulator)
     except (ValueError, FileExistsError) as err:
         log.error("%s", err)
         return 2
@@ -31,4 +32,5 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     )
     parser.add_argument("run_dir", help="run directory (holds attainment.csv) or multirun directory")
     parser.add_argument("--force", action="store_true", help="replace an existing report.xlsx, report.html and charts/")
+    parser.add_argument("--emulator", help="emulator.json of python -m sim.screen: adds the what-if panel and sheets")
     parser.set_defaults(func=run)

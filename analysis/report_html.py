@@ -158,6 +158,67 @@ def embed_png(path: Path) -> str:
     return f'<img src="data:image/png;base64,{data}" alt="{_esc(path.stem)}">'
 
 
+def embed_svg(path: Path) -> str:
+    """``<img>`` with the SVG inlined as base64 (sharp at any zoom, text kept as text).
+
+    A few tens of kB where the 200-dpi PNG is several hundred; an ``<img>``, not inline
+    ``<svg>``, so the ids of several matplotlib SVGs never clash.
+    """
+    data = base64.b64encode(path.read_bytes()).decode("ascii")
+    return f'<img src="data:image/svg+xml;base64,{data}" alt="{_esc(path.stem)}">'
+
+
+def chart_sections(charts: Sequence[Any]) -> list[str]:
+    """HTML of ``charts`` grouped under the report's section headings, in section order."""
+    parts = []
+    for section, (zh, en) in SECTIONS.items():
+        items = [c for c in charts if c.section == section]
+        if not items:
+            continue
+        parts.append(f"<h2>{_esc(zh)} {_esc(en)}</h2>")
+        parts += [
+            f"<figure>{embed_svg(c.svg)}<figcaption>{_esc(c.caption)} "
+            f"<span class='muted'>({_esc(c.png.name)}, {_esc(c.svg.name)})</span></figcaption></figure>"
+            for c in items
+        ]
+    return parts
+
+
+def cell_links(att: pd.DataFrame, links: Sequence[tuple[str, str, str]], headline: Sequence[str]) -> str:
+    """Table of a sweep's jobs: a link to each job's page and its headline P(attain).
+
+    ``links`` holds (scenario, policy, relative href) per job.
+    """
+    heads = att[att["target"].isin(headline)].drop_duplicates("target").set_index("target")
+    order = [t for t in headline if t in heads.index]
+    head = "".join(f"<th>{_esc(heads.loc[t, 'label_zh'])} {_esc(heads.loc[t, 'label_en'])}</th>" for t in order)
+    rows = []
+    for scenario, policy, href in links:
+        job = att[(att["scenario"] == scenario) & (att["policy"] == policy)]
+        p_attain = dict(zip(job["target"], job["p_attain"].astype(float), strict=True))
+        values = "".join(f"<td class='num'>{p_attain[t]:.0%}</td>" if t in p_attain else "<td></td>" for t in order)
+        rows.append(f"<tr><td><a href='{_esc(href)}'>{_esc(scenario)} / {_esc(policy)}</a></td>{values}</tr>")
+    return (
+        "<h2>各任务详情 Details per job</h2><p class='muted'>达标概率 P(attain); 点击查看各任务的图表。"
+        " Follow a link for the job's charts (attainment, fan charts, bottlenecks, funnel).</p>"
+        f"<table><thead><tr><th>任务 job</th>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+    )
+
+
+def render_cell_page(*, title: str, att: pd.DataFrame, charts: Sequence[Any], provenance: str) -> str:
+    """The page of one job of a sweep: its targets and its charts, with a link back to the index."""
+    parts = [
+        "<!DOCTYPE html><html lang='zh-CN'><head><meta charset='utf-8'>",
+        f"<title>{_esc(title)}</title><style>{CSS}</style></head><body>",
+        f"<p><a href='../report.html'>← 总览 Overview</a></p><h1>{_esc(title)}</h1>",
+        f"<p class='muted'>{_esc(provenance)}</p><h2>全部目标 All targets</h2>",
+        targets_table(att),
+        *chart_sections(charts),
+        "</body></html>",
+    ]
+    return "\n".join(parts)
+
+
 def render_html(
     *,
     title: str,
@@ -168,6 +229,7 @@ def render_html(
     assumptions: pd.DataFrame,
     config_text: str,
     provenance: str,
+    jobs_table: str = "",
 ) -> str:
     """The whole page as a string.
 
@@ -180,7 +242,8 @@ def render_html(
     att
         Attainment table of every job.
     charts
-        Objects with ``section``, ``caption``, ``png`` (see :class:`analysis.report.Chart`).
+        Objects with ``section``, ``caption``, ``png``, ``svg`` (see :class:`analysis.report.Chart`);
+        the page embeds the SVG.
     extra_sections
         (heading, html) blocks placed after the charts (e.g. bottleneck tables).
     assumptions
@@ -189,6 +252,8 @@ def render_html(
         The run's composed config (YAML) shown at the end.
     provenance
         One line naming the run directory, seed and replications.
+    jobs_table
+        A sweep's table of links to each job's page (:func:`cell_links`), placed before the charts.
     """
     parts = [
         "<!DOCTYPE html><html lang='zh-CN'><head><meta charset='utf-8'>",
@@ -203,16 +268,9 @@ def render_html(
         "risk: likely ≥ 90%, at risk 50–90%, unlikely &lt; 50%.</p>"
     )
     parts.append(targets_table(att))
-    for section, (zh, en) in SECTIONS.items():
-        items = [c for c in charts if c.section == section]
-        if not items:
-            continue
-        parts.append(f"<h2>{_esc(zh)} {_esc(en)}</h2>")
-        parts += [
-            f"<figure>{embed_png(c.png)}<figcaption>{_esc(c.caption)} "
-            f"<span class='muted'>({_esc(c.png.name)}, {_esc(c.svg.name)})</span></figcaption></figure>"
-            for c in items
-        ]
+    if jobs_table:
+        parts.append(jobs_table)
+    parts += chart_sections(charts)
     for heading, block in extra_sections:
         parts.append(f"<h2>{_esc(heading)}</h2>{block}")
     parts.append("<h2>主要假设 Assumptions that matter most</h2>")

@@ -1,7 +1,7 @@
 """``python -m bench``: measure speed and scale in one run, print the table, save JSON.
 
 Every figure is measured now, on this machine, in this process (or its subprocesses), and
-compared with the goal of issue 6. Numbers are noisy on a shared machine; the JSON keeps
+compared with the goals of issues 6 and 13. Numbers are noisy on a shared machine; the JSON keeps
 the load average before and after so a reader can judge. Results go to
 ``bench/results/bench-<UTC time>.json`` (gitignored).
 """
@@ -12,6 +12,7 @@ import argparse
 import json
 import os
 import platform
+import tempfile
 import time
 from dataclasses import asdict
 from datetime import UTC, datetime
@@ -26,9 +27,12 @@ from bench.measures import (
     kpi_table_memory,
     throughput,
 )
+from bench.readme import latest, update_readme
+from bench.report_speed import report_speed
 from bench.study import compose_study
 
 RESULTS = Path(__file__).resolve().parent / "results"
+README = Path(__file__).resolve().parents[1] / "README.md"
 
 
 def fmt(value: float, unit: str) -> str:
@@ -37,6 +41,8 @@ def fmt(value: float, unit: str) -> str:
         return f"{value:,.0f} {unit}"
     if unit == "x":
         return f"{value:.2f}x"
+    if unit == "events":
+        return f"{value:,.0f} raw SimPy events"
     return f"{value:,.2f} {unit}"
 
 
@@ -50,18 +56,59 @@ def table(figures: list[Figure]) -> str:
     return "\n".join(lines)
 
 
+def _commit() -> str:
+    """The checked-out commit (and '+changes' with uncommitted edits), or '' outside git."""
+    import subprocess
+
+    root = Path(__file__).resolve().parents[1]
+    try:
+        head = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=root, capture_output=True, text=True, check=False
+        )
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"], cwd=root, capture_output=True, check=False
+        )
+    except OSError:
+        return ""
+    return head.stdout.strip() + ("+changes" if dirty.stdout.strip() else "") if head.returncode == 0 else ""
+
+
 def main() -> None:
     """Run every measure and report."""
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="tiny sizes: checks the bench runs, figures meaningless")
     parser.add_argument("--jobs", type=int, default=2, help="worker processes for the parallel figures")
     parser.add_argument("--results", type=Path, default=RESULTS, help="folder for the JSON (default bench/results)")
-    args = parser.parse_args()
-    sizes = (
-        {"rounds": 2, "speed": 4, "big": 8, "memory": 100, "crn": 4, "ledger_rows": 50}
-        if args.quick
-        else {"rounds": 6, "speed": 200, "big": 1000, "memory": 10_000, "crn": 60, "ledger_rows": 1000}
+    parser.add_argument(
+        "--readme",
+        nargs="?",
+        const="latest",
+        metavar="JSON",
+        help="measure nothing: rewrite README.md's benchmark section from JSON (default: the newest full run)",
     )
+    parser.add_argument(
+        "--size",
+        action="append",
+        default=[],
+        metavar="KEY=N",
+        help="override one size (rounds, speed, big, memory, crn, report, ledger_rows), e.g. --size big=200",
+    )
+    args = parser.parse_args()
+    if args.readme:
+        source = latest(args.results) if args.readme == "latest" else Path(args.readme)
+        update_readme(README, source)
+        print(f"README.md benchmark section written from {source}")
+        return
+    sizes = (
+        {"rounds": 2, "speed": 4, "big": 8, "memory": 100, "crn": 4, "report": 2, "ledger_rows": 50}
+        if args.quick
+        else {"rounds": 6, "speed": 200, "big": 1000, "memory": 10_000, "crn": 60, "report": 4, "ledger_rows": 1000}
+    )
+    for item in args.size:
+        key, _, value = item.partition("=")
+        if key not in sizes or not value.isdigit() or int(value) < 1:
+            parser.error(f"--size {item}: expected KEY=N with KEY in {', '.join(sizes)} and N >= 1")
+        sizes[key] = int(value)
     load_before = os.getloadavg()
     started = time.perf_counter()
     cfg = compose_study([])  # the CLI's default: scenario huaian_2023, policy plan
@@ -72,6 +119,8 @@ def main() -> None:
     figures.append(kpi_table_memory(cfg, big_run, sizes["memory"]))
     figures += crn_variance_reduction(compose_study, sizes["crn"], args.jobs)
     figures += ledger_check(sizes["ledger_rows"], 3)
+    with tempfile.TemporaryDirectory(prefix="bench-report-") as work:
+        figures += report_speed(Path(work), sizes["report"], full=not args.quick)
     report = table(figures)
     print(report)
     meta = {
@@ -81,6 +130,7 @@ def main() -> None:
         "jobs": args.jobs,
         "cpus": os.cpu_count(),
         "python": platform.python_version(),
+        "commit": _commit(),
         "load_average_before": load_before,
         "load_average_after": os.getloadavg(),
         "bench_wall_s": round(time.perf_counter() - started, 1),

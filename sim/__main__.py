@@ -150,6 +150,9 @@ def write_outputs(out: Path, study: StudyConfig, result: Any, attainment: Any, w
     meta["replications_per_s"] = round(computed / wall_s, 3)
     if study.nowcast.ledger:
         meta |= {"as_of": study.nowcast.as_of, "ledger": study.nowcast.ledger}
+    from sim.attraction import lever_costs
+
+    meta["attraction_costs"] = lever_costs(study.model.attraction)
     (out / "meta.json").write_text(json.dumps(meta, indent=2, ensure_ascii=False), encoding="utf-8")
 
 

@@ -27,6 +27,13 @@ N_SIZE_TIERS = 4  # with the 1000万-1亿 tier
 N_LEADER_TIERS = 3  # county/park head, city deputy, top leaders
 SHARE_TOLERANCE = 1e-6
 TOP_TIER_LOWER_YI = 50.0
+# Calendar years a config may name (run years, the demand base year, an energy freeze).
+# Assumption: the evidence covers 2018-2023 (calibration.md §1) and the plan is for 2023; a
+# year outside 2000-2100 is a typo, and would blow up lead volumes (growth compounds over
+# the distance to demand.base_year) or simulate centuries.
+FIRST_PLAUSIBLE_YEAR = 2000
+LAST_PLAUSIBLE_YEAR = 2100
+YEARS_ALLOWED = f"a calendar year from {FIRST_PLAUSIBLE_YEAR} to {LAST_PLAUSIBLE_YEAR}"
 
 
 class ConfigError(ValueError):
@@ -48,6 +55,21 @@ def check_probability(name: str, value: float) -> None:
     """Raise ConfigError unless ``0 <= value <= 1``."""
     if not (math.isfinite(value) and 0.0 <= value <= 1.0):
         _fail(name, value, "a probability between 0 and 1")
+
+
+def check_year(name: str, value: int, *, zero_means_never: bool = False) -> None:
+    """Raise ConfigError unless ``value`` is a plausible calendar year (or 0 when allowed)."""
+    if zero_means_never and value == 0:
+        return
+    plausible = FIRST_PLAUSIBLE_YEAR <= value <= LAST_PLAUSIBLE_YEAR if isinstance(value, int) else False
+    if isinstance(value, bool) or not plausible:
+        _fail(name, value, ("0 (never) or " if zero_means_never else "") + YEARS_ALLOWED)
+
+
+def check_day_of_year(name: str, value: int) -> None:
+    """Raise ConfigError unless ``value`` is a day of the year, 0..364."""
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < DAYS_PER_YEAR:
+        _fail(name, value, f"a day of the year, 0..{DAYS_PER_YEAR - 1}")
 
 
 def _check_all(obj: Any, prefix: str, *, probability: tuple[str, ...] = ()) -> None:
@@ -116,14 +138,23 @@ class DemandConfig:
     """Leads (招引): volume, seasonality, size mix and flags of arriving projects."""
 
     # Background leads >= 1亿 per year in the base year, by sector. calibration.md §1: H1
-    # 2021 signed 198 industrial, 71 services, 43 agriculture (x2 for the year), divided by
-    # the status-quo appraisal pass rate 0.85 (466, 84, 84, 101), less the event leads below
-    # (87 a year, 80% industrial); services split 50/50 producer/other (assumption).
-    leads_1e8_per_year: BySector = _by_sector(396.0, 75.0, 75.0, 101.0)
+    # 2021 signed 198 industrial, 71 services, 43 agriculture; scaled to the year by H1's
+    # share of the seasonal lead rate (month_weights x month length: 0.465, not 0.5, as
+    # January is weak) and divided by the status-quo appraisal pass rate 0.85 (501, 90, 90,
+    # 109), less the event leads below (87 a year, 80% industrial, 10% each service sector);
+    # services split 50/50 producer/other (assumption).
+    leads_1e8_per_year: BySector = _by_sector(431.0, 81.0, 81.0, 109.0)
     base_year: int = 2021
-    # Growth of lead volume per year. calibration.md §1: 210 (2018) -> ~624 (2021) is ~44%/yr;
-    # the default assumes the growth slows to 15%/yr (assumption; range 0-0.44).
-    lead_growth_per_year: float = 0.15
+    # Growth of the lead trend per year up to base_year (the warm-up years). calibration.md
+    # §1: log-linear fit of the measured >= 1亿 signings 2018 (210), Jan-Sep 2020 (345) and
+    # H1 2021 (312), each scaled to a year by month_weights: 47.7%/yr (fitted by
+    # sim.attraction.fit_history_growth; the test checks this default against the fit).
+    history_growth_per_year: float = 0.477
+    # Growth of the lead trend per year after base_year (the campaign response comes on top,
+    # model.attraction). Uncertain input, range 0-0.477 (no growth to the measured 2018-21
+    # rate, which includes those years' own effort); no evidence inside the range, so the
+    # default is its geometric midpoint, sqrt(1.477) - 1.
+    lead_growth_per_year: float = 0.215
     # Share of a sector's >= 1000万 leads that are below 1亿. Agriculture: 57 of 130 start
     # targets are >= 1亿 (plan), so ~0.55 below (derived); other sectors: assumption.
     share_below_1e8: BySector = _by_sector(0.35, 0.30, 0.30, 0.55)
@@ -139,8 +170,9 @@ class DemandConfig:
     # Huai'an development zone 2023 63/13/5 (measured); the default sits between.
     event_tier_shares_1e8: list[float] = field(default_factory=lambda: [0.72, 0.22, 0.06])
     events: list[CampaignEvent] = field(default_factory=_default_events)
-    # Multiplier on lead volume in the last simulated year (the target year) only; < 1 is a
-    # weak signing year (stress scenario), 1 = as projected.
+    # Multiplier on the lead trend in the last simulated year (the target year) only; < 1 is
+    # a weak signing year (stress scenario), 1 = as projected. The campaign's effort
+    # response (model.attraction) acts on top of it.
     last_year_volume_factor: float = 1.0
     # Pareto tail index of size inside the bounded tiers (density ~ x^-(alpha+1)). With 1.0
     # the mean >= 1亿 project is ~5.6亿, inside calibration.md §1's 4.5-6.3亿 (derived).
@@ -157,8 +189,10 @@ class DemandConfig:
     cny_per_usd: float = 7.05
     # Probability that a lead is a technology-talent project (科技人才; assumption).
     tech_talent_probability: float = 0.30
-    # Probability that an industry/services lead is in a provincial-level park (assumption;
-    # the plan asks for >= 80%, so the status quo is set below it).
+    # Probability that an industry/services lead locates in a provincial-level park when the
+    # parks' time advantage is model.attraction.park_reference_advantage_days (the status
+    # quo's). Uncertain input, range 0.6-0.85 (assumption: no published parks share before
+    # 2023; the plan's 80% is a goal, not evidence of the starting point).
     in_park_probability: float = 0.72
     # Agriculture rarely sits in development parks (assumption).
     in_park_probability_agriculture: float = 0.10
@@ -172,7 +206,9 @@ class DemandConfig:
                         _fail(f"{p}.{name}.{sector}", value, "a share in [0, 1)")
                 else:
                     check_positive(f"{p}.{name}.{sector}", value, allow_zero=True)
+        check_year(f"{p}.base_year", self.base_year)
         check_positive(f"{p}.lead_growth_per_year", self.lead_growth_per_year + 1.0)
+        check_positive(f"{p}.history_growth_per_year", self.history_growth_per_year + 1.0)
         check_positive(f"{p}.last_year_volume_factor", self.last_year_volume_factor, allow_zero=True)
         if len(self.month_weights) != MONTHS_PER_YEAR or min(self.month_weights) < 0:
             _fail(f"{p}.month_weights", self.month_weights, "12 non-negative weights")
@@ -192,6 +228,150 @@ class DemandConfig:
             "in_park_probability_agriculture",
         ):
             check_probability(f"{p}.{name}", getattr(self, name))
+
+
+@dataclass
+class SigningTarget:
+    """A year's city target of new >= 1亿 signings, as the monthly bulletin tracks it."""
+
+    year: int = 2023
+    signings_1e8: float = 600.0
+    # Sectors the count covers (names from SECTORS).
+    sectors: list[str] = field(default_factory=lambda: ["industrial"])
+
+    def __post_init__(self) -> None:
+        check_positive(f"attraction.targets[{self.year}].signings_1e8", self.signings_1e8)
+        if not self.sectors or not set(self.sectors) <= set(SECTORS):
+            _fail(f"attraction.targets[{self.year}].sectors", self.sectors, f"a non-empty subset of {list(SECTORS)}")
+
+
+def _default_targets() -> list[SigningTarget]:
+    # calibration.md §1: the 2021 target was 500 new >= 1亿 signings, all sectors (measured);
+    # plan: 600 new >= 1亿 industrial signings in 2023. No 2019, 2020 or 2022 target is
+    # published: in those years the bulletin has no pace line and effort relaxes to routine.
+    return [SigningTarget(2021, 500.0, list(SECTORS)), SigningTarget(2023, 600.0, ["industrial"])]
+
+
+# Huai'an's ten units (sim.units.HUAIAN_UNITS); equal shares (see unit_lead_shares).
+N_UNITS = 10
+
+
+@dataclass
+class AttractionConfig:
+    """Promotion (招商): units, the monthly bulletin, effort that answers pace, attraction levers.
+
+    Each unit (县区、园区, :mod:`sim.units`) holds a share of the city's leads and of its
+    signing target. On the first day of each month the bulletin (一月一通报) compares each
+    unit's signings to date with its pace line (its target spread over the year like the
+    seasonal lead rate); a unit behind pace raises its promotion effort, with a lag, and
+    effort adds leads with diminishing returns (:mod:`sim.attraction`). Candidate leads are
+    drawn up front at ``candidate_intensity_factor`` x the trend and thinned against the
+    intensity in force (Lewis-Shedler), so levers and scenarios never reshuffle the draws.
+    """
+
+    # Share of the city's leads (and of its signing target) in each unit, in the order of
+    # sim.units.UNIT_KEYS. Assumption: no published split, so equal shares; consistent with
+    # the development zone's 81 >= 1亿 signings of 2023 (calibration.md §1) being about a
+    # tenth of a city total of 600-800. Range: any split.
+    unit_lead_shares: list[float] = field(default_factory=lambda: [1.0 / N_UNITS] * N_UNITS)
+    targets: list[SigningTarget] = field(default_factory=_default_targets)
+    # Switch: effort answers the bulletin (true) or leads follow the trend alone (false).
+    effort_response: bool = True
+    # Effort a unit aims at per unit of shortfall (the share of its annual target it is
+    # behind its pace line); ahead of pace it aims at routine (0). Assumption, range 1-10:
+    # at 4, a unit a quarter of its target behind aims at effort 1 (63% of the maximum).
+    # calibration.md §6: every published Jiangsu count target of 2018-22 was met (achieved
+    # / target 1.0-1.8), so a shortfall is answered, not accepted.
+    effort_per_shortfall: float = 4.0
+    # Share of the gap between aimed and current effort closed each month: teams, trips and
+    # visits take months to yield leads. Assumption, range 0.25-1 (a lag of 0-3.5 months).
+    effort_adjust_share_per_month: float = 0.5
+    # Extra leads at full effort, as a share of the trend; effort e adds
+    # max_extra_lead_share x (1 - exp(-e)) (diminishing returns). Assumption, range 0-1
+    # (calibration.md §1: Huai'an H1 2021 +67% year on year, 2018-21 +47%/yr, bound what a
+    # campaign year adds).
+    max_extra_lead_share: float = 0.5
+    # Relative response of each size tier (< 1亿, 1-10亿, 10-50亿, >= 50亿) to effort.
+    # calibration.md §1 (H1 2021: small projects at 65% of their sub-target, 10-50亿 46%,
+    # >= 50亿 4 of 10) and §6 (achieved / target 0.7-1.1 for >= 50亿 and value sub-targets
+    # against ~1.2 for counts): big projects answer effort less. Estimate, each 0-1.
+    tier_response: list[float] = field(default_factory=lambda: [1.0, 1.0, 0.5, 0.25])
+    # Not a model parameter: candidate leads are drawn at this multiple of the trend and
+    # thinned. It only has to cover the largest intensity multiplier (checked); every cell
+    # of a comparison must use the same value, since changing it changes every draw.
+    candidate_intensity_factor: float = 2.5
+    # Event leads sign at the event. calibration.md §1: a project counts as signed once the
+    # investor is named, the company registered and the project filed; a signing ceremony
+    # signs projects negotiated (and reviewed) before it, and the event's count is reported
+    # as that edition's signings. false = event leads start appraisal on the event day.
+    event_leads_sign_at_event: bool = True
+    # 3+7+5 系列招商活动: series events per year beyond the five city events of
+    # model.demand.events (status quo 0; the plan's 15 = 5 + 10). Slots on the days below.
+    series_events_per_year: int = 0
+    # Days of year of the series event slots, used in this order (assumption: one a month
+    # from March, after the spring promotion season starts; two in the busy autumn).
+    series_event_days: list[int] = field(default_factory=lambda: [60, 91, 121, 152, 182, 213, 244, 258, 274, 305])
+    # Mean >= 1亿 leads a series event brings, net of leads that would have come anyway.
+    # Assumption, range 2-10 (smaller than the city events of calibration.md §1, whose
+    # Huaihe convention brought ~37).
+    series_event_leads_1e8_mean: float = 5.0
+    # 链式招商 with 委托招商、基金招商 (chain targeting, entrusted and fund promotion): extra
+    # industrial leads as a share of the trend. 0 = off.
+    chain_extra_share_industrial: float = 0.0
+    # 一号招商员 (top leaders as lead promoters, one leader and team per >= 10亿 project):
+    # extra >= 10亿 leads as a share of the trend. 0 = off.
+    leader_extra_share_1e9: float = 0.0
+    # Costs of the levers (reported, not simulated): staff-days per series event, promotion
+    # staff (full-time) of the chain, entrusted and fund teams, leader-days a year.
+    cost_staff_days_per_series_event: float = 0.0
+    cost_chain_staff: float = 0.0
+    cost_leader_days_per_year: float = 0.0
+    # Parks' pull (园区主平台): the odds of locating in a provincial-level park multiply by
+    # this per 30 days of time advantage parks offer over a site outside (ready land).
+    # Assumption, range 1.0 (location ignores time) - 2.0.
+    park_choice_odds_per_30_days: float = 1.5
+    # The advantage at which model.demand.in_park_probability holds: the status quo's
+    # land-transfer saving, 90 days x (1 - 0.6) (derived from the model.land defaults).
+    park_reference_advantage_days: float = 36.0
+
+    def __post_init__(self) -> None:
+        p = "model.attraction"
+        shares = list(self.unit_lead_shares)
+        if len(shares) != N_UNITS or min(shares) < 0 or abs(sum(shares) - 1) > SHARE_TOLERANCE:
+            _fail(f"{p}.unit_lead_shares", shares, f"{N_UNITS} non-negative shares summing to 1 (sim.units order)")
+        if len(self.tier_response) != N_SIZE_TIERS or not all(0 <= w <= 1 for w in self.tier_response):
+            _fail(f"{p}.tier_response", self.tier_response, f"{N_SIZE_TIERS} values in [0, 1]")
+        years = [t.year for t in self.targets]
+        if len(set(years)) != len(years):
+            _fail(f"{p}.targets", years, "at most one target per year")
+        if not 0 < self.effort_adjust_share_per_month <= 1:
+            _fail(f"{p}.effort_adjust_share_per_month", self.effort_adjust_share_per_month, "a share in (0, 1]")
+        if not 0 <= self.series_events_per_year <= len(self.series_event_days):
+            allowed = f"0..{len(self.series_event_days)} (the slots in series_event_days)"
+            _fail(f"{p}.series_events_per_year", self.series_events_per_year, allowed)
+        if not all(0 <= d < DAYS_PER_YEAR for d in self.series_event_days):
+            _fail(f"{p}.series_event_days", self.series_event_days, "days of year 0..364")
+        non_negative = (
+            "effort_per_shortfall",
+            "max_extra_lead_share",
+            "series_event_leads_1e8_mean",
+            "chain_extra_share_industrial",
+            "leader_extra_share_1e9",
+            "cost_staff_days_per_series_event",
+            "cost_chain_staff",
+            "cost_leader_days_per_year",
+            "park_reference_advantage_days",
+        )
+        for name in non_negative:
+            check_positive(f"{p}.{name}", getattr(self, name), allow_zero=True)
+        check_positive(f"{p}.park_choice_odds_per_30_days", self.park_choice_odds_per_30_days)
+        if self.candidate_intensity_factor < 1:
+            _fail(f"{p}.candidate_intensity_factor", self.candidate_intensity_factor, "a number >= 1")
+
+    def max_multiplier(self) -> float:
+        """The largest multiple of the trend the levers and full effort can reach."""
+        effort = 1.0 + self.max_extra_lead_share * max(self.tier_response)
+        return effort * (1.0 + self.chain_extra_share_industrial) * (1.0 + self.leader_extra_share_1e9)
 
 
 @dataclass
@@ -332,6 +512,7 @@ class EnergyConfig:
             check_positive(f"model.energy.tce_per_yi.{sector}", value, allow_zero=True)
         if self.priority not in ("fifo", "size"):
             _fail("model.energy.priority", self.priority, "'fifo' or 'size'")
+        check_year("model.energy.frozen_from_year", self.frozen_from_year, zero_means_never=True)
         if self.feedstock_deducted_from:
             _check_iso_date("model.energy.feedstock_deducted_from", self.feedstock_deducted_from)
         _check_all(self, "model.energy")
@@ -533,6 +714,7 @@ class RetrofitConfig:
     benchmark_day_of_year: int = 335
 
     def __post_init__(self) -> None:
+        check_day_of_year("model.retrofit.benchmark_day_of_year", self.benchmark_day_of_year)
         _check_all(self, "model.retrofit")
 
 
@@ -541,6 +723,7 @@ class ModelConfig:
     """Everything the simulated city is made of: demand, steps, quotas, capacities."""
 
     demand: DemandConfig = field(default_factory=DemandConfig)
+    attraction: AttractionConfig = field(default_factory=AttractionConfig)
     appraisal: AppraisalConfig = field(default_factory=AppraisalConfig)
     prework: PreworkConfig = field(default_factory=PreworkConfig)
     land: LandConfig = field(default_factory=LandConfig)
@@ -551,6 +734,13 @@ class ModelConfig:
     construction: ConstructionConfig = field(default_factory=ConstructionConfig)
     completion: CompletionConfig = field(default_factory=CompletionConfig)
     retrofit: RetrofitConfig = field(default_factory=RetrofitConfig)
+
+    def __post_init__(self) -> None:
+        a = self.attraction
+        peak = a.max_multiplier() * max(1.0, self.demand.last_year_volume_factor)
+        if peak > a.candidate_intensity_factor + SHARE_TOLERANCE:
+            allowed = f"a number >= {peak:.3f}, the largest intensity multiplier of this configuration"
+            _fail("model.attraction.candidate_intensity_factor", a.candidate_intensity_factor, allowed)
 
 
 RUN_BACKENDS: tuple[str, ...] = ("local", "dask")
@@ -569,9 +759,12 @@ class RunConfig:
     jobs: int = 1
     # Replications per task shipped to a worker.
     chunk_size: int = 25
-    # Warm-up: the model runs from 1 January of first_year so the 2021-2022 pipeline is
-    # carried into target_year; targets count only target_year events.
-    first_year: int = 2021
+    # Warm-up: the model runs from 1 January of first_year so the pipeline of earlier years
+    # is carried into target_year; targets count only target_year events. 2019: projects
+    # signed in 2019-20 (calibration.md §1: 210 signings in 2018, 345 in Jan-Sep 2020) can
+    # still be building in 2023 (big plants take 6-17 months to a first phase, §2.3, after
+    # months of procedures, §2.1). Earlier years add run time, not 2023 projects.
+    first_year: int = 2019
     target_year: int = 2023
     # Replications whose full project ledger is written (for bottleneck charts).
     keep_ledgers: int = 1
@@ -604,6 +797,8 @@ class RunConfig:
             _fail("run.jobs", self.jobs, "an integer >= 1")
         if self.chunk_size < 1:
             _fail("run.chunk_size", self.chunk_size, "an integer >= 1")
+        check_year("run.first_year", self.first_year)
+        check_year("run.target_year", self.target_year)
         if not self.first_year <= self.target_year:
             _fail("run.first_year", self.first_year, f"a year <= run.target_year ({self.target_year})")
         if self.keep_ledgers < 0:

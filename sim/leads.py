@@ -11,12 +11,12 @@ numbers), and inverse-transform coupling makes the comparison monotone where it 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, fields
 
 import numpy as np
 
 from sim.calendar import Calendar
-from sim.config import SECTORS, DemandConfig
+from sim.config import SECTORS, AttractionConfig, DemandConfig
 
 INDUSTRIAL, PRODUCER_SERVICES, OTHER_SERVICES, AGRICULTURE = range(4)
 
@@ -88,6 +88,14 @@ class Leads:
         Latent uniforms, shape (len(DECISION_LATENTS), n).
     patience_u
         Latent uniform of the investor's patience.
+    unit
+        Index into :data:`sim.units.UNIT_KEYS` of the county, district or park the lead
+        belongs to; -1 = none (hand-made leads). Default: -1.
+    accept_u
+        Latent uniform of the thinning: a candidate comes when it is below the intensity in
+        force over the candidate ceiling (:mod:`sim.attraction`). Default: 0 (always comes).
+    series_slot
+        Slot of the 3+7+5 series event that brings the lead; -1 = not a series event.
     """
 
     arrival_day: np.ndarray
@@ -98,9 +106,27 @@ class Leads:
     z: np.ndarray
     u: np.ndarray
     patience_u: np.ndarray
+    unit: np.ndarray = field(default_factory=lambda: np.empty(0, np.int8))
+    accept_u: np.ndarray = field(default_factory=lambda: np.empty(0))
+    series_slot: np.ndarray = field(default_factory=lambda: np.empty(0, np.int8))
+
+    def __post_init__(self) -> None:
+        n = self.arrival_day.size
+        for name, fill, dtype in (("unit", -1, np.int8), ("accept_u", 0.0, float), ("series_slot", -1, np.int8)):
+            if getattr(self, name).size != n:
+                object.__setattr__(self, name, np.full(n, fill, dtype=dtype))
 
     def __len__(self) -> int:
         return int(self.arrival_day.size)
+
+    def take(self, idx: np.ndarray) -> Leads:
+        """The leads at positions ``idx`` (all arrays, latents included)."""
+        return Leads(**{f.name: _take(getattr(self, f.name), idx) for f in fields(self)})
+
+    @staticmethod
+    def concat(a: Leads, b: Leads) -> Leads:
+        """``a``'s leads followed by ``b``'s."""
+        return Leads(**{f.name: _join(getattr(a, f.name), getattr(b, f.name)) for f in fields(a)})
 
     def normal(self, name: str) -> np.ndarray:
         """Latent normal array of the duration ``name``."""
@@ -111,13 +137,32 @@ class Leads:
         return self.u[DECISION_LATENTS.index(name)]
 
 
-def growth_factor(demand: DemandConfig, year: int, last_year: int | None = None) -> float:
-    """Lead volume of ``year`` relative to ``demand.base_year``.
+def _take(a: np.ndarray, idx: np.ndarray) -> np.ndarray:
+    return a[..., idx]  # latents are (n_latents, n): the lead axis is the last
 
-    ``demand.last_year_volume_factor`` applies when ``year == last_year`` (the target year).
+
+def _join(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return np.concatenate([a, b], axis=a.ndim - 1)
+
+
+def trend_factor(demand: DemandConfig, year: int) -> float:
+    """Lead trend of ``year`` relative to ``demand.base_year``.
+
+    Up to the base year the trend follows the growth fitted to the measured history
+    (``history_growth_per_year``), after it the projected growth (``lead_growth_per_year``).
+    """
+    growth = demand.history_growth_per_year if year <= demand.base_year else demand.lead_growth_per_year
+    return float((1.0 + growth) ** (year - demand.base_year))
+
+
+def growth_factor(demand: DemandConfig, year: int, last_year: int | None = None) -> float:
+    """Volume of ``year`` relative to ``demand.base_year``, with the weak-year factor.
+
+    The trend times ``demand.last_year_volume_factor`` when ``year == last_year`` (the
+    target year). Leads apply the weak-year factor by thinning (:mod:`sim.attraction`); retrofits use this.
     """
     factor = demand.last_year_volume_factor if year == last_year else 1.0
-    return float(factor * (1.0 + demand.lead_growth_per_year) ** (year - demand.base_year))
+    return factor * trend_factor(demand, year)
 
 
 def _truncated_pareto(u: np.ndarray, low: float, high: float, alpha: float) -> np.ndarray:
@@ -159,9 +204,12 @@ def draw_size_yi(
 
 
 def _background_arrivals(
-    demand: DemandConfig, calendar: Calendar, rng: np.random.Generator
+    demand: DemandConfig, calendar: Calendar, rng: np.random.Generator, ceiling: float
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Arrival days and sectors of background leads: Poisson, piecewise-constant by month."""
+    """Arrival days and sectors of background candidates.
+
+    Poisson at ``ceiling`` x the trend, piecewise-constant by month.
+    """
     per_sector = np.array(
         [
             n / (1.0 - s)
@@ -175,7 +223,7 @@ def _background_arrivals(
         # month_weights are relative daily rates, so a month's share also scales with its length
         weights = np.asarray(demand.month_weights, dtype=float) * (ends - starts)
         weights = weights / weights.sum()
-        means = np.outer(weights, per_sector) * growth_factor(demand, year, calendar.last_year)  # (12, 4)
+        means = np.outer(weights, per_sector) * trend_factor(demand, year) * ceiling  # (12, 4)
         counts = rng.poisson(means)
         for m in range(12):
             total = int(counts[m].sum())
@@ -185,23 +233,44 @@ def _background_arrivals(
 
 
 def _event_arrivals(
-    demand: DemandConfig, calendar: Calendar, rng: np.random.Generator
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Arrival days, sectors and Taiwan flags of campaign-event leads."""
+    events: list[tuple[int, float, float]],
+    demand: DemandConfig,
+    calendar: Calendar,
+    rng: np.random.Generator,
+    ceiling: float,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Arrival days, sectors, Taiwan flags and event index of event candidates.
+
+    ``events`` holds (day of year, mean >= 1亿 leads in the base year, Taiwan share) per
+    event; batch sizes are Poisson at ``ceiling`` x the trend.
+    """
     days: list[np.ndarray] = [np.empty(0)]
     sectors: list[np.ndarray] = [np.empty(0, dtype=int)]
     taiwan: list[np.ndarray] = [np.empty(0, dtype=bool)]
+    index: list[np.ndarray] = [np.empty(0, dtype=int)]
     for year in range(calendar.first_year, calendar.last_year + 1):
-        for event in demand.events:
-            n = int(rng.poisson(event.leads_1e8_mean * growth_factor(demand, year, calendar.last_year)))
-            days.append(np.full(n, calendar.year_start(year) + event.day_of_year))
+        for k, (day_of_year, mean, taiwan_share) in enumerate(events):
+            n = int(rng.poisson(mean * trend_factor(demand, year) * ceiling))
+            days.append(np.full(n, calendar.year_start(year) + day_of_year))
             sectors.append(rng.choice(4, size=n, p=EVENT_SECTOR_SHARES))
-            taiwan.append(rng.random(n) < event.taiwan_share)
-    return np.concatenate(days), np.concatenate(sectors), np.concatenate(taiwan)
+            taiwan.append(rng.random(n) < taiwan_share)
+            index.append(np.full(n, k))
+    return np.concatenate(days), np.concatenate(sectors), np.concatenate(taiwan), np.concatenate(index)
 
 
-def draw_leads(demand: DemandConfig, calendar: Calendar, streams: dict[str, np.random.Generator]) -> Leads:
-    """Draw every lead of the horizon, with attributes and latent draws.
+def draw_leads(
+    demand: DemandConfig,
+    calendar: Calendar,
+    streams: dict[str, np.random.Generator],
+    attraction: AttractionConfig | None = None,
+) -> Leads:
+    """Draw every candidate lead of the horizon, with attributes and latent draws.
+
+    Candidates come at ``attraction.candidate_intensity_factor`` x the trend: background
+    leads, the city events of ``demand.events`` and every slot of the 3+7+5 series
+    (``attraction.series_event_days``), whether a policy holds it or not. The model keeps a
+    candidate by thinning (:mod:`sim.attraction`), so no setting a policy may change enters
+    the draws.
 
     Parameters
     ----------
@@ -211,16 +280,27 @@ def draw_leads(demand: DemandConfig, calendar: Calendar, streams: dict[str, np.r
         Which years are simulated.
     streams
         Named generators from :func:`sim.rng.replication_streams`.
+    attraction
+        Units, candidate ceiling and series event slots (default: the schema's).
     """
+    a = attraction or AttractionConfig()
+    ceiling = a.candidate_intensity_factor
     arrivals = streams["arrivals"]
-    bg_days, bg_sector = _background_arrivals(demand, calendar, arrivals)
-    ev_days, ev_sector, ev_taiwan = _event_arrivals(demand, calendar, arrivals)
-    days = np.concatenate([bg_days, ev_days])
-    sector = np.concatenate([bg_sector, ev_sector]).astype(np.int8)
-    from_event = np.concatenate([np.zeros(bg_days.size, bool), np.ones(ev_days.size, bool)])
-    event_taiwan = np.concatenate([np.zeros(bg_days.size, bool), ev_taiwan])
+    bg_days, bg_sector = _background_arrivals(demand, calendar, arrivals, ceiling)
+    city = [(e.day_of_year, e.leads_1e8_mean, e.taiwan_share) for e in demand.events]
+    ev_days, ev_sector, ev_taiwan, _ = _event_arrivals(city, demand, calendar, arrivals, ceiling)
+    extra = streams["attraction"]
+    series = [(day, a.series_event_leads_1e8_mean, 0.0) for day in a.series_event_days]
+    se_days, se_sector, se_taiwan, se_slot = _event_arrivals(series, demand, calendar, extra, ceiling)
+    days = np.concatenate([bg_days, ev_days, se_days])
+    sector = np.concatenate([bg_sector, ev_sector, se_sector]).astype(np.int8)
+    n_bg, n_ev = bg_days.size, ev_days.size + se_days.size
+    from_event = np.concatenate([np.zeros(n_bg, bool), np.ones(n_ev, bool)])
+    event_taiwan = np.concatenate([np.zeros(n_bg, bool), ev_taiwan, se_taiwan])
+    series_slot = np.concatenate([np.full(n_bg + ev_days.size, -1), se_slot]).astype(np.int8)
     order = np.argsort(days, kind="stable")
-    days, sector, from_event, event_taiwan = days[order], sector[order], from_event[order], event_taiwan[order]
+    days, sector, from_event = days[order], sector[order], from_event[order]
+    event_taiwan, series_slot = event_taiwan[order], series_slot[order]
     n = days.size
 
     attributes = streams["attributes"]
@@ -235,7 +315,10 @@ def draw_leads(demand: DemandConfig, calendar: Calendar, streams: dict[str, np.r
     z = streams["durations"].standard_normal((len(DURATION_LATENTS), n))
     u = streams["decisions"].random((len(DECISION_LATENTS), n))
     patience_u = streams["patience"].random(n)
-    return Leads(days, sector, size, from_event, event_taiwan, z, u, patience_u)
+    shares = np.asarray(a.unit_lead_shares, float)
+    unit = extra.choice(shares.size, size=n, p=shares / shares.sum()).astype(np.int8)
+    accept_u = extra.random(n)
+    return Leads(days, sector, size, from_event, event_taiwan, z, u, patience_u, unit, accept_u, series_slot)
 
 
 def sector_names(sector: np.ndarray) -> np.ndarray:

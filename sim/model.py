@@ -16,8 +16,9 @@ from typing import Any
 import numpy as np
 import simpy
 
+from sim.attraction import EffortState, intensity_factor, pace_shares, target_of
 from sim.calendar import Calendar
-from sim.config import MONTHS_PER_YEAR, ModelConfig
+from sim.config import MONTHS_PER_YEAR, ConfigError, ModelConfig
 from sim.leads import Leads
 from sim.ledger.recorder import ProjectLedger, ResourceLog
 from sim.plan import ProjectPlan, plan_projects
@@ -40,6 +41,9 @@ def plan_lists(plan: ProjectPlan, leads: Leads) -> SimpleNamespace:
     lists = SimpleNamespace(**{k: (v.tolist() if isinstance(v, np.ndarray) else v) for k, v in vars(plan).items()})
     lists.arrival_day = leads.arrival_day.tolist()
     lists.investment_yi = leads.investment_yi.tolist()
+    lists.from_event = leads.from_event.tolist()
+    lists.series_slot = leads.series_slot.tolist()
+    lists.accept_u = leads.accept_u.tolist()
     return lists
 
 
@@ -136,6 +140,46 @@ class System:
 
     # Set when the run starts from a planner ledger (nowcast); None for a normal run.
     start: StartState | None = None
+    # Units' promotion effort, moved by the monthly bulletin (sim.attraction).
+    effort: EffortState | None = None
+
+    def year_of(self, day: float) -> int:
+        """Calendar year containing model ``day``."""
+        return self.calendar.first_year + bisect.bisect_right(self.year_starts, day) - 1
+
+    def lead_comes(self, project: int, day: float) -> bool:
+        """Thinning: whether candidate ``project`` comes on ``day``.
+
+        It comes if its uniform is below the intensity in force over the candidate ceiling
+        (:func:`sim.attraction.intensity_factor`).
+        """
+        assert self.effort is not None
+        year = self.year_of(day)
+        factor = intensity_factor(
+            self.cfg,
+            self.effort,
+            project,
+            tier=self.p.size_tier[project],
+            from_event=self.p.from_event[project],
+            series_slot=self.p.series_slot[project],
+            last_year=year == self.calendar.last_year,
+            target=target_of(self.cfg.attraction, year),
+        )
+        return bool(self.p.accept_u[project] * self.cfg.attraction.candidate_intensity_factor < factor)
+
+    def publish_bulletin(self, day: float, year: int, month: int) -> None:
+        """The monthly bulletin of ``month`` (0-11) of ``year``: effort answers each unit's pace."""
+        assert self.effort is not None
+        a = self.cfg.attraction
+        target = target_of(a, year)
+        pace = float(pace_shares(self.cfg.demand.month_weights, self.calendar, year)[month])
+        signed = np.zeros_like(self.effort.effort)
+        if target is not None:
+            signed = self.effort.signings_to_date(
+                a, self.ledger.times["signed"], self.year_starts[year - self.calendar.first_year], day, target
+            )
+        self.effort.bulletin(a, target, pace, signed)
+        self.log.log(day, "promotion", "effort_mean", float(self.effort.effort.mean()))
 
     def land_release(self, day: float) -> QuotaRelease:
         """Land quota release on ``day`` under the regime in force."""
@@ -189,6 +233,15 @@ def build_model(
     """
     from sim import processes  # local: processes import System for typing only
 
+    if (
+        baseline is not None
+        and baseline.attraction.candidate_intensity_factor != cfg.attraction.candidate_intensity_factor
+    ):
+        raise ConfigError(
+            "config field 'model.attraction.candidate_intensity_factor' differs between the scenario and the "
+            "policy: expected one value for both (the candidate leads are drawn once, at that ceiling)"
+        )
+
     plan = plan_projects(leads, cfg) if start is None else start.plan
     switch = start is None and baseline is not None and baseline != cfg and launch_day > 0
     start_cfg = baseline if switch and baseline is not None else cfg
@@ -227,6 +280,7 @@ def build_model(
         base_plan=start_plan,
         launch_day=launch_day if switch else 0.0,
         start=start,
+        effort=EffortState.start(leads.unit, leads.sector, leads.investment_yi),
     )
     month_starts = np.concatenate(
         [calendar.month_starts(y) for y in range(calendar.first_year, calendar.last_year + 1)]
@@ -251,6 +305,13 @@ def build_model(
             env, system.energy, "energy_tce", month_starts, system.energy_release, system.log, skip_before=skip_before
         )
     )
+    schedule = [
+        (float(d), y, m)
+        for y in range(calendar.first_year, calendar.last_year + 1)
+        for m, d in enumerate(calendar.month_starts(y))
+        if d > skip_before
+    ]
+    env.process(processes.monthly_bulletin(env, system, schedule))
     # a nowcast logs from the month after as_of: on as_of itself no project has rejoined yet
     env.process(processes.monitor(env, system, [d for d in month_starts if d > skip_before]))
     return system

@@ -120,29 +120,11 @@ def load_model_ledger(path: str, as_of: str, first_year: int, strict: bool = Fal
 
 
 def _subset(leads: Leads, idx: np.ndarray) -> Leads:
-    return Leads(
-        leads.arrival_day[idx],
-        leads.sector[idx],
-        leads.investment_yi[idx],
-        leads.from_event[idx],
-        leads.event_taiwan[idx],
-        leads.z[:, idx],
-        leads.u[:, idx],
-        leads.patience_u[idx],
-    )
+    return leads.take(idx)
 
 
 def _concat(a: Leads, b: Leads) -> Leads:
-    return Leads(
-        np.concatenate([a.arrival_day, b.arrival_day]),
-        np.concatenate([a.sector, b.sector]),
-        np.concatenate([a.investment_yi, b.investment_yi]),
-        np.concatenate([a.from_event, b.from_event]),
-        np.concatenate([a.event_taiwan, b.event_taiwan]),
-        np.concatenate([a.z, b.z], axis=1),
-        np.concatenate([a.u, b.u], axis=1),
-        np.concatenate([a.patience_u, b.patience_u]),
-    )
+    return Leads.concat(a, b)
 
 
 def ledger_leads(ledger: pd.DataFrame, rng: np.random.Generator) -> Leads:

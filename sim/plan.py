@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sim.attraction import park_choice_probabilities
 from sim.config import ModelConfig
 from sim.leads import AGRICULTURE, INDUSTRIAL, TIER_LOWER_YI, Leads
 
@@ -94,7 +95,8 @@ def plan_projects(leads: Leads, model: ModelConfig) -> ProjectPlan:
     thresholds = np.asarray(model.problems.leader_threshold_yi)
     leader_tier = np.searchsorted(thresholds, size, side="right") - 1
 
-    p_park = np.where(agri, d.in_park_probability_agriculture, d.in_park_probability)
+    park, park_agri = park_choice_probabilities(model)
+    p_park = np.where(agri, park_agri, park)
     in_park = leads.uniform("in_park") < p_park
     foreign = (leads.uniform("foreign") < d.foreign_probability) | leads.event_taiwan
     taiwan = leads.event_taiwan | (foreign & (leads.uniform("taiwan") < d.taiwan_share_of_foreign))
@@ -113,6 +115,9 @@ def plan_projects(leads: Leads, model: ModelConfig) -> ProjectPlan:
     z = leads.normal
     needs_review = (size >= a.city_review_threshold_yi) & ~agri
     city_review = np.where(needs_review, lognormal_days(a.city_review_median_days, a.sigma_log, z("city_review")), 0.0)
+    # event leads were appraised and reviewed before the ceremony that signs them
+    before_event = leads.from_event & model.attraction.event_leads_sign_at_event
+    city_review = np.where(before_event, 0.0, city_review)
     pw = model.prework
     prework_median = pw.median_days * np.exp(-pw.quality_effect * (quality - 0.5))
     land = model.land
@@ -149,7 +154,7 @@ def plan_projects(leads: Leads, model: ModelConfig) -> ProjectPlan:
         tech_talent=tech_talent,
         land_mu=land_mu,
         energy_tce=energy_tce,
-        appraisal_days=lognormal_days(a.median_days, a.sigma_log, z("appraisal")),
+        appraisal_days=np.where(before_event, 0.0, lognormal_days(a.median_days, a.sigma_log, z("appraisal"))),
         city_review_days=city_review,
         prework_days=lognormal_days(prework_median, pw.sigma_log, z("prework")),
         land_transfer_days=transfer,

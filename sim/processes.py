@@ -38,11 +38,24 @@ StepResult = Generator[simpy.Event, Any, bool]
 
 
 def lead_source(env: simpy.Environment, s: System) -> ProcessGenerator:
-    """Release every lead at its arrival day."""
+    """Each candidate lead comes on its day if the intensity in force keeps it (thinning)."""
     for project, day in enumerate(s.p.arrival_day):
         if day > env.now:
             yield env.timeout(day - env.now)
-        env.process(project_life(env, project, s))
+        if s.lead_comes(project, env.now):
+            s.ledger.enter(project)
+            env.process(project_life(env, project, s))
+
+
+def monthly_bulletin(env: simpy.Environment, s: System, schedule: list[tuple[float, int, int]]) -> ProcessGenerator:
+    """一月一通报: the monthly bulletin, and the promotion effort that answers it.
+
+    On each (day, year, month) it compares every unit's signings with its pace line.
+    """
+    for day, year, month in schedule:
+        if day > env.now:
+            yield env.timeout(day - env.now)
+        s.publish_bulletin(env.now, year, month)
 
 
 def project_life(env: simpy.Environment, project: int, s: System) -> ProcessGenerator:
@@ -442,6 +455,9 @@ def resume_source(env: simpy.Environment, s: System) -> ProcessGenerator:
         if release[project] > env.now:
             yield env.timeout(release[project] - env.now)
         done = s.start.done[project]
+        if done is None and not s.lead_comes(project, env.now):
+            continue
+        s.ledger.enter(project)
         env.process(project_life(env, project, s) if done is None else resume_life(env, project, s, done))
 
 

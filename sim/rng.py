@@ -17,6 +17,7 @@ STREAMS: tuple[str, ...] = (
     "patience",  # investors' patience while waiting
     "retrofits",  # retrofit projects of existing firms
     "nowcast",  # residual durations and decisions of projects in flight on a ledger's as_of date
+    "attraction",  # 3+7+5 series event candidates, each lead's unit and thinning uniform
 )
 
 

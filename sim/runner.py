@@ -26,6 +26,7 @@ import simpy
 
 from analysis.kpis import KpiWindow, kpi_matrix
 from analysis.targets import TARGET_KEYS
+from sim.attraction import unit_keys
 from sim.backends import Backend, open_backend
 from sim.calendar import Calendar
 from sim.config import RunConfig, StudyConfig
@@ -83,7 +84,9 @@ def ledger_frame(system: System) -> pd.DataFrame:
     """The project ledger of a finished replication: attributes, plan and milestones.
 
     Attributes that a lever may change are those in force when they were decided: the park
-    location at signing, the construction time at the start.
+    location at signing, the construction time at the start. One row per lead that came
+    (candidates thinned out by the attraction process are left out); ``project`` is the
+    candidate index and ``unit`` the key of its county, district or park (:mod:`sim.units`).
     """
     leads, plan = system.leads, system.plan
     signed = system.ledger.times["signed"]
@@ -91,6 +94,7 @@ def ledger_frame(system: System) -> pd.DataFrame:
     build_days = _in_force(system, "construction_days", started) + _in_force(system, "stall_days", started)
     cols: dict[str, np.ndarray] = {
         "project": np.arange(len(leads)),
+        "unit": unit_keys(leads.unit),
         "sector": sector_names(leads.sector),
         "investment_yi": leads.investment_yi,
         "size_tier": plan.size_tier,
@@ -107,7 +111,8 @@ def ledger_frame(system: System) -> pd.DataFrame:
         "t_arrival": leads.arrival_day,
     }
     cols |= system.ledger.columns()
-    return pd.DataFrame(cols)
+    entered = system.ledger.entered
+    return pd.DataFrame({k: v[entered] for k, v in cols.items()}).reset_index(drop=True)
 
 
 def simulate_leads(cfg: StudyConfig, leads: Leads) -> System:
@@ -125,7 +130,7 @@ def simulate(cfg: StudyConfig, replication: int) -> tuple[System, pd.DataFrame]:
     """Build and run one replication; return the finished system and its retrofits."""
     cal = calendar_of(cfg)
     streams = replication_streams(cfg.run.seed, replication)
-    leads = draw_leads(cfg.model.demand, cal, streams)
+    leads = draw_leads(cfg.model.demand, cal, streams, cfg.model.attraction)
     if cfg.nowcast.ledger:  # start from a planner ledger on nowcast.as_of (issue 7)
         from sim.nowcast import simulate_from_ledger
 

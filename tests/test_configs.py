@@ -58,6 +58,14 @@ def test_policies_combine(study: Callable[..., StudyConfig]) -> None:
         ("model.land.standard_plant_share=1.2", "model.land.standard_plant_share"),
         ("model.demand.month_weights=[1,2]", "12 non-negative weights"),
         ("model.approvals.capacity_projects=0", "capacity_projects"),
+        # Years and days of the year (issue 13: base_year=-3 ended in a numpy traceback).
+        ("model.demand.base_year=-3", "model.demand.base_year"),
+        ("model.demand.base_year=20210", "a calendar year from 2000 to 2100"),
+        ("run.first_year=1", "run.first_year"),
+        ("run.target_year=9999", "run.target_year"),
+        ("model.energy.frozen_from_year=1999", "model.energy.frozen_from_year"),
+        ("model.retrofit.benchmark_day_of_year=999", "a day of the year, 0..364"),
+        ("model.construction.dead_period_end_day=400", "dead_period"),
     ],
 )
 def test_bad_values_name_field_value_and_rule(study: Callable[..., StudyConfig], override: str, expected: str) -> None:

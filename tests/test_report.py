@@ -82,7 +82,10 @@ def test_workbook_round_trips_with_two_header_rows(tiny_run: Path) -> None:
     assert "达标概率" in header_zh
     col = header_zh.index("达标概率") + 1
     assert ws.cell(row=3, column=col).number_format == "0.0%"
-    assert isinstance(ws.cell(row=3, column=col).value, float)
+    # a number, not text (a probability of exactly 1 or 0 reads back as an int)
+    value = ws.cell(row=3, column=col).value
+    assert isinstance(value, int | float)
+    assert not isinstance(value, bool)
     config = sheets["config"]
     assert "run.seed" in set(config["key"])
     assert "meta.root_seed" in set(config["key"])
@@ -95,10 +98,12 @@ def test_html_has_headline_every_target_and_every_chart(tiny_run: Path) -> None:
     att = pd.read_csv(tiny_run / "attainment.csv", encoding="utf-8-sig")
     for label in att["label_zh"]:
         assert label in page
-    n_charts = len(list((tiny_run / "charts").glob("*.png")))
-    assert page.count("data:image/png;base64,") == n_charts
+    n_charts = len(list((tiny_run / "charts").glob("*.svg")))
+    assert page.count("data:image/svg+xml;base64,") == n_charts  # a single run: every chart, as SVG
+    assert "data:image/png" not in page  # the 200-dpi PNGs stay files for slides
     assert "quota_mu_per_year" in page  # the config is shown
-    assert page.index("全部目标") < page.index("data:image/png") < page.index("Assumptions that matter most")
+    assert page.index("全部目标") < page.index("data:image/svg") < page.index("Assumptions that matter most")
+    assert not (tiny_run / "report_cells").exists()  # one job: one page
 
 
 def test_existing_report_is_not_overwritten_without_force(tiny_run: Path) -> None:
@@ -134,9 +139,18 @@ def test_multirun_gets_one_chart_set_per_job(tiny_run: Path, tmp_path: Path) -> 
     sheets = pd.read_excel(tmp_path / "report.xlsx", sheet_name=None, header=1)
     assert set(sheets["attainment"]["policy"]) == {"a", "b"}
     assert "comparison" not in sheets  # no comparison.csv in this sweep
+    assert not any(s.startswith("fan_all") for s in stems)  # a sweep links each job's own report for that
     page = (tmp_path / "report.html").read_text(encoding="utf-8")
     assert "[a] " in page
     assert "[b] " in page
+    # The index holds the charts across jobs; each job's charts are on its own page, linked.
+    assert page.count("data:image/svg+xml") == len(list((tmp_path / "charts").glob("distribution_*.svg")))
+    scenario = str(sheets["attainment"]["scenario"].iloc[0])
+    for policy in ("a", "b"):
+        cell_page = tmp_path / "report_cells" / f"{scenario}_{policy}.html"
+        assert f"href='report_cells/{cell_page.name}'" in page
+        own = [p for p in (tmp_path / "charts").glob("*.svg") if re.search(rf"_{policy}(_\d)?$", p.stem)]
+        assert cell_page.read_text(encoding="utf-8").count("data:image/svg+xml") == len(own) > 0
 
 
 def test_table_without_needed_columns_is_named(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:

@@ -53,12 +53,19 @@ class ProjectLedger:
     waits: dict[str, np.ndarray] = field(init=False)
     walk_cause: np.ndarray = field(init=False)
     quota: dict[str, np.ndarray] = field(init=False)
+    # True for candidate leads that came (kept by thinning, sim.attraction) or ledger projects.
+    entered: np.ndarray = field(init=False)
 
     def __post_init__(self) -> None:
         self.times = {m: np.full(self.n, np.nan) for m in MILESTONES}
         self.waits = {c: np.zeros(self.n) for c in QUEUE_CAUSES}
         self.walk_cause = np.zeros(self.n, dtype=np.int8)
         self.quota = {r: np.zeros(self.n) for r in QUOTA_RESOURCES}
+        self.entered = np.zeros(self.n, dtype=bool)
+
+    def enter(self, project: int) -> None:
+        """Record that candidate ``project`` came (the others were thinned out)."""
+        self.entered[project] = True
 
     def record(self, milestone: str, project: int, day: float) -> None:
         """Record that ``project`` reached ``milestone`` on model ``day``."""
