@@ -35,6 +35,7 @@ from sim.parts import ChunkResult, PartStore, open_parts
 from sim.precision import enough, next_count, prefix_halfwidths
 from sim.retrofits import draw_retrofits
 from sim.rng import replication_streams
+from sim.uncertainty import parameter_frame, with_parameters
 
 log = logging.getLogger(__name__)
 
@@ -130,7 +131,11 @@ def simulate(cfg: StudyConfig, replication: int) -> tuple[System, pd.DataFrame]:
 
 
 def run_replication(cfg: StudyConfig, replication: int, *, keep_ledger: bool = False) -> ReplicationResult:
-    """Run one replication and compute its KPIs at each month end of the target year."""
+    """Run one replication and compute its KPIs at each month end of the target year.
+
+    The replication's draw of the uncertain inputs (``cfg.uncertainty``) is applied first.
+    """
+    cfg = with_parameters(cfg, replication)
     system, retrofits = simulate(cfg, replication)
     ledger = ledger_frame(system)
     kpis = kpi_matrix(ledger, retrofits, kpi_window(cfg))
@@ -192,6 +197,8 @@ class StudyResult:
     resources: pd.DataFrame  # kept replications' quota and queue logs
     # How the run went: replications used, computed now, reused from parts, precision.
     meta: dict[str, Any] = field(default_factory=dict)
+    # Uncertain inputs: scenario, policy, replication, seed, draw, parameter, value (issue 11).
+    params: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 class _Progress:
@@ -321,6 +328,7 @@ def assemble(
 ) -> StudyResult:
     """Tidy tables from the KPI matrices (replication x target x month) and kept ledgers."""
     kept = sorted(r for r in ledgers if r < matrices.shape[0])
+    params = parameter_frame(cfg, matrices.shape[0])
     return StudyResult(
         kpis=_long_kpis(cfg, matrices[:, :, -1]),
         monthly=_long_monthly(cfg, matrices),
@@ -331,6 +339,7 @@ def assemble(
         if kept
         else pd.DataFrame(),
         meta=meta or {},
+        params=_tag(cfg, params) if len(params) else params,
     )
 
 

@@ -1,0 +1,264 @@
+"""Uncertainty budget (issue 11): how much of a target's spread is luck, how much each input.
+
+A run with ``uncertainty=evidence`` gives every replication one parameter vector (a Sobol
+draw, shared by ``replications_per_draw`` replications with different luck) and its own luck
+(the replication's random streams). For a target ``Y`` this module splits ``Var(Y)``:
+
+- **luck** = ``E[Var(Y | θ)] / Var(Y)``: the pooled variance between replications that share
+  a draw. Model-free and unbiased; it is what would remain if every input were known.
+- **first order of input i** = ``Var(E[Y | θ_i]) / Var(Y)``: estimated on the run's own
+  sample ("given data"): draws are grouped into equal-count bins of ``θ_i`` and the
+  between-bin variance component of the draw means is taken from a one-way random-effects
+  ANOVA, ``(MSB - MSW) / n0``. The subtraction removes the noise that luck and the other
+  inputs put into the bin means (a plain binning estimator credits each of 29 inputs with
+  ~1/n_bin of the variance by noise alone).
+- **interactions and the rest** = ``1 - luck - Σ first order``: joint effects of inputs.
+
+The same split is made for the attainment indicator ``1{Y >= goal}`` (its variance is
+``p(1 - p)``), i.e. for P(attain), and for a paired policy effect ``Y_policy - Y_baseline``.
+Intervals are percentile bootstrap intervals over draws (a draw and its replications are
+resampled together). Why not Saltelli's design: first and total orders for 29 inputs and
+luck would need ``N (d + 2)`` runs (~15,000 at N = 512), against a few hundred replications
+here; the given-data estimator uses the forecast run itself.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+LUCK = "luck"
+REST = "interactions"
+MEASURES = ("variance_share", "attain_variance_share", "effect_variance_share")
+SENSITIVITY_COLUMNS = ("target", "parameter", "measure", "value", "ci_low", "ci_high")
+MIN_DRAWS = 10  # fewer draws than this cannot rank inputs
+MAX_BINS = 20
+MIN_BINS = 4
+
+
+@dataclass(frozen=True)
+class Design:
+    """The run's parameter sample at the level of draws.
+
+    Attributes
+    ----------
+    draw
+        Draw index of each replication (replications sharing a draw share θ).
+    inputs
+        One row per draw, one column per varying input (draws in ascending order).
+    """
+
+    draw: np.ndarray
+    inputs: pd.DataFrame
+
+
+def design_of(params: pd.DataFrame, replications: np.ndarray) -> Design:
+    """Draw index per replication and the varying inputs per draw from ``params.parquet``.
+
+    Inputs that take one value in every replication (fixed or pinned) are left out.
+    """
+    wide = params.pivot_table(index="replication", columns="parameter", values="value", aggfunc="first")
+    draws = params.drop_duplicates("replication").set_index("replication")["draw"]
+    missing = set(replications.tolist()) - set(wide.index.tolist())
+    if missing:
+        raise ValueError(f"params.parquet has no parameters for replications {sorted(missing)[:5]}...")
+    draw = draws.loc[replications].to_numpy()
+    per_draw = wide.loc[replications].groupby(draw).first()
+    varying = [c for c in per_draw.columns if per_draw[c].nunique() > 1]
+    return Design(draw=draw, inputs=per_draw[varying])
+
+
+def _bins(x: np.ndarray, n_bins: int) -> np.ndarray:
+    """Equal-count bins of ``x`` by rank (ties broken by position)."""
+    ranks = np.argsort(np.argsort(x, kind="stable"), kind="stable")
+    return (ranks * n_bins // len(x)).astype(np.int64)
+
+
+def n_bins_for(n_draws: int) -> int:
+    """Bins per input: about sqrt(draws), between 4 and 20 (bias-variance trade-off)."""
+    return int(np.clip(round(np.sqrt(n_draws)), MIN_BINS, MAX_BINS))
+
+
+def _shares(
+    y_sum: np.ndarray, y_sq: np.ndarray, n_rep: np.ndarray, bins: np.ndarray, n_bins: int, w: np.ndarray
+) -> np.ndarray:
+    """Luck, first order per input and the rest for draw weights ``w`` (columns of ``w``).
+
+    ``y_sum``, ``y_sq``, ``n_rep``: per draw; ``bins``: (n_inputs, n_draws); ``w``:
+    (n_draws, B) bootstrap multiplicities. Returns (2 + n_inputs, B): luck, rest, inputs.
+    """
+    n_total = n_rep @ w
+    mean = (y_sum @ w) / n_total
+    var = ((y_sq @ w) - n_total * mean**2) / (n_total - 1)
+    within = (y_sq - y_sum**2 / n_rep) @ w
+    dof = (n_rep - 1) @ w
+    with np.errstate(invalid="ignore", divide="ignore"):
+        luck = np.where(dof > 0, within / np.maximum(dof, 1) / var, np.nan)
+    m = y_sum / n_rep  # draw means
+    n_draws = w.sum(axis=0)
+    grand = (m @ w) / n_draws
+    first = np.empty((bins.shape[0], w.shape[1]))
+    for i, b in enumerate(bins):
+        onehot = np.zeros((n_bins, len(m)))
+        onehot[b, np.arange(len(m))] = 1.0
+        nb = onehot @ w
+        sb = onehot @ (m[:, None] * w)
+        qb = onehot @ (m[:, None] ** 2 * w)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            mean_b = np.where(nb > 0, sb / nb, 0.0)
+            msb = (nb * (mean_b - grand) ** 2).sum(axis=0) / (n_bins - 1)
+            msw = (qb - np.where(nb > 0, sb**2 / nb, 0.0)).sum(axis=0) / (n_draws - n_bins)
+            n0 = (n_draws - (nb**2).sum(axis=0) / n_draws) / (n_bins - 1)
+            first[i] = (msb - msw) / n0 / var
+    rest = 1.0 - np.nan_to_num(luck) - first.sum(axis=0)
+    return np.vstack([luck, rest, first])
+
+
+def budget(
+    y: np.ndarray, design: Design, *, n_boot: int = 200, level: float = 0.95, seed: int = 0
+) -> pd.DataFrame:
+    """Variance shares of ``y`` (one value per replication): luck, each input, the rest.
+
+    Parameters
+    ----------
+    y
+        The quantity per replication, aligned with ``design.draw``.
+    design
+        The run's draws (:func:`design_of`).
+    n_boot
+        Bootstrap resamples of draws for the intervals.
+    level
+        Coverage of the percentile intervals.
+    seed
+        Seed of the bootstrap (analysis only; the model's streams are not touched).
+
+    Returns
+    -------
+    DataFrame
+        ``parameter, value, ci_low, ci_high``; empty when ``y`` does not vary.
+    """
+    y = np.asarray(y, dtype=float)
+    draws, codes = np.unique(design.draw, return_inverse=True)
+    n_rep = np.bincount(codes).astype(float)
+    y_sum = np.bincount(codes, weights=y)
+    y_sq = np.bincount(codes, weights=y**2)
+    if np.var(y) == 0 or len(draws) < MIN_DRAWS:
+        return pd.DataFrame(columns=["parameter", "value", "ci_low", "ci_high"])
+    inputs = design.inputs.loc[draws]
+    n_bins = n_bins_for(len(draws))
+    bins = np.array([_bins(inputs[c].to_numpy(), n_bins) for c in inputs.columns]).reshape(-1, len(draws))
+    rng = np.random.default_rng(seed)
+    picks = rng.integers(0, len(draws), size=(n_boot, len(draws)))
+    w = np.ones((len(draws), 1 + n_boot))
+    for j, pick in enumerate(picks, start=1):
+        w[:, j] = np.bincount(pick, minlength=len(draws))
+    shares = _shares(y_sum, y_sq, n_rep, bins, n_bins, w)
+    alpha = (1 - level) / 2
+    if n_boot > 0:
+        low, high = np.nanquantile(shares[:, 1:], [alpha, 1 - alpha], axis=1)
+    else:
+        low = high = np.full(len(shares), np.nan)
+    names = [LUCK, REST, *inputs.columns]
+    return pd.DataFrame({"parameter": names, "value": shares[:, 0], "ci_low": low, "ci_high": high})
+
+
+def target_budgets(
+    kpis: pd.DataFrame, params: pd.DataFrame, goals: dict[str, float], *, n_boot: int = 200, seed: int = 0
+) -> pd.DataFrame:
+    """``sensitivity.csv`` rows of one run: every target's value and attainment budgets.
+
+    Parameters
+    ----------
+    kpis
+        Long year-end table (target, replication, value) of one cell.
+    params
+        ``params.parquet`` of the same run.
+    goals
+        Goal by target key (a replication attains when value >= goal).
+    """
+    wide = kpis.pivot_table(index="replication", columns="target", values="value", observed=True)
+    design = design_of(params, wide.index.to_numpy())
+    frames = []
+    for target in wide.columns:
+        y = wide[target].to_numpy()
+        for measure, values in (("variance_share", y), ("attain_variance_share", y >= goals[str(target)])):
+            b = budget(values.astype(float), design, n_boot=n_boot, seed=seed)
+            frames.append(b.assign(target=str(target), measure=measure))
+    return _tidy(frames)
+
+
+def effect_budgets(
+    policy_kpis: pd.DataFrame, baseline_kpis: pd.DataFrame, params: pd.DataFrame, *, n_boot: int = 200, seed: int = 0
+) -> pd.DataFrame:
+    """Budget of the paired effect ``Y_policy - Y_baseline`` per target (same replications)."""
+    pol = policy_kpis.pivot_table(index="replication", columns="target", values="value", observed=True)
+    base = baseline_kpis.pivot_table(index="replication", columns="target", values="value", observed=True)
+    common = pol.index.intersection(base.index)
+    effect = pol.loc[common] - base.loc[common]
+    design = design_of(params, common.to_numpy())
+    frames = [
+        budget(effect[t].to_numpy(), design, n_boot=n_boot, seed=seed).assign(
+            target=str(t), measure="effect_variance_share"
+        )
+        for t in effect.columns
+    ]
+    return _tidy(frames)
+
+
+def _tidy(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    frames = [f for f in frames if len(f)]
+    if not frames:
+        return pd.DataFrame(columns=list(SENSITIVITY_COLUMNS))
+    return pd.concat(frames, ignore_index=True)[list(SENSITIVITY_COLUMNS)]
+
+
+def ranking(sensitivity: pd.DataFrame, measure: str = "variance_share") -> pd.DataFrame:
+    """Inputs and luck per target, largest share first (``rank`` 1 = matters most)."""
+    rows = sensitivity[(sensitivity["measure"] == measure) & (sensitivity["parameter"] != REST)].copy()
+    rows = rows.sort_values(["target", "value"], ascending=[True, False])
+    rows["rank"] = rows.groupby("target").cumcount() + 1
+    return rows
+
+
+def value_of_information(
+    kpis: pd.DataFrame, params: pd.DataFrame, goals: dict[str, float], *, n_groups: int = 5
+) -> pd.DataFrame:
+    """Which input, known exactly, would move P(attain) most (one table).
+
+    For each target with 0 < P(attain) < 1 and each varying input: ``shift_sd`` is the
+    standard deviation of P(attain | θ_i) (the between-bin component, noise removed):
+    learning θ_i moves the forecast by about this much either way. ``p_low_group`` and
+    ``p_high_group`` are P(attain) among the draws in the lowest and highest ``1/n_groups``
+    of θ_i (raw shares).
+    """
+    wide = kpis.pivot_table(index="replication", columns="target", values="value", observed=True)
+    design = design_of(params, wide.index.to_numpy())
+    rows = []
+    for target in wide.columns:
+        hit = (wide[target].to_numpy() >= goals[str(target)]).astype(float)
+        p = hit.mean()
+        if not 0 < p < 1:
+            continue
+        shares = budget(hit, design, n_boot=0).set_index("parameter")["value"]
+        draw_codes = np.unique(design.draw, return_inverse=True)[1]
+        draw_hit = np.bincount(draw_codes, weights=hit) / np.bincount(draw_codes)
+        for name in design.inputs.columns:
+            group = _bins(design.inputs[name].to_numpy(), n_groups)
+            rows.append(
+                {
+                    "target": str(target),
+                    "parameter": name,
+                    "p_attain": p,
+                    "shift_sd": float(np.sqrt(max(shares[name], 0.0) * p * (1 - p))),
+                    "p_low_group": float(draw_hit[group == 0].mean()),
+                    "p_high_group": float(draw_hit[group == n_groups - 1].mean()),
+                }
+            )
+    table = pd.DataFrame(rows)
+    if table.empty:
+        return table
+    table = table.sort_values(["target", "shift_sd"], ascending=[True, False])
+    table["rank"] = table.groupby("target").cumcount() + 1
+    return table.reset_index(drop=True)
