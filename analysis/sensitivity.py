@@ -16,8 +16,11 @@ draw, shared by ``replications_per_draw`` replications with different luck) and 
 
 The same split is made for the attainment indicator ``1{Y >= goal}`` (its variance is
 ``p(1 - p)``), i.e. for P(attain), and for a paired policy effect ``Y_policy - Y_baseline``.
-Intervals are percentile bootstrap intervals over draws (a draw and its replications are
-resampled together). Why not Saltelli's design: first and total orders for 29 inputs and
+Intervals are bootstrap intervals over draws (a draw and its replications are resampled
+together), centred on the estimate: resampling with replacement puts tied draws in one bin,
+which shifts the ANOVA estimate, so the bootstrap's percentile spread is kept and its mean
+shift removed (synthetic check: 95% intervals covered the true shares in 83-100% of 30
+trials, 150 draws). Why not Saltelli's design: first and total orders for 29 inputs and
 luck would need ``N (d + 2)`` runs (~15,000 at N = 512), against a few hundred replications
 here; the given-data estimator uses the forecast run itself.
 """
@@ -156,8 +159,11 @@ def budget(
         w[:, j] = np.bincount(pick, minlength=len(draws))
     shares = _shares(y_sum, y_sq, n_rep, bins, n_bins, w)
     alpha = (1 - level) / 2
-    if n_boot > 0:
-        low, high = np.nanquantile(shares[:, 1:], [alpha, 1 - alpha], axis=1)
+    if n_boot > 0:  # centred: resampling draws with replacement ties them, which biases
+        boot = shares[:, 1:]  # the ANOVA estimate; its spread is kept, its shift removed
+        q_low, q_high = np.nanquantile(boot, [alpha, 1 - alpha], axis=1)
+        centre = np.nanmean(boot, axis=1)
+        low, high = shares[:, 0] + q_low - centre, shares[:, 0] + q_high - centre
     else:
         low = high = np.full(len(shares), np.nan)
     names = [LUCK, REST, *inputs.columns]
