@@ -6,7 +6,8 @@ raises the share of misses in the box most, until the box holds fewer than ``min
 the points. Along that trajectory, coverage (share of all misses inside the box) falls and
 density (share of misses among the points inside) rises; we keep the box with the best
 balance (largest F1 = harmonic mean of coverage and density), then drop each restriction
-that does not lower that F1 (fewer inputs, a readable sentence). A second box is found the
+whose quasi-p-value is above 5% (it does not raise the density significantly: fewer
+inputs, a readable sentence). A second box is found the
 same way on the points outside the first (covering). CART (scikit-learn's decision tree) is
 the second view: the leaf with the densest misses, and its path as a box.
 
@@ -105,19 +106,29 @@ def prim_box(
 
 
 def _prune(
-    x: pd.DataFrame, y: np.ndarray, limits: dict[str, tuple[float, float]], n_cases: int
+    x: pd.DataFrame, y: np.ndarray, limits: dict[str, tuple[float, float]], n_cases: int, *, alpha: float = 0.05
 ) -> dict[str, tuple[float, float]]:
-    """Drop restrictions whose removal does not lower the box's F1 (weakest first)."""
+    """Drop restrictions that do not raise the density significantly (quasi-p-values).
+
+    For each restriction, a one-sided binomial test asks whether the box's misses exceed what
+    the box without that restriction would give (Bryant & Lempert 2010's qp-values); the
+    restriction with the largest p-value above ``alpha`` is dropped, and so on.
+    """
+    from scipy.stats import binomtest
+
     limits = dict(limits)
-    changed = True
-    while changed and limits:
-        changed = False
-        base = _f1(*_quality(_inside(x, limits), y, n_cases)[:2])
-        trials = {c: _f1(*_quality(_inside(x, {k: v for k, v in limits.items() if k != c}), y, n_cases)[:2]) for c in limits}
-        name, score = max(trials.items(), key=lambda kv: kv[1])
-        if score >= base:
-            del limits[name]
-            changed = True
+    while limits:
+        inside = _inside(x, limits)
+        hits, n_in = int(y[inside].sum()), int(inside.sum())
+        pvalues = {}
+        for c in limits:
+            wider = _inside(x, {k: v for k, v in limits.items() if k != c})
+            p0 = float(y[wider].mean())
+            pvalues[c] = 1.0 if p0 >= 1.0 else float(binomtest(hits, n_in, p0, alternative="greater").pvalue)
+        name, worst = max(pvalues.items(), key=lambda kv: kv[1])
+        if worst <= alpha:
+            break
+        del limits[name]
     return limits
 
 

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.discover import Box, box_sentence, boxes_frame, cart_box, miss_by_draw, prim_boxes
+from analysis.sensitivity import UNCERTAINTY_CHARTS
 from analysis.targets import targets_frame
 
 log = logging.getLogger(__name__)
@@ -95,4 +96,4 @@ def _chart(
     title = bilingual(str(top["sentence_zh"]), str(top["sentence_en"]), sep="\n")
     ax = plot_box(x, missed, box.limits, labels, title=title)
     ax.title.set_fontsize("small")
-    save_figure(ax.figure, run / "charts" / f"discover_{target}")
+    save_figure(ax.figure, run / UNCERTAINTY_CHARTS / f"discover_{target}")

@@ -470,6 +470,11 @@ def write_report(root: Path, *, force: bool = False) -> list[Path]:
                 frame_table(best, percent=[c for c in best.columns if c.startswith("p_")]),
             )
         )
+    from analysis.report_uncertainty import uncertainty_section
+
+    budget = uncertainty_section(tables.cells)  # replaces the hand-written assumptions list
+    if budget is not None:
+        extra.append(budget)
     metas = [tables.meta.get(c.name, {}) for c in tables.cells]
     provenance = (
         f"{root} · {len(tables.cells)} job(s) · root seed {metas[0].get('root_seed', 'n/a')} · "
@@ -482,7 +487,7 @@ def write_report(root: Path, *, force: bool = False) -> list[Path]:
         att=tables.attainment,
         charts=charts,
         extra_sections=extra,
-        assumptions=assumptions_table(tables),
+        assumptions=assumptions_table(tables) if budget is None else pd.DataFrame(),
         config_text=first_cfg.read_text(encoding="utf-8") if first_cfg.exists() else "(no .hydra/config.yaml)",
         provenance=provenance,
     )

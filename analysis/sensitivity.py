@@ -38,6 +38,9 @@ import numpy as np
 import pandas as pd
 
 LUCK = "luck"
+# Folder (in a run directory) of the budget and discovery charts; apart from the report's
+# charts/ so `analysis report` and these commands never refuse or replace each other's files.
+UNCERTAINTY_CHARTS = "uncertainty_charts"
 REST = "interactions"
 MEASURES = ("variance_share", "attain_variance_share", "effect_variance_share")
 SENSITIVITY_COLUMNS = ("target", "parameter", "measure", "value", "ci_low", "ci_high")

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from analysis.sensitivity import LUCK, effect_budgets, ranking, target_budgets, value_of_information
+from analysis.sensitivity import LUCK, UNCERTAINTY_CHARTS, effect_budgets, ranking, target_budgets, value_of_information
 from analysis.targets import targets_frame
 
 log = logging.getLogger(__name__)
@@ -113,7 +113,7 @@ def write_budget_charts(run: Path, sens: pd.DataFrame, kpis: pd.DataFrame) -> li
             continue
         ax = plot_budget(sens, {k: titles_all[k] for k in keys}, labels, measure=measure)
         ax.figure.set_size_inches(13.333, max(7.5, 0.55 * len(keys) + 2))
-        paths += save_figure(ax.figure, run / "charts" / stem)
+        paths += save_figure(ax.figure, run / UNCERTAINTY_CHARTS / stem)
     return paths
 
 
