@@ -19,7 +19,20 @@ from analysis.style import bilingual, new_axes
 LUCK_COLOUR = "#9e9e9e"
 OTHER_COLOUR = "#cfd8dc"
 REST_COLOUR = "#eceff1"
-INPUT_COLOURS: tuple[str, ...] = ("#1565c0", "#ef6c00", "#2e7d32", "#6a1b9a", "#c62828", "#00838f", "#8d6e63", "#f9a825")
+INPUT_COLOURS: tuple[str, ...] = (
+    "#1565c0",
+    "#ef6c00",
+    "#2e7d32",
+    "#6a1b9a",
+    "#c62828",
+    "#00838f",
+    "#8d6e63",
+    "#f9a825",
+    "#ad1457",
+    "#64dd17",
+    "#3949ab",
+    "#00bfa5",
+)
 
 
 def budget_bars(sensitivity: pd.DataFrame, targets: list[str], measure: str, n_inputs: int) -> tuple[pd.DataFrame, list[str]]:
@@ -32,7 +45,9 @@ def budget_bars(sensitivity: pd.DataFrame, targets: list[str], measure: str, n_i
     wide = rows.pivot_table(index="target", columns="parameter", values="value").reindex(targets).fillna(0.0)
     inputs = [c for c in wide.columns if c not in (LUCK, REST)]
     positive = wide[inputs].clip(lower=0)
-    top = positive.max().sort_values(ascending=False).index[:n_inputs].tolist()
+    # Each target's two largest inputs are candidates; the most important overall are named.
+    leaders = positive.where(positive.rank(axis=1, ascending=False, method="first") <= 2, 0.0)  # noqa: PLR2004
+    top = [c for c in leaders.sum().sort_values(ascending=False).index[:n_inputs] if leaders[c].sum() > 0]
     out = pd.DataFrame(index=wide.index)
     out[LUCK] = wide.get(LUCK, 0.0).clip(lower=0)
     for name in top:
@@ -49,7 +64,7 @@ def plot_budget(
     labels: dict[str, tuple[str, str]],
     *,
     measure: str = "variance_share",
-    n_inputs: int = 6,
+    n_inputs: int = 12,
     subtitle: str = "",
     ax: Axes | None = None,
 ) -> Axes:
