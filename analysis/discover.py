@@ -23,6 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+MIN_POINTS = 2  # a box needs at least two points to peel
 BOX_COLUMNS = ("box", "method", "parameter", "low", "high", "coverage", "density", "mass")
 
 
@@ -139,7 +140,7 @@ def prim_boxes(x: pd.DataFrame, y: np.ndarray, *, n_boxes: int = 2, **kwargs: fl
     boxes: list[Box] = []
     rest = np.ones(len(y), dtype=bool)
     for _ in range(n_boxes):
-        if y[rest].sum() == 0 or rest.sum() < 2:
+        if y[rest].sum() == 0 or rest.sum() < MIN_POINTS:
             break
         box = prim_box(x[rest], y[rest], n_cases=n_cases, **kwargs)
         if not box.limits:
@@ -202,8 +203,11 @@ def boxes_frame(boxes: list[tuple[str, Box]]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=list(BOX_COLUMNS))
 
 
+THOUSANDS_FROM = 1e4  # numbers from here are written whole with separators
+
+
 def _number(v: float) -> str:
-    return f"{v:.3g}" if abs(v) < 1e4 else f"{v:,.0f}"
+    return f"{v:.3g}" if abs(v) < THOUSANDS_FROM else f"{v:,.0f}"
 
 
 def box_sentence(
@@ -228,8 +232,7 @@ def box_sentence(
             zh_parts.append(f"{zh}在 {_number(low)}–{_number(high)} 之间")
             en_parts.append(f"{en} is between {_number(low)} and {_number(high)}")
     zh_text = (
-        f"若{'且'.join(zh_parts)}，{target_zh}目标落空的概率为 {box.density:.0%}"
-        f"（覆盖 {box.coverage:.0%} 的落空情形）"
+        f"若{'且'.join(zh_parts)}，{target_zh}目标落空的概率为 {box.density:.0%}（覆盖 {box.coverage:.0%} 的落空情形）"
     )
     en_text = (
         f"If {' and '.join(en_parts)}, the target '{target_en}' is missed with probability {box.density:.0%} "

@@ -89,6 +89,8 @@ def _chart(
     labels: dict[str, tuple[str, str]],
     frame: pd.DataFrame,
 ) -> None:
+    from matplotlib.figure import Figure
+
     from analysis.plots_sensitivity import plot_box
     from analysis.style import bilingual, save_figure
 
@@ -96,4 +98,6 @@ def _chart(
     title = bilingual(str(top["sentence_zh"]), str(top["sentence_en"]), sep="\n")
     ax = plot_box(x, missed, box.limits, labels, title=title)
     ax.title.set_fontsize("small")
-    save_figure(ax.figure, run / UNCERTAINTY_CHARTS / f"discover_{target}")
+    fig = ax.get_figure()
+    assert isinstance(fig, Figure)
+    save_figure(fig, run / UNCERTAINTY_CHARTS / f"discover_{target}")

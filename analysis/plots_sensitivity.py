@@ -35,7 +35,9 @@ INPUT_COLOURS: tuple[str, ...] = (
 )
 
 
-def budget_bars(sensitivity: pd.DataFrame, targets: list[str], measure: str, n_inputs: int) -> tuple[pd.DataFrame, list[str]]:
+def budget_bars(
+    sensitivity: pd.DataFrame, targets: list[str], measure: str, n_inputs: int
+) -> tuple[pd.DataFrame, list[str]]:
     """Shares per target (rows) for the chart: luck, the top inputs, other inputs, interactions.
 
     Negative estimates (noise around zero) count as zero; a bar whose parts sum past 1 is
@@ -49,7 +51,7 @@ def budget_bars(sensitivity: pd.DataFrame, targets: list[str], measure: str, n_i
     leaders = positive.where(positive.rank(axis=1, ascending=False, method="first") <= 2, 0.0)  # noqa: PLR2004
     top = [c for c in leaders.sum().sort_values(ascending=False).index[:n_inputs] if leaders[c].sum() > 0]
     out = pd.DataFrame(index=wide.index)
-    out[LUCK] = wide.get(LUCK, 0.0).clip(lower=0)
+    out[LUCK] = wide[LUCK].clip(lower=0) if LUCK in wide else 0.0
     for name in top:
         out[name] = positive[name]
     out["other inputs"] = positive.drop(columns=top).sum(axis=1)
@@ -109,7 +111,8 @@ def plot_budget(
     what = ("达成概率", "P(attain)") if measure.startswith("attain") else ("年末值", "year-end value")
     ax.set_xlabel(bilingual(f"{what[0]}不确定性的来源占比", f"share of the spread of the {what[1]}"))
     ax.set_title(
-        bilingual("各目标的预测取决于什么", "What the forecast of each target depends on") + (f" — {subtitle}" if subtitle else "")
+        bilingual("各目标的预测取决于什么", "What the forecast of each target depends on")
+        + (f" — {subtitle}" if subtitle else "")
     )
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
     ax.grid(axis="y", visible=False)

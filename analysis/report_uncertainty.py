@@ -1,5 +1,7 @@
-"""Report section "what the forecast depends on" (issue 11), replacing the hand-written list
-of assumptions that matter most when the run drew its uncertain inputs (params.parquet).
+"""Report section "what the forecast depends on": the uncertainty budget (issue 11).
+
+It replaces the hand-written list of assumptions that matter most when the run drew its
+uncertain inputs (params.parquet).
 
 For each job with uncertain inputs: the budget chart, a table per target (P(attain), luck's
 share, the three inputs that matter most with intervals, the input worth measuring first)
@@ -17,6 +19,7 @@ from pathlib import Path
 import pandas as pd
 
 from analysis.sensitivity import LUCK, UNCERTAINTY_CHARTS, ranking
+from analysis.style import records
 from analysis.targets import targets_frame
 
 log = logging.getLogger(__name__)
@@ -24,7 +27,8 @@ log = logging.getLogger(__name__)
 TOP_INPUTS = 3
 INTRO = (
     "区间同时包含两类不确定性：<b>运气</b>（到达顺序、工期、谁退出——即便参数全知也无法消除）与<b>未知参数</b>"
-    "（年招引增速、指标总量等证据不足的假设——可以通过调查缩小）。下表给出各目标年末值波动中每类的占比（95% 自助法区间）。"
+    "（年招引增速、指标总量等证据不足的假设——可以通过调查缩小）。"
+    "下表给出各目标年末值波动中每类的占比（95% 自助法区间）。"
     " The intervals cover two kinds of uncertainty: <b>luck</b> (order of arrivals, durations, who walks away;"
     " it stays even if every input were known) and <b>ignorance</b> (inputs the evidence does not pin down, such as"
     " lead growth or the quotas; it shrinks when they are measured). The table gives each one's share of the"
@@ -66,7 +70,7 @@ def budget_table(run: Path) -> pd.DataFrame:
     att = pd.read_csv(run / "attainment.csv", encoding="utf-8-sig").set_index("target")
     ranked = ranking(sens)
     rows = []
-    for t in targets_frame().itertuples(index=False):
+    for t in records(targets_frame()):
         mine = ranked[ranked["target"] == t.target]
         if mine.empty:
             continue
@@ -74,7 +78,7 @@ def budget_table(run: Path) -> pd.DataFrame:
         inputs = mine[mine["parameter"] != LUCK].head(TOP_INPUTS)
         top = "; ".join(
             f"{labels.get(r.parameter, (r.parameter,))[0]} {max(r.value, 0):.0%} [{r.ci_low:.0%}, {r.ci_high:.0%}]"
-            for r in inputs.itertuples()
+            for r in records(inputs)
         )
         first = voi[voi["target"] == t.target].head(1) if len(voi) else pd.DataFrame()
         measure = ""

@@ -137,7 +137,9 @@ def drivers(m: np.ndarray, bins: np.ndarray, n_bins: int, var: float) -> list[in
     ones = np.ones((len(m), 1))
     for _ in range(min(MAX_DRIVERS, bins.shape[0])):
         rest = m - _fit_additive(m, bins, chosen, n_bins)[chosen].sum(axis=0)
-        scores = [(-np.inf if i in chosen else float(_anova_share(rest, bins[i], n_bins, ones)[0])) for i in range(len(bins))]
+        scores = [
+            (-np.inf if i in chosen else float(_anova_share(rest, bins[i], n_bins, ones)[0])) for i in range(len(bins))
+        ]
         best = int(np.argmax(scores))
         if scores[best] / var < DRIVER_SHARE:
             break
@@ -176,9 +178,7 @@ def _shares(
     return np.vstack([luck, rest, first])
 
 
-def budget(
-    y: np.ndarray, design: Design, *, n_boot: int = 200, level: float = 0.95, seed: int = 0
-) -> pd.DataFrame:
+def budget(y: np.ndarray, design: Design, *, n_boot: int = 200, level: float = 0.95, seed: int = 0) -> pd.DataFrame:
     """Variance shares of ``y`` (one value per replication): luck, each input, the rest.
 
     Parameters

@@ -21,6 +21,7 @@ import pandas as pd
 import yaml
 
 from analysis.sensitivity import LUCK, UNCERTAINTY_CHARTS, effect_budgets, ranking, target_budgets, value_of_information
+from analysis.style import records
 from analysis.targets import targets_frame
 
 log = logging.getLogger(__name__)
@@ -93,7 +94,11 @@ def budget_run(run: Path, *, n_boot: int, charts: bool = True) -> pd.DataFrame |
 def shown_targets(kpis: pd.DataFrame, sens: pd.DataFrame) -> list[str]:
     """Targets for the budget chart: the headline ones, then those whose P(attain) is not 0 or 1."""
     g = goals()
-    p = kpis.assign(hit=kpis["value"] >= kpis["target"].astype(str).map(g)).groupby("target", observed=True)["hit"].mean()
+    p = (
+        kpis.assign(hit=kpis["value"] >= kpis["target"].astype(str).map(g))
+        .groupby("target", observed=True)["hit"]
+        .mean()
+    )
     uncertain = [str(t) for t, v in p.items() if 0 < v < 1 and str(t) not in HEADLINE_TARGETS]
     have = set(sens["target"])
     return [t for t in (*HEADLINE_TARGETS, *uncertain) if t in have]
@@ -101,6 +106,8 @@ def shown_targets(kpis: pd.DataFrame, sens: pd.DataFrame) -> list[str]:
 
 def write_budget_charts(run: Path, sens: pd.DataFrame, kpis: pd.DataFrame) -> list[Path]:
     """charts/sensitivity_value.png and charts/sensitivity_attain.png (and .svg)."""
+    from matplotlib.figure import Figure
+
     from analysis.plots_sensitivity import plot_budget
     from analysis.style import save_figure, target_titles
 
@@ -112,8 +119,10 @@ def write_budget_charts(run: Path, sens: pd.DataFrame, kpis: pd.DataFrame) -> li
         if not keys:
             continue
         ax = plot_budget(sens, {k: titles_all[k] for k in keys}, labels, measure=measure)
-        ax.figure.set_size_inches(13.333, max(7.5, 0.55 * len(keys) + 2))
-        paths += save_figure(ax.figure, run / UNCERTAINTY_CHARTS / stem)
+        fig = ax.get_figure()
+        assert isinstance(fig, Figure)
+        fig.set_size_inches(13.333, max(7.5, 0.55 * len(keys) + 2))
+        paths += save_figure(fig, run / UNCERTAINTY_CHARTS / stem)
     return paths
 
 
@@ -125,7 +134,7 @@ def _log_headline(run: Path, sens: pd.DataFrame, labels: dict[str, tuple[str, st
         parts = [
             f"{labels.get(r.parameter, (r.parameter, r.parameter))[1] if r.parameter != LUCK else 'luck'} "
             f"{r.value:.0%} [{r.ci_low:.0%}, {r.ci_high:.0%}]"
-            for r in rows.itertuples()
+            for r in records(rows)
         ]
         lines.append(f"  {target}: " + "; ".join(parts))
     sys.stdout.write("\n".join(lines) + "\n")
@@ -160,7 +169,8 @@ def _effect_kpis(kpis: pd.DataFrame, base: pd.DataFrame) -> pd.DataFrame:
     pol = kpis.pivot_table(index="replication", columns="target", values="value", observed=True)
     ref = base.pivot_table(index="replication", columns="target", values="value", observed=True)
     common = pol.index.intersection(ref.index)
-    delta = (pol.loc[common] - ref.loc[common]).stack().rename("value").reset_index()
+    stacked = (pol.loc[common] - ref.loc[common]).stack()
+    delta = pd.DataFrame({"value": stacked}).reset_index()
     delta["target"] = delta["target"].astype(str)
     return delta
 

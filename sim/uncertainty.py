@@ -132,7 +132,9 @@ def quantile(prior: Prior, u: np.ndarray) -> np.ndarray:
     if prior.dist == "triangular":
         mode = (lo + hi) / 2 if prior.mode is None else prior.mode
         c = (mode - lo) / (hi - lo)
-        return np.where(u < c, lo + np.sqrt(u * (hi - lo) * (mode - lo)), hi - np.sqrt((1 - u) * (hi - lo) * (hi - mode)))
+        return np.where(
+            u < c, lo + np.sqrt(u * (hi - lo) * (mode - lo)), hi - np.sqrt((1 - u) * (hi - lo) * (hi - mode))
+        )
     return np.asarray(stats.beta.ppf(u, prior.a, prior.b, loc=lo, scale=hi - lo), dtype=float)
 
 

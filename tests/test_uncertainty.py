@@ -14,7 +14,9 @@ from sim.uncertainty import get_field, parameter_frame, quantile, set_field, wit
 
 
 def _with_priors(study, *priors: Prior, per_draw: int = 2):
-    return replace(study, uncertainty=UncertaintyConfig(name="test", replications_per_draw=per_draw, priors=list(priors)))
+    return replace(
+        study, uncertainty=UncertaintyConfig(name="test", replications_per_draw=per_draw, priors=list(priors))
+    )
 
 
 def test_default_is_evidence_with_at_least_ten_varying_inputs(study):
@@ -49,8 +51,8 @@ def test_low_above_high_and_bad_distribution_are_rejected():
         Prior(path="land.quota_mu_per_year", dist="gamma", low=1.0, high=2.0, source="x")
     with pytest.raises(ConfigError, match="source"):
         Prior(path="land.quota_mu_per_year", low=1.0, high=2.0)
+    p = Prior(path="land.quota_mu_per_year", low=1.0, high=2.0, source="x")
     with pytest.raises(ConfigError, match="each field path at most once"):
-        p = Prior(path="land.quota_mu_per_year", low=1.0, high=2.0, source="x")
         UncertaintyConfig(priors=[p, p])
 
 
@@ -64,7 +66,8 @@ def test_quantiles_stay_in_bounds_and_are_monotone(dist):
     prior = Prior(path="x", dist=dist, low=2.0, high=8.0, source="x")
     u = np.linspace(0, 0.999, 200)
     v = quantile(prior, u)
-    assert v.min() >= 2.0 and v.max() <= 8.0
+    assert v.min() >= 2.0
+    assert v.max() <= 8.0
     assert np.all(np.diff(v) >= 0)
 
 
@@ -74,7 +77,8 @@ def test_set_field_paths_and_copy_on_write():
     assert m2.construction.median_months_by_tier == [7.0, 9.5, 15.0, 18.0]
     assert m.construction.median_months_by_tier == [7.0, 11.0, 15.0, 18.0]
     m3 = set_field(m, "demand.events[3].leads_1e8_mean", 7.0)
-    assert m3.demand.events[3].leads_1e8_mean == 7.0 and m.demand.events[3].leads_1e8_mean == 20.0
+    assert m3.demand.events[3].leads_1e8_mean == 7.0
+    assert m.demand.events[3].leads_1e8_mean == 20.0
     assert get_field(set_field(m, "approvals.capacity_projects", 300.6), "approvals.capacity_projects") == 301
 
 
