@@ -8,8 +8,8 @@ draw, shared by ``replications_per_draw`` replications with different luck) and 
   a draw. Model-free and unbiased; it is what would remain if every input were known.
 - **first order of input i** = ``Var(E[Y | θ_i]) / Var(Y)``: estimated on the run's own
   sample ("given data"): draws are grouped into equal-count bins of ``θ_i`` and the
-  between-bin variance component of the draw means is taken from a one-way random-effects
-  ANOVA, ``(MSB - MSW) / n0``. The subtraction removes the noise that luck and the other
+  spread of the bin means of the draw means is taken with the noise removed,
+  ``(SSB - (M - 1) MSW) / N`` (one-way ANOVA with fixed bins). The subtraction removes the noise that luck and the other
   inputs put into the bin means (a plain binning estimator credits each of 29 inputs with
   ~1/n_bin of the variance by noise alone).
   In a finite sample a bystander input is by chance correlated with a dominant one (0.2 with
@@ -46,6 +46,7 @@ MEASURES = ("variance_share", "attain_variance_share", "effect_variance_share")
 SENSITIVITY_COLUMNS = ("target", "parameter", "measure", "value", "ci_low", "ci_high")
 MIN_DRAWS = 10  # fewer draws than this cannot rank inputs
 MAX_BINS = 20
+CONSTANT_REL_VAR = 1e-12  # a quantity whose variance is below this share of its mean square is constant
 MIN_BINS = 4
 # Main drivers partialled out of the other inputs' shares: at most this many, each explaining
 # at least this share of the variance (beyond the drivers before it).
@@ -111,7 +112,11 @@ def _fit_additive(m: np.ndarray, bins: np.ndarray, chosen: list[int], n_bins: in
 
 
 def _anova_share(m: np.ndarray, b: np.ndarray, n_bins: int, w: np.ndarray) -> np.ndarray:
-    """Between-bin variance component of ``m`` (rows of draws) for each weight column of ``w``."""
+    """Variance of the bin means of ``m`` (draws), less the noise, for each weight column of ``w``.
+
+    ``(SSB - (M - 1) MSW) / N``: the between-bin sum of squares overstates the spread of the
+    bin means by the within-bin noise, ``(M - 1)`` times its mean square.
+    """
     onehot = np.zeros((n_bins, len(m)))
     onehot[b, np.arange(len(m))] = 1.0
     n_draws = w.sum(axis=0)
@@ -121,10 +126,10 @@ def _anova_share(m: np.ndarray, b: np.ndarray, n_bins: int, w: np.ndarray) -> np
     qb = onehot @ (m[:, None] ** 2 * w)
     with np.errstate(invalid="ignore", divide="ignore"):
         mean_b = np.where(nb > 0, sb / nb, 0.0)
-        msb = (nb * (mean_b - grand) ** 2).sum(axis=0) / (n_bins - 1)
+        ssb = (nb * (mean_b - grand) ** 2).sum(axis=0)
         msw = (qb - np.where(nb > 0, sb**2 / nb, 0.0)).sum(axis=0) / (n_draws - n_bins)
-        n0 = (n_draws - (nb**2).sum(axis=0) / n_draws) / (n_bins - 1)
-        return np.asarray((msb - msw) / n0)
+        # Bins are fixed (not drawn): E[SSB] = Σ n_b (μ_b - μ)^2 + (M - 1) σ_w^2.
+        return np.asarray((ssb - (n_bins - 1) * msw) / n_draws)
 
 
 def drivers(m: np.ndarray, bins: np.ndarray, n_bins: int, var: float) -> list[int]:
@@ -134,6 +139,8 @@ def drivers(m: np.ndarray, bins: np.ndarray, n_bins: int, var: float) -> list[in
     so far leave unexplained; at most MAX_DRIVERS.
     """
     chosen: list[int] = []
+    if var <= 0:
+        return chosen
     ones = np.ones((len(m), 1))
     for _ in range(min(MAX_DRIVERS, bins.shape[0])):
         rest = m - _fit_additive(m, bins, chosen, n_bins)[chosen].sum(axis=0)
@@ -204,7 +211,7 @@ def budget(y: np.ndarray, design: Design, *, n_boot: int = 200, level: float = 0
     n_rep = np.bincount(codes).astype(float)
     y_sum = np.bincount(codes, weights=y)
     y_sq = np.bincount(codes, weights=y**2)
-    if np.var(y) == 0 or len(draws) < MIN_DRAWS:
+    if np.var(y) <= CONSTANT_REL_VAR * np.mean(y**2) or len(draws) < MIN_DRAWS:
         return pd.DataFrame(columns=["parameter", "value", "ci_low", "ci_high"])
     inputs = design.inputs.loc[draws]
     n_bins = n_bins_for(len(draws))

@@ -148,3 +148,46 @@ def test_model_luck_dominates_when_every_input_is_fixed(study):
     assert len(luck) >= 20
     assert luck["value"].median() > 0.8
     assert set(sens["parameter"]) <= {LUCK, REST}
+
+
+def _fake_run(root, policy: str, shift: float, n_draws: int = 40, seed: int = 12):
+    """A run directory as `python -m sim` writes it, with a planted dependence on x0."""
+    from analysis.targets import TARGET_KEYS
+
+    d = _design(n_draws, 3, 11)
+    x = d.inputs.loc[d.draw].reset_index(drop=True)
+    rng = np.random.default_rng(seed)
+    n = len(x)
+    rows = []
+    for key in TARGET_KEYS:
+        goal = GOALS[key]
+        value = goal * (0.5 + x["x0"].to_numpy() + shift) + rng.normal(0, goal * 0.05, n)
+        rows.append(pd.DataFrame({"replication": np.arange(n), "target": key, "value": value}))
+    kpis = pd.concat(rows, ignore_index=True).assign(scenario="s", policy=policy, seed=1)
+    run = root / policy
+    run.mkdir(parents=True)
+    kpis.to_parquet(run / "kpis.parquet")
+    _params(d).to_parquet(run / "params.parquet")
+    return run
+
+
+def test_cli_sensitivity_discover_and_effects(tmp_path):
+    from analysis.__main__ import main
+
+    base = _fake_run(tmp_path, "status_quo", 0.0)
+    _fake_run(tmp_path, "plan", 0.1, seed=13)
+    assert main(["sensitivity", str(tmp_path), "--baseline", "status_quo", "--n-boot", "20"]) == 0
+    sens = pd.read_csv(base / "sensitivity.csv", encoding="utf-8-sig")
+    assert list(sens.columns) == ["scenario", "policy", "target", "parameter", "measure", "value", "ci_low", "ci_high"]
+    assert ranking(sens).groupby("target").first()["parameter"].eq("x0").all()
+    assert (base / "uncertainty_charts" / "sensitivity_value.png").exists()
+    assert len(pd.read_csv(base / "value_of_information.csv", encoding="utf-8-sig"))
+    effects = pd.read_csv(tmp_path / "sensitivity_effects.csv", encoding="utf-8-sig")
+    assert set(effects["measure"]) == {"effect_variance_share"}
+    assert main(["discover", str(base), "--target", "start_rate_same_year"]) == 0
+    boxes = pd.read_csv(base / "boxes.csv", encoding="utf-8-sig")
+    assert {"box", "method", "parameter", "coverage", "density", "sentence_zh", "sentence_en"} <= set(boxes.columns)
+    top = boxes[(boxes["box"] == 1)].iloc[0]
+    assert top["parameter"] == "x0"
+    assert top["sentence_zh"].startswith("若")
+    assert main(["discover", str(base), "--target", "no_such_target"]) == 2
