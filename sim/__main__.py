@@ -175,7 +175,7 @@ def interval_note(study: StudyConfig) -> str:
 
 def export_ledger(out: Path, study: StudyConfig, ledgers: Any) -> Path:
     """Write ``ledger_<date>.csv``: replication 0's planner ledger on ``nowcast.export_at``."""
-    from sim.ledger_io import from_model, write_ledger
+    from sim.ledger.io import from_model, write_ledger
     from sim.runner import calendar_of
 
     if not len(ledgers):
@@ -207,7 +207,7 @@ def main(cfg: DictConfig) -> None:
     from sim.runner import run_study
 
     if study.nowcast.ledger:  # the ledger is checked before anything runs
-        from sim.ledger_io import LedgerError
+        from sim.ledger.io import LedgerError
         from sim.nowcast import actual_monthly, load_model_ledger
 
         try:

@@ -46,7 +46,7 @@ from scipy.special import expit
 
 from sim.config import SECTORS, ModelConfig
 from sim.leads import TIER_LOWER_YI
-from sim.ledger_io import load_ledger
+from sim.ledger.io import load_ledger
 from sim.plan import DAYS_PER_MONTH
 
 log = logging.getLogger(__name__)
@@ -107,7 +107,7 @@ def segment(
 
 
 def ledger_durations(ledger: pd.DataFrame, as_of: str) -> dict[str, Durations]:
-    """The five durations of a validated ledger (:func:`sim.ledger_io.load_ledger`) on ``as_of``."""
+    """The five durations of a validated ledger (:func:`sim.ledger.io.load_ledger`) on ``as_of``."""
     a = pd.Timestamp(as_of)
     needs_land = ~(ledger["land_mu"].to_numpy(dtype=float) == 0)  # blank = assume land is needed
     tier = np.searchsorted(np.asarray(TIER_LOWER_YI), ledger["investment_yi"].to_numpy(), side="right") - 1
@@ -343,7 +343,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--plot", help="PNG of fitted vs Kaplan-Meier survival curves (must not exist)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    from sim.ledger_io import DATE_COLUMNS, LedgerError
+    from sim.ledger.io import DATE_COLUMNS, LedgerError
 
     try:
         ledger = load_ledger(args.ledger, as_of=args.as_of)

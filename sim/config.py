@@ -646,7 +646,7 @@ class NowcastConfig:
     """Start from a planner's project ledger on a date, and export ledgers (issue 7).
 
     Not model parameters: paths and dates chosen by the user. ``as_of`` is the end of that
-    day (the ledger's report date); the run restarts on the next day. See sim/ledger_io.py.
+    day (the ledger's report date); the run restarts on the next day. See sim/ledger/io.py.
     """
 
     # Planner ledger, CSV or XLSX (template: data/ledger_template.csv); "" = no nowcast.

@@ -18,7 +18,7 @@ import simpy
 from sim.calendar import Calendar
 from sim.config import MONTHS_PER_YEAR, ModelConfig
 from sim.leads import Leads
-from sim.ledger import ProjectLedger, ResourceLog
+from sim.ledger.recorder import ProjectLedger, ResourceLog
 from sim.plan import ProjectPlan, plan_projects
 from sim.resources import HeapPriorityResource, PriorityContainer
 

@@ -44,8 +44,8 @@ from analysis.targets import TARGET_KEYS
 from sim.calendar import Calendar
 from sim.config import SECTORS, ApprovalConfig, ModelConfig, StudyConfig
 from sim.leads import DECISION_LATENTS, DURATION_LATENTS, Leads
-from sim.ledger import MILESTONES
-from sim.ledger_io import load_ledger, to_model
+from sim.ledger.io import load_ledger, to_model
+from sim.ledger.recorder import MILESTONES
 from sim.model import QuotaRelease, StartState, System, build_model, energy_release, land_release
 from sim.plan import DAYS_PER_MONTH, ProjectPlan, lognormal_days, plan_projects
 from sim.runner import kpi_window
@@ -352,7 +352,7 @@ def _residual_plan(
     plan
         Fresh plan of ledger projects followed by new leads.
     ledger
-        Model-day ledger (:func:`sim.ledger_io.to_model`).
+        Model-day ledger (:func:`sim.ledger.io.to_model`).
     done
         Milestones each ledger project has reached.
     as_of_day

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from simpy.events import ProcessGenerator
 
     from sim.config import ModelConfig
-    from sim.ledger import ResourceLog
+    from sim.ledger.recorder import ResourceLog
     from sim.model import QuotaRelease, System
     from sim.plan import ProjectPlan
     from sim.resources import PriorityContainer

@@ -13,7 +13,7 @@ from omegaconf import OmegaConf
 from sim.calibrate import config_overrides, fit_all, fits_frame, ledger_durations, main
 from sim.config import ModelConfig, StudyConfig
 from sim.leads import TIER_LOWER_YI
-from sim.ledger_io import implied_stage, load_ledger, validate_ledger, write_ledger
+from sim.ledger.io import implied_stage, load_ledger, validate_ledger, write_ledger
 from sim.plan import DAYS_PER_MONTH
 
 AS_OF = "2023-06-30"
@@ -142,7 +142,7 @@ def test_fit_recovers_the_models_own_durations() -> None:
     never-registers share per sector; start -> completion is the tier lognormal plus a rare
     stall, so its factor on the tier medians comes out slightly above 1.
     """
-    from sim.ledger_io import from_model
+    from sim.ledger.io import from_model
     from sim.runner import calendar_of, run_study
     from tests.conftest import compose_study
 

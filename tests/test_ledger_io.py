@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from sim.calendar import Calendar
-from sim.ledger_io import COLUMNS, LedgerError, from_model, load_ledger, read_ledger, to_model, write_ledger
+from sim.ledger.io import COLUMNS, LedgerError, from_model, load_ledger, read_ledger, to_model, write_ledger
 from tests.conftest import ROOT
 
 TEMPLATE_CSV = ROOT / "data" / "ledger_template.csv"

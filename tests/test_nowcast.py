@@ -16,7 +16,7 @@ from scipy import stats
 from analysis.targets import TARGET_KEYS
 from sim.config import ConfigError, NowcastConfig, RunConfig, StudyConfig
 from sim.leads import draw_leads
-from sim.ledger_io import from_model, write_ledger
+from sim.ledger.io import from_model, write_ledger
 from sim.nowcast import (
     RETROFIT_TARGETS,
     actual_monthly,
@@ -221,7 +221,7 @@ def test_cli_forecast_from_the_template_and_export(tmp_path: Path, study: Callab
     assert actual["month"].max() == 6
     # the exported ledger of the nowcast's replication 0 reads back as a valid ledger
     exported = out / "ledger_2023-03-31.csv"
-    from sim.ledger_io import load_ledger
+    from sim.ledger.io import load_ledger
 
     assert len(load_ledger(exported, as_of="2023-03-31")) > 0
 
