@@ -50,8 +50,8 @@ def ensure_budget(run: Path) -> bool:
     params = run / "params.parquet"
     if not params.exists() or pd.read_parquet(params).empty:
         return False
-    if not (run / "sensitivity.csv").exists():
-        budget_run(run, n_boot=100)
+    if not (run / "sensitivity.csv").exists() and budget_run(run, n_boot=100) is None:
+        return False
     if not (run / "boxes.csv").exists():
         from analysis.discover_run import discover_run
 

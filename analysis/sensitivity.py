@@ -315,6 +315,8 @@ def value_of_information(
         if not 0 < p < 1:
             continue
         shares = budget(hit, design, n_boot=0).set_index("parameter")["value"]
+        if shares.empty:  # too few draws
+            continue
         draw_codes = np.unique(design.draw, return_inverse=True)[1]
         draw_hit = np.bincount(draw_codes, weights=hit) / np.bincount(draw_codes)
         for name in design.inputs.columns:

@@ -20,7 +20,15 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from analysis.sensitivity import LUCK, UNCERTAINTY_CHARTS, effect_budgets, ranking, target_budgets, value_of_information
+from analysis.sensitivity import (
+    LUCK,
+    MIN_DRAWS,
+    UNCERTAINTY_CHARTS,
+    effect_budgets,
+    ranking,
+    target_budgets,
+    value_of_information,
+)
 from analysis.style import records
 from analysis.targets import targets_frame
 
@@ -78,6 +86,11 @@ def budget_run(run: Path, *, n_boot: int, charts: bool = True) -> pd.DataFrame |
     kpis, params = _cell(run)
     if params.empty:
         log.warning("%s: no uncertain inputs (uncertainty=none?): all of the spread is luck; skipped", run)
+        return None
+    if params["draw"].nunique() < MIN_DRAWS:
+        log.warning(
+            "%s: %d parameter draws; the budget needs at least %d; skipped", run, params["draw"].nunique(), MIN_DRAWS
+        )
         return None
     sens = _front(kpis, target_budgets(kpis, params, goals(), n_boot=n_boot))
     sens.to_csv(run / "sensitivity.csv", index=False, encoding="utf-8-sig")

@@ -18,6 +18,9 @@ N_REPS = 16
 @functools.cache
 def year_end(*overrides: str) -> pd.DataFrame:
     """Year-end KPIs (wide: replication x target) of a paired run with ``overrides``."""
+    # Point values (issue 11): these tests check each lever's mechanism where its default
+    # assumptions hold; under the evidence's ranges an effect may change size or sign.
+    overrides = ("uncertainty=none", *overrides)
     cfg = compose_study(["run=smoke", f"run.replications={N_REPS}", "run.keep_ledgers=0", *overrides])
     kpis = run_study(cfg).kpis
     return kpis.pivot(index="replication", columns="target", values="value")
