@@ -11,6 +11,7 @@ CHAIN: tuple[str, ...] = ("arrival", "signed", "procedures", "started", "complet
 STATES: tuple[str, ...] = (
     "appraisal",  # arrived, not yet decided (前期研判)
     "rejected",  # screened out
+    "resigned",  # a re-signing of a project signed before (counted once, as the first signing)
     "signed",  # signed, preparing (签约)
     "procedures",  # in procedures (手续)
     "walked",  # investor left while waiting
@@ -37,6 +38,7 @@ def project_states(ledger: pd.DataFrame, day: float) -> pd.Series:
 
     conditions = [
         reached("t_rejected"),
+        reached("t_resigned") if "t_resigned" in arrived else np.zeros(len(arrived), bool),
         reached("t_walked"),
         reached("t_registered"),
         reached("t_completed"),
@@ -44,7 +46,7 @@ def project_states(ledger: pd.DataFrame, day: float) -> pd.Series:
         reached("t_procedures"),
         reached("t_signed"),
     ]
-    choices = ["rejected", "walked", "registered", "completed", "building", "procedures", "signed"]
+    choices = ["rejected", "resigned", "walked", "registered", "completed", "building", "procedures", "signed"]
     return pd.Series(np.select(conditions, choices, default="appraisal"), index=arrived.index, name="state")
 
 

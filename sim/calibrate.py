@@ -17,16 +17,17 @@ land -> start               lognormal                             energy.assessm
 start -> completion         lognormal of days / tier median       construction.median_months_by_tier
                                                                   (x factor), construction.sigma_log
 completion -> registration  lognormal with a never-registers      completion.registration_median_days,
-                            share per sector (cure model, MLE)    .sigma_log (shared with output),
+                            share per sector (cure model, MLE)    .registration_sigma_log,
                                                                   .registration_probability
-walk-away                   Weibull of days from signing,         walkaway.patience_shape,
-                            censored at the start                 walkaway.patience_scale_days
+walk-away                   Weibull of days from signing,         walkaway.leave_shape,
+                            censored at the start                 walkaway.leave_scale_days
 ==========================  ===================================  ======================================
 
 The model's durations are sums of steps and queues; the fit gives one lognormal per
 segment, so medians are split in the configured proportions (see the table) and the queue
-waits in the history are absorbed into the fitted medians. Patience in the model counts only
-days spent waiting, so the fitted scale (days since signing) overstates it. Each fit is
+waits in the history are absorbed into the fitted medians. The model's leave hazard runs from
+signing, like the fit; the fit also absorbs signings that never proceeded (签而不落) and
+investors who left a queue out of patience, which the model keeps as separate mechanisms. Each fit is
 shown against the Kaplan–Meier curve (``scipy.stats.ecdf`` on the same CensoredData).
 """
 
@@ -276,11 +277,11 @@ def config_overrides(fits: dict[str, Fit], model: ModelConfig | None = None) -> 
         probs = {s: (p if np.isfinite(p) else d) for s, p, d in zip(SECTORS, f.p_event, defaults, strict=True)}
         out["completion"] = {
             "registration_median_days": f.median_days,
-            "sigma_log": f.sigma_log,
+            "registration_sigma_log": f.sigma_log,
             "registration_probability": probs,
         }
     if f := fits.get("walk_away"):
-        out["walkaway"] = {"patience_shape": f.shape, "patience_scale_days": f.median_days}
+        out["walkaway"] = {"leave_shape": f.shape, "leave_scale_days": f.median_days}
     return {k: {n: _plain(v) for n, v in sec.items()} for k, sec in out.items()}
 
 

@@ -209,6 +209,10 @@ class AppraisalConfig:
     city_review_threshold_yi: float = 10.0
     # Days that review adds before signing (assumption).
     city_review_median_days: float = 30.0
+    # Share of event leads that are re-signings, at a later ceremony, of a project already
+    # signed (calibration.md §7: the same project is sometimes signed again, People's Daily
+    # 2016). They are recorded as re-signed and counted once (assumption 0.10, range 0-0.3).
+    resigned_share_of_event_leads: float = 0.10
 
     def __post_init__(self) -> None:
         _check_all(self, "model.appraisal", probability=("min_quality",))
@@ -233,16 +237,22 @@ class PreworkConfig:
 class LandConfig:
     """Land quota (用地指标, 亩) and land delivery."""
 
-    # Investment intensity, 万元 of agreed investment per 亩 (assumption: north-Jiangsu
-    # industrial benchmarks; not in calibration.md). Land need = investment / intensity.
-    intensity_wan_per_mu: BySector = _by_sector(800.0, 1500.0, 1500.0, 5000.0)
+    # New land per 亿 of agreed investment, 亩 (median; land need = investment x this).
+    # Industrial: calibration.md §8, 9.6 (Taixing 2021-22) to 45 (Lianyungang 2010) 亩/亿;
+    # default 15, nearer the recent Jiangsu figure (range 9.6-45). Services 6.7 and
+    # agriculture 2 (assumption: multi-storey and facility land, range x0.5-x2).
+    land_mu_per_yi: BySector = _by_sector(15.0, 6.7, 6.7, 2.0)
     intensity_sigma_log: float = 0.4
     # Annual land quota for campaign projects in 亩, released in equal monthly tranches at
-    # each month start (assumption: no published figure in calibration.md; set below the
-    # model's 2023 demand of ~37,000 亩 so that land binds from mid-2023 in the status quo).
-    quota_mu_per_year: float = 30000.0
-    # Quota in stock on 1 January of the first simulated year (亩; assumption).
-    initial_stock_mu: float = 5000.0
+    # each month start. No Huai'an figure is published (calibration.md §8): an uncertain
+    # input. Range 9,700-45,500 亩: the land of the 2020 start volume (758亿 in Jan-Sep,
+    # calibration.md §1, ~1,010亿 a year) at the two ends of §8's 9.6-45 亩/亿; default
+    # 27,600 = that volume at the range's centre, 27.3 亩/亿 (derived; assumes the quota
+    # at least covered what was started).
+    quota_mu_per_year: float = 27600.0
+    # Quota in stock on 1 January of the first simulated year (亩; assumption: two months
+    # of quota, range 0-6 months).
+    initial_stock_mu: float = 4600.0
     # Share of projects that need no new land: expansions on their own plot or standard
     # factory buildings (标准厂房). calibration.md §2.3 (standard-plant projects finish within
     # months) and §2.1 (Yancheng: 14-17% start within months of signing); share an estimate.
@@ -252,6 +262,11 @@ class LandConfig:
     carryover_share: float = 0.5
     # Land reclamation (清理闲置低效用地): extra 亩 added per month. 0 = lever off.
     reclamation_mu_per_month: float = 0.0
+    # Land delivered to an investor who then leaves before starting lies idle (闲置土地)
+    # until the city recovers it into the quota pool. 闲置土地处置办法 (2012, art. 14): land
+    # idle for two years may be recovered without compensation, so 730 days in the status
+    # quo; 清理闲置用地 (land_reclamation) acts sooner. 0 = never recovered.
+    idle_recovery_days: float = 730.0
     # Who gets land first: "fifo" (status quo) or "size" (differentiated supply). The office
     # serves, in that order, every request the quota covers (first fit).
     priority: str = "fifo"
@@ -266,8 +281,8 @@ class LandConfig:
     in_park_transfer_factor: float = 0.6
 
     def __post_init__(self) -> None:
-        for sector, value in zip(SECTORS, self.intensity_wan_per_mu.as_tuple(), strict=True):
-            check_positive(f"model.land.intensity_wan_per_mu.{sector}", value)
+        for sector, value in zip(SECTORS, self.land_mu_per_yi.as_tuple(), strict=True):
+            check_positive(f"model.land.land_mu_per_yi.{sector}", value, allow_zero=True)
         if self.priority not in ("fifo", "size"):
             _fail("model.land.priority", self.priority, "'fifo' or 'size'")
         _check_all(self, "model.land")
@@ -277,13 +292,28 @@ class LandConfig:
 class EnergyConfig:
     """Energy quota (能耗指标, 吨标煤) and energy assessment (能评)."""
 
-    # Energy need per 亿 of agreed investment, 吨标煤 (assumption).
+    # Energy need per 亿 of agreed investment, 吨标煤 a year at design output (assumption;
+    # no figure in calibration.md; range x0.4-x4, heavy industry far above the median).
     tce_per_yi: BySector = _by_sector(250.0, 40.0, 30.0, 20.0)
     tce_sigma_log: float = 0.6
-    # Annual energy quota, 吨标煤, monthly tranches (assumption: set below the model's 2023
-    # demand of ~990,000 吨标煤 so energy binds late in 2023 in the status quo).
+    # Annual energy quota for campaign projects, 吨标煤, monthly tranches. No Huai'an total is
+    # published (calibration.md §8): an uncertain input, range 400,000-1,200,000 (assumption,
+    # x0.5-x1.5 around the default); the default is that range's centre, not derived.
     quota_tce_per_year: float = 800000.0
+    # Quota in stock on 1 January of the first simulated year (assumption: ~one month).
     initial_stock_tce: float = 80000.0
+    # National major projects draw energy from the national reserve and skip the local
+    # quota (发改环资〔2021〕1310号, calibration.md §8, from 2021). Which projects are national
+    # major projects is not published per city: projects of at least this agreed investment
+    # (亿; assumption, range 50-300; 0 = no national channel).
+    national_reserve_threshold_yi: float = 100.0
+    # Feedstock (原料用能) energy is deducted from the quota a project needs from this date
+    # on (发改环资〔2022〕803号, calibration.md §8: October 2022); "" = never.
+    feedstock_deducted_from: str = "2022-10-01"
+    # Share of an industrial project's energy use that is feedstock (assumption: chemicals
+    # and materials use much, most industry none; city-wide mean 0.10, range 0-0.3). Other
+    # sectors use none.
+    feedstock_share_industrial: float = 0.10
     # Share of unused energy quota carried into the next year (assumption).
     carryover_share: float = 0.5
     # From 1 January of this year no new energy quota is released (能耗 frozen); 0 = never.
@@ -302,6 +332,8 @@ class EnergyConfig:
             check_positive(f"model.energy.tce_per_yi.{sector}", value, allow_zero=True)
         if self.priority not in ("fifo", "size"):
             _fail("model.energy.priority", self.priority, "'fifo' or 'size'")
+        if self.feedstock_deducted_from:
+            _check_iso_date("model.energy.feedstock_deducted_from", self.feedstock_deducted_from)
         _check_all(self, "model.energy")
 
 
@@ -309,12 +341,13 @@ class EnergyConfig:
 class ApprovalConfig:
     """Planning and construction permits served by limited approval capacity."""
 
-    # Files the approval offices process at once (servers; assumption). Derived: ~1,230
-    # files in 2023 x ~76 days of office time (review with rework + permits, lognormal
-    # means) = ~94,000 file-days, i.e. ~258 busy servers; 320 puts utilisation near 0.8.
-    # At 220 the offices were overloaded in 2023 and every lever that sends files sooner
-    # (拿地即开工, agency service) lowered the start rate through the queue.
-    capacity_projects: int = 320
+    # Files the approval offices work on at once (servers). No published figure: an
+    # uncertain input, range 177-354. Lower end: the most files the offices held at once in
+    # 2022 in the status quo (177: mean over 20 replications of a run with unlimited
+    # offices, 2026-11-25); before 2023 the chain met Jiangsu's <= 100 working-day cap
+    # (calibration.md §2.2), so the offices were no lasting queue then. Upper end: twice
+    # that (assumption: offices can double their staff for a campaign). Default: the centre.
+    capacity_projects: int = 265
     # Applicant-side preparation of the file (days). calibration.md §2.2: land -> start took
     # at least 4-6 months conventionally (with energy assessment and site preparation);
     # split into applicant 30 + review 25 (x2 on rework) + permits 35 (assumption).
@@ -356,10 +389,24 @@ class WalkawayConfig:
     # with the wait (assumption; calibrate from dropped projects in the ledger, issue 7).
     patience_shape: float = 2.0
     patience_scale_days: float = 420.0
+    # 签而不落: share of signings that never proceed to procedures; the investor is recorded
+    # as gone when its pre-work would have ended. calibration.md §7: 86-90% of Anhui's
+    # convention signings started (10-14% never did); Sichuan and Weinan 67-68% within 4-15
+    # months (§3). Default 0.12, range 0.10-0.33.
+    never_proceed_share: float = 0.12
+    # Investors who proceed may still leave before the start, with a hazard that grows with
+    # the time since signing (pre-work and procedures alike): days from signing to leaving
+    # ~ Weibull(shape, scale) (assumption; scale range 900-3,600 days). With 1.5 and 1,800
+    # days, 9% of those not started a year after signing leave by then, 23% within two.
+    leave_shape: float = 1.5
+    leave_scale_days: float = 1800.0
 
     def __post_init__(self) -> None:
         check_positive("model.walkaway.patience_shape", self.patience_shape)
         check_positive("model.walkaway.patience_scale_days", self.patience_scale_days)
+        check_probability("model.walkaway.never_proceed_share", self.never_proceed_share)
+        check_positive("model.walkaway.leave_shape", self.leave_shape)
+        check_positive("model.walkaway.leave_scale_days", self.leave_scale_days)
 
 
 @dataclass
@@ -410,14 +457,24 @@ class ConstructionConfig:
     # projects within 9 months (measured); assignment to tiers is an estimate.
     median_months_by_tier: list[float] = field(default_factory=lambda: [7.0, 11.0, 15.0, 18.0])
     sigma_log: float = 0.35
-    # Share of agreed investment actually spent during construction (assumption).
-    spend_realisation_share: float = 0.6
+    # Share of agreed investment that a project which starts spends over all its phases.
+    # calibration.md §7: Anhui's convention signings had 43-54% of the agreed funds in place
+    # after 2-3 years with 86-90% started, i.e. ~50-63% among started projects, still
+    # spending; default 0.75 (range 0.5-1.0: lower end derived, upper an assumption).
+    spend_realisation_share: float = 0.75
     # Spending follows a Beta(a, b) S-curve over the construction period (assumption).
     spend_curve_a: float = 2.0
     spend_curve_b: float = 2.0
     # Probability that a project stalls during construction, and stall length (assumption).
     stall_probability: float = 0.15
     stall_median_days: float = 60.0
+    # Big projects build in phases (calibration.md §2.3): the first phase completes after
+    # median_months_by_tier (the 竣工 milestone), later phases go on spending. Share of the
+    # whole spending span that comes after the first phase, by tier (< 1亿, 1-10亿, 10-50亿,
+    # >= 50亿). §2.3: half of Huai'an's >= 30亿 projects under construction in 2025 had a
+    # first phase in production, so later phases last about as long as the first (0.5,
+    # derived, top tier); 10-50亿 0.33 (assumption, range 0-0.5); smaller ones one phase.
+    later_phase_share_by_tier: list[float] = field(default_factory=lambda: [0.0, 0.0, 0.33, 0.5])
 
     def __post_init__(self) -> None:
         p = "model.construction"
@@ -431,6 +488,9 @@ class ConstructionConfig:
             _fail(f"{p}.median_months_by_tier", self.median_months_by_tier, "4 positive months")
         check_positive(f"{p}.spend_curve_a", self.spend_curve_a)
         check_positive(f"{p}.spend_curve_b", self.spend_curve_b)
+        shares = self.later_phase_share_by_tier
+        if len(shares) != N_SIZE_TIERS or min(shares) < 0 or max(shares) >= 1:
+            _fail(f"{p}.later_phase_share_by_tier", shares, "4 shares in [0, 1)")
         _check_all(self, p)
 
 
@@ -438,13 +498,17 @@ class ConstructionConfig:
 class CompletionConfig:
     """Completion acceptance, statistical registration (列统) and design output (达效)."""
 
-    # Probability that a completed project becomes a registered enterprise (assumption).
+    # Probability that a completed project becomes a registered enterprise (列统): that it
+    # reaches the size threshold, a property of the firm that no service changes (assumption).
     registration_probability: BySector = _by_sector(0.55, 0.35, 0.25, 0.20)
+    # Days from completion to registration for those that register: median and spread
+    # (assumption). The completion service (竣工列统服务) shortens and steadies this wait.
     registration_median_days: float = 120.0
     # Probability and delay of reaching design output (assumption).
     output_probability: float = 0.7
     output_median_days: float = 365.0
     sigma_log: float = 0.6
+    registration_sigma_log: float = 0.6
 
     def __post_init__(self) -> None:
         for sector, value in zip(SECTORS, self.registration_probability.as_tuple(), strict=True):
@@ -668,6 +732,43 @@ class NowcastConfig:
                 _check_iso_date(f"nowcast.{name}", getattr(self, name))
 
 
+PARKS_SCOPES: tuple[str, ...] = ("industry_services", "all_sectors")
+RETROFIT_COUNTS: tuple[str, ...] = ("started", "in_progress")
+RETROFIT_AMOUNTS: tuple[str, ...] = ("agreed", "spent")
+
+
+@dataclass
+class DefinitionsConfig:
+    """How targets are counted where the plan leaves the statistic open (documented switches).
+
+    Not model parameters: they change what is counted, never what happens.
+    """
+
+    # Parks share (省级以上园区占比) among new >= 1亿 signings of industry and services only
+    # (default: the plan lists it with the industrial-services targets), or of all sectors
+    # with agriculture (most agriculture sits outside parks, so the share is lower).
+    parks_share_scope: str = "industry_services"
+    # Retrofit projects (技改项目): those started in the year (default), or those in progress
+    # at any time in the year (started before the month end, not completed before 1 January).
+    retrofit_count: str = "started"
+    # Retrofit investment (技改投资): the agreed investment of retrofits started in the year
+    # (default), or the amount spent in the year by every retrofit in progress.
+    retrofit_amount: str = "agreed"
+    # Industrial investment (工业投资) as the statistics count it (calibration.md §7): spending
+    # of industrial projects of any signing year plus retrofits of existing firms (技改).
+    # False = new projects only.
+    industrial_investment_with_retrofits: bool = True
+
+    def __post_init__(self) -> None:
+        for name, allowed in (
+            ("parks_share_scope", PARKS_SCOPES),
+            ("retrofit_count", RETROFIT_COUNTS),
+            ("retrofit_amount", RETROFIT_AMOUNTS),
+        ):
+            if getattr(self, name) not in allowed:
+                _fail(f"definitions.{name}", getattr(self, name), f"one of {', '.join(allowed)}")
+
+
 @dataclass
 class StudyConfig:
     """One scenario x policy cell: the model, the run settings, and their names.
@@ -685,6 +786,7 @@ class StudyConfig:
     # after the Spring Festival.
     campaign_launch: str = "2023-01-28"
     nowcast: NowcastConfig = field(default_factory=NowcastConfig)
+    definitions: DefinitionsConfig = field(default_factory=DefinitionsConfig)
     # Uncertain inputs (issue 11): the Hydra group ``uncertainty`` (evidence or none).
     uncertainty: UncertaintyConfig = field(default_factory=UncertaintyConfig)
     # Filled by the entry point from Hydra's group choices; carried into every table.

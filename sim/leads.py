@@ -57,6 +57,9 @@ DECISION_LATENTS: tuple[str, ...] = (
     "quality",
     "standard_plant",
     "approval_service",
+    "never_proceeds",
+    "leave",
+    "resigned",
 )
 
 # Sector mix of event leads (industry-heavy; assumption).

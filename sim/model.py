@@ -8,6 +8,7 @@ processes. It holds no behaviour; the behaviour is in :mod:`sim.processes`.
 from __future__ import annotations
 
 import bisect
+import math
 from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any
@@ -118,6 +119,15 @@ class System:
     approvals: HeapPriorityResource
     leaders_free: list[int]
     walked: list[bool]
+    # Model day the investor leaves if it has not started by then (inf until signed).
+    leave_day: list[float]
+    # Quota granted and not yet in use (亩, 吨标煤): released if the investor leaves.
+    held_land: list[float]
+    held_energy: list[float]
+    # Requests a project is waiting on (withdrawn if it leaves); model day from which
+    # feedstock energy is deducted (inf = never).
+    pending: dict[int, list[Any]]
+    feedstock_day: float
     ledger: ProjectLedger
     log: ResourceLog
     year_starts: list[float]
@@ -204,6 +214,13 @@ def build_model(
         approvals=HeapPriorityResource(env, capacity=start_cfg.approvals.capacity_projects),
         leaders_free=list(start_cfg.problems.leader_capacity),
         walked=[False] * len(leads),
+        leave_day=[math.inf] * len(leads),
+        held_land=[0.0] * len(leads),
+        held_energy=[0.0] * len(leads),
+        pending={},
+        feedstock_day=(
+            calendar.day_of(cfg.energy.feedstock_deducted_from) if cfg.energy.feedstock_deducted_from else math.inf
+        ),
         ledger=ProjectLedger(len(leads)),
         log=ResourceLog(),
         year_starts=year_starts,

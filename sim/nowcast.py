@@ -168,16 +168,20 @@ def _replay_quota(
     rule: Callable[[float], QuotaRelease],
     initial: float,
     until: float,
+    returns: tuple[np.ndarray, np.ndarray] = (np.empty(0), np.empty(0)),
 ) -> float:
     """Quota in stock on ``until``: the model's release rule less the ledger's grants.
 
     ``rule(day)`` is the release in force that month (the baseline's before the campaign
     launch, the policy's after), exactly as :func:`sim.processes.release_quota` applies it.
+    ``returns`` (days, amounts) is quota that came back: given back by departed investors,
+    or idle land recovered.
     """
     times, amounts = grants
     events = [(float(d), 0, rule(float(d)).tranche) for d in month_starts if d < until]
     # grants before the first simulated year are already out of the initial stock
     events += [(float(t), 1, -float(a)) for t, a in zip(times, amounts, strict=True) if 0 <= t < until]
+    events += [(float(t), 1, float(a)) for t, a in zip(*returns, strict=True) if 0 <= t < until]
     level = initial
     for day, kind, amount in sorted(events):
         if kind == 0 and day in year_starts:
@@ -200,6 +204,7 @@ RESIDUALS: tuple[str, ...] = (
     "patience",
     "stall",
     "applicant",
+    "leave",
 )
 
 
@@ -294,17 +299,17 @@ def _residual_after_completion(
     comp = m.completion
     reg_p = np.asarray(comp.registration_probability.as_tuple())[rows.sector]
     e = now.since("completed")
-    for name, p, median, milestone in (
-        ("registration", reg_p, comp.registration_median_days, "registered"),
-        ("output", np.full(e.size, comp.output_probability), comp.output_median_days, "output"),
+    for name, p, median, sigma, milestone in (
+        ("registration", reg_p, comp.registration_median_days, comp.registration_sigma_log, "registered"),
+        ("output", np.full(e.size, comp.output_probability), comp.output_median_days, comp.sigma_log, "output"),
     ):
-        if comp.sigma_log > 0:
-            still = norm.sf((np.log(np.maximum(e, TINY)) - np.log(median)) / comp.sigma_log)
+        if sigma > 0:
+            still = norm.sf((np.log(np.maximum(e, TINY)) - np.log(median)) / sigma)
         else:
             still = (e < median).astype(float)
         p_now = p * still / np.maximum(p * still + 1.0 - p, TINY)
         happens = u[f"{name}_decision"] < p_now
-        rest = residual_lognormal(median, comp.sigma_log, e, u[name])
+        rest = residual_lognormal(median, sigma, e, u[name])
         waiting = now.has["completed"] & ~now.has[milestone]
         new[f"{name}_days"] = np.where(waiting, np.where(happens, rest, np.nan), new[f"{name}_days"])
         new[f"{name}_days"] = np.where(now.has[milestone], np.nan, new[f"{name}_days"])
@@ -381,13 +386,23 @@ def _residual_plan(
     new = {name: np.array(v[:n], copy=True) for name, v in vars(plan).items()}
     for flag in ("foreign", "taiwan", "tech_talent", "in_park"):
         new[flag] = ledger[flag].to_numpy(dtype=bool)
+    feedstock_share = np.divide(
+        new["energy_feedstock_tce"], new["energy_tce"], where=new["energy_tce"] > 0, out=np.zeros(n)
+    )
     for need in ("land_mu", "energy_tce"):
         given = ledger[need].to_numpy(dtype=float)
         new[need] = np.where(np.isfinite(given), given, new[need])
+    new["energy_feedstock_tce"] = feedstock_share * new["energy_tce"]
     _residual_procedures(new, now, m, ledger_rows, u, service_left)
     _residual_construction(new, now, m, ledger_rows, u)
     _residual_after_completion(new, now, m, ledger_rows, u)
     patience_now = _patience_now(plan, new, now, m, u["patience"])
+    # leaving by time since signing: the residual given no departure by as_of; ledger rows
+    # are signed projects (not re-signings), and those past pre-work did proceed
+    wk = m.walkaway
+    new["leave_days"] = residual_weibull(wk.leave_scale_days, wk.leave_shape, now.since("signed"), u["leave"])
+    new["resigned"] = np.zeros(n, dtype=bool)
+    new["never_proceeds"] = new["never_proceeds"] & ~now.has["procedures"]
     merged = {name: np.concatenate([new[name], np.asarray(v)[n:]]) for name, v in vars(plan).items()}
     return ProjectPlan(**merged), _start_lag(now, m.approvals), patience_now
 
@@ -484,21 +499,35 @@ def starting_state(
     def in_force(day: float) -> ModelConfig:
         return base if day < launch else m
 
+    land_grant = np.fmin(history["land_granted"][:n], history["land"][:n])
+    energy_grant = np.fmin(history["energy_granted"][:n], history["energy"][:n])
+    feedstock_day = cal.day_of(m.energy.feedstock_deducted_from) if m.energy.feedstock_deducted_from else np.inf
+    energy_need = np.where(
+        plan.energy_national[:n],
+        0.0,
+        plan.energy_tce[:n] - np.where(energy_grant >= feedstock_day, plan.energy_feedstock_tce[:n], 0.0),
+    )
+    walked = history["walked"][:n]
+    delivered = history["land"][:n] <= walked
+    recovery = np.array([in_force(w).land.idle_recovery_days if np.isfinite(w) else 0.0 for w in walked])
+    land_back = np.where(delivered, np.where(recovery > 0, walked + recovery, np.nan), walked)
     land_level = _replay_quota(
-        (np.fmin(history["land_granted"][:n], history["land"][:n]), plan.land_mu[:n]),
+        (land_grant, plan.land_mu[:n]),
         month_starts,
         year_starts,
         lambda d: land_release(in_force(d), cal, d),
         base.land.initial_stock_mu,
         a,
+        returns=(np.where(land_grant <= walked, land_back, np.nan), plan.land_mu[:n]),
     )
     energy_level = _replay_quota(
-        (np.fmin(history["energy_granted"][:n], history["energy"][:n]), plan.energy_tce[:n]),
+        (energy_grant, energy_need),
         month_starts,
         year_starts,
         lambda d: energy_release(in_force(d), cal, d),
         base.energy.initial_stock_tce,
         a,
+        returns=(np.where(energy_grant <= walked, walked, np.nan), energy_need),
     )
     release = np.concatenate([np.full(n, a), np.maximum(arrival, a)])
     start = StartState(
@@ -532,7 +561,8 @@ def actual_monthly(ledger: pd.DataFrame, cfg: StudyConfig) -> pd.DataFrame:
     Months whose end is after ``as_of`` are left out; retrofit targets are not in a project
     ledger and are left out too. Projects still building spend along the S-curve whose
     duration matches their reported spending (``spent_to_date_yi``); without it, along the
-    median duration of their size tier.
+    median duration of their size tier (all build phases). Industrial investment is left out
+    too when it counts retrofits (``definitions.industrial_investment_with_retrofits``).
 
     Returns
     -------
@@ -546,19 +576,26 @@ def actual_monthly(ledger: pd.DataFrame, cfg: StudyConfig) -> pd.DataFrame:
     inv = ledger["investment_yi"].to_numpy(dtype=float)
     share = ledger["spent_to_date_yi"].to_numpy(dtype=float) / (inv * c.spend_realisation_share)
     x = betaincinv(c.spend_curve_a, c.spend_curve_b, np.clip(share, 1e-9, 1.0 - 1e-9))
-    tier = np.searchsorted(np.asarray((0.1, 1.0, 10.0, 50.0)), inv, side="right") - 1
-    median = np.asarray(c.median_months_by_tier)[np.clip(tier, 0, 3)] * DAYS_PER_MONTH
+    tier = np.clip(np.searchsorted(np.asarray((0.1, 1.0, 10.0, 50.0)), inv, side="right") - 1, 0, 3)
+    phases = 1.0 / (1.0 - np.asarray(c.later_phase_share_by_tier)[tier])  # spending span / first phase
+    median = np.asarray(c.median_months_by_tier)[tier] * DAYS_PER_MONTH * phases
     build = np.where(np.isfinite(share), (a - started) / x, median)
-    build = np.where(np.isfinite(ledger["t_completed"]), ledger["t_completed"] - started, build)
+    build = np.where(np.isfinite(ledger["t_completed"]), (ledger["t_completed"] - started) * phases, build)
     frame = ledger.assign(build_days=build)
     no_retrofits = pd.DataFrame({"investment_yi": [], "t_started": [], "t_benchmark": []})
     values = kpi_matrix(frame, no_retrofits, kpi_window(cfg))
     month_ends = cal.month_ends(cfg.run.target_year)
     dates = pd.date_range(f"{cfg.run.target_year}-01-31", periods=12, freq="ME")
+    # industrial investment with retrofits is not in a project ledger either
+    absent = (
+        (*RETROFIT_TARGETS, "industrial_investment")
+        if cfg.definitions.industrial_investment_with_retrofits
+        else RETROFIT_TARGETS
+    )
     rows = [
         {"target": key, "month": j + 1, "date": dates[j], "value": values[i, j]}
         for i, key in enumerate(TARGET_KEYS)
-        if key not in RETROFIT_TARGETS
+        if key not in absent
         for j in range(12)
         if month_ends[j] <= a
     ]

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.config import ModelConfig
-from sim.leads import AGRICULTURE, TIER_LOWER_YI, Leads
+from sim.leads import AGRICULTURE, INDUSTRIAL, TIER_LOWER_YI, Leads
 
 DAYS_PER_MONTH = 365.25 / 12
 
@@ -62,6 +62,12 @@ class ProjectPlan:
     land_priority: np.ndarray
     energy_priority: np.ndarray
     approval_priority: np.ndarray
+    never_proceeds: np.ndarray
+    leave_days: np.ndarray
+    resigned: np.ndarray
+    energy_national: np.ndarray
+    energy_feedstock_tce: np.ndarray
+    spend_span_factor: np.ndarray
 
 
 def _priority(rule: str, leads: Leads) -> np.ndarray:
@@ -94,12 +100,15 @@ def plan_projects(leads: Leads, model: ModelConfig) -> ProjectPlan:
     taiwan = leads.event_taiwan | (foreign & (leads.uniform("taiwan") < d.taiwan_share_of_foreign))
     tech_talent = leads.uniform("tech_talent") < d.tech_talent_probability
 
-    intensity = np.asarray(model.land.intensity_wan_per_mu.as_tuple())[sector]
+    mu_per_yi = np.asarray(model.land.land_mu_per_yi.as_tuple())[sector]
     needs_land = leads.uniform("standard_plant") >= model.land.standard_plant_share
-    land_mu = size * 1e4 / intensity * np.exp(model.land.intensity_sigma_log * leads.normal("land_need"))
+    land_mu = size * mu_per_yi * np.exp(model.land.intensity_sigma_log * leads.normal("land_need"))
     land_mu = np.where(needs_land, land_mu, 0.0)
     tce = np.asarray(model.energy.tce_per_yi.as_tuple())[sector]
     energy_tce = size * tce * np.exp(model.energy.tce_sigma_log * leads.normal("energy_need"))
+    e = model.energy
+    energy_national = (e.national_reserve_threshold_yi > 0) & (size >= e.national_reserve_threshold_yi)
+    feedstock = np.where(sector == INDUSTRIAL, e.feedstock_share_industrial, 0.0) * energy_tce
 
     z = leads.normal
     needs_review = (size >= a.city_review_threshold_yi) & ~agri
@@ -124,6 +133,7 @@ def plan_projects(leads: Leads, model: ModelConfig) -> ProjectPlan:
     months = np.asarray(c.median_months_by_tier)[size_tier] * DAYS_PER_MONTH
     stalls = leads.uniform("stall") < c.stall_probability
     comp = model.completion
+    w = model.walkaway
     reg_p = np.asarray(comp.registration_probability.as_tuple())[sector]
     registers = leads.uniform("registration") < reg_p
     outputs = leads.uniform("output") < comp.output_probability
@@ -156,11 +166,19 @@ def plan_projects(leads: Leads, model: ModelConfig) -> ProjectPlan:
         construction_days=lognormal_days(months, c.sigma_log, z("construction")),
         stall_days=np.where(stalls, lognormal_days(c.stall_median_days, c.sigma_log, z("stall")), 0.0),
         registration_days=np.where(
-            registers, lognormal_days(comp.registration_median_days, comp.sigma_log, z("registration")), nan
+            registers,
+            lognormal_days(comp.registration_median_days, comp.registration_sigma_log, z("registration")),
+            nan,
         ),
         output_days=np.where(outputs, lognormal_days(comp.output_median_days, comp.sigma_log, z("output")), nan),
         patience_days=weibull_days(model.walkaway.patience_scale_days, model.walkaway.patience_shape, leads.patience_u),
         land_priority=_priority(land.priority, leads),
         energy_priority=_priority(model.energy.priority, leads),
         approval_priority=_priority(ap.priority, leads),
+        never_proceeds=leads.uniform("never_proceeds") < w.never_proceed_share,
+        leave_days=weibull_days(w.leave_scale_days, w.leave_shape, leads.uniform("leave")),
+        resigned=leads.from_event & (leads.uniform("resigned") < a.resigned_share_of_event_leads),
+        energy_national=energy_national,
+        energy_feedstock_tce=feedstock,
+        spend_span_factor=1.0 / (1.0 - np.asarray(c.later_phase_share_by_tier)[size_tier]),
     )

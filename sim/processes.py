@@ -1,9 +1,15 @@
 """Behaviour: one generator per real step of a project's life, read like the process map.
 
-lead arrives -> appraise (前期研判, city review if >= 10亿) -> sign (签约) -> prework ->
-procedures (手续: resolve problems, land, energy, permits; sequential, or permits in parallel
-with land under 拿地即开工) -> start (开工) -> construct -> complete (竣工) ->
-register (列统) and reach output (达效).
+lead arrives -> appraise (前期研判, city review if >= 10亿) -> sign (签约; a re-signing of a
+project signed before is recorded, not counted again) -> prework (a signing that never
+proceeds, 签而不落, ends here) -> procedures (手续: resolve problems, land, energy, permits;
+sequential, or permits in parallel with land under 拿地即开工) -> start (开工) -> construct ->
+complete (竣工) -> register (列统) and reach output (达效).
+
+From signing to the start the investor may leave: at its leave day (a hazard growing with
+the time since signing, in any step) or when a queue outlasts its patience. Quota granted to
+a project that leaves goes back to the pool, or, once the plot is delivered, lies idle until
+the city recovers it (闲置土地); the ledger records which.
 
 Every duration comes from the project's precomputed plan (:mod:`sim.plan`); processes hold
 no literals and draw no random numbers. Bookkeeping goes to the ledger.
@@ -44,7 +50,10 @@ def project_life(env: simpy.Environment, project: int, s: System) -> ProcessGene
     signed = yield from appraise_and_sign(env, project, s)
     if not signed:
         return
-    yield env.timeout(s.p.prework_days[project])
+    s.leave_day[project] = env.now + s.p.leave_days[project]
+    prepared = yield from prepare(env, project, s)
+    if not prepared:
+        return
     s.ledger.record("procedures", project, env.now)
     ready = yield from do_procedures(env, project, s)
     if not ready:
@@ -63,8 +72,71 @@ def appraise_and_sign(env: simpy.Environment, project: int, s: System) -> StepRe
     review = s.p.city_review_days[project]
     if review > 0:
         yield env.timeout(review)
+    if s.p.resigned[project]:  # the same project signed again at a later ceremony: counted once
+        s.ledger.record("resigned", project, env.now)
+        return False
     s.ledger.record("signed", project, env.now)
     return True
+
+
+def prepare(env: simpy.Environment, project: int, s: System) -> StepResult:
+    """Pre-work after signing (前期工作); a signing that never proceeds (签而不落) is dropped at its end."""
+    ok = yield from hold(env, project, s, s.p.prework_days[project], "prework")
+    if not ok:
+        return False
+    if s.p.never_proceeds[project]:
+        walk_away(env, project, s, "never_proceeds")
+        return False
+    return True
+
+
+def hold(env: simpy.Environment, project: int, s: System, days: float, cause: str) -> StepResult:
+    """Spend ``days`` on a step; the investor leaves at its leave day if that comes first.
+
+    Returns False if the investor has left (now, or earlier in a parallel chain).
+    """
+    left = s.leave_day[project] - env.now
+    if days <= left:
+        yield env.timeout(days)
+        return not s.walked[project]
+    yield env.timeout(max(left, 0.0))
+    walk_away(env, project, s, cause)
+    return False
+
+
+def walk_away(env: simpy.Environment, project: int, s: System, cause: str) -> None:
+    """The investor leaves: record it, withdraw its waiting requests, release the quota it holds.
+
+    Quota granted but not yet used goes back to the pool; land already delivered lies idle
+    (闲置土地) until the city recovers it after ``land.idle_recovery_days``.
+    """
+    if s.walked[project]:
+        return
+    s.walked[project] = True
+    s.ledger.walk_away(cause, project, env.now)
+    for request in s.pending.pop(project, ()):
+        if not request.triggered:
+            request.cancel()  # type: ignore[attr-defined]
+    land, energy = s.held_land[project], s.held_energy[project]
+    s.held_land[project] = s.held_energy[project] = 0.0
+    if land > 0 and math.isnan(s.ledger.times["land"][project]):
+        s.land.give_back(land)
+        s.ledger.record("land_returned", project, env.now)
+    elif land > 0:
+        s.land.lie_idle(land)
+        s.ledger.record("land_idle", project, env.now)
+        if s.cfg.land.idle_recovery_days > 0:
+            env.process(recover_idle_land(env, project, s, land, s.cfg.land.idle_recovery_days))
+    if energy > 0:
+        s.energy.give_back(energy)
+        s.ledger.record("energy_returned", project, env.now)
+
+
+def recover_idle_land(env: simpy.Environment, project: int, s: System, amount: float, days: float) -> ProcessGenerator:
+    """The city recovers an idle plot (闲置土地处置) into the land quota after ``days``."""
+    yield env.timeout(days)
+    s.land.recover_idle(amount)
+    s.ledger.record("land_recovered", project, env.now)
 
 
 def do_procedures(env: simpy.Environment, project: int, s: System) -> StepResult:
@@ -74,7 +146,9 @@ def do_procedures(env: simpy.Environment, project: int, s: System) -> StepResult
     ``approvals.parallel_with_land`` (拿地即开工) the energy assessment and permits are
     prepared while the land is delivered, and the project is ready when both are done.
     """
-    yield from resolve_problem(env, project, s)
+    solved = yield from resolve_problem(env, project, s)
+    if not solved:
+        return False
     if not s.cfg.approvals.parallel_with_land:
         for step in (obtain_land, obtain_energy, obtain_permits):
             ok = yield from step(env, project, s, [s.p.patience_days[project]])
@@ -96,7 +170,7 @@ def energy_then_permits(env: simpy.Environment, project: int, s: System, patienc
     return (yield from obtain_permits(env, project, s, patience))
 
 
-def resolve_problem(env: simpy.Environment, project: int, s: System) -> ProcessGenerator:
+def resolve_problem(env: simpy.Environment, project: int, s: System) -> StepResult:
     """A problem (堵点) holds the project until the fastest available route settles it.
 
     Routes: the ordinary route; a leader of the project's size tier if one has attention
@@ -104,7 +178,7 @@ def resolve_problem(env: simpy.Environment, project: int, s: System) -> ProcessG
     """
     ordinary = s.p.problem_days[project]
     if ordinary <= 0:
-        return
+        return True
     tier = s.p.leader_tier[project]
     has_leader = tier >= 0 and s.leaders_free[tier] > 0
     routes = [ordinary]
@@ -115,32 +189,38 @@ def resolve_problem(env: simpy.Environment, project: int, s: System) -> ProcessG
     if interval > 0:
         next_meeting = (math.floor(env.now / interval) + 1) * interval
         routes.append(next_meeting - env.now + s.cfg.problems.meeting_followup_days)
-    yield env.timeout(min(routes))
+    ok = yield from hold(env, project, s, min(routes), "procedures")
     if has_leader:
         s.leaders_free[tier] += 1
+    return ok
 
 
 def wait_in_line(
     env: simpy.Environment, request: simpy.Event, project: int, s: System, patience: list[float], cause: str
 ) -> StepResult:
-    """Wait for ``request``; the investor leaves if the wait outlasts its patience.
+    """Wait for ``request``; the investor leaves if the wait outlasts its patience or its leave day.
 
     ``patience`` is a one-element list holding the days of waiting the investor still
     tolerates; it shrinks by every wait, so the hazard of leaving grows with waiting time.
+    A granted request returns True even if the investor left meanwhile (the caller gives
+    the grant back).
     """
     if request.triggered:
         return True
     start = env.now
-    yield request | env.timeout(patience[0])
+    waiting = s.pending.setdefault(project, [])
+    waiting.append(request)
+    yield request | env.timeout(max(min(patience[0], s.leave_day[project] - start), 0.0))
     waited = env.now - start
     patience[0] -= waited
     s.ledger.add_wait(cause, project, waited)
+    if request in waiting:
+        waiting.remove(request)
     if request.triggered:
         return True
-    request.cancel()  # type: ignore[attr-defined]
     if not s.walked[project]:
-        s.walked[project] = True
-        s.ledger.walk_away(cause, project, env.now)
+        request.cancel()  # type: ignore[attr-defined]
+        walk_away(env, project, s, cause)
     return False
 
 
@@ -154,17 +234,31 @@ def take_quota(
     patience: list[float],
     cause: str,
 ) -> StepResult:
-    """Queue for ``amount`` of a quota (land 亩 or energy 吨标煤)."""
+    """Queue for ``amount`` of a quota (land 亩 or energy 吨标煤) and hold what is granted.
+
+    The ledger records the amount drawn from the city's pool (``<resource>_quota``). A grant
+    that arrives just as the investor leaves goes straight back to the pool.
+    """
     if amount <= 0:
-        return True
-    return (yield from wait_in_line(env, pool.get(amount, priority), project, s, patience, cause))
+        return not s.walked[project]
+    ok = yield from wait_in_line(env, pool.get(amount, priority, project), project, s, patience, cause)
+    if not ok:
+        return False
+    s.ledger.quota[cause][project] = amount
+    if s.walked[project]:
+        pool.give_back(amount)
+        s.ledger.record(f"{cause}_returned", project, env.now)
+        return False
+    held = s.held_land if cause == "land" else s.held_energy
+    held[project] = amount
+    return True
 
 
 def obtain_land(env: simpy.Environment, project: int, s: System, patience: list[float]) -> StepResult:
     """Get land quota, then the land transfer (征地, 招拍挂) delivers the plot (供地)."""
     p = s.p
     ok = yield from take_quota(env, s.land, p.land_mu[project], p.land_priority[project], project, s, patience, "land")
-    if not ok or s.walked[project]:
+    if not ok:
         return False
     s.ledger.record("land_granted", project, env.now)
     return (yield from deliver_land(env, project, s, patience))
@@ -172,18 +266,31 @@ def obtain_land(env: simpy.Environment, project: int, s: System, patience: list[
 
 def deliver_land(env: simpy.Environment, project: int, s: System, patience: list[float]) -> StepResult:
     """The land transfer (征地, 招拍挂) after the quota is granted delivers the plot (供地)."""
-    yield env.timeout(s.p.land_transfer_days[project])
+    ok = yield from hold(env, project, s, s.p.land_transfer_days[project], "land")
+    if not ok:
+        return False
     s.ledger.record("land", project, env.now)
-    return not s.walked[project]
+    return True
+
+
+def energy_need_tce(env: simpy.Environment, project: int, s: System) -> float:
+    """Energy quota the project needs from the city (吨标煤).
+
+    National major projects draw on the national reserve (0 from the city); feedstock use
+    is deducted from the date the rule applies (calibration.md §8).
+    """
+    p = s.p
+    if p.energy_national[project]:
+        return 0.0
+    feedstock = p.energy_feedstock_tce[project] if env.now >= s.feedstock_day else 0.0
+    return float(p.energy_tce[project] - feedstock)
 
 
 def obtain_energy(env: simpy.Environment, project: int, s: System, patience: list[float]) -> StepResult:
     """Get energy quota, then the energy assessment (能评)."""
-    p = s.p
-    ok = yield from take_quota(
-        env, s.energy, p.energy_tce[project], p.energy_priority[project], project, s, patience, "energy"
-    )
-    if not ok or s.walked[project]:
+    need = energy_need_tce(env, project, s)
+    ok = yield from take_quota(env, s.energy, need, s.p.energy_priority[project], project, s, patience, "energy")
+    if not ok:
         return False
     s.ledger.record("energy_granted", project, env.now)
     return (yield from assess_energy(env, project, s, patience))
@@ -191,27 +298,29 @@ def obtain_energy(env: simpy.Environment, project: int, s: System, patience: lis
 
 def assess_energy(env: simpy.Environment, project: int, s: System, patience: list[float]) -> StepResult:
     """The energy assessment (能评) once the energy quota is granted."""
-    yield env.timeout(s.p.energy_days[project])
+    ok = yield from hold(env, project, s, s.p.energy_days[project], "energy")
+    if not ok:
+        return False
     s.ledger.record("energy", project, env.now)
-    return not s.walked[project]
+    return True
 
 
 def obtain_permits(env: simpy.Environment, project: int, s: System, patience: list[float]) -> StepResult:
     """Applicant prepares the file, then waits for an approval office: review and permits."""
     p = s.p
-    yield env.timeout(p.applicant_days[project])
-    if s.walked[project]:
-        return False
-    request = s.approvals.request(priority=p.approval_priority[project])
-    ok = yield from wait_in_line(env, request, project, s, patience, "approvals")
+    ok = yield from hold(env, project, s, p.applicant_days[project], "procedures")
     if not ok:
         return False
-    if s.walked[project]:
+    request = s.approvals.request(priority=p.approval_priority[project])
+    request.project = project  # type: ignore[attr-defined]
+    ok = yield from wait_in_line(env, request, project, s, patience, "approvals")
+    if ok and not s.walked[project]:
+        s.ledger.record("review", project, env.now)
+        ok = yield from hold(env, project, s, p.review_days[project] + p.permit_days[project], "procedures")
+    if request.triggered:
         s.approvals.release(request)
+    if not ok or s.walked[project]:
         return False
-    s.ledger.record("review", project, env.now)
-    yield env.timeout(p.review_days[project] + p.permit_days[project])
-    s.approvals.release(request)
     s.ledger.record("permits", project, env.now)
     return True
 
@@ -228,6 +337,7 @@ def start_construction(
     doy = s.day_of_year(env.now)
     if c.dead_period_start_day <= doy < c.dead_period_end_day:
         yield env.timeout(c.dead_period_end_day - doy)
+    s.held_land[project] = s.held_energy[project] = 0.0  # the quota is in use from the start
     s.ledger.record("started", project, env.now)
 
 
@@ -263,9 +373,14 @@ def launch_campaign(
     for tier, (old, new) in enumerate(zip(s.cfg.problems.leader_capacity, cfg.problems.leader_capacity, strict=True)):
         s.leaders_free[tier] += new - old
     s.approvals.set_capacity(cfg.approvals.capacity_projects)
+    s.cfg, s.plan, s.p = cfg, plan, lists
+    # one priority key for the backlog and new requests: the waiting lines are re-ranked
+    # under the new rule (差别化供给 ranks the carried-over backlog by size too)
+    s.land.rekey(lambda request: lists.land_priority[request.project])
+    s.energy.rekey(lambda request: lists.energy_priority[request.project])
+    s.approvals.rekey(lambda request: (lists.approval_priority[request.project], request.time, False))
     s.land.set_first_fit(not cfg.land.reserve_for_head)
     s.energy.set_first_fit(not cfg.energy.reserve_for_head)
-    s.cfg, s.plan, s.p = cfg, plan, lists
 
 
 def release_quota(
@@ -297,6 +412,9 @@ def release_quota(
         log.log(env.now, name, "added", pool.added)
         log.log(env.now, name, "granted", pool.granted)
         log.log(env.now, name, "lapsed", pool.lapsed)
+        log.log(env.now, name, "returned", pool.returned)
+        log.log(env.now, name, "idle", pool.idle)
+        log.log(env.now, name, "recovered", pool.recovered)
         log.log(env.now, name, "level", pool.level)
         log.log(env.now, name, "waiting", pool.waiting)
 
@@ -334,8 +452,12 @@ def resume_life(env: simpy.Environment, project: int, s: System, done: frozenset
     durations drawn by :mod:`sim.nowcast`), and construction time counts from the start.
     """
     assert s.start is not None
+    if "started" not in done:
+        s.leave_day[project] = env.now + s.p.leave_days[project]
     if "procedures" not in done:
-        yield env.timeout(s.p.prework_days[project])
+        prepared = yield from prepare(env, project, s)
+        if not prepared:
+            return
         s.ledger.record("procedures", project, env.now)
     if "started" not in done:
         if not {"land", "energy", "permits"} <= done:
@@ -358,7 +480,13 @@ def resume_procedures(env: simpy.Environment, project: int, s: System, done: fro
     it has left (``s.start.patience_now``), later queues with its full patience.
     """
     assert s.start is not None
-    yield from resolve_problem(env, project, s)
+    solved = yield from resolve_problem(env, project, s)
+    if not solved:
+        return False
+    if "land_granted" in done:
+        s.held_land[project] = s.p.land_mu[project]
+    if "energy_granted" in done:
+        s.held_energy[project] = s.p.energy_tce[project]
     land = [] if "land" in done else [deliver_land if "land_granted" in done else obtain_land]
     paper = [] if "energy" in done else [assess_energy if "energy_granted" in done else obtain_energy]
     paper += [] if "permits" in done else [finish_review if "review" in done else obtain_permits]
@@ -384,6 +512,7 @@ def finish_review(env: simpy.Environment, project: int, s: System, patience: lis
     review and permit time (the plan's ``review_days``).
     """
     request = s.approvals.request(priority=-math.inf)
+    request.project = project  # type: ignore[attr-defined]
     yield request
     yield env.timeout(s.p.review_days[project] + s.p.permit_days[project])
     s.approvals.release(request)

@@ -56,6 +56,16 @@ class HeapQueue:
             raise IndexError("HeapQueue only pops its head")
         return heapq.heappop(self._heap)[2]
 
+    def rekey(self, key_of: Any) -> None:
+        """Re-order the line under a new rule: ``key_of(item)`` is each item's new key.
+
+        Used when the service rule changes (the campaign launch): every waiting item is then
+        ranked by the rule in force, so the backlog and new requests share one key.
+        """
+        for entry_item in [entry[2] for entry in self._heap]:
+            entry_item.key = key_of(entry_item)
+        self._heap = sorted((entry[2].key, entry[1], entry[2]) for entry in self._heap)
+
     def remove(self, item: Any) -> None:
         """Remove ``item`` (a cancelled request); O(n), used only when an investor leaves."""
         for i, entry in enumerate(self._heap):
@@ -74,8 +84,9 @@ class HeapQueue:
 class PriorityGet(ContainerGet):
     """A request for ``amount`` from a :class:`PriorityContainer`, served by ``priority``."""
 
-    def __init__(self, container: PriorityContainer, amount: float, priority: float) -> None:
+    def __init__(self, container: PriorityContainer, amount: float, priority: float, project: int = -1) -> None:
         self.key = priority
+        self.project = project
         super().__init__(container, amount)
 
 
@@ -95,8 +106,8 @@ class PriorityContainer(simpy.Container):
     GetQueue = HeapQueue  # type: ignore[assignment]
     if TYPE_CHECKING:
 
-        def get(self, amount: float, priority: float) -> PriorityGet:  # type: ignore[override]
-            """Request ``amount``; smaller ``priority`` is served first."""
+        def get(self, amount: float, priority: float, project: int = -1) -> PriorityGet:  # type: ignore[override]
+            """Request ``amount``; smaller ``priority`` is served first; ``project`` names the requester."""
             ...
     else:
         get = BoundClass(PriorityGet)
@@ -107,6 +118,25 @@ class PriorityContainer(simpy.Container):
         self.added = float(init)
         self.granted = 0.0
         self.lapsed = 0.0
+        self.returned = 0.0
+        self.idle = 0.0
+        self.recovered = 0.0
+
+    def give_back(self, amount: float) -> None:
+        """Return ``amount`` granted earlier (its project left before using it); waiting requests are served."""
+        self._level += amount
+        self.returned += amount
+        self._scan()
+
+    def lie_idle(self, amount: float) -> None:
+        """Record ``amount`` granted and delivered to a project that left: idle, not back in the pool."""
+        self.idle += amount
+
+    def recover_idle(self, amount: float) -> None:
+        """Put ``amount`` of idle quota back into the pool (recovered idle land); serve the line."""
+        self._level += amount
+        self.recovered += amount
+        self._scan()
 
     def lapse(self, share: float) -> None:
         """Withdraw ``share`` of the unused level (annual quota that is not carried over)."""
@@ -125,14 +155,34 @@ class PriorityContainer(simpy.Container):
         return [entry for entry in queue.entries() if not entry[2].triggered]
 
     def set_first_fit(self, first_fit: bool) -> None:
-        """Switch the allocation rule (at the campaign launch), dropping served entries."""
+        """Switch the allocation rule (at the campaign launch) and serve what the new rule allows."""
         queue: HeapQueue = self.get_queue  # type: ignore[assignment]
         queue.refill(self._live(queue))
         self.first_fit = first_fit
+        self._scan()
+
+    def rekey(self, key_of: Any) -> None:
+        """Rank every waiting request by ``key_of(request)`` (a new priority rule), then serve."""
+        queue: HeapQueue = self.get_queue  # type: ignore[assignment]
+        queue.refill(self._live(queue))
+        queue.rekey(key_of)
+        self._scan()
 
     def _do_put(self, event: Any) -> bool | None:
+        """Add the tranche and serve waiting requests at once, in priority order.
+
+        SimPy serves waiting gets only when the put event is processed (a callback later in
+        the same instant); a lower-priority get made in between would find the new level
+        first. Scanning here keeps priority order within the instant.
+        """
         self.added += event.amount
-        return super()._do_put(event)
+        done = super()._do_put(event)
+        self._scan()
+        return done
+
+    def _scan(self) -> None:
+        """Serve the waiting line under the rule in force (full scan)."""
+        self._trigger_get(self)
 
     def _grant(self, event: Any) -> None:
         self._level -= event.amount
@@ -182,6 +232,10 @@ class HeapPriorityResource(simpy.Resource):
         self._capacity = capacity
         while self.put_queue and len(self.users) < capacity:
             self._trigger_put(None)
+
+    def rekey(self, key_of: Any) -> None:
+        """Rank every waiting request by ``key_of(request)`` (a new priority rule)."""
+        cast(HeapQueue, self.put_queue).rekey(key_of)
 
     PutQueue = HeapQueue  # type: ignore[assignment]
     if TYPE_CHECKING:

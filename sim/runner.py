@@ -59,6 +59,7 @@ def kpi_window(cfg: StudyConfig) -> KpiWindow:
     """Counting window (target year, month ends) and the KPI settings taken from config."""
     cal = calendar_of(cfg)
     c = cfg.model.construction
+    d = cfg.definitions
     return KpiWindow(
         year_start_day=cal.year_start(cfg.run.target_year),
         cutoff_days=tuple(cal.month_ends(cfg.run.target_year).tolist()),
@@ -66,6 +67,10 @@ def kpi_window(cfg: StudyConfig) -> KpiWindow:
         spend_realisation_share=c.spend_realisation_share,
         spend_curve_a=c.spend_curve_a,
         spend_curve_b=c.spend_curve_b,
+        parks_share_scope=d.parks_share_scope,
+        retrofit_count=d.retrofit_count,
+        retrofit_amount=d.retrofit_amount,
+        industrial_investment_with_retrofits=d.industrial_investment_with_retrofits,
     )
 
 
@@ -84,6 +89,7 @@ def ledger_frame(system: System) -> pd.DataFrame:
     leads, plan = system.leads, system.plan
     signed = system.ledger.times["signed"]
     started = system.ledger.times["started"]
+    build_days = _in_force(system, "construction_days", started) + _in_force(system, "stall_days", started)
     cols: dict[str, np.ndarray] = {
         "project": np.arange(len(leads)),
         "sector": sector_names(leads.sector),
@@ -97,7 +103,8 @@ def ledger_frame(system: System) -> pd.DataFrame:
         "quality": plan.quality,
         "land_mu": plan.land_mu,
         "energy_tce": plan.energy_tce,
-        "build_days": _in_force(system, "construction_days", started) + _in_force(system, "stall_days", started),
+        "build_days": build_days,
+        "spend_days": build_days * _in_force(system, "spend_span_factor", started),
         "t_arrival": leads.arrival_day,
     }
     cols |= system.ledger.columns()

@@ -75,7 +75,7 @@ def approval_only_study(
     first_year: int = 2025,
     years: int = 3,
 ) -> StudyConfig:
-    """Poisson arrivals straight to the approval offices, exponential service, no leaving."""
+    """Poisson arrivals straight to the approval offices, exponential service, no leaving, all proceed."""
     zero4 = BySector(0.0, 0.0, 0.0, 0.0)
     model = ModelConfig(
         demand=DemandConfig(
@@ -97,7 +97,7 @@ def approval_only_study(
             permit_median_days=0.0,
             service_distribution="exponential",
         ),
-        walkaway=WalkawayConfig(patience_scale_days=1e12),
+        walkaway=WalkawayConfig(patience_scale_days=1e12, never_proceed_share=0.0, leave_scale_days=1e12),
         problems=ProblemConfig(probability=0.0),
         construction=ConstructionConfig(),
     )

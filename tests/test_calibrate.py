@@ -10,7 +10,7 @@ import pytest
 import yaml
 from omegaconf import OmegaConf
 
-from sim.calibrate import config_overrides, fit_all, fits_frame, ledger_durations, main
+from sim.calibrate import Fit, config_overrides, fit_all, fits_frame, ledger_durations, main
 from sim.config import ModelConfig, StudyConfig
 from sim.leads import TIER_LOWER_YI
 from sim.ledger.io import implied_stage, load_ledger, validate_ledger, write_ledger
@@ -122,7 +122,7 @@ def test_cli_writes_an_includable_scenario_and_a_plot(ledger_file: Path, tmp_pat
     merged = OmegaConf.merge(OmegaConf.structured(StudyConfig), overlay)
     study = OmegaConf.to_object(merged)
     assert isinstance(study, StudyConfig)
-    assert study.model.walkaway.patience_shape == pytest.approx(TRUE["walk_away"][1], rel=SHAPE_RTOL)
+    assert study.model.walkaway.leave_shape == pytest.approx(TRUE["walk_away"][1], rel=SHAPE_RTOL)
     m = ModelConfig()
     share = m.prework.median_days / (m.prework.median_days + m.land.transfer_median_days)
     assert study.model.prework.median_days == pytest.approx(TRUE["signing_to_land"][0] * share, rel=MEDIAN_RTOL)
@@ -132,7 +132,20 @@ def test_cli_writes_an_includable_scenario_and_a_plot(ledger_file: Path, tmp_pat
 
 
 def test_overrides_only_touch_fitted_sections() -> None:
-    assert config_overrides({}) == {}
+    """Each fit writes its own fields, with the fitted values, and nothing else."""
+    walk = Fit("walk_away", "weibull", 40, 60, median_days=300.0, shape=1.7)
+    reg = Fit("completion_to_registration", "lognormal", 50, 10, median_days=90.0, sigma_log=0.45, p_event=(0.5,) * 4)
+    out = config_overrides({"walk_away": walk})
+    assert out == {"walkaway": {"leave_shape": 1.7, "leave_scale_days": 300.0}}
+    out = config_overrides({"walk_away": walk, "completion_to_registration": reg})
+    assert set(out) == {"walkaway", "completion"}
+    assert out["completion"]["registration_median_days"] == 90.0
+    assert out["completion"]["registration_sigma_log"] == 0.45  # registration's own spread, not output's
+    merged = OmegaConf.to_object(OmegaConf.merge(OmegaConf.structured(ModelConfig), out))
+    assert isinstance(merged, ModelConfig)
+    assert merged.completion.sigma_log == ModelConfig().completion.sigma_log  # output delays untouched
+    assert merged.walkaway.leave_shape == 1.7
+    assert merged.walkaway.patience_shape == ModelConfig().walkaway.patience_shape
 
 
 def test_fit_recovers_the_models_own_durations() -> None:
@@ -155,9 +168,11 @@ def test_fit_recovers_the_models_own_durations() -> None:
     comp = cfg.model.completion
     reg = fits["completion_to_registration"]
     assert reg.median_days == pytest.approx(comp.registration_median_days, rel=MEDIAN_RTOL)
-    assert reg.sigma_log == pytest.approx(comp.sigma_log, abs=SIGMA_ATOL)
+    assert reg.sigma_log == pytest.approx(comp.registration_sigma_log, abs=SIGMA_ATOL)
     np.testing.assert_allclose(reg.p_event, comp.registration_probability.as_tuple(), atol=SHARE_ATOL)
     build = fits["start_to_completion"]
     assert 1.0 <= build.median_days <= 1.0 + MEDIAN_RTOL
     assert build.sigma_log == pytest.approx(c.sigma_log, abs=SIGMA_ATOL)
-    assert "walk_away" not in fits  # a handful of walk-aways: not fitted, defaults kept
+    signed = truth.ledgers["t_signed"] < calendar_of(cfg).day_of("2023-12-31") + 1.0
+    walked = truth.ledgers.loc[signed, "t_walked"].notna()
+    assert fits["walk_away"].n_events == int(walked.sum())  # every departure in the ledger is an event

@@ -103,3 +103,85 @@ def test_first_fit_serves_what_fits_without_blocking() -> None:
     assert big.triggered
     assert pool.waiting == 0
     assert pool.granted == 10.0
+
+
+def test_put_serves_waiting_line_before_a_new_request_of_the_same_instant() -> None:
+    """A tranche released at t goes to the waiting high-priority request, not to a lower one asked at t."""
+    env = simpy.Environment()
+    pool = PriorityContainer(env, init=0.0, first_fit=True)
+    high = pool.get(5.0, 0.0)
+    order: list[str] = []
+    high.callbacks.append(lambda _e: order.append("high"))
+
+    def same_instant():  # type: ignore[no-untyped-def]
+        yield env.timeout(1)
+        pool.put(5.0)
+        low = pool.get(5.0, 1.0)  # lower priority, asked after the put in the same instant
+        yield env.timeout(0)
+        order.append("low" if low.triggered else "low waits")
+
+    env.process(same_instant())
+    env.run()
+    assert high.triggered
+    assert order == ["high", "low waits"]
+    assert pool.level == 0.0
+
+
+def test_switch_to_first_fit_serves_requests_that_now_fit() -> None:
+    env = simpy.Environment()
+    pool = PriorityContainer(env, init=3.0, first_fit=False)
+    big = pool.get(5.0, 0.0)
+    small = pool.get(1.0, 1.0)
+    env.run()
+    assert not small.triggered  # held behind the head
+    pool.set_first_fit(True)
+    env.run()
+    assert small.triggered  # the line is rescanned at the switch, not at the next release
+    assert not big.triggered
+    assert pool.level == 2.0
+
+
+def test_give_back_returns_quota_and_serves_the_line() -> None:
+    env = simpy.Environment()
+    pool = PriorityContainer(env, init=5.0, first_fit=True)
+    first = pool.get(5.0, 0.0)
+    second = pool.get(4.0, 1.0)
+    env.run()
+    assert first.triggered
+    assert not second.triggered
+    pool.give_back(5.0)  # the first project left before using its quota
+    env.run()
+    assert second.triggered
+    assert pool.returned == 5.0
+    assert pool.level == 1.0
+    assert pool.added - pool.granted + pool.returned - pool.lapsed == pool.level
+
+
+def test_rekey_ranks_the_backlog_with_new_requests() -> None:
+    """After a rule change, old and new requests share one key: the backlog is re-ranked."""
+    env = simpy.Environment()
+    pool = PriorityContainer(env, init=0.0, first_fit=True)
+    sizes = {0: 1.0, 1: 80.0}  # project -> investment
+    old_small = pool.get(1.0, 700.0, project=0)  # fifo key: arrival day
+    old_big = pool.get(1.0, 710.0, project=1)
+    pool.rekey(lambda req: -sizes[req.project])  # size rule: -investment
+    new_mid = pool.get(1.0, -20.0, project=2)
+    pool.put(2.0)
+    env.run()
+    assert old_big.triggered
+    assert new_mid.triggered
+    assert not old_small.triggered
+
+
+def test_resource_rekey_reorders_waiting_files() -> None:
+    env = simpy.Environment()
+    offices = HeapPriorityResource(env, capacity=1)
+    busy = offices.request(priority=0)
+    a = offices.request(priority=1)
+    b = offices.request(priority=2)
+    new_rank = {id(a): 5.0, id(b): 1.0}
+    offices.rekey(lambda req: (new_rank[id(req)], req.time, False))
+    offices.release(busy)
+    env.run()
+    assert b.triggered
+    assert not a.triggered

@@ -46,9 +46,9 @@ def test_exact_trace(trace: dict[str, list[float]]) -> None:
     nan = np.nan
     build = 11 * DAYS_PER_MONTH  # 1-10亿 tier median, months -> days
     expected = {
-        # project 0: appraisal 20, prework 60, land granted at once (62.5 of 100 亩),
+        # project 0: appraisal 20, prework 60, land granted at once (75 of 100 亩),
         # transfer 90, energy 30, applicant 30, review 25 + permits 35, start lag 20.
-        # project 1: land needs 62.5 亩 but 37.5 remain and no tranche comes: it waits its
+        # project 1: land needs 75 亩 but 25 remain and no tranche comes: it waits its
         # 100 days of patience and walks away.
         # project 2: rejected at appraisal.
         # project 3: no land needed; its start (day 390 = 25 Jan 2022) falls in the Spring

@@ -114,7 +114,7 @@ def test_lever_effect_survives_the_prior(study):
 
 def test_scenario_and_command_line_values_are_not_overwritten(study):
     s = study("scenario=land_halved")
-    assert get_field(with_parameters(s, 4).model, "land.quota_mu_per_year") == 15000.0
+    assert get_field(with_parameters(s, 4).model, "land.quota_mu_per_year") == 13800.0
     t = study("model.demand.lead_growth_per_year=0.15")  # the default value, set explicitly
     assert "demand.lead_growth_per_year" in t.uncertainty.pinned
     assert with_parameters(t, 4).model.demand.lead_growth_per_year == 0.15

@@ -5,17 +5,29 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
+import pytest
 from scipy import stats
 
 from sim.config import StudyConfig
 from sim.runner import run_study
 
+# Largest loss of expected starts that "does not lower" tolerates: 1% of the baseline mean.
+NON_INFERIORITY_SHARE = 0.01
 
-def paired_diff(study: Callable[..., StudyConfig], target: str, base: list[str], more: list[str], n: int) -> np.ndarray:
+
+def paired_values(
+    study: Callable[..., StudyConfig], target: str, base: list[str], more: list[str], n: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Year-end ``target`` per replication of the base and the what-if run (paired seeds)."""
     a = run_study(study(*base, f"run.replications={n}", "run.keep_ledgers=0")).kpis
     b = run_study(study(*more, f"run.replications={n}", "run.keep_ledgers=0")).kpis
     va = a[a["target"] == target].sort_values("replication")["value"].to_numpy()
     vb = b[b["target"] == target].sort_values("replication")["value"].to_numpy()
+    return va, vb
+
+
+def paired_diff(study: Callable[..., StudyConfig], target: str, base: list[str], more: list[str], n: int) -> np.ndarray:
+    va, vb = paired_values(study, target, base, more, n)
     return vb - va
 
 
@@ -28,22 +40,26 @@ def test_more_land_raises_starts_where_land_binds(study: Callable[..., StudyConf
     assert stats.ttest_1samp(d, 0.0, alternative="greater").pvalue < 0.01
 
 
-def test_more_land_never_lowers_expected_starts(study: Callable[..., StudyConfig]) -> None:
-    """Where land barely binds, 50% more land must not lower expected starts (not even slightly).
+@pytest.mark.parametrize(
+    ("policy", "n"),
+    # under the plan the paired differences spread ~4x wider (queues re-ordered by size,
+    # energy binding in some replications), so it needs more pairs: a slow test
+    [("status_quo", 12), pytest.param("plan", 48, marks=pytest.mark.slow)],
+)
+def test_more_land_never_lowers_expected_starts(study: Callable[..., StudyConfig], policy: str, n: int) -> None:
+    """50% more land must not lower expected starts (non-inferiority).
 
     Single replications may lose a start or two (more land lets other projects reach the
-    energy and approval queues first), so the claim is about the paired mean: it may not be
-    significantly negative.
+    energy and approval queues first), so the claim is about the paired mean: its one-sided
+    95% lower confidence bound must lie above minus 1% of the baseline's starts. A mechanism
+    that made more land cost starts (quota lost, queues re-ordered against the rule) fails it.
     """
-    for policy in ("status_quo", "plan"):
-        d = paired_diff(
-            study,
-            "started_industrial_1e8",
-            [f"policy={policy}"],
-            [f"policy={policy}", "model.land.quota_mu_per_year=45000"],
-            n=12,
-        )
-        assert d.mean() >= 0 or stats.ttest_1samp(d, 0.0, alternative="less").pvalue > 0.05
+    base = [f"policy={policy}"]
+    more = [*base, "model.land.quota_mu_per_year=41400"]  # 1.5 x the default 27,600 亩
+    va, vb = paired_values(study, "started_industrial_1e8", base, more, n=n)
+    d, margin = vb - va, NON_INFERIORITY_SHARE * va.mean()
+    lower = d.mean() - stats.t.ppf(0.95, d.size - 1) * d.std(ddof=1) / np.sqrt(d.size)
+    assert lower > -margin, f"{policy}: paired mean {d.mean():.2f}, lower bound {lower:.2f}, margin {margin:.2f}"
 
 
 def test_more_approval_capacity_never_lowers_starts(study: Callable[..., StudyConfig]) -> None:

@@ -401,7 +401,8 @@ def from_model(
     stage_dates = [{c: (pd.Timestamp(d[i]) if d[i] else None) for c, d in dates.items()} for i in range(len(m))]
     out["stage"] = [implied_stage(d) for d in stage_dates]
     started = np.where(m["t_started"] < end, m["t_started"], np.nan)
-    share = spent_share(started, m["build_days"].to_numpy(dtype=float), end, *curve)
+    span = m["spend_days" if "spend_days" in m else "build_days"].to_numpy(dtype=float)  # all build phases
+    share = spent_share(started, span, end, *curve)
     out["spent_to_date_yi"] = (m["investment_yi"] * realisation * share).map(repr)
     for col in FLAGS:
         out[col] = np.where(m[col], "是", "否")

@@ -29,10 +29,19 @@ MILESTONES: tuple[str, ...] = (
     "walked",  # investor walked away
     "energy_granted",  # energy quota allocated (before the assessment)
     "review",  # an approval office takes the file (review and permits begin)
+    "resigned",  # signed again at a later ceremony (the project was signed before; not counted)
+    "land_returned",  # land quota given back: the investor left before the plot was delivered
+    "land_idle",  # delivered plot left idle (闲置土地): the investor left before starting
+    "land_recovered",  # idle plot recovered into the land quota
+    "energy_returned",  # energy quota given back: the investor left before starting
 )
 
-# Where an investor was waiting when it walked away (walk_cause codes).
-WAIT_CAUSES: tuple[str, ...] = ("none", "land", "energy", "approvals")
+# Where an investor was when it walked away (walk_cause codes): a queue, or for the last
+# three no queue: in pre-work, in a procedure step, or a signing that never proceeded.
+WAIT_CAUSES: tuple[str, ...] = ("none", "land", "energy", "approvals", "prework", "procedures", "never_proceeds")
+QUEUE_CAUSES: tuple[str, ...] = WAIT_CAUSES[1:4]
+# Quota drawn from the city's pools, by resource (ledger column <resource>_quota).
+QUOTA_RESOURCES: tuple[str, ...] = ("land", "energy")
 
 
 @dataclass
@@ -43,11 +52,13 @@ class ProjectLedger:
     times: dict[str, np.ndarray] = field(init=False)
     waits: dict[str, np.ndarray] = field(init=False)
     walk_cause: np.ndarray = field(init=False)
+    quota: dict[str, np.ndarray] = field(init=False)
 
     def __post_init__(self) -> None:
         self.times = {m: np.full(self.n, np.nan) for m in MILESTONES}
-        self.waits = {c: np.zeros(self.n) for c in WAIT_CAUSES[1:]}
+        self.waits = {c: np.zeros(self.n) for c in QUEUE_CAUSES}
         self.walk_cause = np.zeros(self.n, dtype=np.int8)
+        self.quota = {r: np.zeros(self.n) for r in QUOTA_RESOURCES}
 
     def record(self, milestone: str, project: int, day: float) -> None:
         """Record that ``project`` reached ``milestone`` on model ``day``."""
@@ -63,9 +74,14 @@ class ProjectLedger:
         self.walk_cause[project] = WAIT_CAUSES.index(cause)
 
     def columns(self) -> dict[str, np.ndarray]:
-        """Flat columns ``t_<milestone>``, ``wait_<cause>_days`` and ``walk_cause``."""
+        """Flat columns ``t_<milestone>``, ``wait_<cause>_days``, ``<resource>_quota`` and ``walk_cause``.
+
+        ``land_quota`` (亩) and ``energy_quota`` (吨标煤) are the amounts granted from the city's
+        pools (0 if none): energy from the national reserve or deducted as feedstock is not.
+        """
         out = {f"t_{m}": v for m, v in self.times.items()}
         out |= {f"wait_{c}_days": v for c, v in self.waits.items()}
+        out |= {f"{r}_quota": v for r, v in self.quota.items()}
         out["walk_cause"] = np.asarray(WAIT_CAUSES, dtype=object)[self.walk_cause]
         return out
 
