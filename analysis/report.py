@@ -371,8 +371,14 @@ def config_sheet(tables: RunTables) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["run", "key", "value"])
 
 
-def workbook_sheets(tables: RunTables, bottlenecks: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
-    """Sheet name -> table for ``report.xlsx`` (comparison only when comparison.csv exists)."""
+def workbook_sheets(
+    tables: RunTables, bottlenecks: dict[str, pd.DataFrame], units: pd.DataFrame | None = None
+) -> dict[str, pd.DataFrame]:
+    """Sheet name -> table for ``report.xlsx`` (comparison only when comparison.csv exists).
+
+    ``units`` (:func:`analysis.unit_ranking.ranking_sheet`) is the sheet of counties and parks,
+    present when the ledgers carry them.
+    """
     from analysis.report_xlsx import monthly_wide
 
     att = tables.attainment.assign(risk=[risk_class(p) for p in tables.attainment["p_attain"]])
@@ -384,6 +390,8 @@ def workbook_sheets(tables: RunTables, bottlenecks: dict[str, pd.DataFrame]) -> 
         if key in bottlenecks:
             frame = bottlenecks[key]
             sheets[key] = frame[lead + [c for c in frame.columns if c not in lead]]
+    if units is not None:
+        sheets["units"] = units
     sheets["config"] = config_sheet(tables)
     return sheets
 
@@ -439,6 +447,7 @@ def write_report(root: Path, *, force: bool = False) -> list[Path]:
     """
     from analysis.report_html import frame_table, headline_sentences, render_html
     from analysis.report_xlsx import write_xlsx
+    from analysis.unit_ranking import ranking_sheet, report_ranking
 
     root = Path(root)
     tables = load_run(root)  # validates before anything is drawn or written
@@ -450,10 +459,22 @@ def write_report(root: Path, *, force: bool = False) -> list[Path]:
     bottlenecks = bottleneck_tables(tables)
     charts = make_charts(tables, root / "charts", bottlenecks)
     xlsx = root / "report.xlsx"
-    sheets = workbook_sheets(tables, bottlenecks)
+    first = tables.cells[0].name
+    ranking = report_ranking(tables.ledgers, tables.configs[first], tables.meta.get(first, {}))
+    units = None if ranking is None else ranking_sheet(ranking, tables.attainment)
+    sheets = workbook_sheets(tables, bottlenecks, units)
     _atomic_write(xlsx, lambda p: write_xlsx(p, sheets))
 
     extra: list[tuple[str, str]] = []
+    if units is not None:
+        n_rep = int(units["n_replications"].max())
+        extra.append(
+            (
+                f"县区（园区）排名 Counties and parks ranked (一月一通报; year-end forecast from {n_rep} kept"
+                " replication(s): raise run.keep_ledgers for steadier numbers)",
+                frame_table(units, percent=["progress", "p_attain", "p_attain_low", "p_attain_high"]),
+            )
+        )
     if "starts_at_stake" in bottlenecks:
         stake = bottlenecks["starts_at_stake"].assign(cause=lambda f: [" ".join(CAUSE_LABELS[c]) for c in f["cause"]])[
             ["scenario", "policy", "cause", "lost", "queueing", "at_stake"]

@@ -71,6 +71,16 @@ HEADERS: dict[str, tuple[str, str]] = {
     "key": ("参数", "key"),
     "value": ("取值", "value"),
     "clear": ("显著", "clear"),
+    # county and park ranking (analysis/unit_ranking.py)
+    "overall_rank": ("综合排名", "overall rank"),
+    "name_zh": ("县区（园区）", "county or park"),
+    "name_en": ("县区（园区，英文）", "county or park (en)"),
+    "rank": ("单项排名", "rank"),
+    "to_date": ("截至目前完成", "to date"),
+    "progress": ("目标完成率", "progress"),
+    "year_end_mean": ("年末预测均值", "year-end mean"),
+    "year_end_p10": ("年末10%分位", "year-end p10"),
+    "year_end_p90": ("年末90%分位", "year-end p90"),
 }
 # Columns that are always shares (shown as %), and columns in the row's own unit (shown as %
 # when that unit is "%").
@@ -86,6 +96,7 @@ PERCENT_COLUMNS: frozenset[str] = frozenset(
         "p_attain_diff_high",
         "p_better",
         "busy_share",
+        "progress",
     }
 )
 UNIT_COLUMNS: frozenset[str] = frozenset(

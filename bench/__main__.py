@@ -17,6 +17,7 @@ from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
 
+from bench.ledger_check import ledger_check
 from bench.measures import (
     Figure,
     crn_variance_reduction,
@@ -57,9 +58,9 @@ def main() -> None:
     parser.add_argument("--results", type=Path, default=RESULTS, help="folder for the JSON (default bench/results)")
     args = parser.parse_args()
     sizes = (
-        {"rounds": 2, "speed": 4, "big": 8, "memory": 100, "crn": 4}
+        {"rounds": 2, "speed": 4, "big": 8, "memory": 100, "crn": 4, "ledger_rows": 50}
         if args.quick
-        else {"rounds": 6, "speed": 200, "big": 1000, "memory": 10_000, "crn": 60}
+        else {"rounds": 6, "speed": 200, "big": 1000, "memory": 10_000, "crn": 60, "ledger_rows": 1000}
     )
     load_before = os.getloadavg()
     started = time.perf_counter()
@@ -70,6 +71,7 @@ def main() -> None:
     figures += speed
     figures.append(kpi_table_memory(cfg, big_run, sizes["memory"]))
     figures += crn_variance_reduction(compose_study, sizes["crn"], args.jobs)
+    figures += ledger_check(sizes["ledger_rows"], 3)
     report = table(figures)
     print(report)
     meta = {

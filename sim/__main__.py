@@ -207,13 +207,18 @@ def main(cfg: DictConfig) -> None:
     from sim.runner import run_study
 
     if study.nowcast.ledger:  # the ledger is checked before anything runs
+        from sim.ledger.check import summarise_account
         from sim.ledger.io import LedgerError
-        from sim.nowcast import actual_monthly, load_model_ledger
+        from sim.nowcast import actual_monthly, load_model_ledger, read_ledger_file
 
+        now = study.nowcast
         try:
-            ledger = load_model_ledger(study.nowcast.ledger, study.nowcast.as_of, study.run.first_year)
+            got = read_ledger_file(now.ledger, now.as_of, now.strict)
+            ledger = load_model_ledger(now.ledger, now.as_of, study.run.first_year, now.strict)
         except LedgerError as err:
             sys.exit(f"gongjian: invalid ledger: {err}")
+        got.account.to_csv(out / "ledger_read.csv", index=False, encoding="utf-8-sig")
+        log.info("ledger %s read (ledger_read.csv):\n%s", now.ledger, summarise_account(got.account, limit=5))
         actual_monthly(ledger, study).to_parquet(out / "actual_monthly.parquet", index=False)
 
     log.info(

@@ -719,6 +719,9 @@ class NowcastConfig:
     as_of: str = ""
     # Write ledger_<date>.csv of replication 0 at this ISO date; "" = no export.
     export_at: str = ""
+    # true: the template's layout, all or nothing (sim/ledger/io.py); false: read an office's
+    # layout row by row and account for every row in ledger_read.csv (sim/ledger/tolerant.py).
+    strict: bool = False
 
     def __post_init__(self) -> None:
         if self.ledger and not self.as_of:

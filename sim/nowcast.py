@@ -44,8 +44,9 @@ from analysis.targets import TARGET_KEYS
 from sim.calendar import Calendar
 from sim.config import SECTORS, ApprovalConfig, ModelConfig, StudyConfig
 from sim.leads import DECISION_LATENTS, DURATION_LATENTS, Leads
-from sim.ledger.io import load_ledger, to_model
+from sim.ledger.io import LedgerError, Problem, load_ledger, to_model
 from sim.ledger.recorder import MILESTONES
+from sim.ledger.tolerant import LedgerRead, read_office_ledger
 from sim.model import QuotaRelease, StartState, System, build_model, energy_release, land_release
 from sim.plan import DAYS_PER_MONTH, ProjectPlan, lognormal_days, plan_projects
 from sim.runner import kpi_window
@@ -81,9 +82,39 @@ def residual_weibull(scale_days: float, shape: float, elapsed: np.ndarray, u: np
 
 
 @functools.lru_cache(maxsize=4)
-def load_model_ledger(path: str, as_of: str, first_year: int) -> pd.DataFrame:
-    """Read, validate and convert a ledger once per process (raises LedgerError)."""
-    ledger = to_model(load_ledger(path, as_of=as_of), Calendar(first_year, first_year))
+def read_ledger_file(path: str, as_of: str, strict: bool) -> LedgerRead:
+    """Read a ledger once per process: strictly (template, all or nothing) or as offices send it.
+
+    Raises LedgerError (strict: any problem; tolerant: no header, or no project read).
+    """
+    if strict:
+        ledger = load_ledger(path, as_of=as_of)
+        rows = ledger.index.to_numpy() + 2  # the template's header is row 1
+        account = pd.DataFrame({"source_row": rows, "status": "read", "reason": ""})
+        return LedgerRead(ledger.assign(source_row=rows), ledger, account)
+    got = read_office_ledger(path, as_of=as_of)
+    if got.ledger.empty:
+        refused = got.account[got.account["status"] == "refused"]
+        first = refused.head(20)
+        problems = [
+            Problem(int(row), "row", reason, "a project row that validates")
+            for row, reason in zip(first["source_row"].to_numpy(dtype=int), first["reason"], strict=True)
+        ]
+        raise LedgerError(path, problems or [Problem(0, "file", path, "at least one project row")])
+    return got
+
+
+@functools.lru_cache(maxsize=4)
+def load_model_ledger(path: str, as_of: str, first_year: int, strict: bool = False) -> pd.DataFrame:
+    """Read, validate and convert a ledger once per process (raises LedgerError).
+
+    Projects are put in one order whatever the file's (signing date, unit, name: unique once
+    validated), so a ledger sorted or grouped differently, e.g. by county, gives the same
+    nowcast: the fresh draws of :func:`ledger_leads` follow this order.
+    """
+    read = read_ledger_file(path, as_of, strict).ledger
+    ordered = read.sort_values(["signed_date", "unit", "name"], kind="stable").reset_index(drop=True)
+    ledger = to_model(ordered, Calendar(first_year, first_year))
     log.info("ledger %s: %d projects on %s", path, len(ledger), as_of)
     return ledger
 
@@ -544,10 +575,25 @@ def starting_state(
     return everyone, start
 
 
+def with_ledger_units(frame: pd.DataFrame, cfg: StudyConfig) -> pd.DataFrame:
+    """A nowcast replication's project ledger with each ledger project's ``unit`` (county/park key).
+
+    Projects ``0 .. len(ledger) - 1`` of a nowcast are the ledger's, in its order
+    (:func:`starting_state`); the others keep the ``unit`` the model gave them, or "" if none.
+    """
+    now = cfg.nowcast
+    units = load_model_ledger(now.ledger, now.as_of, cfg.run.first_year, now.strict)["unit"].to_numpy(dtype=object)
+    column = frame["unit"].to_numpy(dtype=object).copy() if "unit" in frame else np.full(len(frame), "", dtype=object)
+    project = frame["project"].to_numpy(dtype=int)
+    ours = project < len(units)
+    column[ours] = units[project[ours]]
+    return frame.assign(unit=column.astype(str))
+
+
 def simulate_from_ledger(cfg: StudyConfig, leads: Leads, streams: dict[str, np.random.Generator]) -> System:
     """Run one nowcast replication from ``cfg.nowcast.ledger`` on ``as_of`` to the horizon."""
     cal = Calendar(cfg.run.first_year, cfg.run.target_year)
-    ledger = load_model_ledger(cfg.nowcast.ledger, cfg.nowcast.as_of, cfg.run.first_year)
+    ledger = load_model_ledger(cfg.nowcast.ledger, cfg.nowcast.as_of, cfg.run.first_year, cfg.nowcast.strict)
     everyone, start = starting_state(cfg, ledger, leads, streams["nowcast"])
     env = simpy.Environment(initial_time=start.as_of_day)
     system = build_model(env, cfg.model, cal, everyone, start=start)

@@ -145,6 +145,10 @@ def run_replication(cfg: StudyConfig, replication: int, *, keep_ledger: bool = F
     cfg = with_parameters(cfg, replication)
     system, retrofits = simulate(cfg, replication)
     ledger = ledger_frame(system)
+    if cfg.nowcast.ledger:  # ledger projects keep their county/park (issue 12)
+        from sim.nowcast import with_ledger_units
+
+        ledger = with_ledger_units(ledger, cfg)
     kpis = kpi_matrix(ledger, retrofits, kpi_window(cfg))
     if not keep_ledger:
         return ReplicationResult(replication, kpis, None, None)

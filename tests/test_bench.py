@@ -25,7 +25,7 @@ def test_bench_quick_reports_every_goal(tmp_path: Path) -> None:
     (saved,) = tmp_path.glob("bench-*.json")
     body = json.loads(saved.read_text(encoding="utf-8"))
     goals = [f for f in body["figures"] if f["goal"] is not None]
-    assert len(goals) == 6  # event rate, speed-up, 1,000 replications, memory, --help, CRN
+    assert len(goals) == 8  # event rate, speed-up, 1,000 replications, memory, --help, CRN, ledger check CSV + XLSX
     for figure in goals:
         assert figure["value"] > 0
         assert figure["met"] in (True, False)

@@ -237,17 +237,44 @@ def test_cli_forecast_from_the_template_and_export(tmp_path: Path, study: Callab
     assert len(load_ledger(exported, as_of="2023-03-31")) > 0
 
 
-def test_cli_stops_on_a_bad_ledger_before_running(tmp_path: Path) -> None:
+def test_cli_strict_stops_on_a_bad_ledger_before_running(tmp_path: Path) -> None:
     bad = tmp_path / "bad.csv"
     text = (ROOT / "data" / "ledger_template.csv").read_text(encoding="utf-8")
     bad.write_text(text.replace("示例-汽车零部件项目,工业", "示例-汽车零部件项目,钢铁"), encoding="utf-8")
     out = tmp_path / "run"
-    proc = _cli(f"nowcast.ledger={bad}", f"nowcast.as_of={AS_OF}", "run=smoke", f"hydra.run.dir={out}")
+    proc = _cli(
+        f"nowcast.ledger={bad}", f"nowcast.as_of={AS_OF}", "nowcast.strict=true", "run=smoke", f"hydra.run.dir={out}"
+    )
     assert proc.returncode != 0
     assert "invalid ledger" in proc.stderr
     assert "row 3, column 'sector'" in proc.stderr
     assert "钢铁" in proc.stderr
     assert not (out / "kpis.parquet").exists()
+
+
+def test_cli_reads_an_office_ledger_and_accounts_for_every_row(tmp_path: Path) -> None:
+    """Issue 12: a title row, a unit row, header variants, a bad row and a total: the run goes on."""
+    text = (ROOT / "data" / "ledger_template.csv").read_text(encoding="utf-8-sig").splitlines()
+    header = text[0].replace("行业", "行业类别").replace("协议投资额(亿元)", "协议总投资（亿元）")
+    header = header.replace("签约日期", "签约时间")
+    rows = [r.replace("示例-汽车零部件项目,工业", "示例-汽车零部件项目,钢铁") for r in text[1:]]
+    office = ["2023年重大项目台账" + "," * header.count(","), "单位：亿元" + "," * header.count(","), header, *rows]
+    office.append("合计" + "," * header.count(","))
+    path = tmp_path / "office.csv"
+    path.write_text("\n".join(office) + "\n", encoding="utf-8")
+    out = tmp_path / "run"
+    proc = _cli(
+        f"nowcast.ledger={path}", f"nowcast.as_of={AS_OF}", "run=smoke", "run.replications=1", f"hydra.run.dir={out}"
+    )
+    assert proc.returncode == 0, proc.stderr
+    account = pd.read_csv(out / "ledger_read.csv", encoding="utf-8-sig").set_index("source_row")
+    assert list(account.index) == list(range(1, len(office) + 1))  # every source row, once
+    assert account.loc[5, "status"] == "refused"  # the 钢铁 row (row 2 of the template)
+    assert "钢铁" in account.loc[5, "reason"]
+    assert account.loc[len(office), "status"] == "skipped"  # the total
+    read = account["status"].isin(["read", "assumed"]).sum()
+    assert read == len(rows) - 1
+    assert (pd.read_parquet(out / "kpis.parquet")["as_of"] == AS_OF).all()
 
 
 def randomized_pit(sample: np.ndarray, truth: float, u: float) -> float:

@@ -30,6 +30,8 @@ Columns (English header | Chinese header | required | values):
   是/否, yes/no, true/false, 1/0 (blank = no)
 - land_mu | 用地(亩) | no | land need, number >= 0, 亩 (blank: the model draws it)
 - energy_tce | 能耗(吨标煤) | no | energy need, number >= 0, 吨标煤 (blank: the model draws it)
+- unit | 县区(园区) | no | the county, district or park (:mod:`sim.units`: key, full or short
+  Chinese name, or English name; blank = not given)
 
 The stage must agree with the dates: it is the furthest of signed -> procedures -> land ->
 building -> completed -> registered reached by a date, or dropped when a 终止日期 is given
@@ -40,10 +42,15 @@ row 1), and nothing here ever writes to the input file.
 In the model a date ``d`` is model day ``day_of(d) + 0.5`` (midday), and a model day ``t``
 is the date ``floor(t)`` days after 1 January of ``run.first_year``; the round trip keeps
 the month (and the day) of every milestone, which is what the targets count.
+
+This is the strict reader (``nowcast.strict=true``): the template's layout, all or nothing.
+Offices' own layouts go through :mod:`sim.ledger.tolerant`, which cleans them into this
+layout and then applies the same :func:`validate_ledger` row by row.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 from dataclasses import dataclass
@@ -51,10 +58,10 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from scipy.special import betainc
 
 from sim.calendar import Calendar
 from sim.config import SECTORS
+from sim.units import HUAIAN_UNITS, unit_key
 
 log = logging.getLogger(__name__)
 
@@ -84,6 +91,7 @@ COLUMNS: tuple[tuple[str, str], ...] = (
     ("in_park", "是否省级以上园区"),
     ("land_mu", "用地(亩)"),
     ("energy_tce", "能耗(吨标煤)"),
+    ("unit", "县区(园区)"),
 )
 REQUIRED: tuple[str, ...] = ("name", "sector", "investment_yi", "signed_date", "stage")
 ZH: dict[str, str] = dict(COLUMNS)
@@ -227,6 +235,7 @@ def _cell_text(value: object) -> str:
 _DATE = re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ T]00:00(?::00)?)?$")
 
 
+@functools.lru_cache(maxsize=8192)  # ledgers repeat dates; a parse is pure
 def _parse_date(text: str) -> pd.Timestamp | None:
     """Year first only (2023-06-30, 2023/6/30, 2023.6.30, 2023年6月30日): never guess day/month order."""
     match = _DATE.match(text.strip().replace("年", "-").replace("月", "-").replace("日", ""))
@@ -336,11 +345,18 @@ def validate_ledger(raw: pd.DataFrame, *, as_of: str | None = None, source: str 
             if text not in _TRUE | _FALSE:
                 problems.append(Problem(row, col, rec.get(col), "是/否, yes/no, true/false, 1/0 or blank"))
             out[col] = text in _TRUE
+        unit = rec.get("unit", "")
+        out["unit"] = unit_key(unit) if unit else ""
+        if out["unit"] is None:
+            known = ", ".join(u.short_zh for u in HUAIAN_UNITS)
+            problems.append(Problem(row, "unit", unit, f"one of {known} (or the full name, or the key) or blank"))
         rows.append(out)
     frame = pd.DataFrame(rows, columns=[k for k, _ in COLUMNS])
     if len(frame):
-        for dup in np.flatnonzero(frame["name"].duplicated(keep="first").to_numpy() & (frame["name"] != "")):
-            problems.append(Problem(int(dup) + 2, "name", frame["name"].iloc[dup], "a name not used by an earlier row"))
+        repeated = frame.duplicated(["unit", "name"], keep="first").to_numpy() & (frame["name"] != "").to_numpy()
+        for dup in np.flatnonzero(repeated):
+            allowed = "a name not used by an earlier row" + (" of the same unit" if frame["unit"].iloc[dup] else "")
+            problems.append(Problem(int(dup) + 2, "name", frame["name"].iloc[dup], allowed))
     if problems:
         raise LedgerError(source, sorted(problems, key=lambda p: p.row))
     for col in DATE_COLUMNS:
@@ -356,7 +372,7 @@ def load_ledger(path: str | Path, *, as_of: str | None = None) -> pd.DataFrame:
 def to_model(ledger: pd.DataFrame, calendar: Calendar) -> pd.DataFrame:
     """Validated ledger -> model columns: ``t_<milestone>`` in model days (midday), flags, needs."""
     origin = pd.Timestamp(f"{calendar.first_year}-01-01")
-    out = ledger[["name", "sector", "investment_yi", *FLAGS, *AMOUNTS, "stage"]].copy()
+    out = ledger[["name", "sector", "investment_yi", *FLAGS, *AMOUNTS, "stage", "unit"]].copy()
     for col, milestone in DATE_MILESTONES.items():
         out[f"t_{milestone}"] = (ledger[col] - origin) / pd.Timedelta(days=1) + 0.5
     return out
@@ -364,6 +380,8 @@ def to_model(ledger: pd.DataFrame, calendar: Calendar) -> pd.DataFrame:
 
 def spent_share(t_started: np.ndarray, build_days: np.ndarray, day: float, a: float, b: float) -> np.ndarray:
     """Share of the realised investment spent by model ``day`` on a Beta(a, b) S-curve (NaN -> 0)."""
+    from scipy.special import betainc  # here: scipy takes 0.3-0.6 s to import, and a check needs none
+
     with np.errstate(invalid="ignore", divide="ignore"):
         x = np.clip((day - t_started) / build_days, 0.0, 1.0)
     return np.where(np.isfinite(x), betainc(a, b, np.nan_to_num(x)), 0.0)
@@ -408,6 +426,7 @@ def from_model(
         out[col] = np.where(m[col], "是", "否")
     out["land_mu"] = m["land_mu"].map(repr)
     out["energy_tce"] = m["energy_tce"].map(repr)
+    out["unit"] = m["unit"].fillna("").astype(str) if "unit" in m else ""
     return out[[k for k, _ in COLUMNS]]
 
 
