@@ -108,8 +108,8 @@ def test_lever_effect_survives_the_prior(study):
     assert drawn.model.approvals.permit_median_days == 2.0  # keep: 1 working day whatever the status quo
     patience = drawn.model.walkaway.patience_scale_days
     assert patience == pytest.approx(1.25 * drawn.baseline_model.walkaway.patience_scale_days)  # scale
-    reg = "completion.registration_probability.industrial"
-    assert get_field(drawn.model, reg) == pytest.approx(get_field(drawn.baseline_model, reg) + 0.10)  # shift
+    park = "demand.in_park_probability"  # 园区主平台: 72% -> 85%
+    assert get_field(drawn.model, park) == pytest.approx(get_field(drawn.baseline_model, park) + 0.13)  # shift
 
 
 def test_scenario_and_command_line_values_are_not_overwritten(study):
