@@ -5,6 +5,8 @@ Commands
 compare   paired policy comparison of a multirun sweep -> comparison.csv
 report    charts (PNG, SVG), report.xlsx and report.html for a run or multirun
 drift     probability drift across nowcast ledger dates, and early warning
+sensitivity  uncertainty budget (luck and each uncertain input) of a run or sweep
+discover  scenario discovery: the input regions where a target is missed (PRIM, CART)
 
 Each command lives in its own module with a ``register(subparsers)`` function that adds its
 parser and sets ``func``; this file only dispatches.
@@ -17,7 +19,12 @@ import importlib
 import logging
 import sys
 
-COMMANDS: tuple[str, ...] = ("analysis.compare_cli", "analysis.report_cli", "analysis.drift_cli")
+COMMANDS: tuple[str, ...] = (
+    "analysis.compare_cli",
+    "analysis.report_cli",
+    "analysis.drift_cli",
+    "analysis.uncertainty_cli",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -444,6 +444,11 @@ def write_report(
                 frame_table(best, percent=[c for c in best.columns if c.startswith("p_")]),
             )
         )
+    from analysis.report_uncertainty import uncertainty_section
+
+    budget = uncertainty_section(tables.cells)  # replaces the hand-written assumptions list
+    if budget is not None:
+        extra.append(budget)
     metas = [tables.meta.get(c.name, {}) for c in tables.cells]
     provenance = (
         f"{root} · {len(tables.cells)} job(s) · root seed {metas[0].get('root_seed', 'n/a')} · "
@@ -458,7 +463,7 @@ def write_report(
         att=tables.attainment,
         charts=[c for c in charts if c.cell is None] if multi else charts,
         extra_sections=extra,
-        assumptions=assumptions_table(tables),
+        assumptions=assumptions_table(tables) if budget is None else pd.DataFrame(),
         config_text=first_cfg.read_text(encoding="utf-8") if first_cfg.exists() else "(no .hydra/config.yaml)",
         provenance=provenance,
         jobs_table=cell_links(tables.attainment, links, HEADLINE) if multi else "",

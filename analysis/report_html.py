@@ -247,7 +247,8 @@ def render_html(
     extra_sections
         (heading, html) blocks placed after the charts (e.g. bottleneck tables).
     assumptions
-        Table of the assumptions that matter most (key, zh, en, value per job).
+        Table of the assumptions that matter most (key, zh, en, value per job); empty when the
+        run drew its uncertain inputs (the uncertainty budget section replaces it).
     config_text
         The run's composed config (YAML) shown at the end.
     provenance
@@ -273,12 +274,14 @@ def render_html(
     parts += chart_sections(charts)
     for heading, block in extra_sections:
         parts.append(f"<h2>{_esc(heading)}</h2>{block}")
-    parts.append("<h2>主要假设 Assumptions that matter most</h2>")
-    parts.append(
-        "<p class='muted'>这些参数对预测影响最大；出处见 sim/config.py 各字段注释。 The forecast is most sensitive to "
-        "these; each default's source is on its line in sim/config.py (calibration.md, the plan, or assumption).</p>"
-    )
-    parts.append(frame_table(assumptions))
+    if len(assumptions):  # without uncertain inputs; else the uncertainty budget section says it
+        parts.append("<h2>主要假设 Assumptions that matter most</h2>")
+        parts.append(
+            "<p class='muted'>这些参数对预测影响最大；出处见 sim/config.py 各字段注释。 The forecast is most sensitive "
+            "to these; each default's source is on its line in sim/config.py (calibration.md, the plan, or "
+            "assumption).</p>"
+        )
+        parts.append(frame_table(assumptions))
     parts.append(
         "<h2>运行配置 Configuration</h2><p class='muted'>"
         "第一个任务的完整配置；所有任务的配置见 report.xlsx 的 config 表。"

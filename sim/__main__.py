@@ -90,6 +90,14 @@ def to_study(cfg: DictConfig, choices: dict[str, Any]) -> StudyConfig:
     )
 
 
+def finish_study(study: StudyConfig, task_overrides: list[str]) -> StudyConfig:
+    """Add what composition cannot: the no-lever baseline model, and priors the user pinned."""
+    from sim.uncertainty import pin_overrides
+
+    study = replace(study, baseline_model=compose_baseline(task_overrides))
+    return pin_overrides(study, task_overrides)
+
+
 def compose_study(overrides: list[str]) -> StudyConfig:
     """The validated StudyConfig that ``python -m sim <overrides>`` would run (for tests, bench).
 
@@ -108,7 +116,7 @@ def compose_study(overrides: list[str]) -> StudyConfig:
         with open_dict(cfg):
             del cfg["hydra"]
         study = to_study(cfg, choices)
-        return replace(study, baseline_model=compose_baseline(overrides))
+        return finish_study(study, overrides)
 
 
 def write_outputs(out: Path, study: StudyConfig, result: Any, attainment: Any, wall_s: float) -> None:
@@ -122,6 +130,7 @@ def write_outputs(out: Path, study: StudyConfig, result: Any, attainment: Any, w
     result.kpis.to_parquet(out / "kpis.parquet", index=False)
     result.monthly.to_parquet(out / "monthly.parquet", index=False)
     attainment.to_csv(out / "attainment.csv", index=False, encoding="utf-8-sig")
+    result.params.to_parquet(out / "params.parquet", index=False)
     if len(result.ledgers):
         result.ledgers.to_parquet(out / "ledgers.parquet", index=False)
         result.resources.to_parquet(out / "resources.parquet", index=False)
@@ -152,6 +161,17 @@ def write_outputs(out: Path, study: StudyConfig, result: Any, attainment: Any, w
     (out / "meta.json").write_text(json.dumps(meta, indent=2, ensure_ascii=False), encoding="utf-8")
 
 
+def interval_note(study: StudyConfig) -> str:
+    """What the P(attain) intervals cover: luck only, or luck and the uncertain inputs."""
+    n = len(study.uncertainty.priors) - len(study.uncertainty.pinned)
+    if n <= 0:
+        return "Intervals cover luck only (every input at its configured value) / 区间仅含随机性（参数取定值）"
+    return (
+        f"Intervals cover luck and parameter uncertainty ({n} uncertain inputs, uncertainty={study.uncertainty.name}) "
+        f"/ 区间同时包含随机性与参数不确定性（{n} 项不确定输入）"
+    )
+
+
 def export_ledger(out: Path, study: StudyConfig, ledgers: Any) -> Path:
     """Write ``ledger_<date>.csv``: replication 0's planner ledger on ``nowcast.export_at``."""
     from sim.ledger.io import from_model, write_ledger
@@ -179,7 +199,7 @@ def main(cfg: DictConfig) -> None:
     out = Path(hc.runtime.output_dir)
     try:
         study = to_study(cfg, group_choices(hc))
-        study = replace(study, baseline_model=compose_baseline(list(hc.overrides.task)))
+        study = finish_study(study, list(hc.overrides.task))
     except ConfigError as err:
         sys.exit(f"gongjian: invalid configuration: {err}")
     from analysis.attainment import attainment, format_attainment
@@ -224,7 +244,7 @@ def main(cfg: DictConfig) -> None:
         f"\n{study.run.target_year} attainment forecast / 年度目标达成概率 — plan {study.plan.name}, "
         f"scenario {study.scenario_name}, policy {study.policy_name}"
         + (f", nowcast from the ledger as of {study.nowcast.as_of}" if study.nowcast.as_of else "")
-        + f"\n{format_attainment(table)}\n"
+        + f"\n{format_attainment(table)}\n{interval_note(study)}\n"
     )
     write_outputs(out, study, result, table, wall)
     if len(result.unit_kpis):  # the plan gives units their own goals

@@ -810,6 +810,82 @@ class RunConfig:
             _fail("run.max_replications", self.max_replications, allowed)
 
 
+PRIOR_DISTRIBUTIONS: tuple[str, ...] = ("uniform", "triangular", "loguniform", "beta")
+# How a policy lever that sets a field with a prior keeps its mechanism (sim/uncertainty.py):
+# keep = the lever's value as written; scale = the lever's ratio to the status quo is kept
+# (halved stays halved); shift = the lever's difference is kept (+10 points stays +10).
+LEVER_RULES: tuple[str, ...] = ("keep", "scale", "shift")
+
+
+@dataclass
+class Prior:
+    """One uncertain input: a model field, its distribution over a range, and the evidence.
+
+    ``path`` is the field below ``model``, e.g. ``demand.lead_growth_per_year``,
+    ``completion.registration_probability.industrial`` or ``construction.median_months_by_tier[1]``.
+    """
+
+    path: str = ""
+    dist: str = "uniform"
+    low: float = 0.0
+    high: float = 0.0
+    # Triangular only: the most likely value (default: the midpoint).
+    mode: float | None = None
+    # Beta only: shape parameters of Beta(a, b) stretched over [low, high].
+    a: float = 2.0
+    b: float = 2.0
+    # What a policy lever that also sets this field keeps (see LEVER_RULES).
+    lever: str = "scale"
+    # Where the range comes from (calibration.md §x, the plan, or "assumption: ..."). Required.
+    source: str = ""
+    # Chinese label for planners' sentences and charts.
+    zh: str = ""
+
+    def __post_init__(self) -> None:
+        name = f"uncertainty.priors[{self.path}]"
+        if self.dist not in PRIOR_DISTRIBUTIONS:
+            _fail(f"{name}.dist", self.dist, f"one of {', '.join(PRIOR_DISTRIBUTIONS)}")
+        if self.lever not in LEVER_RULES:
+            _fail(f"{name}.lever", self.lever, f"one of {', '.join(LEVER_RULES)}")
+        if not (math.isfinite(self.low) and math.isfinite(self.high)):
+            _fail(f"{name}.low/high", (self.low, self.high), "finite numbers")
+        if self.low > self.high:
+            _fail(f"{name}.low", self.low, f"a number <= high ({self.high})")
+        if self.dist == "loguniform" and self.low <= 0:
+            _fail(f"{name}.low", self.low, "a number > 0 for a log-uniform prior")
+        if self.mode is not None and not self.low <= self.mode <= self.high:
+            _fail(f"{name}.mode", self.mode, f"a value in [low, high] = [{self.low}, {self.high}]")
+        check_positive(f"{name}.a", self.a)
+        check_positive(f"{name}.b", self.b)
+        if not self.source.strip():
+            _fail(f"{name}.source", self.source, "the evidence for the range (calibration.md §x or 'assumption: ...')")
+
+
+@dataclass
+class UncertaintyConfig:
+    """Parameter uncertainty (issue 11): priors drawn once per parameter draw.
+
+    Replications ``k * replications_per_draw .. (k + 1) * replications_per_draw - 1`` share
+    the k-th point of a scrambled Sobol sequence (their luck differs), so luck's share of the
+    variance is measured from the replications that share a draw (analysis/sensitivity.py).
+    No priors (``uncertainty=none``) = every input at its configured value.
+    """
+
+    name: str = "none"
+    replications_per_draw: int = 2
+    priors: list[Prior] = field(default_factory=list)
+    # Fields set on the command line (filled by the entry point): their prior is off.
+    pinned: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if self.replications_per_draw < 1:
+            _fail("uncertainty.replications_per_draw", self.replications_per_draw, "an integer >= 1")
+        paths = [p.path for p in self.priors]
+        for path in paths:
+            if paths.count(path) > 1:
+                _fail("uncertainty.priors", path, "each field path at most once")
+
+
 def _check_iso_date(name: str, value: str) -> None:
     """Raise ConfigError unless ``value`` is an ISO date ``YYYY-MM-DD``."""
     try:
@@ -908,6 +984,8 @@ class StudyConfig:
     # Hydra group ``plan``, default huaian_2023). Empty here; a run needs one.
     plan: PlanConfig = field(default_factory=PlanConfig)
     definitions: DefinitionsConfig = field(default_factory=DefinitionsConfig)
+    # Uncertain inputs (issue 11): the Hydra group ``uncertainty`` (evidence or none).
+    uncertainty: UncertaintyConfig = field(default_factory=UncertaintyConfig)
     # Filled by the entry point from Hydra's group choices; carried into every table.
     scenario_name: str = "huaian_2023"
     policy_name: str = "status_quo"
@@ -940,6 +1018,10 @@ class StudyConfig:
             value = getattr(self.nowcast, name)
             if value and not first <= value <= last:
                 _fail(f"nowcast.{name}", value, f"a date from {first} to {last} (run.first_year..run.target_year)")
+        if self.uncertainty.priors:
+            from sim.uncertainty import check_priors
+
+            check_priors(self)
 
 
 def _check_plan_units(plan: PlanConfig) -> None:

@@ -21,6 +21,22 @@ STREAMS: tuple[str, ...] = (
 )
 
 
+# Study-level streams: one per name, shared by every replication (e.g. the scramble of the
+# parameter design, sim/uncertainty.py). Append new names at the end; never reorder.
+STUDY_STREAMS: tuple[str, ...] = ("parameters",)
+# Entropy tag that keeps study streams apart from every replication's SeedSequence.
+_STUDY_TAG = 0x5354554459  # "STUDY"
+
+
+def study_stream(root_seed: int, name: str) -> np.random.Generator:
+    """Return the study-level ``Generator`` called ``name`` (one of :data:`STUDY_STREAMS`).
+
+    It depends on the root seed only, never on the replication, scenario or policy.
+    """
+    index = STUDY_STREAMS.index(name)
+    return np.random.default_rng(np.random.SeedSequence(entropy=[root_seed, _STUDY_TAG], spawn_key=(index,)))
+
+
 def replication_seed(root_seed: int, replication: int) -> np.random.SeedSequence:
     """Return the SeedSequence of one replication, independent of scenario and policy."""
     return np.random.SeedSequence(entropy=root_seed, spawn_key=(replication,))

@@ -36,6 +36,7 @@ from sim.parts import ChunkResult, PartStore, open_parts
 from sim.precision import Goals, enough, next_count, prefix_halfwidths
 from sim.retrofits import draw_retrofits
 from sim.rng import replication_streams
+from sim.uncertainty import parameter_frame, with_parameters
 
 log = logging.getLogger(__name__)
 
@@ -142,7 +143,11 @@ def simulate(cfg: StudyConfig, replication: int) -> tuple[System, pd.DataFrame]:
 
 
 def run_replication(cfg: StudyConfig, replication: int, *, keep_ledger: bool = False) -> ReplicationResult:
-    """Run one replication and compute its KPIs at each month end of the target year."""
+    """Run one replication and compute its KPIs at each month end of the target year.
+
+    The replication's draw of the uncertain inputs (``cfg.uncertainty``) is applied first.
+    """
+    cfg = with_parameters(cfg, replication)
     system, retrofits = simulate(cfg, replication)
     ledger = ledger_frame(system)
     if cfg.nowcast.ledger:  # ledger projects keep their county/park (issue 12)
@@ -211,6 +216,8 @@ class StudyResult:
     # Year-end values of the plan's unit goals (scenario ... replication, seed, unit, target,
     # value); empty when the plan gives no unit its own goals.
     unit_kpis: pd.DataFrame = field(default_factory=pd.DataFrame)
+    # Uncertain inputs: scenario, policy, replication, seed, draw, parameter, value (issue 11).
+    params: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 class _Progress:
@@ -343,6 +350,7 @@ def assemble(
     """Tidy tables from the KPI matrices (replication x plan row x month) and kept ledgers."""
     kept = sorted(r for r in ledgers if r < matrices.shape[0])
     k = len(cfg.plan.targets)
+    params = parameter_frame(cfg, matrices.shape[0])
     return StudyResult(
         kpis=_long_kpis(cfg, matrices[:, :k, -1]),
         monthly=_long_monthly(cfg, matrices[:, :k]),
@@ -354,6 +362,7 @@ def assemble(
         if kept
         else pd.DataFrame(),
         meta=meta or {},
+        params=_tag(cfg, params) if len(params) else params,
     )
 
 

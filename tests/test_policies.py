@@ -19,6 +19,9 @@ N_REPS = 16
 @functools.cache
 def year_end(*overrides: str) -> pd.DataFrame:
     """Year-end KPIs (wide: replication x target) of a paired run with ``overrides``."""
+    # Point values (issue 11): these tests check each lever's mechanism where its default
+    # assumptions hold; under the evidence's ranges an effect may change size or sign.
+    overrides = ("uncertainty=none", *overrides)
     cfg = compose_study(["run=smoke", f"run.replications={N_REPS}", "run.keep_ledgers=0", *overrides])
     kpis = run_study(cfg).kpis
     return kpis.pivot(index="replication", columns="target", values="value")
@@ -105,7 +108,8 @@ def test_a_launch_that_changes_no_project_rule_changes_no_project_target() -> No
     over queues wrongly, dropped waiting requests or moved capacity would change them.
     """
     # land halved and few offices: long queues for land and approvals on the launch day
-    tight = ["scenario=land_halved", "model.approvals.capacity_projects=150"]
+    # point values (issue 11): the hand-made policy below changes a field that has a prior
+    tight = ["scenario=land_halved", "model.approvals.capacity_projects=150", "uncertainty=none"]
     base = compose_study(["run=smoke", "run.replications=3", "run.keep_ledgers=0", "policy=status_quo", *tight])
     retrofit = base.model.retrofit
     policy = replace(base.model, retrofit=replace(retrofit, benchmark_probability=retrofit.benchmark_probability / 2))

@@ -19,8 +19,11 @@ def paired_values(
     study: Callable[..., StudyConfig], target: str, base: list[str], more: list[str], n: int
 ) -> tuple[np.ndarray, np.ndarray]:
     """Year-end ``target`` per replication of the base and the what-if run (paired seeds)."""
-    a = run_study(study(*base, f"run.replications={n}", "run.keep_ledgers=0")).kpis
-    b = run_study(study(*more, f"run.replications={n}", "run.keep_ledgers=0")).kpis
+    # Point values (issue 11): a what-if pins its field, so with priors on the base would draw
+    # that field while the what-if fixes it, and the pair would compare more than the change.
+    fixed = ("uncertainty=none", f"run.replications={n}", "run.keep_ledgers=0")
+    a = run_study(study(*base, *fixed)).kpis
+    b = run_study(study(*more, *fixed)).kpis
     va = a[a["target"] == target].sort_values("replication")["value"].to_numpy()
     vb = b[b["target"] == target].sort_values("replication")["value"].to_numpy()
     return va, vb

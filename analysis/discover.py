@@ -1,0 +1,251 @@
+"""Scenario discovery (issue 11): the regions of the uncertain inputs where a target is missed.
+
+PRIM (Friedman & Fisher 1999, "patient rule induction"): start from the box holding every
+draw and repeatedly peel off the ``peel_share`` of points at one side of one input that
+raises the share of misses in the box most, until the box holds fewer than ``min_mass`` of
+the points. Along that trajectory, coverage (share of all misses inside the box) falls and
+density (share of misses among the points inside) rises; we keep the box with the best
+balance (largest F1 = harmonic mean of coverage and density), then drop each restriction
+whose quasi-p-value is above 5% (it does not raise the density significantly: fewer
+inputs, a readable sentence). A second box is found the
+same way on the points outside the first (covering). CART (scikit-learn's decision tree) is
+the second view: the leaf with the densest misses, and its path as a box.
+
+A small implementation instead of ema-workbench: PRIM is ~60 lines on numpy, the tests
+below plant a box and recover it, and ema-workbench would pull in its own model-running
+framework (and its dependencies) that this project does not use.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+MIN_POINTS = 2  # a box needs at least two points to peel
+BOX_COLUMNS = ("box", "method", "parameter", "low", "high", "coverage", "density", "mass")
+
+
+@dataclass(frozen=True)
+class Box:
+    """A box of input ranges with its quality."""
+
+    limits: dict[str, tuple[float, float]]  # restricted inputs only: (low, high), inclusive
+    coverage: float
+    density: float
+    mass: float
+
+
+def _inside(x: pd.DataFrame, limits: dict[str, tuple[float, float]]) -> np.ndarray:
+    mask = np.ones(len(x), dtype=bool)
+    for name, (low, high) in limits.items():
+        v = x[name].to_numpy()
+        mask &= (v >= low) & (v <= high)
+    return mask
+
+
+def _quality(inside: np.ndarray, y: np.ndarray, n_cases: int) -> tuple[float, float, float]:
+    hits = float(y[inside].sum())
+    n_in = int(inside.sum())
+    coverage = hits / n_cases if n_cases else 0.0
+    density = hits / n_in if n_in else 0.0
+    return coverage, density, n_in / len(y)
+
+
+def _f1(coverage: float, density: float) -> float:
+    return 0.0 if coverage + density == 0 else 2 * coverage * density / (coverage + density)
+
+
+def prim_box(
+    x: pd.DataFrame, y: np.ndarray, *, peel_share: float = 0.05, min_mass: float = 0.05, n_cases: int | None = None
+) -> Box:
+    """One PRIM box: the region of ``x`` where ``y`` (True = case of interest) is densest.
+
+    Parameters
+    ----------
+    x
+        Inputs, one row per point (draw), one column per input.
+    y
+        Boolean per point: the outcome to explain (e.g. the target is missed).
+    peel_share
+        Share of the box's points removed by each peel.
+    min_mass
+        Stop peeling when the box holds less than this share of all points.
+    n_cases
+        Cases counted for coverage (default: all of ``y``; covering passes the total).
+    """
+    y = np.asarray(y, dtype=bool)
+    n_cases = int(y.sum()) if n_cases is None else n_cases
+    values = {c: x[c].to_numpy(dtype=float) for c in x.columns}
+    full = {c: (float(v.min()), float(v.max())) for c, v in values.items()}
+    limits = dict(full)
+    inside = np.ones(len(y), dtype=bool)
+    trajectory = [(dict(limits), *_quality(inside, y, n_cases))]
+    while inside.mean() >= min_mass and inside.sum() > 1:
+        best: tuple[float, str, tuple[float, float], np.ndarray] | None = None
+        for c, v in values.items():
+            vin = v[inside]
+            for side in ("low", "high"):
+                cut = np.quantile(vin, peel_share if side == "low" else 1 - peel_share)
+                keep = inside & ((v > cut) if side == "low" else (v < cut))
+                if keep.sum() == 0 or keep.sum() == inside.sum():
+                    continue
+                density = float(y[keep].mean())
+                lim = (float(cut), limits[c][1]) if side == "low" else (limits[c][0], float(cut))
+                if best is None or density > best[0]:
+                    best = (density, c, lim, keep)
+        if best is None:
+            break
+        _, c, lim, inside = best
+        limits[c] = lim
+        trajectory.append((dict(limits), *_quality(inside, y, n_cases)))
+    chosen = max(trajectory, key=lambda t: _f1(t[1], t[2]))
+    restricted = {c: lim for c, lim in chosen[0].items() if lim != full[c]}
+    restricted = _prune(x, y, restricted, n_cases)
+    return Box(restricted, *_quality(_inside(x, restricted), y, n_cases))
+
+
+def _prune(
+    x: pd.DataFrame, y: np.ndarray, limits: dict[str, tuple[float, float]], n_cases: int, *, alpha: float = 0.05
+) -> dict[str, tuple[float, float]]:
+    """Drop restrictions that do not raise the density significantly (quasi-p-values).
+
+    For each restriction, a one-sided binomial test asks whether the box's misses exceed what
+    the box without that restriction would give (Bryant & Lempert 2010's qp-values); the
+    restriction with the largest p-value above ``alpha`` is dropped, and so on.
+    """
+    from scipy.stats import binomtest
+
+    limits = dict(limits)
+    while limits:
+        inside = _inside(x, limits)
+        hits, n_in = int(y[inside].sum()), int(inside.sum())
+        pvalues = {}
+        for c in limits:
+            wider = _inside(x, {k: v for k, v in limits.items() if k != c})
+            p0 = float(y[wider].mean())
+            pvalues[c] = 1.0 if p0 >= 1.0 else float(binomtest(hits, n_in, p0, alternative="greater").pvalue)
+        name, worst = max(pvalues.items(), key=lambda kv: kv[1])
+        if worst <= alpha:
+            break
+        del limits[name]
+    return limits
+
+
+def prim_boxes(x: pd.DataFrame, y: np.ndarray, *, n_boxes: int = 2, **kwargs: float) -> list[Box]:
+    """Up to ``n_boxes`` PRIM boxes by covering: each next box on the points outside the last."""
+    y = np.asarray(y, dtype=bool)
+    n_cases = int(y.sum())
+    boxes: list[Box] = []
+    rest = np.ones(len(y), dtype=bool)
+    for _ in range(n_boxes):
+        if y[rest].sum() == 0 or rest.sum() < MIN_POINTS:
+            break
+        box = prim_box(x[rest], y[rest], n_cases=n_cases, **kwargs)
+        if not box.limits:
+            break
+        inside = _inside(x, box.limits) & rest
+        boxes.append(Box(box.limits, *_quality(inside, y, n_cases)))
+        rest &= ~inside
+    return boxes
+
+
+def cart_box(x: pd.DataFrame, y: np.ndarray, *, max_depth: int = 3, min_mass: float = 0.05, seed: int = 0) -> Box:
+    """CART view: the leaf of a depth-limited classification tree with the densest cases."""
+    from sklearn.tree import DecisionTreeClassifier
+
+    y = np.asarray(y, dtype=bool)
+    min_leaf = max(1, int(np.ceil(min_mass * len(y))))
+    tree = DecisionTreeClassifier(max_depth=max_depth, min_samples_leaf=min_leaf, random_state=seed)
+    tree.fit(x.to_numpy(dtype=float), y)
+    t = tree.tree_
+    leaves = tree.apply(x.to_numpy(dtype=float))
+    best_leaf = max(np.unique(leaves), key=lambda leaf: (y[leaves == leaf].mean(), (leaves == leaf).sum()))
+    limits = _leaf_path(t, int(best_leaf), list(x.columns), x)
+    return Box(limits, *_quality(_inside(x, limits), y, int(y.sum())))
+
+
+def _leaf_path(t: object, leaf: int, names: list[str], x: pd.DataFrame) -> dict[str, tuple[float, float]]:
+    """Input ranges on the path from the root to ``leaf`` of a fitted sklearn tree."""
+    left, right = t.children_left, t.children_right  # type: ignore[attr-defined]
+    feature, threshold = t.feature, t.threshold  # type: ignore[attr-defined]
+    parent = {int(c): (i, True) for i, c in enumerate(left) if c >= 0}
+    parent |= {int(c): (i, False) for i, c in enumerate(right) if c >= 0}
+    limits = {n: (float(x[n].min()), float(x[n].max())) for n in names}
+    node = leaf
+    while node in parent:
+        p, is_left = parent[node]
+        name = names[feature[p]]
+        low, high = limits[name]
+        limits[name] = (low, min(high, float(threshold[p]))) if is_left else (max(low, float(threshold[p])), high)
+        node = p
+    full = {n: (float(x[n].min()), float(x[n].max())) for n in names}
+    return {n: lim for n, lim in limits.items() if lim != full[n]}
+
+
+def boxes_frame(boxes: list[tuple[str, Box]]) -> pd.DataFrame:
+    """``boxes.csv``: one row per box and restricted input (box numbered from 1)."""
+    rows = [
+        {
+            "box": i,
+            "method": method,
+            "parameter": name,
+            "low": low,
+            "high": high,
+            "coverage": box.coverage,
+            "density": box.density,
+            "mass": box.mass,
+        }
+        for i, (method, box) in enumerate(boxes, start=1)
+        for name, (low, high) in box.limits.items()
+    ]
+    return pd.DataFrame(rows, columns=list(BOX_COLUMNS))
+
+
+THOUSANDS_FROM = 1e4  # numbers from here are written whole with separators
+
+
+def _number(v: float) -> str:
+    return f"{v:.3g}" if abs(v) < THOUSANDS_FROM else f"{v:,.0f}"
+
+
+def box_sentence(
+    box: Box, x: pd.DataFrame, target_zh: str, target_en: str, labels: dict[str, tuple[str, str]]
+) -> tuple[str, str]:
+    """The box as one sentence in Chinese and one in English.
+
+    ``labels`` maps an input to (zh, en); each restriction is read against the input's
+    range in ``x`` ("below", "above" or "between").
+    """
+    zh_parts, en_parts = [], []
+    for name, (low, high) in box.limits.items():
+        zh, en = labels.get(name, (name, name))
+        at_min, at_max = low <= x[name].min(), high >= x[name].max()
+        if at_min:
+            zh_parts.append(f"{zh}低于 {_number(high)}")
+            en_parts.append(f"{en} is below {_number(high)}")
+        elif at_max:
+            zh_parts.append(f"{zh}高于 {_number(low)}")
+            en_parts.append(f"{en} is above {_number(low)}")
+        else:
+            zh_parts.append(f"{zh}在 {_number(low)}–{_number(high)} 之间")
+            en_parts.append(f"{en} is between {_number(low)} and {_number(high)}")
+    zh_text = (
+        f"若{'且'.join(zh_parts)}，{target_zh}目标落空的概率为 {box.density:.0%}（覆盖 {box.coverage:.0%} 的落空情形）"
+    )
+    en_text = (
+        f"If {' and '.join(en_parts)}, the target '{target_en}' is missed with probability {box.density:.0%} "
+        f"(covering {box.coverage:.0%} of the misses)"
+    )
+    return zh_text, en_text
+
+
+def miss_by_draw(kpis: pd.DataFrame, params: pd.DataFrame, target: str, goal: float) -> tuple[pd.DataFrame, np.ndarray]:
+    """Inputs per replication and whether the target is missed there (the PRIM data)."""
+    from analysis.sensitivity import design_of
+
+    values = kpis[kpis["target"] == target].set_index("replication")["value"].sort_index()
+    design = design_of(params, values.index.to_numpy())
+    x = design.inputs.loc[design.draw].reset_index(drop=True)
+    return x, (values.to_numpy() < goal)

@@ -1,0 +1,289 @@
+"""Parameter uncertainty (issue 11): a parameter vector per replication from the priors.
+
+The priors (``conf/uncertainty/*.yaml``, typed as :class:`sim.config.Prior`) name a model
+field by its path below ``model`` (``demand.lead_growth_per_year``,
+``completion.registration_probability.industrial``, ``construction.median_months_by_tier[1]``,
+``demand.events[3].leads_1e8_mean``). Replication ``r`` uses draw ``k = r //
+replications_per_draw``: point ``k`` of a scrambled Sobol sequence whose scramble comes from
+the study stream ``parameters`` (:func:`sim.rng.study_stream`), mapped through each prior's
+quantile function. The Sobol sequence is prefix-stable (point ``k`` does not depend on how
+many are drawn), so chunks, workers, resumed runs and precision-on-demand all see the same
+vector for ``r``; a Latin hypercube is not (its strata depend on ``n``), which is why it is
+not offered. The scenario and the policy never enter the draw: replication ``r`` of every
+cell sees the same parameters and the same luck.
+
+Which value a cell uses for an uncertain field:
+
+- the field was set by the scenario or on the command line (it differs from the schema
+  default, or it is in ``uncertainty.pinned``): that value, fixed (nothing a user wrote is
+  overwritten); the prior is off for it;
+- otherwise the baseline model (the scenario without levers) takes the drawn value;
+- the policy model takes it too when the policy leaves the field as the baseline has it;
+  when a lever sets the field, the prior's ``lever`` rule keeps the lever's mechanism:
+  ``keep`` (the lever's value, e.g. 五证联发 issues permits in 2 days whatever the status quo
+  took), ``scale`` (its ratio to the status quo: "halved" stays halved) or ``shift`` (its
+  difference: "+10 points" stays +10 points).
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+import warnings
+from dataclasses import is_dataclass, replace
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+from scipy.stats import qmc
+
+from sim.config import ConfigError, ModelConfig, Prior, StudyConfig, UncertaintyConfig
+from sim.rng import study_stream
+
+_STEP = re.compile(r"^([A-Za-z_]\w*)(?:\[(\d+)\])?$")
+Step = str | int
+
+
+@lru_cache(maxsize=1024)
+def parse_path(path: str) -> tuple[Step, ...]:
+    """Split ``a.b[2].c`` into ``["a", "b", 2, "c"]``; raise ConfigError on bad syntax."""
+    steps: list[Step] = []
+    for token in path.split("."):
+        match = _STEP.match(token)
+        if match is None:
+            raise ConfigError(f"uncertainty prior path {path!r}: {token!r} is not a field name or name[index]")
+        steps.append(match.group(1))
+        if match.group(2) is not None:
+            steps.append(int(match.group(2)))
+    return tuple(steps)
+
+
+def get_field(obj: Any, path: str) -> Any:
+    """The value at ``path`` below ``obj`` (a ModelConfig); ConfigError if there is none."""
+    for step in parse_path(path):
+        try:
+            if isinstance(step, int):
+                obj = obj[step]
+            elif step in getattr(obj, "__dataclass_fields__", ()):
+                obj = getattr(obj, step)
+            else:
+                raise KeyError(step)
+        except (KeyError, IndexError, TypeError):
+            raise ConfigError(f"uncertainty prior path 'model.{path}': no such field ({step!r})") from None
+    return obj
+
+
+def set_field(obj: Any, path: str, value: float) -> Any:
+    """A copy of ``obj`` with ``path`` set to ``value`` (see :func:`set_fields`)."""
+    return set_fields(obj, {path: value})
+
+
+def set_fields(obj: Any, values: dict[str, float]) -> Any:
+    """A copy of ``obj`` with each path set to its value, then checked; ``obj`` is unchanged.
+
+    Every dataclass that holds a changed field runs its ``__post_init__`` again, so a value
+    the field does not allow raises the field's own :class:`ConfigError`. Integer fields take
+    the value rounded.
+    """
+    out = copy.copy(obj)
+    fresh = {id(out)}  # objects copied here (copy on write: only the paths set are copied)
+    touched: dict[int, Any] = {id(out): out}
+    for path, value in values.items():
+        steps = parse_path(path)
+        holder: Any = out
+        for step in steps[:-1]:
+            child = holder[step] if isinstance(step, int) else getattr(holder, step)
+            if id(child) not in fresh:
+                child = list(child) if isinstance(child, list) else copy.copy(child)
+                fresh.add(id(child))
+                _put(holder, step, child)
+            holder = child
+            if is_dataclass(holder):
+                touched[id(holder)] = holder
+        last = steps[-1]
+        current = holder[last] if isinstance(last, int) else getattr(holder, last)
+        if isinstance(current, bool) or not isinstance(current, int | float):
+            raise ConfigError(f"uncertainty prior 'model.{path}' names a non-numeric field (value {current!r})")
+        _put(holder, last, round(value) if isinstance(current, int) else float(value))
+    for holder in touched.values():
+        if hasattr(holder, "__post_init__"):
+            holder.__post_init__()
+    return out
+
+
+def _put(holder: Any, step: Step, value: Any) -> None:
+    if isinstance(step, int):
+        holder[step] = value
+    else:
+        setattr(holder, step, value)
+
+
+def quantile(prior: Prior, u: np.ndarray) -> np.ndarray:
+    """Map uniforms ``u`` in [0, 1) to the prior's values (its quantile function)."""
+    lo, hi = prior.low, prior.high
+    if hi == lo:
+        return np.full_like(u, lo, dtype=float)
+    if prior.dist == "uniform":
+        return lo + u * (hi - lo)
+    if prior.dist == "loguniform":
+        return np.exp(np.log(lo) + u * (np.log(hi) - np.log(lo)))
+    if prior.dist == "triangular":
+        mode = (lo + hi) / 2 if prior.mode is None else prior.mode
+        c = (mode - lo) / (hi - lo)
+        return np.where(
+            u < c, lo + np.sqrt(u * (hi - lo) * (mode - lo)), hi - np.sqrt((1 - u) * (hi - lo) * (hi - mode))
+        )
+    return np.asarray(stats.beta.ppf(u, prior.a, prior.b, loc=lo, scale=hi - lo), dtype=float)
+
+
+def lever_value(prior: Prior, policy: float, baseline: float, drawn: float) -> float:
+    """The policy model's value when a lever sets the field (policy != baseline)."""
+    if prior.lever == "keep" or (prior.lever == "scale" and baseline == 0):
+        return policy
+    if prior.lever == "scale":
+        return policy * drawn / baseline
+    return policy + (drawn - baseline)
+
+
+@lru_cache(maxsize=1)
+def _defaults() -> ModelConfig:
+    return ModelConfig()
+
+
+def is_pinned(study: StudyConfig, prior: Prior) -> bool:
+    """True when the scenario or the command line set the field: its prior is off."""
+    baseline = study.baseline_model or study.model
+    if prior.path in study.uncertainty.pinned:
+        return True
+    return bool(get_field(baseline, prior.path) != get_field(_defaults(), prior.path))
+
+
+def check_priors(study: StudyConfig) -> None:
+    """Validate every prior against the model before anything runs (raises ConfigError).
+
+    Checks that the path names a numeric field and that both bounds (and, for a lever that
+    sets the field, the lever's value at both bounds) are values the field allows.
+    """
+    baseline = study.baseline_model or study.model
+    for prior in study.uncertainty.priors:
+        where = f"uncertainty prior 'model.{prior.path}'"
+        base_value, policy_value = get_field(baseline, prior.path), get_field(study.model, prior.path)
+        for bound in (prior.low, prior.high):
+            try:
+                set_field(baseline, prior.path, bound)
+                if policy_value != base_value:
+                    set_field(study.model, prior.path, lever_value(prior, policy_value, base_value, bound))
+            except ConfigError as err:
+                raise ConfigError(f"{where}: bound {bound} is outside what the field allows: {err}") from None
+
+
+SOBOL_BLOCK = 1024  # points computed at once and cached per process
+
+
+@lru_cache(maxsize=8)
+def _sobol_block(n_inputs: int, root_seed: int, block: int) -> np.ndarray:
+    engine = qmc.Sobol(n_inputs, scramble=True, rng=study_stream(root_seed, "parameters"))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # balance warnings: points are used one by one
+        if block:
+            engine.fast_forward(block * SOBOL_BLOCK)
+        return np.asarray(engine.random(SOBOL_BLOCK))
+
+
+def draw_point(uncertainty: UncertaintyConfig, root_seed: int, draw: int) -> np.ndarray:
+    """Point ``draw`` of the study's scrambled Sobol sequence: one uniform per prior."""
+    return _sobol_block(len(uncertainty.priors), root_seed, draw // SOBOL_BLOCK)[draw % SOBOL_BLOCK]
+
+
+def draw_values(study: StudyConfig, draws: np.ndarray) -> np.ndarray:
+    """Values of every prior (columns, in file order) for each draw index in ``draws``.
+
+    A pinned input (set by the scenario or the user) keeps its configured value.
+    """
+    priors = study.uncertainty.priors
+    baseline = study.baseline_model or study.model
+    blocks = {int(b): _sobol_block(len(priors), study.run.seed, int(b)) for b in np.unique(draws // SOBOL_BLOCK)}
+    u = np.array([blocks[int(d) // SOBOL_BLOCK][int(d) % SOBOL_BLOCK] for d in draws]).reshape(len(draws), len(priors))
+    out = np.empty((len(draws), len(priors)))
+    for i, prior in enumerate(priors):
+        configured = get_field(baseline, prior.path)
+        out[:, i] = configured if is_pinned(study, prior) else quantile(prior, u[:, i])
+        if isinstance(configured, int):
+            out[:, i] = np.round(out[:, i])
+    return out
+
+
+def parameter_values(study: StudyConfig, replication: int) -> dict[str, float]:
+    """Replication ``replication``'s value of every uncertain input (the baseline's value)."""
+    uncertainty = study.uncertainty
+    if not uncertainty.priors:
+        return {}
+    row = draw_values(study, np.array([replication // uncertainty.replications_per_draw]))[0]
+    return {p.path: float(v) for p, v in zip(uncertainty.priors, row, strict=True)}
+
+
+def with_parameters(study: StudyConfig, replication: int) -> StudyConfig:
+    """The study as replication ``replication`` runs it: every free prior at its drawn value.
+
+    The baseline model (before the campaign launch) and the policy model (after it) both
+    take the draw; a lever that sets a field keeps its mechanism (module docstring).
+    """
+    values = parameter_values(study, replication)
+    if not values:
+        return study
+    baseline = study.baseline_model or study.model
+    base_values: dict[str, float] = {}
+    policy_values: dict[str, float] = {}
+    for prior in study.uncertainty.priors:
+        if is_pinned(study, prior):
+            continue
+        drawn = values[prior.path]
+        base_value, policy_value = get_field(baseline, prior.path), get_field(study.model, prior.path)
+        base_values[prior.path] = drawn
+        same = policy_value == base_value
+        policy_values[prior.path] = drawn if same else lever_value(prior, policy_value, base_value, drawn)
+    # A shallow copy, not dataclasses.replace: the boundary checks ran once for the study.
+    # The copy's priors are cleared, so it is not drawn again.
+    out = copy.copy(study)
+    out.uncertainty = replace(study.uncertainty, priors=[], pinned=[])
+    if study.baseline_model is None:
+        out.model = set_fields(study.model, base_values)
+    else:
+        out.model = set_fields(study.model, policy_values)
+        out.baseline_model = set_fields(baseline, base_values)
+    return out
+
+
+def parameter_frame(study: StudyConfig, replications: int) -> pd.DataFrame:
+    """Long table of the uncertain inputs: replication, draw, parameter, value.
+
+    The value is the status quo's (baseline) value of the field in that replication; it is
+    the same in every scenario x policy cell that leaves the field free.
+    """
+    priors = study.uncertainty.priors
+    if not priors or replications < 1:
+        return pd.DataFrame({"replication": [], "draw": [], "parameter": [], "value": []})
+    replication = np.arange(replications)
+    draw = replication // study.uncertainty.replications_per_draw
+    unique = np.unique(draw)
+    values = draw_values(study, unique)[np.searchsorted(unique, draw)]
+    k = len(priors)
+    return pd.DataFrame(
+        {
+            "replication": np.repeat(replication, k),
+            "draw": np.repeat(draw, k),
+            "parameter": pd.Categorical(np.tile([p.path for p in priors], replications)),
+            "value": values.ravel(),
+        }
+    )
+
+
+def pin_overrides(study: StudyConfig, overrides: list[str]) -> StudyConfig:
+    """Mark prior fields set on the command line (``model.<path>=...``) as pinned."""
+    set_paths = {o.partition("=")[0].lstrip("+~").removeprefix("model.") for o in overrides}
+    pinned = [p.path for p in study.uncertainty.priors if p.path in set_paths]
+    if not pinned:
+        return study
+    return replace(study, uncertainty=replace(study.uncertainty, pinned=sorted({*study.uncertainty.pinned, *pinned})))

@@ -1,0 +1,152 @@
+"""Priors (issue 11): validation, the draw, levers kept, pinned fields, point values reproduced."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sim.config import ConfigError, ModelConfig, Prior, UncertaintyConfig
+from sim.runner import run_study
+from sim.uncertainty import get_field, parameter_frame, quantile, set_field, with_parameters
+
+
+def _with_priors(study, *priors: Prior, per_draw: int = 2):
+    return replace(
+        study, uncertainty=UncertaintyConfig(name="test", replications_per_draw=per_draw, priors=list(priors))
+    )
+
+
+def test_default_is_evidence_with_at_least_ten_varying_inputs(study):
+    s = study()
+    assert s.uncertainty.name == "evidence"
+    params = parameter_frame(s, 40)
+    varying = params.groupby("parameter", observed=True)["value"].nunique()
+    assert (varying > 1).sum() >= 10
+    # every prior line cites its evidence and has a Chinese label
+    assert all(p.source and p.zh for p in s.uncertainty.priors)
+
+
+@pytest.mark.parametrize(
+    ("prior", "message"),
+    [
+        (Prior(path="demand.no_such_field", low=0, high=1, source="x"), "no such field"),
+        (Prior(path="land.quota_mu_per_year", low=-5.0, high=100.0, source="x"), "outside what the field allows"),
+        (Prior(path="completion.registration_probability.industrial", low=0.5, high=1.2, source="x"), "allows"),
+        (Prior(path="land.priority", low=0, high=1, source="x"), "non-numeric"),
+        (Prior(path="construction.median_months_by_tier[7]", low=1, high=2, source="x"), "no such field"),
+    ],
+)
+def test_bad_prior_is_a_config_error_naming_it(study, prior, message):
+    with pytest.raises(ConfigError, match=message):
+        _with_priors(study(), prior)
+
+
+def test_low_above_high_and_bad_distribution_are_rejected():
+    with pytest.raises(ConfigError, match=r"low.*<= high"):
+        Prior(path="land.quota_mu_per_year", low=2.0, high=1.0, source="x")
+    with pytest.raises(ConfigError, match="dist"):
+        Prior(path="land.quota_mu_per_year", dist="gamma", low=1.0, high=2.0, source="x")
+    with pytest.raises(ConfigError, match="source"):
+        Prior(path="land.quota_mu_per_year", low=1.0, high=2.0)
+    p = Prior(path="land.quota_mu_per_year", low=1.0, high=2.0, source="x")
+    with pytest.raises(ConfigError, match="each field path at most once"):
+        UncertaintyConfig(priors=[p, p])
+
+
+def test_cli_rejects_a_bad_prior_before_running(study):
+    with pytest.raises(ConfigError, match="outside what the field allows"):
+        study("uncertainty.priors=[{path:land.quota_mu_per_year,low:-1.0,high:2.0,source:x}]")
+
+
+@pytest.mark.parametrize("dist", ["uniform", "loguniform", "triangular", "beta"])
+def test_quantiles_stay_in_bounds_and_are_monotone(dist):
+    prior = Prior(path="x", dist=dist, low=2.0, high=8.0, source="x")
+    u = np.linspace(0, 0.999, 200)
+    v = quantile(prior, u)
+    assert v.min() >= 2.0
+    assert v.max() <= 8.0
+    assert np.all(np.diff(v) >= 0)
+
+
+def test_set_field_paths_and_copy_on_write():
+    m = ModelConfig()
+    m2 = set_field(m, "construction.median_months_by_tier[1]", 9.5)
+    assert m2.construction.median_months_by_tier == [7.0, 9.5, 15.0, 18.0]
+    assert m.construction.median_months_by_tier == [7.0, 11.0, 15.0, 18.0]
+    m3 = set_field(m, "demand.events[3].leads_1e8_mean", 7.0)
+    assert m3.demand.events[3].leads_1e8_mean == 7.0
+    assert m.demand.events[3].leads_1e8_mean == 20.0
+    assert get_field(set_field(m, "approvals.capacity_projects", 300.6), "approvals.capacity_projects") == 301
+
+
+def test_same_parameters_in_every_policy_and_scenario(study):
+    a = parameter_frame(study("policy=status_quo"), 12)
+    b = parameter_frame(study("policy=plan"), 12)
+    c = parameter_frame(study("scenario=energy_frozen"), 12)
+    pd.testing.assert_frame_equal(a, b)
+    pd.testing.assert_frame_equal(a, c)
+    wide = a.pivot(index="replication", columns="parameter", values="value")
+    assert (wide.iloc[0] == wide.iloc[1]).all()  # replications 0 and 1 share draw 0
+    assert (wide.iloc[0] != wide.iloc[2]).any()
+
+
+def test_lever_effect_survives_the_prior(study):
+    """Where a lever of the plan sets a field with a prior, the lever's direction holds in every draw."""
+    s = study("policy=plan")
+    changed = [p for p in s.uncertainty.priors if get_field(s.model, p.path) != get_field(s.baseline_model, p.path)]
+    assert len(changed) >= 5  # permits, review, rework, applicant, patience, registration, parks
+    for prior in changed:
+        before = np.sign(get_field(s.model, prior.path) - get_field(s.baseline_model, prior.path))
+        for r in range(0, 40, 2):
+            drawn = with_parameters(s, r)
+            after = np.sign(get_field(drawn.model, prior.path) - get_field(drawn.baseline_model, prior.path))
+            assert after == before, (prior.path, r)
+    drawn = with_parameters(s, 5)
+    assert drawn.model.approvals.permit_median_days == 2.0  # keep: 1 working day whatever the status quo
+    patience = drawn.model.walkaway.patience_scale_days
+    assert patience == pytest.approx(1.25 * drawn.baseline_model.walkaway.patience_scale_days)  # scale
+    park = "demand.in_park_probability"  # 园区主平台: 72% -> 85%
+    assert get_field(drawn.model, park) == pytest.approx(get_field(drawn.baseline_model, park) + 0.13)  # shift
+
+
+def test_scenario_and_command_line_values_are_not_overwritten(study):
+    s = study("scenario=land_halved")
+    assert get_field(with_parameters(s, 4).model, "land.quota_mu_per_year") == 13800.0
+    t = study("model.demand.lead_growth_per_year=0.15")  # the default value, set explicitly
+    assert "demand.lead_growth_per_year" in t.uncertainty.pinned
+    assert with_parameters(t, 4).model.demand.lead_growth_per_year == 0.15
+    frame = parameter_frame(t, 4)
+    assert set(frame.loc[frame["parameter"] == "demand.lead_growth_per_year", "value"]) == {0.15}
+
+
+def _fixed_at_defaults(study):
+    """The evidence priors with every bound at the configured value (point masses)."""
+    s = study("run.replications=4", "run.keep_ledgers=2")
+    at = {p.path: get_field(s.baseline_model, p.path) for p in s.uncertainty.priors}
+    points = [replace(p, low=at[p.path], high=at[p.path], mode=None) for p in s.uncertainty.priors]
+    return _with_priors(s, *points)
+
+
+def test_uncertainty_none_reproduces_point_values_table_for_table(study):
+    """No priors and point-mass priors at the defaults give identical tables: drawing parameters
+    touches no random stream of the model."""
+    none = run_study(study("uncertainty=none", "run.replications=4", "run.keep_ledgers=2"))
+    fixed = run_study(_fixed_at_defaults(study))
+    for name in ("kpis", "monthly", "ledgers", "resources"):
+        pd.testing.assert_frame_equal(getattr(none, name), getattr(fixed, name))
+    assert none.params.empty
+    assert set(fixed.params["replication"]) == {0, 1, 2, 3}
+
+
+@pytest.mark.slow
+def test_params_are_carried_through_chunks_and_parallel(study):
+    s = study("run.replications=6", "run.chunk_size=2")
+    serial = run_study(s)
+    parallel = run_study(replace(s, run=replace(s.run, jobs=2)))
+    pd.testing.assert_frame_equal(serial.kpis, parallel.kpis)
+    pd.testing.assert_frame_equal(serial.params, parallel.params)
+    assert list(serial.params.columns[:4]) == ["scenario", "policy", "replication", "seed"]
+    assert serial.params["replication"].nunique() == 6
