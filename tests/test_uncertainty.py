@@ -10,7 +10,7 @@ import pytest
 
 from sim.config import ConfigError, ModelConfig, Prior, UncertaintyConfig
 from sim.runner import run_study
-from sim.uncertainty import get_field, parameter_frame, quantile, set_field, with_parameters
+from sim.uncertainty import get_field, lever_value, parameter_frame, quantile, set_field, with_parameters
 
 
 def _with_priors(study, *priors: Prior, per_draw: int = 2):
@@ -108,8 +108,9 @@ def test_lever_effect_survives_the_prior(study):
     assert drawn.model.approvals.permit_median_days == 2.0  # keep: 1 working day whatever the status quo
     patience = drawn.model.walkaway.patience_scale_days
     assert patience == pytest.approx(1.25 * drawn.baseline_model.walkaway.patience_scale_days)  # scale
-    park = "demand.in_park_probability"  # 园区主平台: 72% -> 85%
-    assert get_field(drawn.model, park) == pytest.approx(get_field(drawn.baseline_model, park) + 0.13)  # shift
+    assert drawn.model.land.in_park_transfer_factor == 0.35  # keep: 园区主平台 as written
+    registration = next(p for p in s.uncertainty.priors if p.lever == "shift")
+    assert lever_value(registration, 0.85, 0.72, 0.6) == pytest.approx(0.73)  # shift: +13 points kept
 
 
 def test_scenario_and_command_line_values_are_not_overwritten(study):
