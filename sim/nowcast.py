@@ -395,6 +395,8 @@ def _residual_plan(
     u: dict[str, np.ndarray],
     service_left: np.ndarray,
     parallel: np.ndarray,
+    base: ModelConfig,
+    launch_day: float,
 ) -> tuple[ProjectPlan, np.ndarray, tuple[np.ndarray, np.ndarray]]:
     """Overwrite the first ``len(ledger)`` rows of ``plan`` with what remains on ``as_of_day``.
 
@@ -418,6 +420,9 @@ def _residual_plan(
         Remaining approval service (review and permits) of files under review, days.
     parallel
         Whether each ledger project's procedures run land and paperwork side by side.
+    base, launch_day
+        The baseline's settings and the model day the campaign launched: steps begun before
+        it draw their residuals under ``base`` (:data:`STEP_OF_FIELD`).
 
     Returns
     -------
@@ -441,18 +446,64 @@ def _residual_plan(
         given = ledger[need].to_numpy(dtype=float)
         new[need] = np.where(np.isfinite(given), given, new[need])
     new["energy_feedstock_tce"] = feedstock_share * new["energy_tce"]
-    _residual_procedures(new, now, m, ledger_rows, u, service_left)
-    _residual_construction(new, now, m, ledger_rows, u)
-    _residual_after_completion(new, now, m, ledger_rows, u)
-    patience_now = _patience_now(plan, new, now, m, u["patience"], parallel)
-    # leaving by time since signing: the residual given no departure by as_of; ledger rows
-    # are signed projects (not re-signings), and those past pre-work did proceed
-    wk = m.walkaway
-    new["leave_days"] = residual_weibull(wk.leave_scale_days, wk.leave_shape, now.since("signed"), u["leave"])
+    new, patience_now = _residual_steps(plan, new, now, m, ledger_rows, u, service_left, parallel)
+    if base is not m:  # a step begun before the launch keeps the settings then in force
+        old, patience_old = _residual_steps(plan, new, now, base, ledger_rows, u, service_left, parallel)
+        for name, milestone in STEP_OF_FIELD.items():
+            began_before = now.has[milestone] & (now.t[milestone] < launch_day)
+            new[name] = np.where(began_before, old[name], new[name])
+        chain_before = now.has["procedures"] & (now.t["procedures"] < launch_day)
+        patience_now = (
+            np.where(chain_before, patience_old[0], patience_now[0]),
+            np.where(chain_before, patience_old[1], patience_now[1]),
+        )
     new["resigned"] = np.zeros(n, dtype=bool)
     new["never_proceeds"] = new["never_proceeds"] & ~now.has["procedures"]
     merged = {name: np.concatenate([new[name], np.asarray(v)[n:]]) for name, v in vars(plan).items()}
     return ProjectPlan(**merged), _start_lag(now, m.approvals), patience_now
+
+
+# The step each residual belongs to (the milestone that began it): a step begun before the
+# campaign launch keeps the baseline's settings, as in the model, where a process reads the
+# regime in force when the step begins.
+STEP_OF_FIELD: dict[str, str] = {
+    "prework_days": "signed",
+    "leave_days": "signed",
+    "problem_days": "procedures",
+    "leader_days": "procedures",
+    "land_transfer_days": "land_granted",
+    "energy_days": "energy_granted",
+    "applicant_days": "energy",
+    "review_days": "review",
+    "permit_days": "review",
+    "construction_days": "started",
+    "stall_days": "started",
+    "registration_days": "completed",
+    "output_days": "completed",
+}
+
+
+def _residual_steps(
+    fresh: ProjectPlan,
+    start: dict[str, np.ndarray],
+    now: _AsOf,
+    m: ModelConfig,
+    rows: Leads,
+    u: dict[str, np.ndarray],
+    service_left: np.ndarray,
+    parallel: np.ndarray,
+) -> tuple[dict[str, np.ndarray], tuple[np.ndarray, np.ndarray]]:
+    """Residual durations of every step under the settings ``m`` (a copy of ``start``) and the patience left."""
+    new = {name: v.copy() for name, v in start.items()}
+    _residual_procedures(new, now, m, rows, u, service_left)
+    _residual_construction(new, now, m, rows, u)
+    _residual_after_completion(new, now, m, rows, u)
+    patience = _patience_now(fresh, new, now, m, u["patience"], parallel)
+    # leaving by time since signing: the residual given no departure by as_of; ledger rows
+    # are signed projects (not re-signings), and those past pre-work did proceed
+    wk = m.walkaway
+    new["leave_days"] = residual_weibull(wk.leave_scale_days, wk.leave_shape, now.since("signed"), u["leave"])
+    return new, patience
 
 
 SERVICE_CANDIDATES = 32  # fresh service draws per file under review, to condition on its elapsed time
@@ -534,7 +585,7 @@ def starting_state(
         np.isfinite(t_proc) & (t_proc < launch), base.approvals.parallel_with_land, m.approvals.parallel_with_land
     )
     fresh_problem_days = plan.problem_days[:n].copy()
-    plan, lag, patience_now = _residual_plan(plan, ledger, done, a, m, rows, u, service_left, parallel)
+    plan, lag, patience_now = _residual_plan(plan, ledger, done, a, m, rows, u, service_left, parallel, base, launch)
     # Feedstock is deducted from a request made on or after its date (the model computes the
     # need when the project asks): the request day is the land delivery (sequential) or the
     # end of the problem (parallel), estimated with the fresh problem days; not yet asked: as_of.
