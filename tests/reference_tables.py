@@ -53,7 +53,8 @@ def case_tables(case: str) -> dict[str, np.ndarray]:
         result = run_replication(cfg, r, keep_ledger=r == 0)
         kpis.append(result.kpis)
         if r == 0:
-            assert result.ledger is not None and result.resources is not None
+            assert result.ledger is not None
+            assert result.resources is not None
             out |= _flatten("ledger", result.ledger)
             out |= _flatten("resources", result.resources)
     out["kpis"] = np.stack(kpis)

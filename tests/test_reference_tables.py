@@ -29,6 +29,8 @@ def test_tables_identical_to_reference(case: str) -> None:
         have = got[name]
         assert have.shape == want.shape, name
         if np.issubdtype(want.dtype, np.floating):
-            np.testing.assert_allclose(have, want, rtol=RELATIVE_TOLERANCE, atol=FLOAT_TOLERANCE, equal_nan=True, err_msg=name)
+            np.testing.assert_allclose(
+                have, want, rtol=RELATIVE_TOLERANCE, atol=FLOAT_TOLERANCE, equal_nan=True, err_msg=name
+            )
         else:
             np.testing.assert_array_equal(have, want, err_msg=name)
