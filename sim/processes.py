@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 import simpy
 
+from sim.clock import at
 from sim.config import MONTHS_PER_YEAR
 
 if TYPE_CHECKING:
@@ -71,7 +72,13 @@ def appraise(env: simpy.Environment, project: int, s: System, day: float) -> Non
     if s.regime_at(signing)[1].resigned[project]:
         record_ahead(s, "resigned", project, signing)
         return
-    env.process(project_life(env, project, s, signing))
+    if signing >= s.horizon_day:
+        return
+    s.ledger.record("signed", project, signing)
+    s.leave_day[project] = signing + s.regime_at(signing)[1].leave_days[project]
+    procedures = prepare(s, project, signing)
+    if procedures is not None:
+        env.process(project_life(env, project, s, procedures))
 
 
 def record_ahead(s: System, milestone: str, project: int, day: float) -> None:
@@ -91,32 +98,45 @@ def monthly_bulletin(env: simpy.Environment, s: System, schedule: list[tuple[flo
         s.publish_bulletin(env.now, year, month)
 
 
-def project_life(env: simpy.Environment, project: int, s: System, signing_day: float) -> ProcessGenerator:
-    """Carry one signed project from its signing until the start, or until it walks away or time runs out.
+def project_life(env: simpy.Environment, project: int, s: System, procedures_day: float) -> ProcessGenerator:
+    """Carry one project from the start of its procedures until the start, or until it walks away.
 
-    From the start on, its life is pure delays (:func:`start_and_build`).
+    Before, from the arrival to the end of pre-work, and after, from the end of the procedures
+    on, its life is pure delays (:func:`appraise`, :func:`prepare`, :func:`start_and_build`).
     """
-    yield env.timeout(signing_day - env.now)
-    s.ledger.record("signed", project, env.now)
-    s.leave_day[project] = env.now + s.p.leave_days[project]
-    prepared = yield from prepare(env, project, s)
-    if not prepared:
-        return
+    yield at(env, procedures_day)
     s.ledger.record("procedures", project, env.now)
     ready = yield from do_procedures(env, project, s)
     if ready:
         start_and_build(s, project, env.now, s.cfg.approvals.start_lag_days)
 
 
-def prepare(env: simpy.Environment, project: int, s: System) -> StepResult:
-    """Pre-work after signing (前期工作); a signing that never proceeds (签而不落) is dropped at its end."""
-    ok = yield from hold(env, project, s, s.p.prework_days[project], "prework")
-    if not ok:
-        return False
-    if s.p.never_proceeds[project]:
-        walk_away(env, project, s, "never_proceeds")
-        return False
-    return True
+def prepare(s: System, project: int, day: float) -> float | None:
+    """Pre-work from ``day`` (前期工作): the day procedures begin, or None if the project ends here.
+
+    A pure delay: the investor may leave at its leave day (walk cause ``prework``), and a
+    signing that never proceeds (签而不落) is dropped at its end; both are recorded on their
+    day, as :func:`hold` and :func:`walk_away` would. None also if the run ends first.
+    """
+    left = s.leave_day[project] - day
+    days = s.regime_at(day)[1].prework_days[project]
+    if days > left:
+        walk_away_ahead(s, project, day + max(left, 0.0), "prework")
+        return None
+    end = day + days
+    if end >= s.horizon_day:
+        return None
+    if s.regime_at(end)[1].never_proceeds[project]:
+        walk_away_ahead(s, project, end, "never_proceeds")
+        return None
+    return end
+
+
+def walk_away_ahead(s: System, project: int, day: float, cause: str) -> None:
+    """The investor of a project holding no quota and waiting in no line leaves on ``day`` (if the run gets there)."""
+    if day < s.horizon_day:
+        s.walked[project] = True
+        s.ledger.walk_away(cause, project, day)
 
 
 def hold(env: simpy.Environment, project: int, s: System, days: float, cause: str) -> StepResult:
@@ -497,9 +517,10 @@ def resume_life(env: simpy.Environment, project: int, s: System, done: frozenset
     if "started" not in done:
         s.leave_day[project] = env.now + s.p.leave_days[project]
     if "procedures" not in done:
-        prepared = yield from prepare(env, project, s)
-        if not prepared:
+        procedures = prepare(s, project, env.now)
+        if procedures is None:
             return
+        yield at(env, procedures)
         s.ledger.record("procedures", project, env.now)
     if "started" not in done:
         if not {"land", "energy", "permits"} <= done:

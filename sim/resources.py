@@ -184,10 +184,20 @@ class PriorityContainer(simpy.Container):
         """Serve the waiting line under the rule in force (full scan)."""
         self._trigger_get(self)
 
-    def _grant(self, event: Any) -> None:
+    def _grant(self, event: Any, *, at_once: bool = False) -> None:
+        """Hand ``event.amount`` to a request; ``at_once``: the request is being made right now.
+
+        A request granted the moment it is made is marked triggered without a turn in the
+        event queue: its requester sees it triggered and does not wait (no callback would
+        run but the container's own put check, which has nothing to do at infinite
+        capacity), so it costs no event.
+        """
         self._level -= event.amount
         self.granted += event.amount
-        event.succeed()
+        if at_once:
+            event._ok, event._value = True, None
+        else:
+            event.succeed()
 
     def _trigger_get(self, put_event: Any) -> None:
         """Serve waiting requests: first fit in priority order, or the head of the line only.
@@ -205,12 +215,12 @@ class PriorityContainer(simpy.Container):
                 if self._level < event.amount:
                     return
                 heapq.heappop(heap)
-                self._grant(event)
+                self._grant(event, at_once=put_event is None and event is queue.latest)
             return
         if put_event is None:  # a new request: only it can newly fit
             event = queue.latest
             if event is not None and not event.triggered and event.amount <= self._level:
-                self._grant(event)  # served; its heap entry is dropped at the next scan
+                self._grant(event, at_once=True)  # served; its heap entry is dropped at the next scan
             return
         waiting = []
         for entry in queue.drain():
