@@ -205,10 +205,10 @@ def do_procedures(env: simpy.Environment, project: int, s: System) -> StepResult
                 return False
         return True
     patience = s.p.patience_days[project]
-    land = env.process(obtain_land(env, project, s, [patience]))
     paperwork = env.process(energy_then_permits(env, project, s, [patience]))
-    yield land & paperwork
-    return bool(land.value and paperwork.value)
+    land = yield from obtain_land(env, project, s, [patience])
+    paperwork_done = yield paperwork
+    return bool(land and paperwork_done)
 
 
 def energy_then_permits(env: simpy.Environment, project: int, s: System, patience: list[float]) -> StepResult:
