@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import bisect
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import SimpleNamespace
 from typing import Any
 
@@ -148,6 +148,8 @@ class System:
     horizon_day: float = math.inf
     # Units' promotion effort, moved by the monthly bulletin (sim.attraction).
     effort: EffortState | None = None
+    # Pace line of each (year, month weights): share of the year's target due by each month start.
+    pace_lines: dict[tuple[int, tuple[float, ...]], list[float]] = field(default_factory=dict)
 
     def year_of(self, day: float) -> int:
         """Calendar year containing model ``day``."""
@@ -208,7 +210,10 @@ class System:
         assert self.effort is not None
         a = self.cfg.attraction
         target = target_of(a, year)
-        pace = float(pace_shares(self.cfg.demand.month_weights, self.calendar, year)[month])
+        weights = tuple(self.cfg.demand.month_weights)
+        if (year, weights) not in self.pace_lines:
+            self.pace_lines[year, weights] = pace_shares(weights, self.calendar, year).tolist()
+        pace = self.pace_lines[year, weights][month]
         signed = np.zeros_like(self.effort.effort)
         if target is not None:
             signed = self.effort.signings_to_date(
