@@ -298,8 +298,10 @@ COVERAGE_TOL_80, COVERAGE_TOL_90, MEAN_PIT_TOL = 0.10, 0.07, 0.07
 @pytest.mark.slow
 @pytest.mark.xfail(
     strict=False,
-    reason="KNOWN REGRESSION after merging issues 10/11/12 (2026-11-25): the PIT coverage check failed on "
-    "the merged model and its cause was not found in the session; see the issue note. Fix, then remove this mark.",
+    reason="KNOWN REGRESSION after merging issues 10/11/12: cover90 was 0.80; after the nowcast consistency "
+    "fixes of 2026-11-26 (tranche on as_of by priority, feedstock by request day, rules in force per step) it is "
+    "0.83, on the edge of the allowed 0.83-0.97. Open: residual draws still use the policy's settings for steps "
+    "begun before the launch (construction, registration, patience). Fix, then remove this mark.",
 )
 def test_nowcasts_are_calibrated(tmp_path: Path) -> None:
     """Simulate years, export ledgers on 30 June, nowcast each: true year ends are calibrated."""
