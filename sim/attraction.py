@@ -223,3 +223,40 @@ def unit_keys(unit: np.ndarray) -> np.ndarray:
     """Unit indices as keys of :mod:`sim.units` ("" for a lead without a unit)."""
     keys = np.asarray((*UNIT_KEYS, ""), dtype=object)
     return keys[np.where(unit >= 0, unit, len(UNIT_KEYS))]
+
+
+def intensity_factors(
+    model: ModelConfig,
+    effort: EffortState,
+    projects: np.ndarray,
+    *,
+    tier: np.ndarray,
+    from_event: np.ndarray,
+    series_slot: np.ndarray,
+    last_year: bool,
+    target: SigningTarget | None,
+) -> np.ndarray:
+    """:func:`intensity_factor` of many candidates at once (``tier`` etc. are theirs, aligned).
+
+    The same arithmetic in the same order, element by element, so each factor has the same
+    bits as the scalar one (the effort term uses :func:`math.exp` per unit, like
+    :meth:`EffortState.multiplier`).
+    """
+    a = model.attraction
+    base = model.demand.last_year_volume_factor if last_year else 1.0
+    factor = np.full(projects.size, base)
+    factor = np.where(effort.sector[projects] == INDUSTRIAL, factor * (1.0 + a.chain_extra_share_industrial), factor)
+    factor = np.where(effort.investment_yi[projects] >= BIG_LEAD_YI, factor * (1.0 + a.leader_extra_share_1e9), factor)
+    unit = effort.unit[projects].astype(np.intp)
+    responds = np.zeros(projects.size, bool)
+    if a.effort_response:
+        responds = unit >= 0
+        if target is not None:
+            counted = np.asarray([s in target.sectors for s in SECTORS])
+            responds &= counted[effort.sector[projects]]
+    reach = np.asarray([1.0 - math.exp(-float(e)) for e in effort.effort])  # per unit
+    extra = a.max_extra_lead_share * np.asarray(a.tier_response, float)[tier] * reach[np.where(responds, unit, 0)]
+    factor = factor * np.where(responds, 1.0 + extra, 1.0)
+    event = np.where(series_slot < a.series_events_per_year, base, 0.0)
+    factor = np.where(from_event, base, factor)
+    return np.where(series_slot >= 0, event, factor)

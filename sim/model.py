@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import bisect
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
 import simpy
 
-from sim.attraction import EffortState, intensity_factor, pace_shares, target_of
+from sim.attraction import EffortState, intensity_factor, intensity_factors, pace_shares, target_of
 from sim.calendar import Calendar
 from sim.config import MONTHS_PER_YEAR, ConfigError, ModelConfig
 from sim.leads import Leads
@@ -141,13 +141,21 @@ class System:
     ledger: ProjectLedger
     log: ResourceLog
     year_starts: list[float]
+    # Model day of the Spring Festival of each simulated year, first_year first.
+    festival_days: list[float]
     base_plan: ProjectPlan
     launch_day: float
 
     # Set when the run starts from a planner ledger (nowcast); None for a normal run.
     start: StartState | None = None
+    # The policy's regime (cfg, plan, lists) until the campaign launch puts it in force; None after.
+    launch_regime: tuple[ModelConfig, ProjectPlan, Any] | None = None
+    # Model day the run stops (1 January after the last year): nothing at or after it is recorded.
+    horizon_day: float = math.inf
     # Units' promotion effort, moved by the monthly bulletin (sim.attraction).
     effort: EffortState | None = None
+    # Pace line of each (year, month weights): share of the year's target due by each month start.
+    pace_lines: dict[tuple[int, tuple[float, ...]], list[float]] = field(default_factory=dict)
 
     def year_of(self, day: float) -> int:
         """Calendar year containing model ``day``."""
@@ -173,6 +181,36 @@ class System:
         )
         return bool(self.p.accept_u[project] * self.cfg.attraction.candidate_intensity_factor < factor)
 
+    def leads_coming(self, first: int, end_day: float) -> tuple[list[int], int]:
+        """Thinning of the candidates from ``first`` that arrive before ``end_day``, decided now.
+
+        The intensity in force stays the same until ``end_day`` (the next bulletin or the
+        launch), so each candidate gets the decision :meth:`lead_comes` gives on its own day.
+        Returns the candidates that come (ascending) and the first candidate not decided.
+        """
+        assert self.effort is not None
+        end = bisect.bisect_left(self.p.arrival_day, end_day, lo=first)
+        projects = np.arange(first, end)
+        year = self.year_of(self.env.now)
+        factor = intensity_factors(
+            self.cfg,
+            self.effort,
+            projects,
+            tier=self.plan.size_tier[first:end],
+            from_event=self.leads.from_event[first:end],
+            series_slot=self.leads.series_slot[first:end],
+            last_year=year == self.calendar.last_year,
+            target=target_of(self.cfg.attraction, year),
+        )
+        comes = self.leads.accept_u[first:end] * self.cfg.attraction.candidate_intensity_factor < factor
+        return projects[comes].tolist(), end
+
+    def regime_at(self, day: float) -> tuple[ModelConfig, Any]:
+        """Config and plan lists in force on model ``day`` (now or later): the policy's from the launch."""
+        if self.launch_regime is not None and day >= self.launch_day:
+            return self.launch_regime[0], self.launch_regime[2]
+        return self.cfg, self.p
+
     def publish_bulletin(self, day: float, year: int, month: int, *, log: bool = True) -> None:
         """The monthly bulletin of ``month`` (0-11) of ``year``: effort answers each unit's pace.
 
@@ -181,7 +219,10 @@ class System:
         assert self.effort is not None
         a = self.cfg.attraction
         target = target_of(a, year)
-        pace = float(pace_shares(self.cfg.demand.month_weights, self.calendar, year)[month])
+        weights = tuple(self.cfg.demand.month_weights)
+        if (year, weights) not in self.pace_lines:
+            self.pace_lines[year, weights] = pace_shares(weights, self.calendar, year).tolist()
+        pace = self.pace_lines[year, weights][month]
         signed = np.zeros_like(self.effort.effort)
         if target is not None:
             signed = self.effort.signings_to_date(
@@ -207,11 +248,11 @@ class System:
     def festival_lull(self, day: float) -> tuple[float, float]:
         """The Spring Festival dead period of the year containing ``day``: [start, end) model days.
 
-        Under the regime in force (``construction.dead_period_days_before/after_festival``).
+        Under the regime in force that day (``construction.dead_period_days_before/after_festival``).
         """
         i = bisect.bisect_right(self.year_starts, day) - 1
-        festival = self.calendar.festival_day(self.calendar.first_year + i)
-        c = self.cfg.construction
+        festival = self.festival_days[i]
+        c = self.regime_at(day)[0].construction
         return festival - c.dead_period_days_before_festival, festival + c.dead_period_days_after_festival
 
     def next_year_start(self, day: float) -> float:
@@ -297,20 +338,21 @@ def build_model(
         ledger=ProjectLedger(len(leads)),
         log=ResourceLog(),
         year_starts=year_starts,
+        festival_days=[calendar.festival_day(y) for y in range(calendar.first_year, calendar.last_year + 1)],
         base_plan=start_plan,
         launch_day=launch_day if switch else 0.0,
         start=start,
         effort=EffortState.start(leads.unit, leads.sector, leads.investment_yi),
+        horizon_day=calendar.horizon_days,
     )
     month_starts = np.concatenate(
         [calendar.month_starts(y) for y in range(calendar.first_year, calendar.last_year + 1)]
     ).tolist()
     if switch:
-        env.process(processes.launch_campaign(env, system, launch_day, cfg, plan, plan_lists(plan, leads)))
+        system.launch_regime = (cfg, plan, plan_lists(plan, leads))
+        env.process(processes.launch_campaign(env, system, launch_day, *system.launch_regime))
     skip_before = -np.inf
-    if start is None:
-        env.process(processes.lead_source(env, system))
-    else:
+    if start is not None:
         skip_before = start.as_of_day
         for milestone, days in start.history.items():
             system.ledger.times[milestone][:] = days
@@ -336,6 +378,9 @@ def build_model(
         if day <= skip_before:
             system.publish_bulletin(day, year, month, log=False)
     env.process(processes.monthly_bulletin(env, system, [b for b in bulletins if b[0] > skip_before]))
+    if start is None:  # after the bulletin: on a bulletin day the leads see the new effort
+        changes = sorted({*month_starts[1:], *([launch_day] if switch else [])})
+        env.process(processes.lead_source(env, system, [*changes, calendar.horizon_days]))
     # a nowcast logs from the month after as_of: on as_of itself no project has rejoined yet
     env.process(processes.monitor(env, system, [d for d in month_starts if d > skip_before]))
     return system

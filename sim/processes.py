@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 import simpy
 
+from sim.clock import at
 from sim.config import MONTHS_PER_YEAR
 
 if TYPE_CHECKING:
@@ -37,14 +38,53 @@ if TYPE_CHECKING:
 StepResult = Generator[simpy.Event, Any, bool]
 
 
-def lead_source(env: simpy.Environment, s: System) -> ProcessGenerator:
-    """Each candidate lead comes on its day if the intensity in force keeps it (thinning)."""
-    for project, day in enumerate(s.p.arrival_day):
-        if day > env.now:
-            yield env.timeout(day - env.now)
-        if s.lead_comes(project, env.now):
-            s.ledger.enter(project)
-            env.process(project_life(env, project, s))
+def lead_source(env: simpy.Environment, s: System, intensity_changes: list[float]) -> ProcessGenerator:
+    """Each candidate lead comes on its day if the intensity in force keeps it (thinning).
+
+    The intensity changes only on the days in ``intensity_changes`` (the monthly bulletins and
+    the campaign launch; the last is the horizon), so the candidates arriving before the next
+    change are thinned together when the previous one is in force (:meth:`System.leads_coming`),
+    and each that comes is appraised from its arrival day.
+    """
+    first = 0
+    for change in intensity_changes:
+        coming, first = s.leads_coming(first, change)
+        for project in coming:
+            appraise(env, project, s, s.p.arrival_day[project])
+        yield env.timeout(change - env.now)
+
+
+def appraise(env: simpy.Environment, project: int, s: System, day: float) -> None:
+    """A lead that came on ``day``: due diligence (前期研判); >= 10亿 projects wait for the city review.
+
+    Both are pure delays, so a lead screened out or signed again (a re-signing of a project
+    signed before is recorded, not counted again) is recorded on the day it happens with no
+    process; a signing starts the project's life, which waits for that day.
+    """
+    s.ledger.enter(project)
+    appraised = day + s.regime_at(day)[1].appraisal_days[project]
+    p = s.regime_at(appraised)[1]
+    if not p.passes[project]:
+        record_ahead(s, "rejected", project, appraised)
+        return
+    review = p.city_review_days[project]
+    signing = appraised + review if review > 0 else appraised
+    if s.regime_at(signing)[1].resigned[project]:
+        record_ahead(s, "resigned", project, signing)
+        return
+    if signing >= s.horizon_day:
+        return
+    s.ledger.record("signed", project, signing)
+    s.leave_day[project] = signing + s.regime_at(signing)[1].leave_days[project]
+    procedures = prepare(s, project, signing)
+    if procedures is not None:
+        env.process(project_life(env, project, s, procedures))
+
+
+def record_ahead(s: System, milestone: str, project: int, day: float) -> None:
+    """Record ``milestone`` on ``day`` (now or later, after pure delays) if the run gets there."""
+    if day < s.horizon_day:
+        s.ledger.record(milestone, project, day)
 
 
 def monthly_bulletin(env: simpy.Environment, s: System, schedule: list[tuple[float, int, int]]) -> ProcessGenerator:
@@ -58,49 +98,45 @@ def monthly_bulletin(env: simpy.Environment, s: System, schedule: list[tuple[flo
         s.publish_bulletin(env.now, year, month)
 
 
-def project_life(env: simpy.Environment, project: int, s: System) -> ProcessGenerator:
-    """Carry one project through its lifecycle until it ends, walks away or time runs out."""
-    signed = yield from appraise_and_sign(env, project, s)
-    if not signed:
-        return
-    s.leave_day[project] = env.now + s.p.leave_days[project]
-    prepared = yield from prepare(env, project, s)
-    if not prepared:
-        return
+def project_life(env: simpy.Environment, project: int, s: System, procedures_day: float) -> ProcessGenerator:
+    """Carry one project from the start of its procedures until the start, or until it walks away.
+
+    Before, from the arrival to the end of pre-work, and after, from the end of the procedures
+    on, its life is pure delays (:func:`appraise`, :func:`prepare`, :func:`start_and_build`).
+    """
+    yield at(env, procedures_day)
     s.ledger.record("procedures", project, env.now)
     ready = yield from do_procedures(env, project, s)
-    if not ready:
-        return
-    yield from start_construction(env, project, s)
-    yield from construct(env, project, s)
-    yield from register_and_reach_output(env, project, s)
+    if ready:
+        start_and_build(s, project, env.now, s.cfg.approvals.start_lag_days)
 
 
-def appraise_and_sign(env: simpy.Environment, project: int, s: System) -> StepResult:
-    """Due diligence (前期研判); >= 10亿 projects wait for the city-level review; sign."""
-    yield env.timeout(s.p.appraisal_days[project])
-    if not s.p.passes[project]:
-        s.ledger.record("rejected", project, env.now)
-        return False
-    review = s.p.city_review_days[project]
-    if review > 0:
-        yield env.timeout(review)
-    if s.p.resigned[project]:  # the same project signed again at a later ceremony: counted once
-        s.ledger.record("resigned", project, env.now)
-        return False
-    s.ledger.record("signed", project, env.now)
-    return True
+def prepare(s: System, project: int, day: float) -> float | None:
+    """Pre-work from ``day`` (前期工作): the day procedures begin, or None if the project ends here.
+
+    A pure delay: the investor may leave at its leave day (walk cause ``prework``), and a
+    signing that never proceeds (签而不落) is dropped at its end; both are recorded on their
+    day, as :func:`hold` and :func:`walk_away` would. None also if the run ends first.
+    """
+    left = s.leave_day[project] - day
+    days = s.regime_at(day)[1].prework_days[project]
+    if days > left:
+        walk_away_ahead(s, project, day + max(left, 0.0), "prework")
+        return None
+    end = day + days
+    if end >= s.horizon_day:
+        return None
+    if s.regime_at(end)[1].never_proceeds[project]:
+        walk_away_ahead(s, project, end, "never_proceeds")
+        return None
+    return end
 
 
-def prepare(env: simpy.Environment, project: int, s: System) -> StepResult:
-    """Pre-work after signing (前期工作); a signing that never proceeds (签而不落) is dropped at its end."""
-    ok = yield from hold(env, project, s, s.p.prework_days[project], "prework")
-    if not ok:
-        return False
-    if s.p.never_proceeds[project]:
-        walk_away(env, project, s, "never_proceeds")
-        return False
-    return True
+def walk_away_ahead(s: System, project: int, day: float, cause: str) -> None:
+    """The investor of a project holding no quota and waiting in no line leaves on ``day`` (if the run gets there)."""
+    if day < s.horizon_day:
+        s.walked[project] = True
+        s.ledger.walk_away(cause, project, day)
 
 
 def hold(env: simpy.Environment, project: int, s: System, days: float, cause: str) -> StepResult:
@@ -169,10 +205,10 @@ def do_procedures(env: simpy.Environment, project: int, s: System) -> StepResult
                 return False
         return True
     patience = s.p.patience_days[project]
-    land = env.process(obtain_land(env, project, s, [patience]))
     paperwork = env.process(energy_then_permits(env, project, s, [patience]))
-    yield land & paperwork
-    return bool(land.value and paperwork.value)
+    land = yield from obtain_land(env, project, s, [patience])
+    paperwork_done = yield paperwork
+    return bool(land and paperwork_done)
 
 
 def energy_then_permits(env: simpy.Environment, project: int, s: System, patience: list[float]) -> StepResult:
@@ -338,39 +374,47 @@ def obtain_permits(env: simpy.Environment, project: int, s: System, patience: li
     return True
 
 
-def start_construction(
-    env: simpy.Environment, project: int, s: System, lag_days: float | None = None
-) -> ProcessGenerator:
-    """Site preparation, then the physical start (开工), never in the Spring Festival lull.
+def start_and_build(s: System, project: int, ready_day: float, lag_days: float) -> None:
+    """Site preparation, the start (开工), construction, completion, registration and output.
 
-    ``lag_days`` overrides ``approvals.start_lag_days`` (a nowcast's remaining preparation).
+    After ``ready_day`` (procedures done) nothing can stop the project: every step is a pure
+    delay, so each milestone is recorded by arithmetic on the day the event path reaches it
+    (same sums in the same order), under the regime in force on that day. ``lag_days`` is
+    the site preparation (``approvals.start_lag_days``, or a nowcast's remainder).
     """
-    yield env.timeout(s.cfg.approvals.start_lag_days if lag_days is None else lag_days)
-    lull_start, lull_end = s.festival_lull(env.now)
-    if lull_start <= env.now < lull_end:
-        yield env.timeout(lull_end - env.now)
     s.held_land[project] = s.held_energy[project] = 0.0  # the quota is in use from the start
-    s.ledger.record("started", project, env.now)
+    start = ready_day + lag_days
+    if start >= s.horizon_day:
+        return
+    lull_start, lull_end = s.festival_lull(start)  # no start in the Spring Festival lull
+    if lull_start <= start < lull_end:
+        start = start + (lull_end - start)
+    record_ahead(s, "started", project, start)
+    p = s.regime_at(start)[1]
+    build_and_reach_output(s, project, start, p.construction_days[project] + p.stall_days[project])
 
 
-def construct(env: simpy.Environment, project: int, s: System) -> ProcessGenerator:
-    """Build (with any stall) until completion and acceptance (竣工验收)."""
-    yield env.timeout(s.p.construction_days[project] + s.p.stall_days[project])
-    s.ledger.record("completed", project, env.now)
+def build_and_reach_output(s: System, project: int, day: float, build_days: float) -> None:
+    """Build (with any stall) from ``day`` for ``build_days`` until completion (竣工验收), then output."""
+    completed = day + build_days
+    if completed >= s.horizon_day:
+        return
+    s.ledger.record("completed", project, completed)
+    reach_output(s, project, completed)
 
 
-def register_and_reach_output(env: simpy.Environment, project: int, s: System) -> ProcessGenerator:
-    """After completion: statistical registration (列统) and design output (达效)."""
+def reach_output(s: System, project: int, completed: float) -> None:
+    """After completion on day ``completed``: statistical registration (列统) and design output (达效)."""
+    p = s.regime_at(completed)[1]
     delays = [
         (d, m)
-        for d, m in ((s.p.registration_days[project], "registered"), (s.p.output_days[project], "output"))
+        for d, m in ((p.registration_days[project], "registered"), (p.output_days[project], "output"))
         if not math.isnan(d)
     ]
-    elapsed = 0.0
+    day, elapsed = completed, 0.0
     for delay, milestone in sorted(delays):
-        yield env.timeout(delay - elapsed)
-        elapsed = delay
-        s.ledger.record(milestone, project, env.now)
+        day, elapsed = day + (delay - elapsed), delay
+        record_ahead(s, milestone, project, day)
 
 
 def launch_campaign(
@@ -386,6 +430,7 @@ def launch_campaign(
         s.leaders_free[tier] += new - old
     s.approvals.set_capacity(cfg.approvals.capacity_projects)
     s.cfg, s.plan, s.p = cfg, plan, lists
+    s.launch_regime = None
     # one priority key for the backlog and new requests: the waiting lines are re-ranked
     # under the new rule (差别化供给 ranks the carried-over backlog by size too)
     s.land.rekey(lambda request: lists.land_priority[request.project])
@@ -452,7 +497,7 @@ def resume_source(env: simpy.Environment, s: System) -> ProcessGenerator:
     """Nowcast: start every project at its release day, mid-lifecycle if it is in the ledger.
 
     Ledger projects (``s.start.done[project]`` not None) resume with :func:`resume_life`;
-    leads still in appraisal on ``as_of`` and leads arriving later run :func:`project_life`.
+    leads still in appraisal on ``as_of`` and leads arriving later are appraised (:func:`appraise`).
     """
     assert s.start is not None
     release = s.start.release_day
@@ -460,10 +505,12 @@ def resume_source(env: simpy.Environment, s: System) -> ProcessGenerator:
         if release[project] > env.now:
             yield env.timeout(release[project] - env.now)
         done = s.start.done[project]
-        if done is None and not s.lead_comes(project, env.now):
+        if done is None:
+            if s.lead_comes(project, env.now):
+                appraise(env, project, s, env.now)
             continue
         s.ledger.enter(project)
-        env.process(project_life(env, project, s) if done is None else resume_life(env, project, s, done))
+        env.process(resume_life(env, project, s, done))
 
 
 def resume_life(env: simpy.Environment, project: int, s: System, done: frozenset[str]) -> ProcessGenerator:
@@ -476,21 +523,23 @@ def resume_life(env: simpy.Environment, project: int, s: System, done: frozenset
     if "started" not in done:
         s.leave_day[project] = env.now + s.p.leave_days[project]
     if "procedures" not in done:
-        prepared = yield from prepare(env, project, s)
-        if not prepared:
+        procedures = prepare(s, project, env.now)
+        if procedures is None:
             return
+        yield at(env, procedures)
         s.ledger.record("procedures", project, env.now)
     if "started" not in done:
         if not {"land", "energy", "permits"} <= done:
             ready = yield from resume_procedures(env, project, s, done)
             if not ready:
                 return
-        yield from start_construction(env, project, s, s.start.start_lag_days[project])
-    if "completed" not in done:
+        start_and_build(s, project, env.now, s.start.start_lag_days[project])
+    elif "completed" not in done:
         built = env.now - s.ledger.times["started"][project]
-        yield env.timeout(max(s.p.construction_days[project] + s.p.stall_days[project] - built, 0.0))
-        s.ledger.record("completed", project, env.now)
-    yield from register_and_reach_output(env, project, s)
+        left = max(s.p.construction_days[project] + s.p.stall_days[project] - built, 0.0)
+        build_and_reach_output(s, project, env.now, left)
+    else:
+        reach_output(s, project, env.now)
 
 
 def resume_procedures(env: simpy.Environment, project: int, s: System, done: frozenset[str]) -> StepResult:
