@@ -35,11 +35,14 @@ lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 
+# Tests run on every core (pytest-xdist); a module's tests stay on one worker (module fixtures).
+PYTEST_PARALLEL ?= -n auto --dist loadscope
+
 test: lint fonts  ## lint, type-check, and the default (fast) test suite
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q $(PYTEST_PARALLEL)
 
 test-slow: $(VENV)/.installed-test  ## the slow statistical and end-to-end tests
-	$(BIN)/python -m pytest -q -m slow
+	$(BIN)/python -m pytest -q -m slow $(PYTEST_PARALLEL)
 
 bench: $(VENV)/.installed-test
 	$(BIN)/python -m bench

@@ -86,10 +86,14 @@ class StartState:
         Milestone -> model days already reached (NaN otherwise), copied into the ledger.
     start_lag_days
         Days of site preparation left before the start (after permits).
-    patience_now
-        Days of waiting the investor still tolerates in the queue it is in (or will join next).
+    patience_now, paper_patience_now
+        Days of waiting the investor still tolerates in the rest of its procedures: the land
+        chain (or the single chain when sequential) and the energy + permits chain (拿地即开工).
     land_level_mu, energy_level_tce
         Quota in stock on ``as_of_day`` (亩, 吨标煤).
+    parallel_procedures
+        Whether a ledger project runs land and paperwork side by side (拿地即开工): the rule in
+        force when its procedures began (the baseline's if before the campaign launch).
     """
 
     as_of_day: float
@@ -99,8 +103,10 @@ class StartState:
     history: dict[str, np.ndarray]
     start_lag_days: list[float]
     patience_now: list[float]
+    paper_patience_now: list[float]
     land_level_mu: float
     energy_level_tce: float
+    parallel_procedures: list[bool]
 
 
 @dataclass
@@ -167,8 +173,11 @@ class System:
         )
         return bool(self.p.accept_u[project] * self.cfg.attraction.candidate_intensity_factor < factor)
 
-    def publish_bulletin(self, day: float, year: int, month: int) -> None:
-        """The monthly bulletin of ``month`` (0-11) of ``year``: effort answers each unit's pace."""
+    def publish_bulletin(self, day: float, year: int, month: int, *, log: bool = True) -> None:
+        """The monthly bulletin of ``month`` (0-11) of ``year``: effort answers each unit's pace.
+
+        ``log=False`` replays a past bulletin (a nowcast rebuilding the effort on ``as_of``).
+        """
         assert self.effort is not None
         a = self.cfg.attraction
         target = target_of(a, year)
@@ -179,7 +188,8 @@ class System:
                 a, self.ledger.times["signed"], self.year_starts[year - self.calendar.first_year], day, target
             )
         self.effort.bulletin(a, target, pace, signed)
-        self.log.log(day, "promotion", "effort_mean", float(self.effort.effort.mean()))
+        if log:
+            self.log.log(day, "promotion", "effort_mean", float(self.effort.effort.mean()))
 
     def land_release(self, day: float) -> QuotaRelease:
         """Land quota release on ``day`` under the regime in force."""
@@ -315,13 +325,17 @@ def build_model(
             env, system.energy, "energy_tce", month_starts, system.energy_release, system.log, skip_before=skip_before
         )
     )
-    schedule = [
+    bulletins = [
         (float(d), y, m)
         for y in range(calendar.first_year, calendar.last_year + 1)
         for m, d in enumerate(calendar.month_starts(y))
-        if d > skip_before
     ]
-    env.process(processes.monthly_bulletin(env, system, schedule))
+    # a nowcast replays the bulletins before as_of on the ledger's signings, so the units'
+    # effort on as_of is what those bulletins made it (under the rules in force on as_of)
+    for day, year, month in bulletins:
+        if day <= skip_before:
+            system.publish_bulletin(day, year, month, log=False)
+    env.process(processes.monthly_bulletin(env, system, [b for b in bulletins if b[0] > skip_before]))
     # a nowcast logs from the month after as_of: on as_of itself no project has rejoined yet
     env.process(processes.monitor(env, system, [d for d in month_starts if d > skip_before]))
     return system

@@ -49,6 +49,7 @@ from sim.ledger.tolerant import LedgerRead, read_office_ledger
 from sim.model import QuotaRelease, StartState, System, build_model, energy_release, land_release
 from sim.plan import DAYS_PER_MONTH, ProjectPlan, lognormal_days, plan_projects
 from sim.runner import kpi_window
+from sim.units import UNIT_KEYS
 
 log = logging.getLogger(__name__)
 
@@ -140,7 +141,15 @@ def ledger_leads(ledger: pd.DataFrame, rng: np.random.Generator) -> Leads:
         z=rng.standard_normal((len(DURATION_LATENTS), n)),
         u=rng.random((len(DECISION_LATENTS), n)),
         patience_u=rng.random(n),
+        unit=_unit_index(ledger),
     )
+
+
+def _unit_index(ledger: pd.DataFrame) -> np.ndarray:
+    """Each ledger project's unit as an index of :data:`sim.units.UNIT_KEYS` (-1 if not given)."""
+    index = {key: i for i, key in enumerate(UNIT_KEYS)}
+    units = ledger["unit"] if "unit" in ledger else pd.Series([""] * len(ledger))
+    return np.asarray([index.get(str(u), -1) for u in units.fillna("")], dtype=np.int8)
 
 
 def _done_sets(t: dict[str, np.ndarray], stage: np.ndarray) -> list[frozenset[str]]:
@@ -334,21 +343,46 @@ def _start_lag(now: _AsOf, ap: ApprovalConfig) -> np.ndarray:
 
 
 def _patience_now(
-    fresh: ProjectPlan, new: dict[str, np.ndarray], now: _AsOf, m: ModelConfig, u: np.ndarray
-) -> np.ndarray:
-    """Patience left in the queue each project waits in on as_of (days waited there estimated)."""
-    has, since, n = now.has, now.since, u.size
-    ap = m.approvals
-    in_proc = since("procedures", "signed")
-    after_problem = np.maximum(in_proc - fresh.problem_days[:n], 0.0)
-    waited = np.zeros(n)
-    land_queue = has["procedures"] & ~has["land_granted"] & (new["land_mu"] > 0)
-    waited = np.where(land_queue, after_problem, waited)
-    energy_queue = (has["land"] | ap.parallel_with_land) & has["procedures"] & ~has["energy_granted"]
-    energy_wait = since("land") if not ap.parallel_with_land else after_problem
-    waited = np.where(energy_queue, np.maximum(waited, energy_wait), waited)
+    fresh: ProjectPlan, new: dict[str, np.ndarray], now: _AsOf, m: ModelConfig, u: np.ndarray, parallel: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Patience each procedure chain has left on as_of (days), given the waits so far.
+
+    In the model a chain of procedures spends one patience budget: every queue wait is taken
+    from it (:func:`sim.processes.wait_in_line`). Sequential procedures are one chain (land,
+    energy, approvals); under 拿地即开工 (``parallel``, the rule in force when the project's
+    procedures began) land is one chain and energy + approvals another, each starting from the
+    same patience. The waits so far are estimated from the ledger's dates: the land queue from
+    the end of the problem (fresh problem days) to the land grant, the energy queue from the
+    land delivery (sequential) or the end of the problem (parallel) to the energy grant, the
+    approval queue from the file's completion (fresh applicant days) to the review. Patience
+    is drawn given it outlasted the longest chain's waits (the project has not left).
+
+    Returns
+    -------
+    land_chain, paper_chain
+        Patience left (days). Sequential projects use ``land_chain`` for their single chain.
+    """
+    has, t, n = now.has, now.t, u.size
+    a = now.day
+
+    def until(name: str) -> np.ndarray:
+        return np.where(has[name], t[name], a)
+
+    t_proc = np.where(has["procedures"], t["procedures"], np.nan)
+    problem_end = np.minimum(t_proc + fresh.problem_days[:n], a)
+    in_land_queue = has["procedures"] & (new["land_mu"] > 0)
+    land_wait = np.where(in_land_queue, np.maximum(until("land_granted") - problem_end, 0.0), 0.0)
+    energy_from = np.where(parallel, problem_end, np.where(has["land"], t["land"], np.nan))
+    energy_wait = np.nan_to_num(np.maximum(until("energy_granted") - energy_from, 0.0))
+    file_ready = np.where(has["energy"], t["energy"] + fresh.applicant_days[:n], np.nan)
+    approval_wait = np.nan_to_num(np.maximum(until("review") - file_ready, 0.0))
+    paper = energy_wait + approval_wait
+    land_chain_wait = np.where(parallel, land_wait, land_wait + paper)
+    paper_chain_wait = np.where(parallel, paper, land_chain_wait)
+    longest = np.maximum(land_chain_wait, paper_chain_wait)
     wk = m.walkaway
-    return residual_weibull(wk.patience_scale_days, wk.patience_shape, np.maximum(waited, 0.0), u)
+    patience = longest + residual_weibull(wk.patience_scale_days, wk.patience_shape, longest, u)
+    return patience - land_chain_wait, patience - paper_chain_wait
 
 
 def _residual_plan(
@@ -360,7 +394,10 @@ def _residual_plan(
     ledger_rows: Leads,
     u: dict[str, np.ndarray],
     service_left: np.ndarray,
-) -> tuple[ProjectPlan, np.ndarray, np.ndarray]:
+    parallel: np.ndarray,
+    base: ModelConfig,
+    launch_day: float,
+) -> tuple[ProjectPlan, np.ndarray, tuple[np.ndarray, np.ndarray]]:
     """Overwrite the first ``len(ledger)`` rows of ``plan`` with what remains on ``as_of_day``.
 
     Parameters
@@ -381,12 +418,17 @@ def _residual_plan(
         One uniform per project for each name in :data:`RESIDUALS` (the ``nowcast`` stream).
     service_left
         Remaining approval service (review and permits) of files under review, days.
+    parallel
+        Whether each ledger project's procedures run land and paperwork side by side.
+    base, launch_day
+        The baseline's settings and the model day the campaign launched: steps begun before
+        it draw their residuals under ``base`` (:data:`STEP_OF_FIELD`).
 
     Returns
     -------
     plan, start_lag_days, patience_now_days
         For ledger projects: the residual plan, the site preparation left (days) and the
-        patience left in the queue it is in or will join next (days).
+        patience left in each procedure chain (land chain, paper chain; days).
     """
     n = len(ledger)
     now = _AsOf(
@@ -404,18 +446,64 @@ def _residual_plan(
         given = ledger[need].to_numpy(dtype=float)
         new[need] = np.where(np.isfinite(given), given, new[need])
     new["energy_feedstock_tce"] = feedstock_share * new["energy_tce"]
-    _residual_procedures(new, now, m, ledger_rows, u, service_left)
-    _residual_construction(new, now, m, ledger_rows, u)
-    _residual_after_completion(new, now, m, ledger_rows, u)
-    patience_now = _patience_now(plan, new, now, m, u["patience"])
-    # leaving by time since signing: the residual given no departure by as_of; ledger rows
-    # are signed projects (not re-signings), and those past pre-work did proceed
-    wk = m.walkaway
-    new["leave_days"] = residual_weibull(wk.leave_scale_days, wk.leave_shape, now.since("signed"), u["leave"])
+    new, patience_now = _residual_steps(plan, new, now, m, ledger_rows, u, service_left, parallel)
+    if base is not m:  # a step begun before the launch keeps the settings then in force
+        old, patience_old = _residual_steps(plan, new, now, base, ledger_rows, u, service_left, parallel)
+        for name, milestone in STEP_OF_FIELD.items():
+            began_before = now.has[milestone] & (now.t[milestone] < launch_day)
+            new[name] = np.where(began_before, old[name], new[name])
+        chain_before = now.has["procedures"] & (now.t["procedures"] < launch_day)
+        patience_now = (
+            np.where(chain_before, patience_old[0], patience_now[0]),
+            np.where(chain_before, patience_old[1], patience_now[1]),
+        )
     new["resigned"] = np.zeros(n, dtype=bool)
     new["never_proceeds"] = new["never_proceeds"] & ~now.has["procedures"]
     merged = {name: np.concatenate([new[name], np.asarray(v)[n:]]) for name, v in vars(plan).items()}
     return ProjectPlan(**merged), _start_lag(now, m.approvals), patience_now
+
+
+# The step each residual belongs to (the milestone that began it): a step begun before the
+# campaign launch keeps the baseline's settings, as in the model, where a process reads the
+# regime in force when the step begins.
+STEP_OF_FIELD: dict[str, str] = {
+    "prework_days": "signed",
+    "leave_days": "signed",
+    "problem_days": "procedures",
+    "leader_days": "procedures",
+    "land_transfer_days": "land_granted",
+    "energy_days": "energy_granted",
+    "applicant_days": "energy",
+    "review_days": "review",
+    "permit_days": "review",
+    "construction_days": "started",
+    "stall_days": "started",
+    "registration_days": "completed",
+    "output_days": "completed",
+}
+
+
+def _residual_steps(
+    fresh: ProjectPlan,
+    start: dict[str, np.ndarray],
+    now: _AsOf,
+    m: ModelConfig,
+    rows: Leads,
+    u: dict[str, np.ndarray],
+    service_left: np.ndarray,
+    parallel: np.ndarray,
+) -> tuple[dict[str, np.ndarray], tuple[np.ndarray, np.ndarray]]:
+    """Residual durations of every step under the settings ``m`` (a copy of ``start``) and the patience left."""
+    new = {name: v.copy() for name, v in start.items()}
+    _residual_procedures(new, now, m, rows, u, service_left)
+    _residual_construction(new, now, m, rows, u)
+    _residual_after_completion(new, now, m, rows, u)
+    patience = _patience_now(fresh, new, now, m, u["patience"], parallel)
+    # leaving by time since signing: the residual given no departure by as_of; ledger rows
+    # are signed projects (not re-signings), and those past pre-work did proceed
+    wk = m.walkaway
+    new["leave_days"] = residual_weibull(wk.leave_scale_days, wk.leave_shape, now.since("signed"), u["leave"])
+    return new, patience
 
 
 SERVICE_CANDIDATES = 32  # fresh service draws per file under review, to condition on its elapsed time
@@ -486,7 +574,28 @@ def starting_state(
     if in_review.size:
         review_elapsed = a - ledger["t_review"].to_numpy(dtype=float)[in_review]
         service_left[in_review] = residual_service(_subset(rows, in_review), review_elapsed, cfg.model, rng)
-    plan, lag, patience_now = _residual_plan(plan, ledger, done, a, cfg.model, rows, u, service_left)
+    m = cfg.model
+    base = cfg.baseline_model or m
+    launch = cal.day_of(cfg.launch_date())
+    # The rule in force when a project's procedures began is the one it follows to the end
+    # (as in the model, where a step reads the regime when it begins): a backlog project whose
+    # procedures began before the launch stays sequential under 拿地即开工.
+    t_proc = ledger["t_procedures"].to_numpy(dtype=float) if "t_procedures" in ledger else np.full(n, np.nan)
+    parallel = np.where(
+        np.isfinite(t_proc) & (t_proc < launch), base.approvals.parallel_with_land, m.approvals.parallel_with_land
+    )
+    fresh_problem_days = plan.problem_days[:n].copy()
+    plan, lag, patience_now = _residual_plan(plan, ledger, done, a, m, rows, u, service_left, parallel, base, launch)
+    # Feedstock is deducted from a request made on or after its date (the model computes the
+    # need when the project asks): the request day is the land delivery (sequential) or the
+    # end of the problem (parallel), estimated with the fresh problem days; not yet asked: as_of.
+    feedstock_day = cal.day_of(m.energy.feedstock_deducted_from) if m.energy.feedstock_deducted_from else np.inf
+    t_land = ledger["t_land"].to_numpy(dtype=float)
+    asked = np.where(parallel, t_proc + fresh_problem_days, t_land)
+    granted = np.fmin(ledger["t_energy_granted"].to_numpy(dtype=float), ledger["t_energy"].to_numpy(dtype=float))
+    asked = np.fmin(np.where(np.isfinite(asked), asked, a), granted)
+    feedstock = np.where(asked >= feedstock_day, plan.energy_feedstock_tce[:n], 0.0)
+    plan = replace(plan, energy_feedstock_tce=np.concatenate([feedstock, plan.energy_feedstock_tce[n:]]))
     arrival = pending.arrival_day
     waited_appraisal = np.maximum(a - arrival, 0.0)
     appraisal_left = np.maximum(plan.appraisal_days[n:] - waited_appraisal, 0.0)
@@ -503,21 +612,13 @@ def starting_state(
     years = range(cal.first_year, cal.last_year + 1)
     month_starts = np.concatenate([cal.month_starts(y) for y in years])
     year_starts = {cal.year_start(y) for y in years if y > cal.first_year}
-    m = cfg.model
-    base = cfg.baseline_model or m
-    launch = cal.day_of(cfg.launch_date())
 
     def in_force(day: float) -> ModelConfig:
         return base if day < launch else m
 
     land_grant = np.fmin(history["land_granted"][:n], history["land"][:n])
     energy_grant = np.fmin(history["energy_granted"][:n], history["energy"][:n])
-    feedstock_day = cal.day_of(m.energy.feedstock_deducted_from) if m.energy.feedstock_deducted_from else np.inf
-    energy_need = np.where(
-        plan.energy_national[:n],
-        0.0,
-        plan.energy_tce[:n] - np.where(energy_grant >= feedstock_day, plan.energy_feedstock_tce[:n], 0.0),
-    )
+    energy_need = np.where(plan.energy_national[:n], 0.0, plan.energy_tce[:n] - plan.energy_feedstock_tce[:n])
     walked = history["walked"][:n]
     delivered = history["land"][:n] <= walked
     recovery = np.array([in_force(w).land.idle_recovery_days if np.isfinite(w) else 0.0 for w in walked])
@@ -548,9 +649,11 @@ def starting_state(
         done=[*done, *([None] * len(pending))],
         history=history,
         start_lag_days=np.concatenate([lag, np.full(len(pending), m.approvals.start_lag_days)]).tolist(),
-        patience_now=np.concatenate([patience_now, plan.patience_days[n:]]).tolist(),
+        patience_now=np.concatenate([patience_now[0], plan.patience_days[n:]]).tolist(),
+        paper_patience_now=np.concatenate([patience_now[1], plan.patience_days[n:]]).tolist(),
         land_level_mu=land_level,
         energy_level_tce=energy_level,
+        parallel_procedures=[*parallel.tolist(), *([m.approvals.parallel_with_land] * len(pending))],
     )
     return everyone, start
 

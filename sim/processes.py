@@ -409,13 +409,19 @@ def release_quota(
     ``rule(day)`` gives the release in force that month (it changes at the campaign launch).
     On each 1 January after the first, the unused quota is carried over only in part; the
     rest lapses with the annual plan. Month starts before ``skip_before`` are skipped (a
-    nowcast starts with the level on its ``as_of`` date).
+    nowcast starts with the level on its ``as_of`` date; a tranche on that day waits for the
+    ledger's projects to rejoin their queues).
     """
     for month, day in enumerate(month_starts):
         if day < skip_before:
             continue
         if day > env.now:
             yield env.timeout(day - env.now)
+        elif day == skip_before:
+            # a nowcast's tranche on as_of comes after the ledger's projects have rejoined their
+            # queues (their start-up steps are urgent events of this instant), so it is shared by
+            # the queue's priority, as the tranche was in the run the ledger records
+            yield env.timeout(0.0)
         release = rule(day)
         if month and month % MONTHS_PER_YEAR == 0:
             pool.lapse(1.0 - release.carryover_share)
@@ -505,16 +511,21 @@ def resume_procedures(env: simpy.Environment, project: int, s: System, done: fro
     land = [] if "land" in done else [deliver_land if "land_granted" in done else obtain_land]
     paper = [] if "energy" in done else [assess_energy if "energy_granted" in done else obtain_energy]
     paper += [] if "permits" in done else [finish_review if "review" in done else obtain_permits]
-    chains = [land + paper] if not s.cfg.approvals.parallel_with_land else [land, paper]
-    runs = [env.process(run_steps(env, project, s, chain, s.start.patience_now[project])) for chain in chains]
+    patience = s.start.patience_now[project]
+    if s.start.parallel_procedures[project]:
+        chains = [(land, patience), (paper, s.start.paper_patience_now[project])]
+    else:
+        chains = [(land + paper, patience)]
+    runs = [env.process(run_steps(env, project, s, chain, left)) for chain, left in chains]
     yield env.all_of(runs)
     return all(run.value for run in runs)
 
 
 def run_steps(env: simpy.Environment, project: int, s: System, steps: list[Any], patience_now: float) -> StepResult:
-    """Run procedure ``steps`` in order; the first gets ``patience_now``, later ones full patience."""
-    for i, step in enumerate(steps):
-        ok = yield from step(env, project, s, [patience_now if i == 0 else s.p.patience_days[project]])
+    """Run procedure ``steps`` in order; every queue wait spends the chain's ``patience_now`` (days)."""
+    patience = [patience_now]
+    for step in steps:
+        ok = yield from step(env, project, s, patience)
         if not ok:
             return False
     return True

@@ -15,6 +15,7 @@ from sim.runner import run_study
 pytest.importorskip("distributed")
 
 
+@pytest.mark.slow
 def test_dask_local_cluster_equals_serial(study: Callable[..., StudyConfig], tmp_path: Path) -> None:
     cfg = study("run.replications=4", "run.chunk_size=1", "run.keep_ledgers=2")
     serial = run_study(cfg)

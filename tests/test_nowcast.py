@@ -90,11 +90,12 @@ def simulated(tmp_path_factory: pytest.TempPathFactory) -> tuple[StudyConfig, St
     from tests.conftest import compose_study
 
     # industrial investment of projects alone: the part a project ledger can reproduce
-    # Point values (issue 11): with evidence draws the energy stock on as_of differed by ~14 tce
-    # in one draw (not yet diagnosed; see the issue 11 report).
-    extra = ["definitions.industrial_investment_with_retrofits=false", "uncertainty=none"]
+    extra = ["definitions.industrial_investment_with_retrofits=false"]
     cfg = compose_study(["run=smoke", "run.replications=1", "policy=plan", *extra])
-    cfg = with_parameters(cfg, 0)  # a no-op with uncertainty=none; fixes the inputs if priors are on
+    # the inputs of draw 0 (issue 11), fixed for the nowcast too. With them the energy stock on
+    # as_of differed by ~14 tce until the nowcast deducted feedstock by the request day, not
+    # the grant day (2026-11-26)
+    cfg = with_parameters(cfg, 0)
     truth = run_study(cfg)
     c = cfg.model.construction
     frame = from_model(
@@ -298,8 +299,10 @@ COVERAGE_TOL_80, COVERAGE_TOL_90, MEAN_PIT_TOL = 0.10, 0.07, 0.07
 @pytest.mark.slow
 @pytest.mark.xfail(
     strict=False,
-    reason="KNOWN REGRESSION after merging issues 10/11/12 (2026-11-25): the PIT coverage check failed on "
-    "the merged model and its cause was not found in the session; see the issue note. Fix, then remove this mark.",
+    reason="KNOWN REGRESSION after merging issues 10/11/12: cover90 was 0.80; after the nowcast consistency "
+    "fixes of 2026-11-26 (tranche on as_of by priority, feedstock by request day, rules in force per step) it is "
+    "0.83, on the edge of the allowed 0.83-0.97. Open: residual draws still use the policy's settings for steps "
+    "begun before the launch (construction, registration, patience). Fix, then remove this mark.",
 )
 def test_nowcasts_are_calibrated(tmp_path: Path) -> None:
     """Simulate years, export ledgers on 30 June, nowcast each: true year ends are calibrated."""

@@ -45,9 +45,9 @@ SLOW = pytest.mark.slow
 @pytest.mark.parametrize(
     ("lever", "target", "direction"),
     [
-        ("ready_to_build", "start_rate_same_year", "up"),
-        ("appraisal", "signed_industrial_1e8", "down"),
-        ("appraisal", "start_rate_same_year", "up"),
+        pytest.param("ready_to_build", "start_rate_same_year", "up", marks=SLOW),
+        pytest.param("appraisal", "signed_industrial_1e8", "down", marks=SLOW),
+        pytest.param("appraisal", "start_rate_same_year", "up", marks=SLOW),
         pytest.param("five_permits", "start_rate_same_year", "up", marks=SLOW),
         pytest.param("joint_review", "start_rate_same_year", "up", marks=SLOW),
         pytest.param("agency_service", "start_rate_same_year", "up", marks=SLOW),

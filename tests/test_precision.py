@@ -23,6 +23,7 @@ def _halfwidths(kpis: pd.DataFrame) -> np.ndarray:
     return h[np.isfinite(h)]
 
 
+@pytest.mark.slow
 def test_adds_replications_until_halfwidth_met(study: Callable[..., StudyConfig]) -> None:
     # Wilson half-width with 2 replications is >= 0.33 for any p, so 0.3 needs more.
     cfg = study("run.replications=2", "run.chunk_size=2", "run.target_halfwidth=0.3", "run.max_replications=12")

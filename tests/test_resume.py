@@ -95,7 +95,7 @@ def _cli(run_dir: Path, n: int) -> list[str]:
 
 
 def test_killed_run_resumes_to_the_uninterrupted_tables(tmp_path: Path) -> None:
-    n = 8
+    n = 5
     run_dir = tmp_path / "run"
     proc = subprocess.Popen(_cli(run_dir, n), cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 60

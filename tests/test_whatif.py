@@ -34,6 +34,7 @@ def paired_diff(study: Callable[..., StudyConfig], target: str, base: list[str],
     return vb - va
 
 
+@pytest.mark.slow
 def test_more_land_raises_starts_where_land_binds(study: Callable[..., StudyConfig]) -> None:
     """With the land quota halved land binds hard: restoring it must raise expected starts."""
     d = paired_diff(
@@ -47,7 +48,7 @@ def test_more_land_raises_starts_where_land_binds(study: Callable[..., StudyConf
     ("policy", "n"),
     # under the plan the paired differences spread ~4x wider (queues re-ordered by size,
     # energy binding in some replications), so it needs more pairs: a slow test
-    [("status_quo", 12), pytest.param("plan", 48, marks=pytest.mark.slow)],
+    [pytest.param("status_quo", 12, marks=pytest.mark.slow), pytest.param("plan", 48, marks=pytest.mark.slow)],
 )
 def test_more_land_never_lowers_expected_starts(study: Callable[..., StudyConfig], policy: str, n: int) -> None:
     """50% more land must not lower expected starts (non-inferiority).
@@ -65,6 +66,7 @@ def test_more_land_never_lowers_expected_starts(study: Callable[..., StudyConfig
     assert lower > -margin, f"{policy}: paired mean {d.mean():.2f}, lower bound {lower:.2f}, margin {margin:.2f}"
 
 
+@pytest.mark.slow
 def test_more_approval_capacity_never_lowers_starts(study: Callable[..., StudyConfig]) -> None:
     d = paired_diff(
         study,
