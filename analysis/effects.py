@@ -5,19 +5,24 @@ replications (common random numbers). Per target, two models with every main eff
 two-lever interaction (columns coded -1 = lever off, +1 = on):
 
 - **value**: ordinary least squares, fitted replication by replication. The design's columns are
-  orthogonal, so replication ``r``'s coefficients are ``M' y_r / N``; the estimate is their mean
-  and its interval a t interval over replications (``R - 1`` degrees of freedom). This is the
-  paired analysis: what every cell shares in a replication cancels.
+  orthogonal, so replication ``r``'s coefficients are ``M' y_r / N``. The *block* is the draw of
+  the uncertain inputs: replications that share a draw (``per_draw`` consecutive ones, see
+  :mod:`sim.cells`) are averaged into one row, and the estimate is the mean of the ``B`` block
+  rows with a t interval over blocks (``B - 1`` degrees of freedom). This is the paired analysis
+  with fixed block effects: what every cell shares in a block (its leads, its inputs) cancels, and
+  the error term is how much an effect varies from block to block (the effect x block
+  interaction). A pooled residual would be narrower but assumes every lever's effect is the same
+  in every block, which is false where an effect depends on whether a quota binds.
 - **attainment** (value >= goal): a logistic regression with a weak ridge penalty (a normal prior
   of sd ``PRIOR_SD_LOGIT`` on each coefficient, intercept free; assumption: it only keeps
   coefficients finite when some cells never or always attain). Intervals by resampling
-  replications (whole rows of cells, keeping the pairing), percentile method.
+  blocks (whole rows of cells, keeping the pairing), percentile method.
 
 An *effect* is the change in the value (or in the log-odds of attaining) from a lever off to on,
 averaged over the other levers (twice the coefficient, Box, Hunter and Hunter's convention). An
 interaction ``a:b`` is half the difference between ``a``'s effect with ``b`` on and with ``b`` off.
 
-:func:`emulator` packs the per-replication and bootstrap coefficients so that a prediction for
+:func:`emulator` packs the per-block and bootstrap coefficients so that a prediction for
 any package (and its interval) is a few sums; :func:`predict` is the reference implementation the
 report's panel and the what-if sheet are tested against.
 """
@@ -33,7 +38,7 @@ import pandas as pd
 from scipy import optimize, special, stats
 
 PRIOR_SD_LOGIT = 2.5  # assumption: weakly informative prior on logistic coefficients (Gelman et al. 2008), 1-5
-BOOTSTRAPS = 60  # resamples of replications for the logistic intervals (assumption; 40-200)
+BOOTSTRAPS = 60  # resamples of blocks for the logistic intervals (assumption; 40-200)
 CONFIDENCE = 0.95
 EFFECT_COLUMNS: tuple[str, ...] = ("target", "term", "effect", "ci_low", "ci_high", "model", "kind")
 
@@ -69,6 +74,19 @@ def value_coefficients(design: np.ndarray, values: np.ndarray) -> np.ndarray:
     return np.asarray(np.round(coef.T / scale, 10) * scale)
 
 
+def block_means(coef: np.ndarray, per_draw: int) -> np.ndarray:
+    """Mean of each block of ``per_draw`` consecutive rows of ``coef`` (R x p) -> (R / per_draw x p).
+
+    Raises ValueError unless ``R`` is a multiple of ``per_draw`` with at least two blocks.
+    """
+    n_rep = coef.shape[0]
+    if per_draw < 1 or n_rep % per_draw or n_rep // per_draw < 2:  # noqa: PLR2004 - a t interval needs 2 blocks
+        raise ValueError(
+            f"{n_rep} replications with {per_draw} per draw: need a multiple of {per_draw} giving >= 2 draws"
+        )
+    return np.asarray(coef.reshape(n_rep // per_draw, per_draw, -1).mean(axis=1))
+
+
 def fit_logistic(m: np.ndarray, y: np.ndarray, start: np.ndarray | None = None) -> np.ndarray:
     """Ridge-penalised logistic regression (intercept unpenalised), by L-BFGS."""
     penalty = np.full(m.shape[1], 1.0 / PRIOR_SD_LOGIT**2)
@@ -85,8 +103,10 @@ def fit_logistic(m: np.ndarray, y: np.ndarray, start: np.ndarray | None = None) 
     return np.asarray(res.x)
 
 
-def attain_coefficients(design: np.ndarray, attained: np.ndarray, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """Logistic coefficients (p,) on all data and (BOOTSTRAPS x p) on resampled replications.
+def attain_coefficients(
+    design: np.ndarray, attained: np.ndarray, seed: int, per_draw: int = 1
+) -> tuple[np.ndarray, np.ndarray]:
+    """Logistic coefficients (p,) on all data and (BOOTSTRAPS x p) on resampled blocks.
 
     Parameters
     ----------
@@ -96,6 +116,8 @@ def attain_coefficients(design: np.ndarray, attained: np.ndarray, seed: int) -> 
         (cells x R) of 0/1.
     seed
         Seed of the resampling (a numpy Generator of its own; no global state).
+    per_draw
+        Consecutive replications sharing a draw: a block, resampled whole.
     """
     m = model_matrix(design)
     _n_cells, n_rep = attained.shape
@@ -106,7 +128,11 @@ def attain_coefficients(design: np.ndarray, attained: np.ndarray, seed: int) -> 
 
     full = fit(np.arange(n_rep))
     rng = np.random.default_rng(seed)
-    boot = np.array([fit(np.asarray(rng.integers(0, n_rep, size=n_rep)), full) for _ in range(BOOTSTRAPS)])
+    blocks = np.arange(n_rep).reshape(-1, per_draw)
+    n_blocks = len(blocks)
+    boot = np.array(
+        [fit(blocks[rng.integers(0, n_blocks, size=n_blocks)].reshape(-1), full) for _ in range(BOOTSTRAPS)]
+    )
     return full, boot
 
 
@@ -120,9 +146,9 @@ def effects_table(
     """
     names = term_names(levers)
     kinds = ["main"] * len(levers) + ["interaction"] * (len(names) - len(levers))
-    n_rep = value_coef.shape[0]
+    n_blocks = value_coef.shape[0]  # rows: blocks (draws)
     mean = value_coef.mean(axis=0)[1:]
-    half = stats.t.ppf(0.5 + CONFIDENCE / 2, n_rep - 1) * value_coef.std(axis=0, ddof=1)[1:] / np.sqrt(n_rep)
+    half = stats.t.ppf(0.5 + CONFIDENCE / 2, n_blocks - 1) * value_coef.std(axis=0, ddof=1)[1:] / np.sqrt(n_blocks)
     value = pd.DataFrame(
         {"term": names, "effect": 2 * mean, "ci_low": 2 * (mean - half), "ci_high": 2 * (mean + half)}
     ).assign(model="value", kind=kinds)
@@ -140,15 +166,21 @@ class TargetFit:
 
     target: str
     goal: float
-    value_coef: np.ndarray  # (R x p)
+    value_coef: np.ndarray  # (B x p): one row per block (draw of the uncertain inputs)
     attain_full: np.ndarray  # (p,)
     attain_boot: np.ndarray  # (B x p)
 
 
-def fit_target(target: str, goal: float, design: np.ndarray, values: np.ndarray, seed: int) -> TargetFit:
-    """Fit the value and attainment models of one target from its (cells x R) values."""
-    full, boot = attain_coefficients(design, (values >= goal).astype(float), seed)
-    return TargetFit(target, goal, value_coefficients(design, values), full, boot)
+def fit_target(
+    target: str, goal: float, design: np.ndarray, values: np.ndarray, seed: int, per_draw: int = 1
+) -> TargetFit:
+    """Fit the value and attainment models of one target from its (cells x R) values.
+
+    ``per_draw`` consecutive replications share a draw of the uncertain inputs and form one block.
+    """
+    coef = block_means(value_coefficients(design, values), per_draw)
+    full, boot = attain_coefficients(design, (values >= goal).astype(float), seed, per_draw)
+    return TargetFit(target, goal, coef, full, boot)
 
 
 def _round(a: np.ndarray) -> list[Any]:
@@ -168,14 +200,14 @@ def emulator(
     ``design`` rows are the simulated packages (-1/+1). Numbers are rounded to 6 decimals; the
     panel and the sheet compute with these rounded numbers, and so does :func:`predict`.
     """
-    n_rep = fits[0].value_coef.shape[0]
+    n_blocks = fits[0].value_coef.shape[0]
     return {
         "levers": levers,
         "labels": labels,
         "terms": term_names(levers),
         "simulated": [[int(v > 0) for v in row] for row in design],
         "confidence": CONFIDENCE,
-        "t_quantile": float(stats.t.ppf(0.5 + CONFIDENCE / 2, n_rep - 1)),
+        "t_quantile": float(stats.t.ppf(0.5 + CONFIDENCE / 2, n_blocks - 1)),
         "meta": meta,
         "targets": {
             f.target: {
@@ -202,7 +234,7 @@ def package_row(levers: list[str], package: set[str] | frozenset[str]) -> np.nda
 def predict(emu: dict[str, Any], target: str, package: set[str] | frozenset[str]) -> dict[str, Any]:
     """Predicted value and P(attain) of a package with intervals, and whether it was simulated.
 
-    Value: mean over replications of each replication's prediction, +- t sd / sqrt(R).
+    Value: mean over blocks of each block's prediction, +- t sd / sqrt(B).
     P(attain): logistic of the full fit; interval = percentiles of the bootstrap predictions
     (linear interpolation, as numpy's default and Excel's PERCENTILE.INC).
     """

@@ -108,6 +108,7 @@ def panel_html(emu: dict[str, Any]) -> str:
         f" Tick levers to see the factorial model's prediction and P(attain) with 95% intervals; "
         f"{len(emu['simulated'])} packages were simulated, {meta.get('replications', '?')} replications each "
         "(common random numbers).</p>"
+        f"<p class='muted'>{html.escape(conditions(emu))}</p>"
         f"<p><select id='wi-target' class='wi-input'>{options}</select></p><p>{boxes}</p>"
         "<table style='width:auto'><tr><th>预测值 Predicted value</th><td class='num' id='wi-value'></td>"
         "<td class='num'>(<span id='wi-value-low'></span> – <span id='wi-value-high'></span>)</td>"
@@ -118,6 +119,17 @@ def panel_html(emu: dict[str, Any]) -> str:
         f"<script type='application/json' id='wi-data'>{data}</script>"
         f"<script type='application/json' id='wi-units'>{unit_json}</script>"
         f"<script>{SCRIPT}</script></div>"
+    )
+
+
+def conditions(emu: dict[str, Any]) -> str:
+    """The screen's conditions in words: predictions hold under them only (Chinese + English)."""
+    meta = emu.get("meta", {})
+    extra = " ".join(meta.get("common_overrides", meta.get("overrides", []))) or "-"
+    return (
+        f"模拟条件（预测仅在此条件下成立） Conditions of the screen (predictions hold under them only): "
+        f"scenario {meta.get('scenario', '?')}, root seed {meta.get('root_seed', '?')}, "
+        f"{meta.get('blocks', meta.get('replications', '?'))} independent draws, overrides: {extra}"
     )
 
 
@@ -152,6 +164,7 @@ def add_whatif_sheets(path: Path, emu: dict[str, Any]) -> list[str]:
         names.append(ws.title)
         ws["A1"] = f"{t['title']} — 勾选政策 (C列填1/0) / switch levers on with 1 in column C"
         ws["A1"].font = Font(bold=True)
+        ws["A4"] = conditions(emu)
         first_lever = 6
         ws.cell(row=5, column=1, value="lever 政策")
         ws.cell(row=5, column=2, value="名称 name")
@@ -179,8 +192,11 @@ def add_whatif_sheets(path: Path, emu: dict[str, Any]) -> list[str]:
         model = f"{_ref(3, term_row)}:{_ref(2 + p, term_row)}"
         rows: dict[str, tuple[int, int]] = {}
         r = term_row + 2
-        for block, coefs, col in (("value", t["value_coef"], 1), ("attain_boot", t["attain_boot"], 2),
-                                  ("attain", [t["attain_coef"]], 2)):
+        for block, coefs, col in (
+            ("value", t["value_coef"], 1),
+            ("attain_boot", t["attain_boot"], 2),
+            ("attain", [t["attain_coef"]], 2),
+        ):
             ws.cell(row=r, column=3, value=f"coefficients: {block}").font = Font(bold=True)
             r += 1
             rows[block] = (r, r + len(coefs) - 1)
@@ -201,8 +217,16 @@ def add_whatif_sheets(path: Path, emu: dict[str, Any]) -> list[str]:
         for i, bits in enumerate(emu["simulated"]):
             ws.cell(row=simulated + i, column=1, value=sum(b * 2**j for j, b in enumerate(bits)))
         codes = f"$A${simulated}:$A${simulated + len(emu['simulated']) - 1}"
-        header = ["predicted value 预测值", "low", "high", "P(attain) 达标概率", "P low", "P high", "goal 目标",
-                  "simulated? 是否已模拟"]
+        header = [
+            "predicted value 预测值",
+            "low",
+            "high",
+            "P(attain) 达标概率",
+            "P low",
+            "P high",
+            "goal 目标",
+            "simulated? 是否已模拟",
+        ]
         half = f"{emu['t_quantile']}*STDEV(A{v0}:A{v1})/SQRT({n_rep})"
         formulas = [
             f"=AVERAGE(A{v0}:A{v1})",
@@ -212,7 +236,7 @@ def add_whatif_sheets(path: Path, emu: dict[str, Any]) -> list[str]:
             f"=PERCENTILE(B{b0}:B{b1},{tail})",
             f"=PERCENTILE(B{b0}:B{b1},{1 - tail})",
             t["goal"],
-            f'=IF(ISNUMBER(MATCH(SUMPRODUCT(C{first_lever}:C{last_lever},E{first_lever}:E{last_lever}),{codes},0)),'
+            f"=IF(ISNUMBER(MATCH(SUMPRODUCT(C{first_lever}:C{last_lever},E{first_lever}:E{last_lever}),{codes},0)),"
             '"simulated 已模拟","not simulated: two-lever model 未模拟，模型预测")',
         ]
         for j, (head, formula) in enumerate(zip(header, formulas, strict=True), start=1):
@@ -225,6 +249,11 @@ def add_whatif_sheets(path: Path, emu: dict[str, Any]) -> list[str]:
 
 
 WHATIF_CELLS: dict[str, str] = {
-    "value": "A3", "value_low": "B3", "value_high": "C3", "p_attain": "D3", "p_low": "E3", "p_high": "F3",
+    "value": "A3",
+    "value_low": "B3",
+    "value_high": "C3",
+    "p_attain": "D3",
+    "p_low": "E3",
+    "p_high": "F3",
     "simulated": "H3",
 }  # where each result sits on a what-if sheet (tests read them)

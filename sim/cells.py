@@ -8,6 +8,14 @@ the Hydra overrides ``python -m sim`` would take, and :func:`year_end_values` ru
 :func:`sim.__main__.compose_study` and :func:`sim.runner.run_chunk`. The seed of replication
 ``r`` depends on the root seed and ``r`` only, so every cell sees the same leads and latent
 draws (common random numbers), whichever process runs it.
+
+Under ``uncertainty=evidence`` replications ``k * d .. k * d + d - 1`` share draw ``k`` of the
+uncertain inputs (``d = uncertainty.replications_per_draw``), so they are not independent: the
+unit of independence, the *block* of the screen's paired analysis and the observation of the
+selection, is the draw. :func:`own_draws` makes ``d = 1`` the default of these designs (each
+replication its own draw: the pairs exist to measure luck's share, which a screen does not need,
+and independent draws give more blocks per simulated replication); a user's own
+``uncertainty.replications_per_draw=`` is kept, and :func:`replications_per_draw` reads ``d``.
 """
 
 from __future__ import annotations
@@ -26,6 +34,7 @@ from sim.config import StudyConfig
 log = logging.getLogger(__name__)
 ROOT = Path(__file__).resolve().parents[1]
 PROGRESS_EVERY = 16  # log a line every this many finished cells
+OWN_DRAW = "uncertainty.replications_per_draw=1"  # default of screen and selection (see above)
 NOT_LEVERS = frozenset({"plan", "status_quo"})  # conf/policy files that are packages, not levers
 _LEADING_ZH = re.compile(r"^#\s*([^A-Za-z(]+)")
 
@@ -95,6 +104,30 @@ def cell_overrides(cell: str, levers: list[str], scenarios: list[str]) -> list[s
             f"cell {cell!r}: {unknown} are neither scenarios ({', '.join(scenarios)}) nor levers ({', '.join(levers)})"
         )
     return [f"policy=[{','.join(parts)}]"]
+
+
+def own_draws(overrides: list[str]) -> list[str]:
+    """``overrides`` plus :data:`OWN_DRAW` unless they set ``uncertainty`` or its draw size.
+
+    Choosing another ``uncertainty=`` group (e.g. ``none``) keeps that group's own draw size.
+    """
+    keys = ("uncertainty", "uncertainty.replications_per_draw")
+    chosen = any(o.split("=", 1)[0].lstrip("+~") in keys for o in overrides)
+    return list(overrides) if chosen else [*overrides, OWN_DRAW]
+
+
+def replications_per_draw(overrides: list[str]) -> int:
+    """Replications sharing a draw of the uncertain inputs under ``overrides`` (composes the study).
+
+    Composing also checks the overrides: a bad one raises ValueError (``ConfigError`` or Hydra's
+    message) before anything is simulated.
+    """
+    from hydra.errors import HydraException
+
+    try:
+        return int(_study(tuple(overrides)).uncertainty.replications_per_draw)
+    except HydraException as err:
+        raise ValueError(f"overrides {overrides}: {err}") from err
 
 
 @functools.lru_cache(maxsize=64)

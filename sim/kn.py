@@ -29,7 +29,7 @@ the same random numbers in every cell (common random numbers).
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -91,6 +91,23 @@ class Selection:
     delta: float
     paired: bool
     first_stage: np.ndarray  # (k x n0) values of the first stage (variances for fixed-design comparisons)
+
+
+def in_replications(sel: Selection, per_observation: int) -> Selection:
+    """``sel`` with its counts in replications when each observation is the mean of ``per_observation``.
+
+    (The observation of :mod:`sim.select` is a draw of the uncertain inputs, the mean of the
+    replications sharing it.)
+    """
+    if per_observation == 1:
+        return sel
+    table = sel.table.assign(replications=sel.table["replications"] * per_observation)
+    return replace(
+        sel,
+        table=table,
+        total_replications=sel.total_replications * per_observation,
+        fixed_design_replications=sel.fixed_design_replications * per_observation,
+    )
 
 
 def _screen(sums: np.ndarray, alive: list[int], r: int, s2: np.ndarray, h2: float, delta: float) -> list[int]:

@@ -31,7 +31,16 @@ import numpy as np
 import pandas as pd
 
 from analysis.targets import TARGET_KEYS, targets_frame
-from sim.cells import cell_overrides, lever_label, list_levers, list_scenarios, package_name, year_end_values
+from sim.cells import (
+    cell_overrides,
+    lever_label,
+    list_levers,
+    list_scenarios,
+    own_draws,
+    package_name,
+    replications_per_draw,
+    year_end_values,
+)
 from sim.design import resolution_v_design
 
 log = logging.getLogger("gongjian.screen")
@@ -64,6 +73,11 @@ def design_cells(levers: list[str]) -> tuple[np.ndarray, list[str]]:
     return design.matrix.astype(float), names
 
 
+def common_overrides(scenario: str, seed: int, extra: list[str] | None) -> list[str]:
+    """Overrides every cell shares: scenario, root seed, the user's, one replication per draw by default."""
+    return own_draws([f"scenario={scenario}", f"run.seed={seed}", *(extra or [])])
+
+
 def run_screen(
     levers: list[str],
     replications: int,
@@ -77,7 +91,7 @@ def run_screen(
     """Simulate every design cell; return the design, package names and values (cells x targets x R)."""
     design, names = design_cells(levers)
     scenarios = list_scenarios()
-    common = [f"scenario={scenario}", f"run.seed={seed}", *(extra or [])]
+    common = common_overrides(scenario, seed, extra)
     overrides = [[*common, *cell_overrides(name, levers, scenarios)] for name in names]
     values = year_end_values(overrides, first_replication, replications, jobs)
     return design, names, values
@@ -106,8 +120,12 @@ def analyse(
     targets: list[str],
     panel: list[str],
     meta: dict[str, object],
+    per_draw: int = 1,
 ) -> pd.DataFrame:
-    """Fit both models per target, write effects.csv, emulator.json and the charts; return the effects."""
+    """Fit both models per target, write effects.csv, emulator.json and the charts; return the effects.
+
+    ``per_draw`` consecutive replications share a draw of the uncertain inputs (one block).
+    """
     from analysis.effects import effects_table, emulator, fit_target
     from analysis.plots_effects import plot_effects
     from analysis.style import save_figure, target_titles
@@ -116,7 +134,9 @@ def analyse(
     titles = target_titles(targets_frame())
     fits, tables = {}, []
     for target in targets:
-        fit = fit_target(target, float(goals[target]), design, values[:, TARGET_KEYS.index(target), :], seed=0)
+        fit = fit_target(
+            target, float(goals[target]), design, values[:, TARGET_KEYS.index(target), :], seed=0, per_draw=per_draw
+        )
         fits[target] = fit
         tables.append(effects_table(target, levers, fit.value_coef, fit.attain_full, fit.attain_boot))
     effects = pd.concat(tables, ignore_index=True)
@@ -146,7 +166,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--panel-targets", default=",".join(PANEL_TARGETS), help="targets for emulator.json and charts")
     p.add_argument("--out", required=True, help="output directory (created; existing files are an error)")
     p.add_argument(
-        "overrides", nargs="*", help="extra Hydra overrides for every cell (e.g. model.land.quota_mu_per_year=20000)"
+        "overrides",
+        nargs="*",
+        help="extra Hydra overrides for every cell (e.g. uncertainty=none, model.land.quota_mu_per_year=20000); "
+        "default adds uncertainty.replications_per_draw=1 (each replication its own draw)",
     )
     return p
 
@@ -163,6 +186,12 @@ def main(argv: list[str] | None = None) -> int:
             raise ValueError(f"--replications: {args.replications}; at least 2 (intervals over replications)")
         if args.scenario not in list_scenarios():
             raise ValueError(f"--scenario: {args.scenario!r}; one of {list_scenarios()}")
+        per_draw = replications_per_draw(common_overrides(args.scenario, args.seed, args.overrides))
+        if args.replications % per_draw or args.replications // per_draw < 2:  # noqa: PLR2004
+            raise ValueError(
+                f"--replications: {args.replications}; {per_draw} replications share a draw of the uncertain "
+                f"inputs (the block of the paired analysis): a multiple of {per_draw} giving >= 2 draws"
+            )
     except ValueError as err:
         log.error("%s", err)
         return 2
@@ -187,9 +216,12 @@ def main(argv: list[str] | None = None) -> int:
         "cells": len(names),
         "replications_total": len(names) * args.replications,
         "wall_time_s": round(wall, 1),
-        "overrides": args.overrides,
+        "overrides": args.overrides,  # the user's; every cell ran with common_overrides
+        "common_overrides": common_overrides(args.scenario, args.seed, args.overrides),
+        "replications_per_draw": per_draw,
+        "blocks": args.replications // per_draw,
     }
-    effects = analyse(out, levers, design, values, targets, panel, meta)
+    effects = analyse(out, levers, design, values, targets, panel, meta, per_draw)
     (out / "screen.json").write_text(json.dumps(meta, indent=2), encoding="utf-8")
     sys.stdout.write(summary(effects, panel[0]) + "\n")
     log.info("screen: %d cells x %d replications in %.0f s -> %s", len(names), args.replications, wall, out)
@@ -200,7 +232,7 @@ def summary(effects: pd.DataFrame, target: str, top: int = 8) -> str:
     """The largest value effects of one target (main effects and interactions) as text."""
     rows = effects[(effects["target"] == target) & (effects["model"] == "value")]
     rows = rows.reindex(rows["effect"].abs().sort_values(ascending=False).index).head(top)
-    lines = [f"largest effects on {target} (value model, 95% CI over replications):"]
+    lines = [f"largest effects on {target} (value model, 95% CI over blocks = draws):"]
     lines += [f"  {r.term:45s} {r.effect:+.4g} ({r.ci_low:+.4g} .. {r.ci_high:+.4g})" for r in rows.itertuples()]
     return "\n".join(lines)
 

@@ -34,22 +34,35 @@ import numpy as np
 import pandas as pd
 
 from analysis.targets import TARGET_KEYS, targets_frame
-from sim.cells import TARGET_INDEX, cell_overrides, list_levers, list_scenarios, scenario_levers, year_end_values
-from sim.kn import claim, feasibility_check, kn_select
+from sim.cells import (
+    TARGET_INDEX,
+    cell_overrides,
+    list_levers,
+    list_scenarios,
+    own_draws,
+    replications_per_draw,
+    scenario_levers,
+    year_end_values,
+)
+from sim.kn import claim, feasibility_check, in_replications, kn_select
 from sim.screen import DEFAULT_SEED
 
 log = logging.getLogger("gongjian.select")
 
 
 class CellSampler:
-    """Year-end values of one target for cells and replications, each simulated once (cached).
+    """Year-end values of one target for cells and draws, each replication simulated once (cached).
 
-    ``calls(cells, first, n)`` returns (len(cells) x n); ``simulated`` counts distinct
-    (cell, replication) pairs run, the replications spent.
+    The observation is the draw of the uncertain inputs: ``per_draw`` consecutive replications
+    share one (:mod:`sim.cells`), so they are not independent and KN's normal, independent
+    observations are their means. ``calls(cells, first, n)`` returns (len(cells) x n), the means
+    of draws ``first .. first + n - 1``; :meth:`first_of_draws` the value of each draw's first
+    replication (independent Bernoulli trials for the feasibility check). ``simulated`` counts
+    distinct (cell, replication) pairs run, the replications spent.
     """
 
-    def __init__(self, overrides: list[list[str]], target: str, pool: Executor | None) -> None:
-        self.overrides, self.index, self.pool = overrides, TARGET_INDEX[target], pool
+    def __init__(self, overrides: list[list[str]], target: str, pool: Executor | None, per_draw: int = 1) -> None:
+        self.overrides, self.index, self.pool, self.per_draw = overrides, TARGET_INDEX[target], pool, per_draw
         self.cache: dict[tuple[int, int], float] = {}
 
     @property
@@ -57,8 +70,8 @@ class CellSampler:
         """Distinct (cell, replication) pairs simulated so far."""
         return len(self.cache)
 
-    def __call__(self, cells: list[int], first: int, n: int) -> np.ndarray:
-        """Values (len(cells) x n) of replications first..first+n-1."""
+    def replications(self, cells: list[int], first: int, n: int) -> np.ndarray:
+        """Values (len(cells) x n) of replications first..first+n-1 (simulating the missing ones)."""
         todo = [c for c in cells if any((c, r) not in self.cache for r in range(first, first + n))]
         if todo:
             values = year_end_values([self.overrides[c] for c in todo], first, n, pool=self.pool)
@@ -66,6 +79,17 @@ class CellSampler:
                 for j in range(n):
                     self.cache[c, first + j] = float(values[row, self.index, j])
         return np.array([[self.cache[c, r] for r in range(first, first + n)] for c in cells])
+
+    def __call__(self, cells: list[int], first: int, n: int) -> np.ndarray:
+        """Means (len(cells) x n) of draws first..first+n-1 over their replications."""
+        d = self.per_draw
+        values = self.replications(cells, first * d, n * d)
+        return np.asarray(values.reshape(len(cells), n, d).mean(axis=2))
+
+    def first_of_draws(self, cells: list[int], first: int, n: int) -> np.ndarray:
+        """Values (len(cells) x n) of the first replication of draws first..first+n-1."""
+        d = self.per_draw
+        return np.asarray(self.replications(cells, first * d, n * d)[:, ::d])
 
 
 def cell_costs(cells: list[str], levers: list[str], scenarios: list[str], costs: dict[str, float]) -> list[float]:
@@ -100,12 +124,15 @@ def cell_sampler(
 ) -> CellSampler:
     """A cached CRN sampler of ``target`` for scenario or package cells."""
     levers, scenarios = list_levers(), list_scenarios()
-    common = [f"run.seed={seed}", *(extra or [])]
+    common = own_draws([f"run.seed={seed}", *(extra or [])])
     overrides = [
         [*common, *([] if c in scenarios else [f"scenario={scenario}"]), *cell_overrides(c, levers, scenarios)]
         for c in cells
     ]
-    return CellSampler(overrides, target, pool)
+    per_draw = {replications_per_draw(o) for o in overrides}
+    if len(per_draw) != 1:
+        raise ValueError(f"cells {cells} draw the uncertain inputs differently ({sorted(per_draw)} per draw)")
+    return CellSampler(overrides, target, pool, per_draw.pop())
 
 
 def cheapest_feasible(
@@ -121,11 +148,15 @@ def cheapest_feasible(
     first_replication: int,
     cost: list[float],
 ) -> pd.DataFrame:
-    """:func:`sim.kn.feasibility_check` on the cells in ``order`` (cheapest first); cells named."""
+    """:func:`sim.kn.feasibility_check` on the cells in ``order`` (cheapest first); cells named.
+
+    ``max_replications`` and ``first_replication`` count draws (= replications with one
+    replication per draw, the default).
+    """
     goal = float(targets_frame().set_index("target")["goal"].to_dict()[target])
 
     def attained(idx: list[int], first: int, n: int) -> np.ndarray:
-        return (sampler([order[i] for i in idx], first, n) >= goal).astype(float)
+        return (sampler.first_of_draws([order[i] for i in idx], first, n) >= goal).astype(float)
 
     feas = feasibility_check(
         attained,
@@ -138,6 +169,8 @@ def cheapest_feasible(
     )
     feas.insert(1, "cost", [cost[order[i]] for i in feas["cell"]])
     feas["cell"] = [cells[order[i]] for i in feas["cell"]]
+    feas.insert(2, "draws", feas["replications"])  # Bernoulli trials: the first replication of each draw
+    feas["replications"] *= sampler.per_draw  # simulated (every replication of those draws)
     return feas
 
 
@@ -158,10 +191,19 @@ def select(
     costs: dict[str, float] | None = None,
     extra: list[str] | None = None,
 ) -> dict[str, Any]:
-    """Run KN on ``cells`` (and the feasibility check with ``p_star``); return tables and counts."""
+    """Run KN on ``cells`` (and the feasibility check with ``p_star``); return tables and counts.
+
+    ``n0`` and ``batch`` count draws of the uncertain inputs (KN's independent observations);
+    ``max_replications`` and ``first_replication`` count replications (a multiple of the
+    replications per draw, 1 by default, for the first). Tables report replications.
+    """
     ctx = ProcessPoolExecutor(max_workers=jobs) if jobs > 1 else nullcontext(None)
     with ctx as pool:
         sampler = cell_sampler(cells, target, seed=seed, scenario=scenario, pool=pool, extra=extra)
+        d = sampler.per_draw
+        if first_replication % d:
+            raise ValueError(f"first replication {first_replication}: a multiple of {d} (replications per draw)")
+        first_draw, max_draws = first_replication // d, max(max_replications // d, n0)
         sel = kn_select(
             sampler,
             len(cells),
@@ -169,10 +211,11 @@ def select(
             delta=delta,
             n0=n0,
             batch=batch,
-            max_replications=max_replications,
-            first_replication=first_replication,
+            max_replications=max_draws,
+            first_replication=first_draw,
         )
-        out: dict[str, Any] = {"selection": sel, "kn_replications": sampler.simulated}
+        sel = in_replications(sel, d)
+        out: dict[str, Any] = {"selection": sel, "kn_replications": sampler.simulated, "replications_per_draw": d}
         if p_star is not None:
             cost = cell_costs(cells, list_levers(), list_scenarios(), costs or {})
             means = sel.table["mean"].to_numpy()
@@ -185,8 +228,8 @@ def select(
                 p_star=p_star,
                 pcs=pcs,
                 batch=max(batch, 10),
-                max_replications=max_replications,
-                first_replication=first_replication,
+                max_replications=max_draws,
+                first_replication=first_draw,
                 cost=cost,
             )
         out["replications"] = sampler.simulated
@@ -240,8 +283,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--target", default="start_rate_same_year", help="target key (analysis/targets.py)")
     p.add_argument("--pcs", type=float, default=0.95, help="probability of correct selection (0.5-1)")
     p.add_argument("--delta", type=float, required=True, help="indifference zone in the target's unit")
-    p.add_argument("--n0", type=int, default=10, help="first-stage replications per cell")
-    p.add_argument("--batch", type=int, default=5, help="replications added at a time to cells in contention")
+    p.add_argument(
+        "--n0", type=int, default=10, help="first-stage draws per cell (a draw = one replication by default)"
+    )
+    p.add_argument("--batch", type=int, default=5, help="draws added at a time to cells in contention")
     p.add_argument("--max-replications", type=int, default=300, help="cap per cell (survivors then 'tied')")
     p.add_argument("--p-star", type=float, default=None, help="also: cheapest cell with P(attain) >= p*")
     p.add_argument("--costs", default="", help="lever=cost,... for --p-star (default 1 per lever)")
@@ -272,6 +317,14 @@ def main(argv: list[str] | None = None) -> int:
         if args.p_star is not None and not 0 < args.p_star < 1:
             raise ValueError(f"--p-star: {args.p_star}; between 0 and 1")
         costs = parse_costs(args.costs, levers)
+        per_draw = replications_per_draw(
+            own_draws([f"run.seed={args.seed}", f"scenario={args.scenario}", *args.overrides])
+        )
+        if args.first_replication % per_draw or args.max_replications < args.n0 * per_draw:
+            raise ValueError(
+                f"{per_draw} replications share a draw: --first-replication must be a multiple of it and "
+                f"--max-replications >= --n0 x {per_draw}"
+            )
     except ValueError as err:
         log.error("%s", err)
         return 2
@@ -293,7 +346,7 @@ def main(argv: list[str] | None = None) -> int:
         costs=costs,
         extra=args.overrides,
     )
-    meta = {k: v for k, v in vars(args).items() if k != "func"} | {"cells": cells}
+    meta = {k: v for k, v in vars(args).items() if k != "func"} | {"cells": cells, "replications_per_draw": per_draw}
     text = write_selection(out, cells, result, args.target, meta)
     sys.stdout.write(result["selection"].table.assign(cell=cells).to_string(index=False) + "\n" + text + "\n")
     return 0

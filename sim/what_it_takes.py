@@ -89,10 +89,27 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--seed", type=int, default=DEFAULT_SEED)
     p.add_argument("--jobs", type=int, default=1)
     p.add_argument("--out", required=True)
+    p.add_argument(
+        "overrides",
+        nargs="*",
+        help="Hydra overrides for every cell of the screen and the selection (e.g. uncertainty=none); "
+        "with --screen, the screen's own are used and these must match them",
+    )
     args = p.parse_args(argv)
     if args.target not in TARGET_KEYS:
         log.error("--target: %r; one of %s", args.target, list(TARGET_KEYS))
         return 2
+    overrides = list(args.overrides)
+    if args.screen:
+        screen_overrides = json.loads((Path(args.screen) / "screen.json").read_text(encoding="utf-8"))["overrides"]
+        if overrides and overrides != screen_overrides:
+            log.error(
+                "overrides %s differ from the screen's %s: the selection runs under the screen's",
+                overrides,
+                screen_overrides,
+            )
+            return 2
+        overrides = list(screen_overrides)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     screen = Path(args.screen) if args.screen else out / "screen"
@@ -107,13 +124,16 @@ def main(argv: list[str] | None = None) -> int:
                 str(args.seed),
                 "--out",
                 str(screen),
+                *overrides,
             ]
         )
         if code:
             return code
     levers, design, values, screen_meta = read_screen(screen, args.target)
     goal = float(targets_frame().set_index("target")["goal"].to_dict()[args.target])
-    fit = fit_target(args.target, goal, design, values, seed=0)
+    fit = fit_target(
+        args.target, goal, design, values, seed=0, per_draw=int(screen_meta.get("replications_per_draw", 1))
+    )
     ranked = rank_packages(fit, levers)
     ranked.to_csv(out / "all_packages.csv", index=False)
     best_value, feasible_candidates = shortlists(ranked, args.shortlist, args.p_star)
@@ -130,6 +150,7 @@ def main(argv: list[str] | None = None) -> int:
         scenario=screen_meta["scenario"],
         jobs=args.jobs,
         first_replication=FRESH_REPLICATIONS_FROM,
+        extra=overrides,
     )
     sel = result["selection"]
     table = sel.table.assign(cell=[best_value[i] for i in sel.table["cell"]])
@@ -138,7 +159,12 @@ def main(argv: list[str] | None = None) -> int:
     lines = []
     if feasible_candidates:
         sampler = cell_sampler(
-            feasible_candidates, args.target, seed=args.seed, scenario=screen_meta["scenario"], pool=None
+            feasible_candidates,
+            args.target,
+            seed=args.seed,
+            scenario=screen_meta["scenario"],
+            pool=None,
+            extra=overrides,
         )
         cost = [float(len(c.split("+"))) if c != "status_quo" else 0.0 for c in feasible_candidates]
         feas = cheapest_feasible(
@@ -149,8 +175,8 @@ def main(argv: list[str] | None = None) -> int:
             p_star=args.p_star,
             pcs=args.pcs,
             batch=10,
-            max_replications=args.max_replications,
-            first_replication=2 * FRESH_REPLICATIONS_FROM,
+            max_replications=args.max_replications // sampler.per_draw,
+            first_replication=2 * FRESH_REPLICATIONS_FROM // sampler.per_draw,
             cost=cost,
         )
         feas.to_csv(out / "feasibility.csv", index=False)
@@ -162,7 +188,8 @@ def main(argv: list[str] | None = None) -> int:
             f"(half of p* = {args.p_star:g}); none was checked."
         )
     n_packages = 2 ** len(levers)
-    fixed = n_packages * stein_fixed_size(sel.first_stage, args.pcs, args.delta, cells=n_packages)
+    per_draw = result["replications_per_draw"]  # the first stage holds draw means
+    fixed = n_packages * per_draw * stein_fixed_size(sel.first_stage, args.pcs, args.delta, cells=n_packages)
     best = best_value[sel.best]
     tied = table.loc[table["status"] == "tied", "cell"].tolist()
     lines.insert(
@@ -198,6 +225,8 @@ def main(argv: list[str] | None = None) -> int:
                 "delta": args.delta,
                 "p_star": args.p_star,
                 "screen": str(screen),
+                "overrides": overrides,
+                "replications_per_draw": per_draw,
             },
             indent=2,
         ),

@@ -48,23 +48,23 @@ def test_bad_inputs_stop_before_simulating(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=False,
-    reason="KNOWN REGRESSION on the merged model (2026-11-25): failed in the clean-clone slow run; cause not "
-    "confirmed (likely 3 replications under uncertainty=evidence no longer separate 五证联发 from zero). See the note.",
-)
 def test_screen_then_what_it_takes_on_the_model(tmp_path: Path) -> None:
-    """Three levers, three replications: files, effects table, and the recipe reusing the screen."""
+    """Three levers, three replications at the point values: files, effects, the recipe reusing the screen.
+
+    ``uncertainty=none`` (luck only): the check is that the screen's paired analysis separates
+    五证联发's effect from zero with three blocks, which needs the effect to have the same sign in
+    every block. Under the evidence priors it varies with the drawn permit time and quotas, so
+    three draws (t on 2 degrees of freedom) cannot; that question is the full screen's (README).
+    """
     from sim.what_it_takes import main as wit_main
 
     screen = tmp_path / "screen"
     levers = "ready_to_build,five_permits,appraisal"
-    assert (
-        screen_main(
-            ["--levers", levers, "--replications", "3", "--out", str(screen), "--panel-targets", "start_rate_same_year"]
-        )
-        == 0
-    )
+    args = ["--levers", levers, "--replications", "3", "--out", str(screen), "--panel-targets", "start_rate_same_year"]
+    assert screen_main([*args, "uncertainty=none"]) == 0
+    meta = json.loads((screen / "screen.json").read_text(encoding="utf-8"))
+    assert meta["overrides"] == ["uncertainty=none"]
+    assert (meta["replications_per_draw"], meta["blocks"]) == (1, 3)
     effects = pd.read_csv(screen / "effects.csv", encoding="utf-8-sig")
     assert list(effects.columns[:5]) == ["target", "term", "effect", "ci_low", "ci_high"]
     assert {"ready_to_build", "ready_to_build:five_permits"} <= set(effects["term"])
@@ -76,25 +76,12 @@ def test_screen_then_what_it_takes_on_the_model(tmp_path: Path) -> None:
     signed = effects[(effects["target"] == "signed_industrial_1e8") & (effects["model"] == "value")].set_index("term")
     assert signed.loc["five_permits", "effect"] == 0.0
     out = tmp_path / "wit"
-    assert (
-        wit_main(
-            [
-                "--screen",
-                str(screen),
-                "--delta",
-                "0.02",
-                "--shortlist",
-                "2",
-                "--max-replications",
-                "20",
-                "--out",
-                str(out),
-            ]
-        )
-        == 0
-    )
+    wit = ["--screen", str(screen), "--delta", "0.02", "--shortlist", "2", "--max-replications", "20"]
+    assert wit_main([*wit, "--out", str(tmp_path / "bad"), "uncertainty=evidence"]) == 2  # not the screen's
+    assert wit_main([*wit, "--out", str(out)]) == 0
     summary = json.loads((out / "what_it_takes.json").read_text(encoding="utf-8"))
     assert summary["spent"]["screen"] == 24
+    assert summary["overrides"] == ["uncertainty=none"]  # the selection ran under the screen's conditions
     assert summary["fixed_design_all_packages"] > 0
     selection = pd.read_csv(out / "selection.csv")
     assert set(selection["status"]) <= {"best", "tied", "eliminated"}
