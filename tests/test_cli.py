@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
 from analysis.attainment import ATTAINMENT_COLUMNS
 from tests.conftest import ROOT
@@ -60,6 +61,7 @@ def test_multirun_sweeps_policies(tmp_path: Path) -> None:
     assert policies == {"status_quo", "ready_to_build"}
 
 
+@pytest.mark.slow
 def test_what_if_sweep_cells_are_labelled_by_value(tmp_path: Path) -> None:
     proc = run_cli(
         "-m",

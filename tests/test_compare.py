@@ -79,6 +79,7 @@ def test_unknown_baseline_is_a_clear_error() -> None:
         compare_cells({("s", "p"): _cell("s", "p", np.ones(3))}, "nope", {("s", "p"): SIGNED})
 
 
+@pytest.mark.slow
 def test_compare_command_on_a_sweep(study: Callable[..., StudyConfig], tmp_path: Path) -> None:
     for i, policy in enumerate(("status_quo", "ready_to_build")):
         job = tmp_path / f"{i}_policy={policy}"

@@ -94,6 +94,7 @@ def _cli(run_dir: Path, n: int) -> list[str]:
     ]
 
 
+@pytest.mark.slow
 def test_killed_run_resumes_to_the_uninterrupted_tables(tmp_path: Path) -> None:
     n = 5
     run_dir = tmp_path / "run"

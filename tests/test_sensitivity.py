@@ -171,6 +171,7 @@ def _fake_run(root, policy: str, shift: float, n_draws: int = 40, seed: int = 12
     return run
 
 
+@pytest.mark.slow
 def test_cli_sensitivity_discover_and_effects(tmp_path):
     from analysis.__main__ import main
 
