@@ -13,8 +13,6 @@ Heavy imports wait until a run starts so ``--help`` stays quick.
 
 from __future__ import annotations
 
-import copy
-import functools
 import json
 import logging
 import sys
@@ -73,17 +71,8 @@ def baseline_overrides(task_overrides: list[str]) -> list[str]:
 
 
 def compose_baseline(task_overrides: list[str]) -> ModelConfig:
-    """Compose the same scenario without levers (the regime before the campaign launch).
-
-    Cells of a sweep or a screen share their baseline: it is composed once per process and
-    overrides (Hydra's compose takes ~0.75 s) and each caller gets its own copy.
-    """
-    return copy.deepcopy(_composed_baseline(tuple(baseline_overrides(task_overrides))))
-
-
-@functools.lru_cache(maxsize=256)
-def _composed_baseline(overrides: tuple[str, ...]) -> ModelConfig:
-    cfg = compose(config_name="config", overrides=list(overrides))
+    """Compose the same scenario without levers (the regime before the campaign launch)."""
+    cfg = compose(config_name="config", overrides=baseline_overrides(task_overrides))
     model = OmegaConf.to_object(cfg.model)
     assert isinstance(model, ModelConfig)
     return model
