@@ -65,6 +65,12 @@ def energy_release(cfg: ModelConfig, calendar: Calendar, day: float) -> QuotaRel
     return QuotaRelease(quota + e.swap_tce_per_month, e.carryover_share)
 
 
+def feedstock_day(cfg: ModelConfig, calendar: Calendar) -> float:
+    """Model day from which feedstock energy is deducted from a request (inf = never)."""
+    deducted_from = cfg.energy.feedstock_deducted_from
+    return calendar.day_of(deducted_from) if deducted_from else math.inf
+
+
 @dataclass(frozen=True)
 class StartState:
     """Where a nowcast starts: the city on ``as_of_day``, built by :mod:`sim.nowcast`.
@@ -332,9 +338,7 @@ def build_model(
         held_land=[0.0] * len(leads),
         held_energy=[0.0] * len(leads),
         pending={},
-        feedstock_day=(
-            calendar.day_of(cfg.energy.feedstock_deducted_from) if cfg.energy.feedstock_deducted_from else math.inf
-        ),
+        feedstock_day=feedstock_day(cfg, calendar),
         ledger=ProjectLedger(len(leads)),
         log=ResourceLog(),
         year_starts=year_starts,

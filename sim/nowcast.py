@@ -46,7 +46,7 @@ from sim.leads import DECISION_LATENTS, DURATION_LATENTS, Leads
 from sim.ledger.io import LedgerError, Problem, load_ledger, to_model
 from sim.ledger.recorder import MILESTONES
 from sim.ledger.tolerant import LedgerRead, read_office_ledger
-from sim.model import QuotaRelease, StartState, System, build_model, energy_release, land_release
+from sim.model import QuotaRelease, StartState, System, build_model, energy_release, feedstock_day, land_release
 from sim.plan import DAYS_PER_MONTH, ProjectPlan, lognormal_days, plan_projects
 from sim.runner import kpi_window
 from sim.units import UNIT_KEYS
@@ -372,7 +372,8 @@ def _patience_now(
     problem_end = np.minimum(t_proc + fresh.problem_days[:n], a)
     in_land_queue = has["procedures"] & (new["land_mu"] > 0)
     land_wait = np.where(in_land_queue, np.maximum(until("land_granted") - problem_end, 0.0), 0.0)
-    energy_from = np.where(parallel, problem_end, np.where(has["land"], t["land"], np.nan))
+    # (a problem ending after as_of gives no wait either way: every ``until`` is at most as_of)
+    energy_from = _energy_asked_day(t_proc, t["land"], fresh.problem_days[:n], parallel)
     energy_wait = np.nan_to_num(np.maximum(until("energy_granted") - energy_from, 0.0))
     file_ready = np.where(has["energy"], t["energy"] + fresh.applicant_days[:n], np.nan)
     approval_wait = np.nan_to_num(np.maximum(until("review") - file_ready, 0.0))
@@ -383,6 +384,17 @@ def _patience_now(
     wk = m.walkaway
     patience = longest + residual_weibull(wk.patience_scale_days, wk.patience_shape, longest, u)
     return patience - land_chain_wait, patience - paper_chain_wait
+
+
+def _energy_asked_day(
+    t_procedures: np.ndarray, t_land: np.ndarray, problem_days: np.ndarray, parallel: np.ndarray
+) -> np.ndarray:
+    """Model day each ledger project asks for its energy quota (NaN if its ledger cannot tell).
+
+    Under 拿地即开工 (``parallel``) it asks when its problem is settled (procedures start +
+    the fresh problem days, an estimate); otherwise when its land is delivered.
+    """
+    return np.where(parallel, t_procedures + problem_days, t_land)
 
 
 def _residual_plan(
@@ -589,12 +601,10 @@ def starting_state(
     # Feedstock is deducted from a request made on or after its date (the model computes the
     # need when the project asks): the request day is the land delivery (sequential) or the
     # end of the problem (parallel), estimated with the fresh problem days; not yet asked: as_of.
-    feedstock_day = cal.day_of(m.energy.feedstock_deducted_from) if m.energy.feedstock_deducted_from else np.inf
-    t_land = ledger["t_land"].to_numpy(dtype=float)
-    asked = np.where(parallel, t_proc + fresh_problem_days, t_land)
+    asked = _energy_asked_day(t_proc, ledger["t_land"].to_numpy(dtype=float), fresh_problem_days, parallel)
     granted = np.fmin(ledger["t_energy_granted"].to_numpy(dtype=float), ledger["t_energy"].to_numpy(dtype=float))
     asked = np.fmin(np.where(np.isfinite(asked), asked, a), granted)
-    feedstock = np.where(asked >= feedstock_day, plan.energy_feedstock_tce[:n], 0.0)
+    feedstock = np.where(asked >= feedstock_day(m, cal), plan.energy_feedstock_tce[:n], 0.0)
     plan = replace(plan, energy_feedstock_tce=np.concatenate([feedstock, plan.energy_feedstock_tce[n:]]))
     arrival = pending.arrival_day
     waited_appraisal = np.maximum(a - arrival, 0.0)
