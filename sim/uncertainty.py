@@ -12,6 +12,12 @@ vector for ``r``; a Latin hypercube is not (its strata depend on ``n``), which i
 not offered. The scenario and the policy never enter the draw: replication ``r`` of every
 cell sees the same parameters and the same luck.
 
+A *ratio prior* (``per: <field>``) draws the ratio ``path / per`` and gives the field that
+ratio x the value ``per`` has in the same draw: an input derived from another uncertain input
+(the land quota = the investment volume it covers x the land per 亿) moves with it instead of
+being drawn apart. The drawn quantities (the ratio, not the field) are what
+:func:`parameter_frame` records, so the inputs a sensitivity analysis sees are independent.
+
 Which value a cell uses for an uncertain field:
 
 - the field was set by the scenario or on the command line (it differs from the schema
