@@ -24,7 +24,6 @@ from analysis.style import (
     RISK_LABELS,
     SHARE_SHOWN_FROM,
     SLIDE_INCHES,
-    add_note,
     apply_style,
     bilingual,
     format_share,
@@ -81,7 +80,7 @@ def expected_shortfall(kpis: pd.DataFrame, targets: pd.DataFrame) -> pd.DataFram
     return pd.DataFrame(rows, columns=list(SHORTFALL_COLUMNS))
 
 
-def plot_attainment(att: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
+def plot_attainment(att: pd.DataFrame, *, ax: Axes | None = None, note: str = "") -> Axes:
     """Horizontal bars of ``p_attain`` per target with 95% intervals and the 50%/90% lines.
 
     Parameters
@@ -91,6 +90,9 @@ def plot_attainment(att: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
         plan's order; the first row is drawn at the top.
     ax
         Axes to draw on; a new slide-sized figure when None.
+    note
+        What the intervals cover (:func:`analysis.report_uncertainty.interval_note`), under
+        the axis label.
     """
     ax = ax if ax is not None else new_axes()
     titles = target_titles(att, with_parent=False)
@@ -117,11 +119,12 @@ def plot_attainment(att: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     for level, style, risk in ((AT_RISK_FROM, "--", "at_risk"), (LIKELY_FROM, "-", "likely")):
         ax.axvline(level, color="#333333", ls=style, lw=1.2)
         zh, en = RISK_LABELS[risk]
-        label = bilingual(f"{level:.0%}线：{zh}起", f"{level:.0%} line: {en} from here", sep=" ")
+        label = bilingual(f"{level:.0%}：{zh}线", f"{level:.0%}: {en} line", sep=" ")
         lines.append(Line2D([], [], color="#333333", ls=style, lw=1.2, label=label))
     ax.set_xlim(0, 1.0)
     ax.xaxis.set_major_formatter(lambda x, _pos: f"{x:.0%}")
-    ax.set_xlabel(bilingual("达标概率（95%区间）", "P(reaching the goal), 95% interval", sep="\n"))
+    label = bilingual("达标概率（95%区间）", "P(reaching the goal), 95% interval", sep="\n")
+    ax.set_xlabel(f"{label}\n{note}" if note else label)
     ax.grid(axis="y", visible=False)
     handles = [Patch(color=RISK_COLOURS[k], label=bilingual(*RISK_LABELS[k], sep=" ")) for k in RISK_COLOURS]
     ax.legend(handles=[*handles, *lines], loc="lower left", bbox_to_anchor=(0, 1.0), ncols=3, frameon=False)
@@ -191,15 +194,14 @@ def attainment_overview(att: pd.DataFrame, short: pd.DataFrame, *, subtitle: str
         gridspec_kw={"width_ratios": [3, 2]},
         layout="constrained",
     )
-    plot_attainment(att, ax=left)
+    plot_attainment(att, ax=left, note=note)
     legend = left.get_legend()
     handles, texts = legend.legend_handles, [t.get_text() for t in legend.get_texts()]
     legend.remove()
-    fig.legend(handles, texts, loc="outside lower center", ncols=3, frameon=False)
+    fig.legend(handles, texts, loc="outside lower center", ncols=len(texts), frameon=False)
     merged = att[["target", "label_zh", "label_en"]].merge(short, on="target", how="left")  # att's rows, order
     plot_shortfall(merged, ax=right, labels=False, max_share=float(short["shortfall_share"].max()))
     fig.suptitle(f"{bilingual('2023年目标达标概率', 'Probability of reaching each 2023 target')}  {subtitle}".rstrip())
-    add_note(fig, note)
     return fig
 
 

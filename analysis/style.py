@@ -187,7 +187,12 @@ def format_share(p: float) -> str:
 
 
 def add_note(fig: FigureBase, note: str) -> None:
-    """Write ``note`` (e.g. what the intervals cover) under the figure, left-aligned, small."""
+    """Write ``note`` (e.g. what the intervals cover) just below the figure, left-aligned, small.
+
+    For figures saved with ``bbox_inches="tight"`` without constrained layout (whose legends
+    outside the axes would meet it); :func:`analysis.plots_attainment.plot_attainment` puts
+    its note in the axis label instead.
+    """
     if note:
         fig.text(0.01, 0.0, note, ha="left", va="top", fontsize="x-small", color="#555555")
 
