@@ -156,8 +156,8 @@ def checked_sampler(
     d = sampler.per_draw
     if first_replication % d or max_replications < n0 * d:
         raise ValueError(
-            f"{d} replications share a draw: first replication {first_replication} must be a multiple of it "
-            f"and max replications {max_replications} >= n0 x {d} = {n0 * d}"
+            f"{d} replications share a draw: the first replication ({first_replication}) must be a multiple "
+            f"of {d} and the max replications ({max_replications}) at least n0 x {d} = {n0 * d}"
         )
     return sampler
 
