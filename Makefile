@@ -28,8 +28,15 @@ fonts:  ## install a CJK font for Chinese chart labels (non-fatal)
 		echo "fonts: could not install fonts-noto-cjk; charts will use English labels"; \
 	else echo "fonts: no CJK font and not root; charts will use English labels (apt-get install fonts-noto-cjk)"; fi
 
-run: $(VENV)/.installed fonts  ## the default Huai'an 2023 forecast
-	$(BIN)/python -m sim $(ARGS)
+# One run directory for the forecast and its report (RUN_DIR=... to choose it; a sweep, -m,
+# is not for `make run`: python -m sim -m ..., then python -m analysis report multirun/...).
+ifndef RUN_DIR
+RUN_DIR := outputs/$(shell date +%Y-%m-%d/%H-%M-%S)
+endif
+
+run: $(VENV)/.installed fonts  ## the default Huai'an 2023 forecast, then its report (report.html, report.xlsx)
+	$(BIN)/python -m sim hydra.run.dir=$(RUN_DIR) $(ARGS)
+	$(BIN)/python -m analysis report $(RUN_DIR)
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .

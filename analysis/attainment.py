@@ -8,6 +8,7 @@ which keeps sensible bounds at 0% and 100% where the normal approximation fails.
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Any
 
 import numpy as np
@@ -16,8 +17,8 @@ from scipy.stats import binomtest
 
 from analysis.targets import TARGET_COLUMNS, attained
 
-LABEL_COLUMNS = 66  # terminal columns for the bilingual label
-WIDE_CHAR_FROM = 0x2E80  # code points from here (CJK) take two terminal columns
+LABEL_COLUMNS = 66  # terminal columns for the bilingual label (a longer one takes two lines)
+LABEL_INDENT = "  "  # the English label under a Chinese label that took its own line
 ONE_DECIMAL_BELOW = 10  # show one decimal for small values
 
 ATTAINMENT_COLUMNS: tuple[str, ...] = (
@@ -96,8 +97,23 @@ def attainment(kpis: pd.DataFrame, targets: pd.DataFrame, *, level: float = 0.95
     return pd.DataFrame(rows, columns=[*targets.columns, *stats])
 
 
+def display_width(text: str) -> int:
+    """Terminal columns ``text`` takes: East Asian wide and full-width characters take two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def pad(text: str, columns: int) -> str:
+    """``text`` followed by spaces up to ``columns`` terminal columns (unchanged if wider)."""
+    return text + " " * max(columns - display_width(text), 0)
+
+
 def format_attainment(table: pd.DataFrame) -> str:
-    """A plain-text rendering of the attainment table for the terminal (zh + en labels)."""
+    """A plain-text rendering of the attainment table for the terminal (zh + en labels).
+
+    Columns align in terminal cells (a Chinese character takes two). A bilingual label wider
+    than :data:`LABEL_COLUMNS` puts the Chinese label on a line of its own and the English
+    label, indented, on the row with the numbers.
+    """
 
     def fmt(value: Any, unit: Any) -> str:
         if not np.isfinite(value):
@@ -106,16 +122,17 @@ def format_attainment(table: pd.DataFrame) -> str:
             return f"{value:.0%}"
         return f"{value:,.0f}" if abs(value) >= ONE_DECIMAL_BELOW else f"{value:,.1f}"
 
-    header = (
-        f"{'target / 指标':<{LABEL_COLUMNS}} {'goal':>8} {'p10':>8} {'p50':>8} {'p90':>8}  {'P(attain) [95% CI]':>22}"
-    )
-    lines = [header, "-" * len(header)]
+    numbers = f"{'goal':>8} {'p10':>8} {'p50':>8} {'p90':>8}  {'P(attain) [95% CI]':>22}"
+    header = f"{pad('target / 指标', LABEL_COLUMNS)} {numbers}"
+    lines = [header, "-" * display_width(header)]
     for r in table.to_dict("records"):
         label = f"{r['label_zh']} {r['label_en']}"
-        width = LABEL_COLUMNS - sum(1 for ch in label if ord(ch) >= WIDE_CHAR_FROM)
+        if display_width(label) > LABEL_COLUMNS:
+            lines.append(str(r["label_zh"]))
+            label = f"{LABEL_INDENT}{r['label_en']}"
         prob = f"{r['p_attain']:.0%} [{r['p_attain_low']:.0%}-{r['p_attain_high']:.0%}]"
         lines.append(
-            f"{label:<{max(width, 1)}} {fmt(r['goal'], r['unit']):>8} {fmt(r['p10'], r['unit']):>8} "
+            f"{pad(label, LABEL_COLUMNS)} {fmt(r['goal'], r['unit']):>8} {fmt(r['p10'], r['unit']):>8} "
             f"{fmt(r['p50'], r['unit']):>8} {fmt(r['p90'], r['unit']):>8}  {prob:>22}"
         )
     n = int(table["n_replications"].max()) if len(table) else 0

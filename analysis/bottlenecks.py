@@ -69,6 +69,12 @@ class YearWindow:
         """Model day of 1 January of the following year (exclusive end)."""
         return float((pd.Timestamp(self.year + 1, 1, 1) - self.origin).days)
 
+    @property
+    def month_end_days(self) -> tuple[float, ...]:
+        """Model days at the end of each month of the target year (the 1st of the next; 12 values)."""
+        ends = pd.date_range(pd.Timestamp(self.year, 2, 1), periods=12, freq="MS")
+        return tuple(float((end - self.origin).days) for end in ends)
+
     def month_of(self, days: pd.Series) -> pd.Series:
         """Calendar month (1..12) of model days inside the target year, else NaN."""
         dates = self.origin + pd.to_timedelta(days, unit="D")

@@ -1,9 +1,11 @@
 """Attainment overview: the chance of reaching every target, and how far short a miss falls.
 
 The left panel is the slide a leader sees first: one bar per target of ``p_attain`` with its
-95% interval, coloured likely / at risk / unlikely, with lines at 50% and 90%. The right panel
-answers "and if we miss, by how much?": the expected shortfall over the replications that
-miss, as a share of the goal (bars) and in the target's own unit (text).
+95% interval, coloured likely / at risk / unlikely, with lines at 50% and 90% (where the
+colours change; both in the legend). The right panel answers "and if we miss, by how
+much?": the expected shortfall over the replications that miss, as a share of the goal (bars)
+and in the target's own unit (text), with P(miss) in brackets. Probabilities print at whole
+per cent but never round to a certainty ("<1%", ">99%"); a miss that rare has a pale bar.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
 from analysis.style import (
@@ -19,9 +22,11 @@ from analysis.style import (
     LIKELY_FROM,
     RISK_COLOURS,
     RISK_LABELS,
+    SHARE_SHOWN_FROM,
     SLIDE_INCHES,
     apply_style,
     bilingual,
+    format_share,
     format_value,
     new_axes,
     records,
@@ -32,6 +37,7 @@ from analysis.style import (
 from analysis.targets import attained
 
 INSIDE_LABEL_FROM = 0.15  # bars at least this long hold their label inside
+SHORTFALL_COLOUR, RARE_MISS_COLOUR = "#9e9e9e", "#e0e0e0"  # a miss rarer than "<1%": pale bar
 SHORTFALL_COLUMNS: tuple[str, ...] = ("target", "goal", "unit", "p_miss", "shortfall", "shortfall_share")
 
 
@@ -74,7 +80,7 @@ def expected_shortfall(kpis: pd.DataFrame, targets: pd.DataFrame) -> pd.DataFram
     return pd.DataFrame(rows, columns=list(SHORTFALL_COLUMNS))
 
 
-def plot_attainment(att: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
+def plot_attainment(att: pd.DataFrame, *, ax: Axes | None = None, note: str = "") -> Axes:
     """Horizontal bars of ``p_attain`` per target with 95% intervals and the 50%/90% lines.
 
     Parameters
@@ -84,6 +90,9 @@ def plot_attainment(att: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
         plan's order; the first row is drawn at the top.
     ax
         Axes to draw on; a new slide-sized figure when None.
+    note
+        What the intervals cover (:func:`analysis.report_uncertainty.interval_note`), under
+        the axis label.
     """
     ax = ax if ax is not None else new_axes()
     titles = target_titles(att, with_parent=False)
@@ -98,7 +107,7 @@ def plot_attainment(att: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
         ax.text(
             v - 0.015 if inside else hi + 0.015,  # short bars: beyond the interval's whisker
             yy,
-            f"{v:.0%}",
+            format_share(v),
             va="center",
             ha="right" if inside else "left",
             color="white" if inside else "black",
@@ -106,14 +115,19 @@ def plot_attainment(att: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
             fontweight="bold",
         )
     ax.set_yticks(y, [titles[k] for k in att["target"]])
-    for level, style in ((AT_RISK_FROM, "--"), (LIKELY_FROM, "-")):
+    lines = []
+    for level, style, risk in ((AT_RISK_FROM, "--", "at_risk"), (LIKELY_FROM, "-", "likely")):
         ax.axvline(level, color="#333333", ls=style, lw=1.2)
+        zh, en = RISK_LABELS[risk]
+        label = bilingual(f"{level:.0%}：{zh}线", f"{level:.0%}: {en} line", sep=" ")
+        lines.append(Line2D([], [], color="#333333", ls=style, lw=1.2, label=label))
     ax.set_xlim(0, 1.0)
     ax.xaxis.set_major_formatter(lambda x, _pos: f"{x:.0%}")
-    ax.set_xlabel(bilingual("达标概率（95%区间）", "P(reaching the goal), 95% interval", sep="\n"))
+    label = bilingual("达标概率（95%区间）", "P(reaching the goal), 95% interval", sep="\n")
+    ax.set_xlabel(f"{label}\n{note}" if note else label)
     ax.grid(axis="y", visible=False)
     handles = [Patch(color=RISK_COLOURS[k], label=bilingual(*RISK_LABELS[k], sep=" ")) for k in RISK_COLOURS]
-    ax.legend(handles=handles, loc="lower left", bbox_to_anchor=(0, 1.0), ncols=3, frameon=False)
+    ax.legend(handles=[*handles, *lines], loc="lower left", bbox_to_anchor=(0, 1.0), ncols=3, frameon=False)
     return ax
 
 
@@ -137,14 +151,15 @@ def plot_shortfall(
     ax = ax if ax is not None else new_axes()
     y = np.arange(len(short))[::-1]
     share = short["shortfall_share"].to_numpy(dtype=float)
-    ax.barh(y, share, color="#9e9e9e", height=0.7)
+    rare = short["p_miss"].to_numpy(dtype=float) < SHARE_SHOWN_FROM
+    ax.barh(y, share, color=np.where(rare, RARE_MISS_COLOUR, SHORTFALL_COLOUR), height=0.7)
     largest = max_share if max_share is not None else (float(np.nanmax(share)) if share.size else 0.0)
     top = max(largest, 0.05)
     for yy, s, row in zip(y, share, records(short), strict=True):
         if row.p_miss > 0:
             amount = f"{row.shortfall:.1%}" if row.unit == "%" else format_value(row.shortfall, row.unit)
             text = f"−{amount}{unit_text(row.unit)}"
-            ax.text(s + top * 0.02, yy, f"{text}  ({row.p_miss:.0%})", va="center", fontsize="small")
+            ax.text(s + top * 0.02, yy, f"{text}  ({format_share(row.p_miss)})", va="center", fontsize="small")
     ax.set_xlim(0, top * 1.6)
     ax.xaxis.set_major_formatter(lambda x, _pos: f"{x:.0%}")
     if labels:
@@ -161,11 +176,12 @@ def plot_shortfall(
 SLIDE_ROWS = 14  # targets per attainment slide: 28 targets make two 16:9 slides
 
 
-def attainment_overview(att: pd.DataFrame, short: pd.DataFrame, *, subtitle: str = "") -> Figure:
+def attainment_overview(att: pd.DataFrame, short: pd.DataFrame, *, subtitle: str = "", note: str = "") -> Figure:
     """The two panels side by side on one 16:9 slide: attainment | shortfall.
 
     Meant for up to :data:`SLIDE_ROWS` targets (see :func:`slide_chunks`); ``subtitle`` is
-    appended to the title (e.g. "(1/2)" or the policy of a multirun job).
+    appended to the title (e.g. "(1/2)" or the policy of a multirun job); ``note`` goes under
+    the slide (what the intervals cover).
     """
     apply_style()
     import matplotlib.pyplot as plt
@@ -178,7 +194,7 @@ def attainment_overview(att: pd.DataFrame, short: pd.DataFrame, *, subtitle: str
         gridspec_kw={"width_ratios": [3, 2]},
         layout="constrained",
     )
-    plot_attainment(att, ax=left)
+    plot_attainment(att, ax=left, note=note)
     legend = left.get_legend()
     handles, texts = legend.legend_handles, [t.get_text() for t in legend.get_texts()]
     legend.remove()

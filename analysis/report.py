@@ -47,7 +47,7 @@ from analysis.report_charts import (
     slug,
     sweep_charts,
 )
-from analysis.style import risk_class
+from analysis.style import bilingual, risk_class
 
 log = logging.getLogger(__name__)
 
@@ -92,6 +92,7 @@ class RunTables:
     meta: dict[str, dict[str, Any]] = field(default_factory=dict)
     comparison: pd.DataFrame | None = None
     actual: pd.DataFrame | None = None
+    interval_notes: dict[tuple[str, str], str] = field(default_factory=dict)  # per job: what its intervals cover
 
     @property
     def cell_names(self) -> list[tuple[str, str]]:
@@ -159,10 +160,18 @@ def load_run(root: Path) -> RunTables:
     actual_path = next(
         (p for p in (root / "actual_monthly.parquet", cells[0] / "actual_monthly.parquet") if p.exists()), None
     )
+    from analysis.report_uncertainty import interval_note
+
+    attainment = [_read_checked(c / "attainment.csv") for c in cells]
+    notes = {
+        (str(att["scenario"].iloc[0]), str(att["policy"].iloc[0])): interval_note(_read_optional(c / "params.parquet"))
+        for c, att in zip(cells, attainment, strict=True)
+        if len(att)
+    }
     return RunTables(
         root=root,
         cells=cells,
-        attainment=pd.concat([_read_checked(c / "attainment.csv") for c in cells], ignore_index=True),
+        attainment=pd.concat(attainment, ignore_index=True),
         kpis=pd.concat([_read_checked(c / "kpis.parquet") for c in cells], ignore_index=True),
         monthly=pd.concat([_read_checked(c / "monthly.parquet") for c in cells], ignore_index=True),
         ledgers=pd.concat([_read_optional(c / "ledgers.parquet") for c in cells], ignore_index=True),
@@ -172,6 +181,7 @@ def load_run(root: Path) -> RunTables:
         meta=meta,
         comparison=comparison,
         actual=pd.read_parquet(actual_path) if actual_path else None,
+        interval_notes=notes,
     )
 
 
@@ -207,6 +217,16 @@ def bottleneck_tables(tables: RunTables) -> dict[str, pd.DataFrame]:
     return {k: pd.concat(v, ignore_index=True) for k, v in out.items() if v}
 
 
+def sweep_note(notes: dict[tuple[str, str], str]) -> str:
+    """The jobs' common interval note, or a pointer to each job's when they differ."""
+    distinct = set(notes.values())
+    if len(distinct) <= 1:
+        return next(iter(distinct), "")
+    return bilingual(
+        "各作业区间口径不同，见各作业图注", "Jobs differ in what their intervals cover: see each job's charts"
+    )
+
+
 def make_charts(
     tables: RunTables, out_dir: Path, bottlenecks: dict[str, pd.DataFrame], *, workers: int = 1
 ) -> list[Chart]:
@@ -237,6 +257,7 @@ def make_charts(
             bottlenecks={k: _cell(v, scenario, policy) for k, v in bottlenecks.items()},
             ledger_replications=int(ledgers["replication"].nunique()) if len(ledgers) else 0,
             every_target=not multi,
+            interval_note=tables.interval_notes.get((scenario, policy), ""),
         )
         tasks.append(functools.partial(cell_charts, job))
     sweep = SweepInput(
@@ -245,6 +266,7 @@ def make_charts(
         kpis=tables.kpis,
         policies=list(dict.fromkeys(p for _s, p in tables.cell_names)),
         comparison=tables.comparison,
+        interval_note=sweep_note(tables.interval_notes),
     )
     tasks.append(functools.partial(sweep_charts, sweep))
     return draw_charts(tasks, workers)

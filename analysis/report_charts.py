@@ -68,6 +68,7 @@ class CellInput:
     bottlenecks: dict[str, pd.DataFrame] = field(default_factory=dict)
     ledger_replications: int = 0
     every_target: bool = True  # the all-target fan page (a single run; a sweep links each job's report)
+    interval_note: str = ""  # what the intervals and bands cover (report_uncertainty.interval_note)
 
 
 @dataclass(frozen=True)
@@ -79,6 +80,7 @@ class SweepInput:
     kpis: pd.DataFrame
     policies: list[str]
     comparison: pd.DataFrame | None = None
+    interval_note: str = ""  # what the intervals cover, when every job agrees
 
 
 def _save(
@@ -109,7 +111,7 @@ def cell_charts(job: CellInput) -> list[Chart]:
     from analysis.plots_bottleneck import bottleneck_overview
     from analysis.plots_fan import as_of_month, fan_grid, plot_fan
     from analysis.plots_funnel import plot_funnel
-    from analysis.style import PAGE_DPI, target_titles
+    from analysis.style import PAGE_DPI, add_note, target_titles
 
     charts: list[Chart] = []
     cell = (job.scenario, job.policy)
@@ -121,7 +123,7 @@ def cell_charts(job: CellInput) -> list[Chart]:
     pieces = slide_chunks(att)
     for k, piece in enumerate(pieces, start=1):
         part = f"({k}/{len(pieces)})" if len(pieces) > 1 else ""
-        fig = attainment_overview(piece, short, subtitle=f"{part} {on_chart}".strip())
+        fig = attainment_overview(piece, short, subtitle=f"{part} {on_chart}".strip(), note=job.interval_note)
         number = (str(k),) if len(pieces) > 1 else ()
         caption = f"目标达标概率 Attainment overview {part}{tag}"
         _save(charts, job.out_dir, "attainment", caption, fig, (*name, *number), cell=cell)
@@ -140,9 +142,11 @@ def cell_charts(job: CellInput) -> list[Chart]:
             actual=job.actual,
             as_of=as_of,
         )
+        add_note(ax.figure, job.interval_note)
         _save(charts, job.out_dir, "fan", f"{titles[target]}{tag}", ax.figure, (target, *name), cell=cell)
     if job.every_target:
         grid = fan_grid(job.monthly, att, actual=job.actual, as_of=as_of, subtitle=on_chart)
+        add_note(grid, job.interval_note)
         caption = f"各指标月度进度 Every target, month by month{tag}"
         _save(charts, job.out_dir, "fan", caption, grid, ("all", *name), dpi=PAGE_DPI, cell=cell)
     pick = job.bottlenecks
@@ -168,7 +172,7 @@ def sweep_charts(sweep: SweepInput) -> list[Chart]:
     """
     from analysis.plots_compare import plot_forest, plot_p_attain_change
     from analysis.plots_fan import plot_distribution
-    from analysis.style import policy_colours, target_titles
+    from analysis.style import add_note, policy_colours, target_titles
 
     charts: list[Chart] = []
     colours = policy_colours(sweep.policies)  # same colour on every slide
@@ -186,13 +190,16 @@ def sweep_charts(sweep: SweepInput) -> list[Chart]:
             title=titles[target],
             colours=colours,
         )
+        add_note(ax.figure, sweep.interval_note)
         _save(charts, sweep.out_dir, "distribution", titles[target], ax.figure, (target,))
     comparison = sweep.comparison
     if comparison is not None and len(comparison):
         keys = [t for t in FAN_TARGETS if t in set(comparison["target"])] or None
         fig = plot_forest(comparison, targets=keys, colours=colours).figure
+        add_note(fig, sweep.interval_note)
         _save(charts, sweep.out_dir, "comparison", "政策配对差值 Paired policy differences", fig, ("forest",))
         fig = plot_p_attain_change(comparison, targets=keys, colours=colours).figure
+        add_note(fig, sweep.interval_note)
         _save(charts, sweep.out_dir, "comparison", "达标概率变化 Change in P(attain)", fig, ("p_attain",))
     return charts
 

@@ -19,7 +19,7 @@ from pathlib import Path
 import pandas as pd
 
 from analysis.sensitivity import LUCK, UNCERTAINTY_CHARTS, ranking
-from analysis.style import records
+from analysis.style import bilingual, records
 from analysis.targets import targets_frame
 
 log = logging.getLogger(__name__)
@@ -34,6 +34,24 @@ INTRO = (
     " lead growth or the quotas; it shrinks when they are measured). The table gives each one's share of the"
     " spread of the year-end value (95% bootstrap interval)."
 )
+
+
+def interval_note(params: pd.DataFrame) -> str:
+    """What a job's intervals and bands cover, from its ``params.parquet`` (for chart notes).
+
+    Parameter uncertainty is in them when the inputs vary across the run's draws
+    (``uncertainty=evidence``); with ``uncertainty=none`` (an empty table), every input pinned
+    or a single draw, the inputs are fixed and the intervals cover luck only.
+    """
+    varying = 0
+    if len(params) and params["draw"].nunique() > 1:
+        varying = int((params.groupby("parameter", observed=True)["value"].nunique() > 1).sum())
+    if varying:
+        return bilingual(
+            f"区间含随机性与参数不确定性（{varying}项不确定输入）",
+            f"Intervals include luck and parameter uncertainty ({varying} uncertain inputs)",
+        )
+    return bilingual("区间仅含随机性（输入取定值）", "Intervals cover luck only (inputs fixed)")
 
 
 def _esc(text: object) -> str:

@@ -23,7 +23,7 @@ mpl.use("Agg")  # files only; never a window (CI and servers have no display)
 import matplotlib.pyplot as plt
 import pandas as pd
 from matplotlib import font_manager
-from matplotlib.figure import Figure
+from matplotlib.figure import Figure, FigureBase
 
 log = logging.getLogger(__name__)
 
@@ -172,6 +172,29 @@ def risk_class(p_attain: float) -> str:
     if p_attain >= AT_RISK_FROM:
         return "at_risk"
     return "unlikely"
+
+
+SHARE_SHOWN_FROM = 0.005  # a share below this prints as 0% at whole per cent: shown as "<1%"
+
+
+def format_share(p: float) -> str:
+    """A probability at whole per cent, never rounded to a certainty: "<1%" and ">99%" stay apart from 0 and 1."""
+    if 0 < p < SHARE_SHOWN_FROM:
+        return "<1%"
+    if 1 - SHARE_SHOWN_FROM <= p < 1:
+        return ">99%"
+    return f"{p:.0%}"
+
+
+def add_note(fig: FigureBase, note: str) -> None:
+    """Write ``note`` (e.g. what the intervals cover) just below the figure, left-aligned, small.
+
+    For figures saved with ``bbox_inches="tight"`` without constrained layout (whose legends
+    outside the axes would meet it); :func:`analysis.plots_attainment.plot_attainment` puts
+    its note in the axis label instead.
+    """
+    if note:
+        fig.text(0.01, 0.0, note, ha="left", va="top", fontsize="x-small", color="#555555")
 
 
 def format_value(value: float, unit: str) -> str:

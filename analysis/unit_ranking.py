@@ -1,6 +1,6 @@
 """Counties and parks ranked the way the monthly bulletin (一月一通报) ranks them.
 
-The bulletin puts the units (县区、园区, :mod:`sim.units`) side by side on signings, starts
+The bulletin puts the units (县区、园区, :mod:`analysis.units`) side by side on signings, starts
 and investment: what each has done so far against its goal, and its place among the others.
 :func:`rank_units` adds what the model can say: each unit's year-end forecast (mean, p10,
 p90) and, where the unit has a goal, the probability of reaching it (share of replications,
@@ -20,10 +20,10 @@ import numpy as np
 import pandas as pd
 
 from analysis.attainment import wilson_interval
+from analysis.bottlenecks import YearWindow
 from analysis.kpis import KpiWindow, kpi_matrix
 from analysis.plan_schema import Measure, measures_from_config
-from sim.calendar import Calendar
-from sim.units import HUAIAN_UNITS
+from analysis.units import HUAIAN_UNITS
 
 # 一月一通报 ranks the units on signings, starts and investment (issue 12; domain.md
 # "Supervision"): the plan's targets for these three.
@@ -166,11 +166,10 @@ def _number(config: dict[str, Any], dotted: str) -> float:
 
 def run_window(config: dict[str, Any]) -> KpiWindow:
     """The counting window of a run from its ``.hydra/config.yaml`` (as :func:`sim.runner.kpi_window`)."""
-    cal = Calendar(int(config["run"]["first_year"]), int(config["run"]["target_year"]))
-    year = cal.last_year
+    year = YearWindow(int(config["run"]["first_year"]), int(config["run"]["target_year"]))
     return KpiWindow(
-        year_start_day=cal.year_start(year),
-        cutoff_days=tuple(cal.month_ends(year).tolist()),
+        year_start_day=year.start_day,
+        cutoff_days=year.month_end_days,
         cny_per_usd=_number(config, "model.demand.cny_per_usd"),
         spend_realisation_share=_number(config, "model.construction.spend_realisation_share"),
         spend_curve_a=_number(config, "model.construction.spend_curve_a"),

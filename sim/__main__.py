@@ -26,7 +26,7 @@ import hydra
 from hydra import compose
 from hydra.core.config_store import ConfigStore
 from hydra.core.hydra_config import HydraConfig
-from omegaconf import DictConfig, OmegaConf
+from omegaconf import DictConfig
 
 from sim.config import ConfigError, ModelConfig, StudyConfig
 from sim.plans import to_validated
@@ -71,11 +71,14 @@ def baseline_overrides(task_overrides: list[str]) -> list[str]:
 
 
 def compose_baseline(task_overrides: list[str]) -> ModelConfig:
-    """Compose the same scenario without levers (the regime before the campaign launch)."""
-    cfg = compose(config_name="config", overrides=baseline_overrides(task_overrides))
-    model = OmegaConf.to_object(cfg.model)
-    assert isinstance(model, ModelConfig)
-    return model
+    """Compose the same scenario without levers (the regime before the campaign launch).
+
+    Composed once per process and overrides (:mod:`sim.composed`): cells that differ only in
+    their levers share it.
+    """
+    from sim.composed import composed_model
+
+    return composed_model(baseline_overrides(task_overrides))
 
 
 def to_study(cfg: DictConfig, choices: dict[str, Any]) -> StudyConfig:

@@ -397,18 +397,48 @@ def _energy_asked_day(
     return np.where(parallel, t_procedures + problem_days, t_land)
 
 
+@dataclass(frozen=True)
+class _LedgerDraws:
+    """What the ledger projects' residuals are drawn from.
+
+    Parameters
+    ----------
+    rows
+        The ledger projects' leads (:func:`ledger_leads`): sectors and fresh latents.
+    u
+        One uniform per project for each name in :data:`RESIDUALS` (the ``nowcast`` stream).
+    service_left
+        Remaining approval service (review and permits) of files under review, days.
+    parallel
+        Whether each ledger project's procedures run land and paperwork side by side.
+    """
+
+    rows: Leads
+    u: dict[str, np.ndarray]
+    service_left: np.ndarray
+    parallel: np.ndarray
+
+
+@dataclass(frozen=True)
+class _Regimes:
+    """The settings in force after the campaign launch (``model``) and before it (``base``).
+
+    A step begun before ``launch_day`` (model day) draws its residual under ``base``
+    (:data:`STEP_OF_FIELD`); ``base is model`` when the study has no separate baseline.
+    """
+
+    model: ModelConfig
+    base: ModelConfig
+    launch_day: float
+
+
 def _residual_plan(
     plan: ProjectPlan,
     ledger: pd.DataFrame,
     done: list[frozenset[str]],
     as_of_day: float,
-    m: ModelConfig,
-    ledger_rows: Leads,
-    u: dict[str, np.ndarray],
-    service_left: np.ndarray,
-    parallel: np.ndarray,
-    base: ModelConfig,
-    launch_day: float,
+    draws: _LedgerDraws,
+    regimes: _Regimes,
 ) -> tuple[ProjectPlan, np.ndarray, tuple[np.ndarray, np.ndarray]]:
     """Overwrite the first ``len(ledger)`` rows of ``plan`` with what remains on ``as_of_day``.
 
@@ -422,19 +452,10 @@ def _residual_plan(
         Milestones each ledger project has reached.
     as_of_day
         Model day the run restarts.
-    m
-        Model configuration.
-    ledger_rows
-        The ledger projects' leads (:func:`ledger_leads`): sectors and fresh latents.
-    u
-        One uniform per project for each name in :data:`RESIDUALS` (the ``nowcast`` stream).
-    service_left
-        Remaining approval service (review and permits) of files under review, days.
-    parallel
-        Whether each ledger project's procedures run land and paperwork side by side.
-    base, launch_day
-        The baseline's settings and the model day the campaign launched: steps begun before
-        it draw their residuals under ``base`` (:data:`STEP_OF_FIELD`).
+    draws
+        The ledger projects' leads, residual uniforms, approval service left and procedure mode.
+    regimes
+        The settings after and before the launch, and the launch day.
 
     Returns
     -------
@@ -458,9 +479,10 @@ def _residual_plan(
         given = ledger[need].to_numpy(dtype=float)
         new[need] = np.where(np.isfinite(given), given, new[need])
     new["energy_feedstock_tce"] = feedstock_share * new["energy_tce"]
-    new, patience_now = _residual_steps(plan, new, now, m, ledger_rows, u, service_left, parallel)
-    if base is not m:  # a step begun before the launch keeps the settings then in force
-        old, patience_old = _residual_steps(plan, new, now, base, ledger_rows, u, service_left, parallel)
+    m, launch_day = regimes.model, regimes.launch_day
+    new, patience_now = _residual_steps(plan, new, now, m, draws)
+    if regimes.base is not m:  # a step begun before the launch keeps the settings then in force
+        old, patience_old = _residual_steps(plan, new, now, regimes.base, draws)
         for name, milestone in STEP_OF_FIELD.items():
             began_before = now.has[milestone] & (now.t[milestone] < launch_day)
             new[name] = np.where(began_before, old[name], new[name])
@@ -500,17 +522,15 @@ def _residual_steps(
     start: dict[str, np.ndarray],
     now: _AsOf,
     m: ModelConfig,
-    rows: Leads,
-    u: dict[str, np.ndarray],
-    service_left: np.ndarray,
-    parallel: np.ndarray,
+    draws: _LedgerDraws,
 ) -> tuple[dict[str, np.ndarray], tuple[np.ndarray, np.ndarray]]:
     """Residual durations of every step under the settings ``m`` (a copy of ``start``) and the patience left."""
     new = {name: v.copy() for name, v in start.items()}
-    _residual_procedures(new, now, m, rows, u, service_left)
+    rows, u = draws.rows, draws.u
+    _residual_procedures(new, now, m, rows, u, draws.service_left)
     _residual_construction(new, now, m, rows, u)
     _residual_after_completion(new, now, m, rows, u)
-    patience = _patience_now(fresh, new, now, m, u["patience"], parallel)
+    patience = _patience_now(fresh, new, now, m, u["patience"], draws.parallel)
     # leaving by time since signing: the residual given no departure by as_of; ledger rows
     # are signed projects (not re-signings), and those past pre-work did proceed
     wk = m.walkaway
@@ -597,7 +617,8 @@ def starting_state(
         np.isfinite(t_proc) & (t_proc < launch), base.approvals.parallel_with_land, m.approvals.parallel_with_land
     )
     fresh_problem_days = plan.problem_days[:n].copy()
-    plan, lag, patience_now = _residual_plan(plan, ledger, done, a, m, rows, u, service_left, parallel, base, launch)
+    draws = _LedgerDraws(rows, u, service_left, parallel)
+    plan, lag, patience_now = _residual_plan(plan, ledger, done, a, draws, _Regimes(m, base, launch))
     # Feedstock is deducted from a request made on or after its date (the model computes the
     # need when the project asks): the request day is the land delivery (sequential) or the
     # end of the problem (parallel), estimated with the fresh problem days; not yet asked: as_of.

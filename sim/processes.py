@@ -388,6 +388,8 @@ def start_and_build(s: System, project: int, ready_day: float, lag_days: float) 
         return
     lull_start, lull_end = s.festival_lull(start)  # no start in the Spring Festival lull
     if lull_start <= start < lull_end:
+        # not ``lull_end``: the event path waited (lull_end - start) from start, and floating
+        # point may round that sum differently; the same sum keeps the tables bit-identical
         start = start + (lull_end - start)
     record_ahead(s, "started", project, start)
     p = s.regime_at(start)[1]

@@ -135,6 +135,33 @@ def cell_sampler(
     return CellSampler(overrides, target, pool, per_draw.pop())
 
 
+def checked_sampler(
+    cells: list[str],
+    target: str,
+    *,
+    seed: int,
+    scenario: str,
+    n0: int,
+    max_replications: int,
+    first_replication: int = 0,
+    extra: list[str] | None = None,
+) -> CellSampler:
+    """:func:`cell_sampler` (no pool yet) once its replication counts fit whole draws.
+
+    Composes every cell (a bad override raises ValueError) and checks, before anything is
+    simulated, that ``first_replication`` is a multiple of the replications per draw and
+    ``max_replications`` holds ``n0`` draws.
+    """
+    sampler = cell_sampler(cells, target, seed=seed, scenario=scenario, pool=None, extra=extra)
+    d = sampler.per_draw
+    if first_replication % d or max_replications < n0 * d:
+        raise ValueError(
+            f"{d} replications share a draw: the first replication ({first_replication}) must be a multiple "
+            f"of {d} and the max replications ({max_replications}) at least n0 x {d} = {n0 * d}"
+        )
+    return sampler
+
+
 def cheapest_feasible(
     sampler: CellSampler,
     cells: list[str],
@@ -190,19 +217,30 @@ def select(
     p_star: float | None = None,
     costs: dict[str, float] | None = None,
     extra: list[str] | None = None,
+    sampler: CellSampler | None = None,
 ) -> dict[str, Any]:
     """Run KN on ``cells`` (and the feasibility check with ``p_star``); return tables and counts.
 
     ``n0`` and ``batch`` count draws of the uncertain inputs (KN's independent observations);
     ``max_replications`` and ``first_replication`` count replications (a multiple of the
     replications per draw, 1 by default, for the first). Tables report replications.
+    ``sampler``: the cells' :func:`checked_sampler` when the caller already made it.
     """
+    if sampler is None:
+        sampler = checked_sampler(
+            cells,
+            target,
+            seed=seed,
+            scenario=scenario,
+            n0=n0,
+            max_replications=max_replications,
+            first_replication=first_replication,
+            extra=extra,
+        )
     ctx = ProcessPoolExecutor(max_workers=jobs) if jobs > 1 else nullcontext(None)
     with ctx as pool:
-        sampler = cell_sampler(cells, target, seed=seed, scenario=scenario, pool=pool, extra=extra)
+        sampler.pool = pool
         d = sampler.per_draw
-        if first_replication % d:
-            raise ValueError(f"first replication {first_replication}: a multiple of {d} (replications per draw)")
         first_draw, max_draws = first_replication // d, max(max_replications // d, n0)
         sel = kn_select(
             sampler,
@@ -317,14 +355,16 @@ def main(argv: list[str] | None = None) -> int:
         if args.p_star is not None and not 0 < args.p_star < 1:
             raise ValueError(f"--p-star: {args.p_star}; between 0 and 1")
         costs = parse_costs(args.costs, levers)
-        per_draw = replications_per_draw(
-            own_draws([f"run.seed={args.seed}", f"scenario={args.scenario}", *args.overrides])
+        sampler = checked_sampler(
+            cells,
+            args.target,
+            seed=args.seed,
+            scenario=args.scenario,
+            n0=args.n0,
+            max_replications=args.max_replications,
+            first_replication=args.first_replication,
+            extra=args.overrides,
         )
-        if args.first_replication % per_draw or args.max_replications < args.n0 * per_draw:
-            raise ValueError(
-                f"{per_draw} replications share a draw: --first-replication must be a multiple of it and "
-                f"--max-replications >= --n0 x {per_draw}"
-            )
     except ValueError as err:
         log.error("%s", err)
         return 2
@@ -345,7 +385,9 @@ def main(argv: list[str] | None = None) -> int:
         p_star=args.p_star,
         costs=costs,
         extra=args.overrides,
+        sampler=sampler,
     )
+    per_draw = sampler.per_draw
     meta = {k: v for k, v in vars(args).items() if k != "func"} | {"cells": cells, "replications_per_draw": per_draw}
     text = write_selection(out, cells, result, args.target, meta)
     sys.stdout.write(result["selection"].table.assign(cell=cells).to_string(index=False) + "\n" + text + "\n")

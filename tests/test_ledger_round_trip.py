@@ -18,6 +18,10 @@ from sim.runner import calendar_of, run_study
 from sim.units import UNIT_KEYS
 
 AS_OF = "2023-06-30"
+# The default test reads back every 9th project of the city's ledger (~420 of ~3,800: every
+# stage and, 9 being prime to the 11 unit labels, every county and park); an office workbook
+# of the whole ledger takes ~20 s to write and read, and the slow test below reads it all.
+ROUND_TRIP_STRIDE = 9
 
 
 @pytest.fixture(scope="module")
@@ -49,7 +53,11 @@ def _nowcast(cfg: StudyConfig, path: Path, *, strict: bool) -> StudyConfig:
 def test_office_layout_reads_back_to_the_same_model_ledger(
     exported: tuple[StudyConfig, pd.DataFrame, Path], suffix: str, tmp_path: Path
 ) -> None:
-    cfg, frame, template = exported
+    cfg, whole, _ = exported
+    frame = whole.iloc[::ROUND_TRIP_STRIDE].reset_index(drop=True)
+    assert set(frame["stage"]) == set(whole["stage"])
+    assert set(frame["unit"]) == set(whole["unit"])
+    template = write_ledger(frame, tmp_path / "template.csv")
     office = write_office_ledger(frame, tmp_path / f"office{suffix}", title="淮安市重特大项目推进情况表（截至6月底）")
     got = read_office_ledger(office, as_of=AS_OF)
     # every project row read as written; titles, headings, subtotals and the total skipped

@@ -14,9 +14,10 @@ import pytest
 from analysis import style
 from analysis.bottlenecks import YearWindow, starts_at_stake, walkaways
 from analysis.funnel import funnel
-from analysis.plots_attainment import expected_shortfall, plot_attainment
+from analysis.plots_attainment import RARE_MISS_COLOUR, expected_shortfall, plot_attainment, plot_shortfall
 from analysis.plots_compare import COMPARISON_COLUMNS, plot_forest, plot_p_attain_change
 from analysis.plots_fan import as_of_month, pace_line, plot_distribution, plot_fan
+from analysis.report_uncertainty import interval_note
 
 
 @pytest.fixture(autouse=True)
@@ -67,6 +68,46 @@ def test_expected_shortfall_averages_only_the_misses() -> None:
     assert out.loc[0, "p_miss"] == 0.5
     assert out.loc[0, "shortfall"] == pytest.approx(1.5)  # (2 + 1) / 2
     assert out.loc[0, "shortfall_share"] == pytest.approx(0.15)
+
+
+def test_probabilities_never_round_to_a_certainty() -> None:
+    shown = [style.format_share(p) for p in (0.0, 0.003, 0.2, 0.994, 0.996, 1.0)]
+    assert shown == ["0%", "<1%", "20%", "99%", ">99%", "100%"]
+    att = attainment_frame().assign(
+        p_attain=[0.997, 0.6, 0.002], p_attain_low=[0.98, 0.45, 0.0], p_attain_high=[1.0, 0.73, 0.02]
+    )
+    texts = [t.get_text() for t in plot_attainment(att).texts]
+    assert texts == [">99%", "60%", "<1%"]
+
+
+def test_the_50_and_90_percent_lines_are_labelled_in_the_legend() -> None:
+    labels = [t.get_text() for t in plot_attainment(attainment_frame()).get_legend().get_texts()]
+    assert any(t.startswith("50%") and "at risk" in t for t in labels)
+    assert any(t.startswith("90%") and "likely" in t for t in labels)
+
+
+def test_a_rare_miss_is_pale_and_its_probability_is_not_zero() -> None:
+    values = [9.0] + [12.0] * 299  # one miss in 300 replications, by 1 on a goal of 10
+    kpis = pd.DataFrame({"target": "a", "replication": range(300), "value": values})
+    short = expected_shortfall(kpis, attainment_frame().iloc[:1])
+    ax = plot_shortfall(attainment_frame().iloc[:1][["target", "label_zh", "label_en"]].merge(short, on="target"))
+    assert [t.get_text().endswith("(<1%)") for t in ax.texts] == [True]
+    assert mpl.colors.to_hex(ax.patches[0].get_facecolor()) == RARE_MISS_COLOUR
+
+
+def params_frame(draws: int, varying: tuple[str, ...], fixed: tuple[str, ...] = ()) -> pd.DataFrame:
+    """params.parquet of ``draws`` replications: inputs in ``varying`` change by draw, ``fixed`` do not."""
+    rows = [(r, r, name, float(r) if name in varying else 1.0) for r in range(draws) for name in (*varying, *fixed)]
+    return pd.DataFrame(rows, columns=["replication", "draw", "parameter", "value"])
+
+
+def test_interval_note_says_whether_parameter_uncertainty_is_in() -> None:
+    evidence = interval_note(params_frame(4, ("a", "b"), fixed=("pinned",)))
+    assert "parameter uncertainty (2 uncertain inputs)" in evidence
+    for luck_only in (pd.DataFrame(), params_frame(1, ("a", "b")), params_frame(4, (), fixed=("pinned",))):
+        note = interval_note(luck_only)  # uncertainty=none, one draw, every input pinned
+        assert "luck only" in note
+        assert "parameter uncertainty" not in note
 
 
 def monthly_frame(goal_pace: float = 10.0) -> pd.DataFrame:

@@ -54,6 +54,10 @@ def test_report_writes_workbook_page_and_charts(tiny_run: Path) -> None:
     sections = {p.stem.split("_")[0] for p in pngs}
     assert sections == {"attainment", "fan", "distribution", "comparison", "bottlenecks", "funnel"}
     assert "fan_all" in {p.stem for p in pngs}  # every target's monthly path on one page
+    # the run drew its uncertain inputs (uncertainty=evidence): charts with intervals say so
+    for chart in ("attainment", "fan", "distribution"):
+        for svg in (tiny_run / "charts").glob(f"{chart}_*.svg"):
+            assert "parameter uncertainty" in svg.read_text(encoding="utf-8"), svg.name
 
 
 def test_actual_path_is_loaded_for_fan_charts(tiny_run: Path) -> None:

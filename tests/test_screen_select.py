@@ -47,6 +47,16 @@ def test_bad_inputs_stop_before_simulating(tmp_path: Path) -> None:
     assert not (tmp_path / "x" / "selection.csv").exists()
 
 
+def test_select_checks_whole_draws_before_simulating(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """Two replications per draw: a first replication or a cap that splits a draw stops before any run."""
+    args = ["--cells", "status_quo,ready_to_build", "--delta", "0.5", "--n0", "2", "--out", str(tmp_path / "x")]
+    pinned = ["run=smoke", "uncertainty.replications_per_draw=2"]
+    assert select_main([*args, "--first-replication", "1", "--max-replications", "4", *pinned]) == 2
+    assert select_main([*args, "--max-replications", "3", *pinned]) == 2
+    assert caplog.text.count("2 replications share a draw") == 2
+    assert not (tmp_path / "x").exists()
+
+
 @pytest.mark.slow
 def test_screen_then_what_it_takes_on_the_model(tmp_path: Path) -> None:
     """Three levers, three replications at the point values: files, effects, the recipe reusing the screen.

@@ -9,7 +9,8 @@ import pandas as pd
 import pytest
 
 from analysis.kpis import KpiWindow
-from analysis.unit_ranking import months_done, rank_units, report_ranking, unit_monthly
+from analysis.unit_ranking import months_done, rank_units, report_ranking, run_window, unit_monthly
+from sim.calendar import Calendar
 from tests.helpers import HUAIAN_2023
 
 
@@ -102,6 +103,22 @@ def test_unit_monthly_counts_each_units_projects() -> None:
     spend = got[(got["target"] == "industrial_investment") & (got["month"] == 12)].set_index("unit")["value"]
     assert spend["xuyi"] > 0
     assert spend["jinhu"] > 0
+
+
+@pytest.mark.parametrize(("first_year", "target_year"), [(2021, 2023), (2019, 2024), (2023, 2023)])
+def test_run_window_counts_at_the_models_month_ends(first_year: int, target_year: int) -> None:
+    """The report counts a run at the same days as the model (analysis does not import its calendar)."""
+    config = {
+        "run": {"first_year": first_year, "target_year": target_year},
+        "model": {
+            "demand": {"cny_per_usd": 7.0},
+            "construction": {"spend_realisation_share": 0.9, "spend_curve_a": 2.0, "spend_curve_b": 2.0},
+        },
+    }
+    cal = Calendar(first_year, target_year)
+    window = run_window(config)
+    assert window.year_start_day == cal.year_start(target_year)
+    assert window.cutoff_days == tuple(cal.month_ends(target_year).tolist())
 
 
 def test_months_done_on_a_nowcast_date() -> None:
