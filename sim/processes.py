@@ -367,7 +367,7 @@ def obtain_permits(env: simpy.Environment, project: int, s: System, patience: li
         s.ledger.record("review", project, env.now)
         ok = yield from hold(env, project, s, p.review_days[project] + p.permit_days[project], "procedures")
     if request.triggered:
-        s.approvals.release(request)
+        s.approvals.free(request)
     if not ok or s.walked[project]:
         return False
     s.ledger.record("permits", project, env.now)
@@ -588,8 +588,9 @@ def finish_review(env: simpy.Environment, project: int, s: System, patience: lis
     """
     request = s.approvals.request(priority=-math.inf)
     request.project = project  # type: ignore[attr-defined]
-    yield request
+    if not request.triggered:  # else served the moment it was made
+        yield request
     yield env.timeout(s.p.review_days[project] + s.p.permit_days[project])
-    s.approvals.release(request)
+    s.approvals.free(request)
     s.ledger.record("permits", project, env.now)
     return True
