@@ -44,13 +44,23 @@ def goals() -> dict[str, float]:
 
 
 def prior_labels(run_dir: Path) -> dict[str, tuple[str, str]]:
-    """Input path -> (zh, en) labels from the run's ``.hydra/config.yaml`` priors."""
+    """Input key -> (zh, en) labels from the run's ``.hydra/config.yaml`` priors.
+
+    The key is the prior's path, or ``path/per`` for a ratio prior (its English name then reads
+    "<path> per <per>").
+    """
     path = run_dir / ".hydra" / "config.yaml"
     priors: list[dict[str, Any]] = []
     if path.exists():
         cfg = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
         priors = (cfg.get("uncertainty") or {}).get("priors") or []
-    return {str(p["path"]): (str(p.get("zh") or p["path"]), english_name(str(p["path"]))) for p in priors}
+    labels: dict[str, tuple[str, str]] = {}
+    for p in priors:
+        field, per = str(p["path"]), str(p.get("per") or "")
+        key = f"{field}/{per}" if per else field
+        en = f"{english_name(field)} per {english_name(per)}" if per else english_name(field)
+        labels[key] = (str(p.get("zh") or key), en)
+    return labels
 
 
 def english_name(path: str) -> str:

@@ -422,15 +422,17 @@ class LandConfig:
     land_mu_per_yi: BySector = _by_sector(15.0, 6.7, 6.7, 2.0)
     intensity_sigma_log: float = 0.4
     # Annual land quota for campaign projects in 亩, released in equal monthly tranches at
-    # each month start. No Huai'an figure is published (calibration.md §8): an uncertain
-    # input. Range 9,700-45,500 亩: the land of the 2020 start volume (758亿 in Jan-Sep,
-    # calibration.md §1, ~1,010亿 a year) at the two ends of §8's 9.6-45 亩/亿; default
-    # 27,600 = that volume at the range's centre, 27.3 亩/亿 (derived; assumes the quota
-    # at least covered what was started).
-    quota_mu_per_year: float = 27600.0
+    # each month start. No Huai'an figure is published (calibration.md §8): derived as the
+    # investment volume the quota covers x the land per 亿 above. Volume: the 2020 start
+    # volume, 758亿 in Jan-Sep (calibration.md §1), ~1,010亿 a year, up to twice that
+    # (assumption: the quota at least covered what was started, and also serves growth);
+    # default the centre, 1,515亿 a year x 15 亩/亿 = 22,700 亩 (derived). Under
+    # `uncertainty=evidence` the volume is the uncertain input and the quota moves with the
+    # drawn land per 亿 (a ratio prior), not independently of it.
+    quota_mu_per_year: float = 22700.0
     # Quota in stock on 1 January of the first simulated year (亩; assumption: two months
-    # of quota, range 0-6 months).
-    initial_stock_mu: float = 4600.0
+    # of quota, 22,700 / 6; range 0-6 months).
+    initial_stock_mu: float = 3800.0
     # Share of projects that need no new land: expansions on their own plot or standard
     # factory buildings (标准厂房). calibration.md §2.3 (standard-plant projects finish within
     # months) and §2.1 (Yancheng: 14-17% start within months of signing); share an estimate.
@@ -475,8 +477,10 @@ class EnergyConfig:
     tce_per_yi: BySector = _by_sector(250.0, 40.0, 30.0, 20.0)
     tce_sigma_log: float = 0.6
     # Annual energy quota for campaign projects, 吨标煤, monthly tranches. No Huai'an total is
-    # published (calibration.md §8): an uncertain input, range 400,000-1,200,000 (assumption,
-    # x0.5-x1.5 around the default); the default is that range's centre, not derived.
+    # published (calibration.md §8): an assumption, 800,000 = the energy of 3,200亿 a year of
+    # industrial investment at 250 吨标煤/亿 (range x0.5-x1.5 of that volume). Under
+    # `uncertainty=evidence` the volume is the uncertain input and the quota moves with the
+    # drawn energy per 亿 (a ratio prior: a city's quota reflects its industry's energy use).
     quota_tce_per_year: float = 800000.0
     # Quota in stock on 1 January of the first simulated year (assumption: ~one month).
     initial_stock_tce: float = 80000.0
@@ -840,9 +844,23 @@ class Prior:
     source: str = ""
     # Chinese label for planners' sentences and charts.
     zh: str = ""
+    # A ratio prior: when set (a field path, like ``path``), low/high/dist describe the ratio
+    # ``path / per`` and the field takes ``ratio x`` the value ``per`` has in the same draw. For
+    # inputs derived from another uncertain input (the land quota was derived as a start volume
+    # x land per 亿: its uncertainty is the volume it covers, not an independent range).
+    per: str = ""
+
+    @property
+    def key(self) -> str:
+        """The name of the drawn quantity: the path, or ``path/per`` for a ratio prior."""
+        return f"{self.path}/{self.per}" if self.per else self.path
 
     def __post_init__(self) -> None:
         name = f"uncertainty.priors[{self.path}]"
+        if self.per == self.path:
+            _fail(f"{name}.per", self.per, "another field's path (a field cannot be a ratio of itself)")
+        if self.per and self.low < 0:
+            _fail(f"{name}.low", self.low, "a ratio >= 0 (a ratio prior scales a field by low..high)")
         if self.dist not in PRIOR_DISTRIBUTIONS:
             _fail(f"{name}.dist", self.dist, f"one of {', '.join(PRIOR_DISTRIBUTIONS)}")
         if self.lever not in LEVER_RULES:
@@ -884,6 +902,13 @@ class UncertaintyConfig:
         for path in paths:
             if paths.count(path) > 1:
                 _fail("uncertainty.priors", path, "each field path at most once")
+        ratio_of = {p.path: p.per for p in self.priors if p.per}
+        for path in ratio_of:
+            seen = [path]
+            while seen[-1] in ratio_of:
+                seen.append(ratio_of[seen[-1]])
+                if seen[-1] in seen[:-1]:
+                    _fail(f"uncertainty.priors[{path}].per", " -> ".join(seen), "a chain of ratios without a cycle")
 
 
 def _check_iso_date(name: str, value: str) -> None:

@@ -12,6 +12,12 @@ vector for ``r``; a Latin hypercube is not (its strata depend on ``n``), which i
 not offered. The scenario and the policy never enter the draw: replication ``r`` of every
 cell sees the same parameters and the same luck.
 
+A *ratio prior* (``per: <field>``) draws the ratio ``path / per`` and gives the field that
+ratio x the value ``per`` has in the same draw: an input derived from another uncertain input
+(the land quota = the investment volume it covers x the land per 亿) moves with it instead of
+being drawn apart. The drawn quantities (the ratio, not the field) are what
+:func:`parameter_frame` records, so the inputs a sensitivity analysis sees are independent.
+
 Which value a cell uses for an uncertain field:
 
 - the field was set by the scenario or on the command line (it differs from the schema
@@ -160,17 +166,44 @@ def is_pinned(study: StudyConfig, prior: Prior) -> bool:
     return bool(get_field(baseline, prior.path) != get_field(_defaults(), prior.path))
 
 
+def _field_range(study: StudyConfig, path: str) -> tuple[float, float]:
+    """The smallest and largest value a draw can give the field ``path``.
+
+    Its configured value if no free prior draws it; a ratio prior's range is its ratio range x
+    its ``per`` field's.
+    """
+    prior = next((p for p in study.uncertainty.priors if p.path == path and not is_pinned(study, p)), None)
+    if prior is None:
+        value = float(get_field(study.baseline_model or study.model, path))
+        return value, value
+    if not prior.per:
+        return prior.low, prior.high
+    per_low, per_high = _field_range(study, prior.per)
+    products = [prior.low * per_low, prior.low * per_high, prior.high * per_low, prior.high * per_high]
+    return min(products), max(products)
+
+
 def check_priors(study: StudyConfig) -> None:
     """Validate every prior against the model before anything runs (raises ConfigError).
 
-    Checks that the path names a numeric field and that both bounds (and, for a lever that
-    sets the field, the lever's value at both bounds) are values the field allows.
+    Checks that the path (and a ratio prior's ``per``) names a numeric field and that the
+    smallest and largest value a draw can give the field (and, for a lever that sets the
+    field, the lever's value at both) are values the field allows.
     """
     baseline = study.baseline_model or study.model
     for prior in study.uncertainty.priors:
         where = f"uncertainty prior 'model.{prior.path}'"
         base_value, policy_value = get_field(baseline, prior.path), get_field(study.model, prior.path)
-        for bound in (prior.low, prior.high):
+        if prior.per:
+            per_value = get_field(baseline, prior.per)
+            if isinstance(per_value, bool) or not isinstance(per_value, int | float):
+                raise ConfigError(f"{where}: per 'model.{prior.per}' names a non-numeric field (value {per_value!r})")
+        bounds: tuple[float, ...]
+        if not is_pinned(study, prior):
+            bounds = _field_range(study, prior.path)
+        else:  # the field keeps its value; a bad range is still an error (a ratio's is checked above)
+            bounds = () if prior.per else (prior.low, prior.high)
+        for bound in bounds:
             try:
                 set_field(baseline, prior.path, bound)
                 if policy_value != base_value:
@@ -198,9 +231,12 @@ def draw_point(uncertainty: UncertaintyConfig, root_seed: int, draw: int) -> np.
 
 
 def draw_values(study: StudyConfig, draws: np.ndarray) -> np.ndarray:
-    """Values of every prior (columns, in file order) for each draw index in ``draws``.
+    """The drawn quantity of every prior (columns, in file order) for each draw in ``draws``.
 
-    A pinned input (set by the scenario or the user) keeps its configured value.
+    The quantity is the field's value, or for a ratio prior (``per``) the ratio: the inputs
+    drawn are independent (what a sensitivity analysis needs); :func:`field_values` turns a
+    row into the fields' values. A pinned input (set by the scenario or the user) keeps its
+    configured value (a pinned ratio prior: the configured ratio).
     """
     priors = study.uncertainty.priors
     baseline = study.baseline_model or study.model
@@ -209,19 +245,46 @@ def draw_values(study: StudyConfig, draws: np.ndarray) -> np.ndarray:
     out = np.empty((len(draws), len(priors)))
     for i, prior in enumerate(priors):
         configured = get_field(baseline, prior.path)
+        if prior.per:
+            per = float(get_field(baseline, prior.per))
+            configured = configured / per if per else 0.0
         out[:, i] = configured if is_pinned(study, prior) else quantile(prior, u[:, i])
         if isinstance(configured, int):
             out[:, i] = np.round(out[:, i])
     return out
 
 
+def field_values(study: StudyConfig, row: np.ndarray) -> dict[str, float]:
+    """The baseline's value of every prior's field, given one row of :func:`draw_values`.
+
+    A ratio prior's field is its ratio x the value its ``per`` field has in the same draw
+    (drawn, if a free prior draws it; otherwise configured). Integer fields are rounded.
+    """
+    priors = study.uncertainty.priors
+    baseline = study.baseline_model or study.model
+    drawn = {p.path: (p, float(v)) for p, v in zip(priors, row, strict=True) if not is_pinned(study, p)}
+    out: dict[str, float] = {}
+
+    def value(path: str) -> float:
+        if path not in out:
+            if path not in drawn:
+                return float(get_field(baseline, path))
+            prior, quantity = drawn[path]
+            out[path] = quantity * value(prior.per) if prior.per else quantity
+        return out[path]
+
+    for prior in priors:
+        v = value(prior.path) if prior.path in drawn else float(get_field(baseline, prior.path))
+        out[prior.path] = float(round(v)) if isinstance(get_field(baseline, prior.path), int) else v
+    return out
+
+
 def parameter_values(study: StudyConfig, replication: int) -> dict[str, float]:
-    """Replication ``replication``'s value of every uncertain input (the baseline's value)."""
+    """Replication ``replication``'s value of every uncertain input's field (the baseline's)."""
     uncertainty = study.uncertainty
     if not uncertainty.priors:
         return {}
-    row = draw_values(study, np.array([replication // uncertainty.replications_per_draw]))[0]
-    return {p.path: float(v) for p, v in zip(uncertainty.priors, row, strict=True)}
+    return field_values(study, draw_values(study, np.array([replication // uncertainty.replications_per_draw]))[0])
 
 
 def with_parameters(study: StudyConfig, replication: int) -> StudyConfig:
@@ -259,8 +322,10 @@ def with_parameters(study: StudyConfig, replication: int) -> StudyConfig:
 def parameter_frame(study: StudyConfig, replications: int) -> pd.DataFrame:
     """Long table of the uncertain inputs: replication, draw, parameter, value.
 
-    The value is the status quo's (baseline) value of the field in that replication; it is
-    the same in every scenario x policy cell that leaves the field free.
+    ``parameter`` is the prior's :attr:`~sim.config.Prior.key` and ``value`` the drawn
+    quantity: the status quo's (baseline) value of the field, or for a ratio prior
+    (``path/per``) the ratio, so the inputs in the table are independent. The value is the
+    same in every scenario x policy cell that leaves the field free.
     """
     priors = study.uncertainty.priors
     if not priors or replications < 1:
@@ -274,7 +339,7 @@ def parameter_frame(study: StudyConfig, replications: int) -> pd.DataFrame:
         {
             "replication": np.repeat(replication, k),
             "draw": np.repeat(draw, k),
-            "parameter": pd.Categorical(np.tile([p.path for p in priors], replications)),
+            "parameter": pd.Categorical(np.tile([p.key for p in priors], replications)),
             "value": values.ravel(),
         }
     )

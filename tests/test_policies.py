@@ -70,7 +70,7 @@ def test_lever_moves_its_target(lever: str, target: str, direction: str) -> None
     [
         # with a share of signings never proceeding, half the land quota binds only mildly
         # (+7 starts, p ~ 0.02 with 16 pairs); a quarter makes it bind as the test requires
-        ("land_reclamation", ("scenario=land_halved", "model.land.quota_mu_per_year=6900")),
+        ("land_reclamation", ("scenario=land_halved", "model.land.quota_mu_per_year=5675")),
         ("energy_swap", ("scenario=energy_frozen",)),
     ],
 )

@@ -115,7 +115,7 @@ def test_lever_effect_survives_the_prior(study):
 
 def test_scenario_and_command_line_values_are_not_overwritten(study):
     s = study("scenario=land_halved")
-    assert get_field(with_parameters(s, 4).model, "land.quota_mu_per_year") == 13800.0
+    assert get_field(with_parameters(s, 4).model, "land.quota_mu_per_year") == 11350.0
     t = study("model.demand.lead_growth_per_year=0.15")  # the default value, set explicitly
     assert "demand.lead_growth_per_year" in t.uncertainty.pinned
     assert with_parameters(t, 4).model.demand.lead_growth_per_year == 0.15
@@ -126,8 +126,12 @@ def test_scenario_and_command_line_values_are_not_overwritten(study):
 def _fixed_at_defaults(study):
     """The evidence priors with every bound at the configured value (point masses)."""
     s = study("run.replications=4", "run.keep_ledgers=2")
-    at = {p.path: get_field(s.baseline_model, p.path) for p in s.uncertainty.priors}
-    points = [replace(p, low=at[p.path], high=at[p.path], mode=None) for p in s.uncertainty.priors]
+
+    def at(p: Prior) -> float:  # the configured value, or for a ratio prior the configured ratio
+        value = get_field(s.baseline_model, p.path)
+        return value / get_field(s.baseline_model, p.per) if p.per else value
+
+    points = [replace(p, low=at(p), high=at(p), mode=None) for p in s.uncertainty.priors]
     return _with_priors(s, *points)
 
 
@@ -151,3 +155,74 @@ def test_params_are_carried_through_chunks_and_parallel(study):
     pd.testing.assert_frame_equal(serial.params, parallel.params)
     assert list(serial.params.columns[:4]) == ["scenario", "policy", "replication", "seed"]
     assert serial.params["replication"].nunique() == 6
+
+
+QUOTA, LAND, STOCK = "land.quota_mu_per_year", "land.land_mu_per_yi.industrial", "land.initial_stock_mu"
+
+
+def test_ratio_prior_moves_the_quota_with_the_land_it_was_derived_from(study):
+    """The land quota is drawn as the volume it covers x the drawn land per 亿 (not apart)."""
+    s = study()
+    key = f"{QUOTA}/{LAND}"
+    frame = parameter_frame(s, 64).pivot(index="replication", columns="parameter", values="value")
+    assert key in frame.columns
+    assert QUOTA not in frame.columns
+    assert frame[key].between(1010.0, 2020.0).all()
+    assert frame[f"{STOCK}/{QUOTA}"].between(0.0, 0.5).all()
+    for r in (0, 7, 30):
+        m = with_parameters(s, r).baseline_model
+        cover = m.land.quota_mu_per_year / m.land.land_mu_per_yi.industrial
+        assert cover == pytest.approx(frame.loc[r, key])
+        assert m.land.initial_stock_mu == pytest.approx(frame.loc[r, f"{STOCK}/{QUOTA}"] * m.land.quota_mu_per_year)
+        energy = m.energy.quota_tce_per_year / m.energy.tce_per_yi.industrial
+        assert 1600.0 <= energy <= 4800.0
+    # drawn apart, quota and need would be uncorrelated; tied, the quota follows the need
+    quota = np.array([with_parameters(s, r).baseline_model.land.quota_mu_per_year for r in range(0, 64, 2)])
+    land = np.array([with_parameters(s, r).baseline_model.land.land_mu_per_yi.industrial for r in range(0, 64, 2)])
+    assert np.corrcoef(np.log(quota), np.log(land))[0, 1] > 0.7
+
+
+def test_ratio_prior_uses_a_pinned_per_field_and_leaves_a_pinned_field(study):
+    s = study(f"model.{LAND}=20")
+    for r in (0, 5):
+        m = with_parameters(s, r).baseline_model
+        assert m.land.land_mu_per_yi.industrial == 20.0
+        assert 1010.0 * 20 <= m.land.quota_mu_per_year <= 2020.0 * 20
+    t = study("scenario=land_halved")
+    m = with_parameters(t, 3).baseline_model
+    assert m.land.quota_mu_per_year == 11350.0
+    assert 0.0 <= m.land.initial_stock_mu <= 0.5 * 11350.0  # the stock follows the quota in force
+
+
+@pytest.mark.parametrize(
+    ("priors", "message"),
+    [
+        ([{"path": QUOTA, "per": QUOTA, "low": 1, "high": 2, "source": "x"}], "ratio of itself"),
+        ([{"path": QUOTA, "per": "land.no_such", "low": 1, "high": 2, "source": "x"}], "no such field"),
+        ([{"path": QUOTA, "per": "land.priority", "low": 1, "high": 2, "source": "x"}], "non-numeric"),
+        ([{"path": QUOTA, "per": LAND, "low": -1.0, "high": 2, "source": "x"}], "ratio >= 0"),
+        (
+            [
+                {"path": QUOTA, "per": STOCK, "low": 1, "high": 2, "source": "x"},
+                {"path": STOCK, "per": QUOTA, "low": 0, "high": 1, "source": "x"},
+            ],
+            "without a cycle",
+        ),
+        (  # 0.5-0.9 x a land per 亿 of 9.6-45 would let the registration probability exceed 1
+            [
+                {"path": LAND, "low": 9.6, "high": 45.0, "source": "x"},
+                {
+                    "path": "completion.registration_probability.industrial",
+                    "per": LAND,
+                    "low": 0.01,
+                    "high": 0.05,
+                    "source": "x",
+                },
+            ],
+            "outside what the field allows",
+        ),
+    ],
+)
+def test_bad_ratio_prior_is_a_config_error_naming_it(study, priors, message):
+    with pytest.raises(ConfigError, match=message):
+        _with_priors(study(), *[Prior(**p) for p in priors])
