@@ -410,7 +410,7 @@ def seek_permits(env: simpy.Environment, project: int, s: System, patience: list
     review and permit days are read from them (a file begun before the launch keeps the
     baseline's, as it always has).
     """
-    request = s.approvals.request(priority=rules.approval_priority[project])
+    request = s.approvals.request_at_once(rules.approval_priority[project])
     request.project = project  # type: ignore[attr-defined]
     ok = yield from wait_in_line(env, request, project, s, patience, "approvals")
     if ok and not s.walked[project]:
@@ -636,7 +636,7 @@ def finish_review(env: simpy.Environment, project: int, s: System, patience: lis
     It asks ahead of every waiting file (it held the office already), for its remaining
     review and permit time (the plan's ``review_days``).
     """
-    request = s.approvals.request(priority=-math.inf)
+    request = s.approvals.request_at_once(-math.inf)
     request.project = project  # type: ignore[attr-defined]
     if not request.triggered:  # else served the moment it was made
         yield request

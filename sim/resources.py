@@ -243,11 +243,14 @@ class HeapPriorityResource(simpy.Resource):
     """A ``simpy.Resource`` (e.g. approval offices) served in priority order via a heap.
 
     Two shortcuts keep the event queue short without changing who is served when: a request
-    that finds a server free is served the moment it is made (marked triggered, no turn in
-    the event queue: its requester checks ``triggered`` and goes on), and :meth:`free`
-    releases a server with no event when no one waits (SimPy's ``Release`` event would only
-    run a callback that finds the line empty).
+    made with :meth:`request_at_once` that finds a server free is served the moment it is made
+    (marked triggered, no turn in the event queue: its requester checks ``triggered`` and goes
+    on; ``request`` keeps SimPy's semantics), and :meth:`free` releases a server with no event
+    when no one waits (SimPy's ``Release`` event would only run a callback that finds the line
+    empty).
     """
+
+    _at_once = False  # set while request_at_once makes its request
 
     def set_capacity(self, capacity: int) -> None:
         """Change the number of servers; added servers start serving the queue at once."""
@@ -268,6 +271,14 @@ class HeapPriorityResource(simpy.Resource):
     else:
         request = BoundClass(PriorityRequest)
 
+    def request_at_once(self, priority: float) -> PriorityRequest:
+        """Request a server; if one is free it is granted now, with no event: check ``triggered`` before yielding."""
+        self._at_once = True
+        try:
+            return self.request(priority=priority)
+        finally:
+            self._at_once = False
+
     def free(self, request: PriorityRequest) -> None:
         """Release the server ``request`` holds: SimPy's ``release`` when requests wait, else no event."""
         if self.put_queue:
@@ -280,9 +291,10 @@ class HeapPriorityResource(simpy.Resource):
 
         Equivalent to ``BaseResource._trigger_put`` with ``Resource._do_put``, which stops
         after the head whatever happens, written on the heap directly for speed. Called with
-        ``None`` by a request being made, which is served at once if it is the one admitted.
+        ``None`` by a request being made; one of :meth:`request_at_once` is served at once if
+        it is the one admitted.
         """
-        self._admit(at_once=get_event is None)
+        self._admit(at_once=get_event is None and self._at_once)
 
     def _admit(self, *, at_once: bool) -> None:
         """Serve the head of the line if a server is free; ``at_once``: without an event if it is the newest request."""
