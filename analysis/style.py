@@ -160,7 +160,11 @@ def save_figure(fig: Figure, stem: Path, *, dpi: int = DPI) -> list[Path]:
     # zlib level 1: charts are flat colour, so the file is a few per cent larger than at the
     # default level 6 and encoding a 200-dpi slide takes a fraction of the time.
     fig.savefig(paths[0], dpi=dpi, bbox_inches="tight", pil_kwargs={"compress_level": 1})
-    fig.savefig(paths[1], bbox_inches="tight")
+    # The SVG shows the same area: the figure's tight box (inches) padded as savefig pads it.
+    # Given a box, savefig skips its dry-run draw of the whole figure to find one (one draw
+    # of the four a chart took; a figure with a layout engine still lays itself out).
+    box = fig.get_tightbbox().padded(mpl.rcParams["savefig.pad_inches"])
+    fig.savefig(paths[1], bbox_inches=box)
     plt.close(fig)
     return paths
 

@@ -18,8 +18,10 @@ A simulated year outside :data:`SPRING_FESTIVAL` is a ConfigError naming it.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import numpy as np
+if TYPE_CHECKING:  # numpy is imported where used: sim.config imports the tables, and --help stays quick
+    import numpy as np
 
 # Spring Festival (正月初一) by year, ISO dates (Hong Kong Observatory conversion tables).
 SPRING_FESTIVAL: dict[int, str] = {
@@ -83,6 +85,8 @@ class Calendar:
 
     def day_of(self, date: str) -> float:
         """Model day of an ISO date (``'2023-06-30'`` -> days since first_year-01-01)."""
+        import numpy as np
+
         origin = np.datetime64(f"{self.first_year}-01-01", "D")
         return float((np.datetime64(date, "D") - origin) / np.timedelta64(1, "D"))
 
@@ -97,6 +101,8 @@ class Calendar:
 
     def month_starts(self, year: int) -> np.ndarray:
         """Model days of the first day of each month of ``year`` (12 values)."""
+        import numpy as np
+
         months = np.arange(f"{year}-01", f"{year + 1}-01", dtype="datetime64[M]")
         origin = np.datetime64(f"{self.first_year}-01-01", "D")
         return (months.astype("datetime64[D]") - origin).astype(float)
@@ -107,5 +113,7 @@ class Calendar:
 
     def month_ends(self, year: int) -> np.ndarray:
         """Model days at the end of each month of ``year`` (start of the next; 12 values)."""
+        import numpy as np
+
         starts = self.month_starts(year)
         return np.append(starts[1:], self.year_start(year + 1))

@@ -25,6 +25,7 @@ import simpy
 
 from sim.clock import at
 from sim.config import MONTHS_PER_YEAR
+from sim.detached import Detached
 
 if TYPE_CHECKING:
     from simpy.events import ProcessGenerator
@@ -78,7 +79,7 @@ def appraise(env: simpy.Environment, project: int, s: System, day: float) -> Non
     s.leave_day[project] = signing + s.regime_at(signing)[1].leave_days[project]
     procedures = prepare(s, project, signing)
     if procedures is not None:
-        env.process(project_life(env, project, s, procedures))
+        Detached(env, project_life(env, project, s), start=at(env, procedures))
 
 
 def record_ahead(s: System, milestone: str, project: int, day: float) -> None:
@@ -98,13 +99,13 @@ def monthly_bulletin(env: simpy.Environment, s: System, schedule: list[tuple[flo
         s.publish_bulletin(env.now, year, month)
 
 
-def project_life(env: simpy.Environment, project: int, s: System, procedures_day: float) -> ProcessGenerator:
+def project_life(env: simpy.Environment, project: int, s: System) -> ProcessGenerator:
     """Carry one project from the start of its procedures until the start, or until it walks away.
 
-    Before, from the arrival to the end of pre-work, and after, from the end of the procedures
-    on, its life is pure delays (:func:`appraise`, :func:`prepare`, :func:`start_and_build`).
+    Runs as a :class:`~sim.detached.Detached` process from the day its procedures begin. Before,
+    from the arrival to the end of pre-work, and after, from the end of the procedures on, its
+    life is pure delays (:func:`appraise`, :func:`prepare`, :func:`start_and_build`).
     """
-    yield at(env, procedures_day)
     s.ledger.record("procedures", project, env.now)
     ready = yield from do_procedures(env, project, s)
     if ready:
@@ -199,11 +200,14 @@ def do_procedures(env: simpy.Environment, project: int, s: System) -> StepResult
     if not solved:
         return False
     if not s.cfg.approvals.parallel_with_land:
-        for step in (obtain_land, obtain_energy, obtain_permits):
+        for step in (obtain_land, take_energy_quota):
             ok = yield from step(env, project, s, [s.p.patience_days[project]])
             if not ok:
                 return False
-        return True
+        file_rules = yield from assess_energy_then_file(env, project, s)
+        if file_rules is None:
+            return False
+        return (yield from seek_permits(env, project, s, [file_rules.patience_days[project]], file_rules))
     patience = s.p.patience_days[project]
     paperwork = env.process(energy_then_permits(env, project, s, [patience]))
     land = yield from obtain_land(env, project, s, [patience])
@@ -337,12 +341,20 @@ def energy_need_tce(env: simpy.Environment, project: int, s: System) -> float:
 
 def obtain_energy(env: simpy.Environment, project: int, s: System, patience: list[float]) -> StepResult:
     """Get energy quota, then the energy assessment (能评)."""
+    ok = yield from take_energy_quota(env, project, s, patience)
+    if not ok:
+        return False
+    return (yield from assess_energy(env, project, s, patience))
+
+
+def take_energy_quota(env: simpy.Environment, project: int, s: System, patience: list[float]) -> StepResult:
+    """Queue for the energy quota the project needs (吨标煤) and hold it."""
     need = energy_need_tce(env, project, s)
     ok = yield from take_quota(env, s.energy, need, s.p.energy_priority[project], project, s, patience, "energy")
     if not ok:
         return False
     s.ledger.record("energy_granted", project, env.now)
-    return (yield from assess_energy(env, project, s, patience))
+    return True
 
 
 def assess_energy(env: simpy.Environment, project: int, s: System, patience: list[float]) -> StepResult:
@@ -354,20 +366,58 @@ def assess_energy(env: simpy.Environment, project: int, s: System, patience: lis
     return True
 
 
+def assess_energy_then_file(env: simpy.Environment, project: int, s: System) -> Generator[simpy.Event, Any, Any]:
+    """Sequential chain: the energy assessment (能评), then the applicant prepares the file.
+
+    Two pure delays in one wait: the same days, sums, regime and walk-away causes as
+    :func:`assess_energy` followed by the file's :func:`hold` in :func:`obtain_permits`; the
+    assessment's end is recorded by arithmetic. Only where no parallel chain can make the
+    investor leave in between. Returns the plan lists in force when the file was begun (the
+    office's rules for it, as in :func:`obtain_permits`), or None if the investor left.
+    """
+    left = s.leave_day[project] - env.now
+    days = s.p.energy_days[project]
+    if days > left:
+        yield env.timeout(max(left, 0.0))
+        walk_away(env, project, s, "energy")
+        return None
+    assessed = env.now + days
+    record_ahead(s, "energy", project, assessed)
+    left = s.leave_day[project] - assessed
+    rules = s.regime_at(assessed)[1]
+    days = rules.applicant_days[project]
+    if days <= left:
+        yield at(env, assessed + days)
+        return rules
+    yield at(env, assessed + max(left, 0.0))
+    walk_away(env, project, s, "procedures")
+    return None
+
+
 def obtain_permits(env: simpy.Environment, project: int, s: System, patience: list[float]) -> StepResult:
     """Applicant prepares the file, then waits for an approval office: review and permits."""
-    p = s.p
-    ok = yield from hold(env, project, s, p.applicant_days[project], "procedures")
+    rules = s.p
+    ok = yield from hold(env, project, s, rules.applicant_days[project], "procedures")
     if not ok:
         return False
-    request = s.approvals.request(priority=p.approval_priority[project])
+    return (yield from seek_permits(env, project, s, patience, rules))
+
+
+def seek_permits(env: simpy.Environment, project: int, s: System, patience: list[float], rules: Any) -> StepResult:
+    """With the file ready, wait for an approval office: review and permits.
+
+    ``rules``: the plan lists in force when the file was begun; the request's priority and the
+    review and permit days are read from them (a file begun before the launch keeps the
+    baseline's, as it always has).
+    """
+    request = s.approvals.request_at_once(rules.approval_priority[project])
     request.project = project  # type: ignore[attr-defined]
     ok = yield from wait_in_line(env, request, project, s, patience, "approvals")
     if ok and not s.walked[project]:
         s.ledger.record("review", project, env.now)
-        ok = yield from hold(env, project, s, p.review_days[project] + p.permit_days[project], "procedures")
+        ok = yield from hold(env, project, s, rules.review_days[project] + rules.permit_days[project], "procedures")
     if request.triggered:
-        s.approvals.release(request)
+        s.approvals.free(request)
     if not ok or s.walked[project]:
         return False
     s.ledger.record("permits", project, env.now)
@@ -588,10 +638,11 @@ def finish_review(env: simpy.Environment, project: int, s: System, patience: lis
     It asks ahead of every waiting file (it held the office already), for its remaining
     review and permit time (the plan's ``review_days``).
     """
-    request = s.approvals.request(priority=-math.inf)
+    request = s.approvals.request_at_once(-math.inf)
     request.project = project  # type: ignore[attr-defined]
-    yield request
+    if not request.triggered:  # else served the moment it was made
+        yield request
     yield env.timeout(s.p.review_days[project] + s.p.permit_days[project])
-    s.approvals.release(request)
+    s.approvals.free(request)
     s.ledger.record("permits", project, env.now)
     return True

@@ -240,13 +240,23 @@ class PriorityContainer(simpy.Container):
 
 
 class HeapPriorityResource(simpy.Resource):
-    """A ``simpy.Resource`` (e.g. approval offices) served in priority order via a heap."""
+    """A ``simpy.Resource`` (e.g. approval offices) served in priority order via a heap.
+
+    Two shortcuts keep the event queue short without changing who is served when: a request
+    made with :meth:`request_at_once` that finds a server free is served the moment it is made
+    (marked triggered, no turn in the event queue: its requester checks ``triggered`` and goes
+    on; ``request`` keeps SimPy's semantics), and :meth:`free` releases a server with no event
+    when no one waits (SimPy's ``Release`` event would only run a callback that finds the line
+    empty).
+    """
+
+    _at_once = False  # set while request_at_once makes its request
 
     def set_capacity(self, capacity: int) -> None:
         """Change the number of servers; added servers start serving the queue at once."""
         self._capacity = capacity
         while self.put_queue and len(self.users) < capacity:
-            self._trigger_put(None)
+            self._admit(at_once=False)
 
     def rekey(self, key_of: Any) -> None:
         """Rank every waiting request by ``key_of(request)`` (a new priority rule)."""
@@ -261,15 +271,40 @@ class HeapPriorityResource(simpy.Resource):
     else:
         request = BoundClass(PriorityRequest)
 
+    def request_at_once(self, priority: float) -> PriorityRequest:
+        """Request a server; if one is free it is granted now, with no event: check ``triggered`` before yielding."""
+        self._at_once = True
+        try:
+            return self.request(priority=priority)
+        finally:
+            self._at_once = False
+
+    def free(self, request: PriorityRequest) -> None:
+        """Release the server ``request`` holds: SimPy's ``release`` when requests wait, else no event."""
+        if self.put_queue:
+            self.release(request)
+        else:
+            self.users.remove(request)
+
     def _trigger_put(self, get_event: Any) -> None:
         """Admit the head of the line if a server is free (one per call, as SimPy's loop does).
 
         Equivalent to ``BaseResource._trigger_put`` with ``Resource._do_put``, which stops
-        after the head whatever happens, written on the heap directly for speed.
+        after the head whatever happens, written on the heap directly for speed. Called with
+        ``None`` by a request being made; one of :meth:`request_at_once` is served at once if
+        it is the one admitted.
         """
-        heap = cast(HeapQueue, self.put_queue)._heap
+        self._admit(at_once=get_event is None and self._at_once)
+
+    def _admit(self, *, at_once: bool) -> None:
+        """Serve the head of the line if a server is free; ``at_once``: without an event if it is the newest request."""
+        queue = cast(HeapQueue, self.put_queue)
+        heap = queue._heap
         if heap and len(self.users) < self.capacity:
             event = heapq.heappop(heap)[2]
             self.users.append(event)
             event.usage_since = self._env.now
-            event.succeed()
+            if at_once and event is queue.latest:
+                event._ok, event._value = True, None
+            else:
+                event.succeed()
