@@ -93,8 +93,9 @@ class StartState:
     start_lag_days
         Days of site preparation left before the start (after permits).
     patience_now, paper_patience_now
-        Days of waiting the investor still tolerates in the rest of its procedures: the land
-        chain (or the single chain when sequential) and the energy + permits chain (拿地即开工).
+        Days of waiting the investor still tolerates. Under 拿地即开工: in the rest of the land
+        chain and of the energy + permits chain. Sequential (each queue its own patience): in the
+        queue it waits in on ``as_of``, and in each later queue.
     land_level_mu, energy_level_tce
         Quota in stock on ``as_of_day`` (亩, 吨标煤).
     parallel_procedures

@@ -347,20 +347,23 @@ def _patience_now(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Patience each procedure chain has left on as_of (days), given the waits so far.
 
-    In the model a chain of procedures spends one patience budget: every queue wait is taken
-    from it (:func:`sim.processes.wait_in_line`). Sequential procedures are one chain (land,
-    energy, approvals); under 拿地即开工 (``parallel``, the rule in force when the project's
-    procedures began) land is one chain and energy + approvals another, each starting from the
-    same patience. The waits so far are estimated from the ledger's dates: the land queue from
-    the end of the problem (fresh problem days) to the land grant, the energy queue from the
-    land delivery (sequential) or the end of the problem (parallel) to the energy grant, the
-    approval queue from the file's completion (fresh applicant days) to the review. Patience
-    is drawn given it outlasted the longest chain's waits (the project has not left).
+    As in the model (:func:`sim.processes.do_procedures`): sequential procedures give every
+    queue (land, energy, approvals) the investor's full patience, a fresh tolerance per office;
+    under 拿地即开工 (``parallel``, the rule in force when the project's procedures began) land is
+    one chain and energy + approvals another, each spending one budget that starts from the same
+    patience. The waits so far are estimated from the ledger's dates: the land queue from the
+    end of the problem (fresh problem days) to the land grant, the energy queue from the land
+    delivery (sequential) or the end of the problem (parallel) to the energy grant, the
+    approval queue from the file's completion (fresh applicant days) to the review. Patience is
+    drawn given it outlasted every wait it was spent on (the project has not left): the
+    longest single queue wait (sequential) or the longest chain's total (parallel).
 
     Returns
     -------
     land_chain, paper_chain
-        Patience left (days). Sequential projects use ``land_chain`` for their single chain.
+        Parallel: patience left in each chain (days). Sequential: patience left in the queue the
+        project waits in on as_of (its full patience if it waits in none), and the full
+        patience every later queue gets.
     """
     has, t, n = now.has, now.t, u.size
     a = now.day
@@ -378,12 +381,17 @@ def _patience_now(
     file_ready = np.where(has["energy"], t["energy"] + fresh.applicant_days[:n], np.nan)
     approval_wait = np.nan_to_num(np.maximum(until("review") - file_ready, 0.0))
     paper = energy_wait + approval_wait
-    land_chain_wait = np.where(parallel, land_wait, land_wait + paper)
-    paper_chain_wait = np.where(parallel, paper, land_chain_wait)
-    longest = np.maximum(land_chain_wait, paper_chain_wait)
+    # sequential: the wait in the queue the project is in on as_of (0 between queues; a quota
+    # of 0 is granted, and recorded, at once)
+    current = np.where(~has["land_granted"], land_wait, np.where(~has["energy_granted"], energy_wait, approval_wait))
+    spent_land = np.where(parallel, land_wait, current)
+    spent_paper = np.where(parallel, paper, 0.0)
+    longest = np.where(
+        parallel, np.maximum(land_wait, paper), np.maximum(np.maximum(land_wait, energy_wait), approval_wait)
+    )
     wk = m.walkaway
     patience = longest + residual_weibull(wk.patience_scale_days, wk.patience_shape, longest, u)
-    return patience - land_chain_wait, patience - paper_chain_wait
+    return patience - spent_land, patience - spent_paper
 
 
 def _energy_asked_day(

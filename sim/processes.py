@@ -599,7 +599,8 @@ def resume_procedures(env: simpy.Environment, project: int, s: System, done: fro
 
     A project holding its land quota only waits for the transfer, one holding its energy quota
     only for the assessment; one waiting in a queue on ``as_of`` rejoins it with the patience
-    it has left (``s.start.patience_now``), later queues with its full patience.
+    it has left (``s.start.patience_now``); later queues get its full patience when sequential
+    (``s.start.paper_patience_now``), the chain's budget under 拿地即开工.
     """
     assert s.start is not None
     solved = yield from resolve_problem(env, project, s)
@@ -612,23 +613,37 @@ def resume_procedures(env: simpy.Environment, project: int, s: System, done: fro
     land = [] if "land" in done else [deliver_land if "land_granted" in done else obtain_land]
     paper = [] if "energy" in done else [assess_energy if "energy_granted" in done else obtain_energy]
     paper += [] if "permits" in done else [finish_review if "review" in done else obtain_permits]
-    patience = s.start.patience_now[project]
-    if s.start.parallel_procedures[project]:
-        chains = [(land, patience), (paper, s.start.paper_patience_now[project])]
-    else:
-        chains = [(land + paper, patience)]
-    runs = [env.process(run_steps(env, project, s, chain, left)) for chain, left in chains]
+    patience, paper_patience = s.start.patience_now[project], s.start.paper_patience_now[project]
+    if not s.start.parallel_procedures[project]:  # each queue its own patience, as do_procedures
+        return (yield from run_steps(env, project, s, land + paper, patience, fresh_days=paper_patience))
+    runs = [
+        env.process(run_steps(env, project, s, land, patience)),
+        env.process(run_steps(env, project, s, paper, paper_patience)),
+    ]
     yield env.all_of(runs)
     return all(run.value for run in runs)
 
 
-def run_steps(env: simpy.Environment, project: int, s: System, steps: list[Any], patience_now: float) -> StepResult:
-    """Run procedure ``steps`` in order; every queue wait spends the chain's ``patience_now`` (days)."""
+def run_steps(
+    env: simpy.Environment,
+    project: int,
+    s: System,
+    steps: list[Any],
+    patience_now: float,
+    fresh_days: float | None = None,
+) -> StepResult:
+    """Run procedure ``steps`` in order.
+
+    Every queue wait spends the chain's ``patience_now`` (days); with ``fresh_days`` (the
+    sequential chain) only the first step does and each later step gets ``fresh_days`` anew.
+    """
     patience = [patience_now]
     for step in steps:
         ok = yield from step(env, project, s, patience)
         if not ok:
             return False
+        if fresh_days is not None:
+            patience = [fresh_days]
     return True
 
 
