@@ -58,7 +58,7 @@ def prior_labels(run_dir: Path) -> dict[str, tuple[str, str]]:
     for p in priors:
         field, per = str(p["path"]), str(p.get("per") or "")
         key = f"{field}/{per}" if per else field
-        en = f"{english_name(field)} per {english_name(per)}" if per else english_name(field)
+        en = str(p.get("en") or (f"{english_name(field)} per {english_name(per)}" if per else english_name(field)))
         labels[key] = (str(p.get("zh") or key), en)
     return labels
 

@@ -844,6 +844,8 @@ class Prior:
     source: str = ""
     # Chinese label for planners' sentences and charts.
     zh: str = ""
+    # English label (optional; default: read from the path, or "<path> per <per>").
+    en: str = ""
     # A ratio prior: when set (a field path, like ``path``), low/high/dist describe the ratio
     # ``path / per`` and the field takes ``ratio x`` the value ``per`` has in the same draw. For
     # inputs derived from another uncertain input (the land quota was derived as a start volume

@@ -226,3 +226,20 @@ def test_ratio_prior_uses_a_pinned_per_field_and_leaves_a_pinned_field(study):
 def test_bad_ratio_prior_is_a_config_error_naming_it(study, priors, message):
     with pytest.raises(ConfigError, match=message):
         _with_priors(study(), *[Prior(**p) for p in priors])
+
+
+def test_prior_labels_name_a_ratio_prior_by_its_key(tmp_path):
+    from analysis.uncertainty_cli import prior_labels
+
+    (tmp_path / ".hydra").mkdir()
+    (tmp_path / ".hydra" / "config.yaml").write_text(
+        "uncertainty:\n  priors:\n"
+        f"  - {{path: {QUOTA}, per: {LAND}, zh: 用地指标可保障的年投资, en: investment the land quota covers}}\n"
+        f"  - {{path: {STOCK}, per: {QUOTA}, zh: 期初存量}}\n"
+        f"  - {{path: {LAND}, zh: 每亿元用地}}\n",
+        encoding="utf-8",
+    )
+    labels = prior_labels(tmp_path)
+    assert labels[f"{QUOTA}/{LAND}"] == ("用地指标可保障的年投资", "investment the land quota covers")
+    assert labels[f"{STOCK}/{QUOTA}"][1] == "land initial stock mu per land quota mu per year"
+    assert labels[LAND][0] == "每亿元用地"
