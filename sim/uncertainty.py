@@ -274,7 +274,7 @@ def field_values(study: StudyConfig, row: np.ndarray) -> dict[str, float]:
         return out[path]
 
     for prior in priors:
-        v = value(prior.path) if prior.path in drawn else float(get_field(baseline, prior.path))
+        v = value(prior.path)  # the configured value when no free prior draws it
         out[prior.path] = float(round(v)) if isinstance(get_field(baseline, prior.path), int) else v
     return out
 
