@@ -33,18 +33,36 @@ class QuotaRelease:
     carryover_share: float
 
 
-def plan_lists(plan: ProjectPlan, leads: Leads) -> SimpleNamespace:
+def plan_lists(
+    plan: ProjectPlan, leads: Leads, shared_with: tuple[ProjectPlan, SimpleNamespace] | None = None
+) -> SimpleNamespace:
     """The plan as Python lists, read one element at a time by the processes.
 
     List indexing is several times faster than numpy scalar indexing in the hot path.
+    ``shared_with``: another plan of the same leads (the baseline's) and its lists; a field
+    whose array is the same bit for bit shares that list (lists are only read): converting
+    every field of every candidate lead twice was most of the time building the model took.
     """
-    lists = SimpleNamespace(**{k: (v.tolist() if isinstance(v, np.ndarray) else v) for k, v in vars(plan).items()})
-    lists.arrival_day = leads.arrival_day.tolist()
-    lists.investment_yi = leads.investment_yi.tolist()
-    lists.from_event = leads.from_event.tolist()
-    lists.series_slot = leads.series_slot.tolist()
-    lists.accept_u = leads.accept_u.tolist()
+    lists = SimpleNamespace()
+    for name, values in vars(plan).items():
+        if not isinstance(values, np.ndarray):
+            setattr(lists, name, values)
+        elif shared_with is not None and _same_bits(values, getattr(shared_with[0], name)):
+            setattr(lists, name, getattr(shared_with[1], name))
+        else:
+            setattr(lists, name, values.tolist())
+    for name in LEAD_LISTS:
+        setattr(lists, name, getattr(leads, name).tolist() if shared_with is None else getattr(shared_with[1], name))
     return lists
+
+
+# Attributes of the leads the processes read as lists, beside the plan's.
+LEAD_LISTS: tuple[str, ...] = ("arrival_day", "investment_yi", "from_event", "series_slot", "accept_u")
+
+
+def _same_bits(a: np.ndarray, b: np.ndarray) -> bool:
+    """Whether two arrays hold the same values bit for bit (same dtype and shape)."""
+    return a.dtype == b.dtype and a.shape == b.shape and a.tobytes() == b.tobytes()
 
 
 def land_release(cfg: ModelConfig, calendar: Calendar, day: float) -> QuotaRelease:
@@ -354,7 +372,7 @@ def build_model(
         [calendar.month_starts(y) for y in range(calendar.first_year, calendar.last_year + 1)]
     ).tolist()
     if switch:
-        system.launch_regime = (cfg, plan, plan_lists(plan, leads))
+        system.launch_regime = (cfg, plan, plan_lists(plan, leads, shared_with=(start_plan, system.p)))
         env.process(processes.launch_campaign(env, system, launch_day, *system.launch_regime))
     skip_before = -np.inf
     if start is not None:
