@@ -294,9 +294,10 @@ def take_quota(
     """
     if amount <= 0:
         return not s.walked[project]
-    ok = yield from wait_in_line(env, pool.get(amount, priority, project), project, s, patience, cause)
-    if not ok:
-        return False
+    if not pool.take_at_once(amount, priority):
+        ok = yield from wait_in_line(env, pool.get(amount, priority, project), project, s, patience, cause)
+        if not ok:
+            return False
     s.ledger.quota[cause][project] = amount
     if s.walked[project]:
         pool.give_back(amount)

@@ -185,3 +185,21 @@ def test_resource_rekey_reorders_waiting_files() -> None:
     env.run()
     assert b.triggered
     assert not a.triggered
+
+
+def test_take_at_once_grants_exactly_what_a_request_would_get_at_once() -> None:
+    """``take_at_once`` decides as ``get`` would at that instant, under both rules, and takes only then."""
+    for first_fit in (True, False):
+        for amount, priority in [(2.0, 0.5), (2.0, 1.0), (2.0, 3.0), (9.0, 0.5), (4.0, 0.5)]:
+            made = PriorityContainer(simpy.Environment(), init=4.0, first_fit=first_fit)
+            shortcut = PriorityContainer(simpy.Environment(), init=4.0, first_fit=first_fit)
+            for pool in (made, shortcut):
+                pool.get(6.0, 1.0)  # waits: larger than the level, priority 1
+            request = made.get(amount, priority)
+            taken = shortcut.take_at_once(amount, priority)
+            assert taken == request.triggered, (first_fit, amount, priority)
+            assert (shortcut.level, shortcut.granted, shortcut.waiting) == (
+                made.level,
+                made.granted,
+                made.waiting - (0 if taken else 1),
+            )
