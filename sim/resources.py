@@ -291,12 +291,33 @@ class HeapPriorityResource(simpy.Resource):
         request = BoundClass(PriorityRequest)
 
     def request_at_once(self, priority: float) -> PriorityRequest:
-        """Request a server; if one is free it is granted now, with no event: check ``triggered`` before yielding."""
+        """Request a server; if one is free it is granted now, with no event: check ``triggered`` before yielding.
+
+        A request that would be served the moment it is made (a server free and no waiting
+        request ahead of it: ties go to the earlier) is made already granted, without SimPy's
+        passage through the waiting line (most files find an office free).
+        """
+        key = (priority, self._env.now, False)  # PriorityRequest's key: (priority, time, not preempt)
+        heap = cast(HeapQueue, self.put_queue)._heap
+        if len(self.users) < self._capacity and (not heap or key < heap[0][0]):
+            return self._granted_request(priority, key)
         self._at_once = True
         try:
             return self.request(priority=priority)
         finally:
             self._at_once = False
+
+    def _granted_request(self, priority: float, key: tuple[float, float, bool]) -> PriorityRequest:
+        """A request made now and granted now: the attributes SimPy's constructors set, already triggered."""
+        request = PriorityRequest.__new__(PriorityRequest)
+        simpy.Event.__init__(request, self._env)
+        request.priority, request.key = priority, key  # type: ignore[assignment]  # SimPy types priority as int
+        request.preempt, request.time = True, key[1]
+        request.resource, request.proc = self, self._env.active_process
+        request._ok, request._value = True, None
+        request.usage_since = self._env.now
+        self.users.append(request)
+        return request
 
     def free(self, request: PriorityRequest) -> None:
         """Release the server ``request`` holds: SimPy's ``release`` when requests wait, else no event."""

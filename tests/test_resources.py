@@ -203,3 +203,19 @@ def test_take_at_once_grants_exactly_what_a_request_would_get_at_once() -> None:
                 made.granted,
                 made.waiting - (0 if taken else 1),
             )
+
+
+def test_request_at_once_is_granted_only_ahead_of_every_waiting_file() -> None:
+    """A request made as a server frees (the release not yet processed) is granted at once only if it is first."""
+    for priority, first in [(0.5, True), (1.0, False)]:
+        env = simpy.Environment()
+        offices = HeapPriorityResource(env, capacity=1)
+        holding = offices.request_at_once(0.0)
+        waiting = offices.request_at_once(1.0)
+        assert holding.triggered and not waiting.triggered
+        offices.release(holding)  # the office is free; the waiting file is admitted when the release is processed
+        new = offices.request_at_once(priority)
+        assert new.triggered is first
+        assert waiting.triggered is not first  # a tie goes to the earlier file, admitted now instead
+        assert offices.count == 1 and len(offices.queue) == 1
+        assert new.key == (priority, 0.0, False)
