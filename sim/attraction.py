@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -117,6 +117,9 @@ class EffortState:
     unit: np.ndarray
     sector: np.ndarray
     investment_yi: np.ndarray
+    # Candidates a target counts (>= 1亿 in one of its sectors), by the target's sector indices:
+    # the same each month, and ``np.isin`` over every candidate was most of a bulletin's time.
+    eligible: dict[tuple[int, ...], np.ndarray] = field(default_factory=dict, repr=False)
 
     @classmethod
     def start(cls, unit: np.ndarray, sector: np.ndarray, investment_yi: np.ndarray) -> EffortState:
@@ -131,9 +134,10 @@ class EffortState:
         Signings without a unit (a planner ledger without the 县区 column) are spread over the
         units by ``a.unit_lead_shares``, so they do not make every unit look behind.
         """
-        sectors = [SECTORS.index(s) for s in target.sectors]
-        counted = (signed_day >= year_start) & (signed_day < day) & (self.investment_yi >= 1.0)
-        counted &= np.isin(self.sector, sectors)
+        sectors = tuple(SECTORS.index(s) for s in target.sectors)
+        if sectors not in self.eligible:
+            self.eligible[sectors] = (self.investment_yi >= 1.0) & np.isin(self.sector, sectors)
+        counted = (signed_day >= year_start) & (signed_day < day) & self.eligible[sectors]
         known = counted & (self.unit >= 0)
         per_unit = np.bincount(self.unit[known], minlength=len(UNIT_KEYS)).astype(float)
         return per_unit + np.asarray(a.unit_lead_shares) * float((counted & ~known).sum())
