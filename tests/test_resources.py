@@ -212,10 +212,12 @@ def test_request_at_once_is_granted_only_ahead_of_every_waiting_file() -> None:
         offices = HeapPriorityResource(env, capacity=1)
         holding = offices.request_at_once(0.0)
         waiting = offices.request_at_once(1.0)
-        assert holding.triggered and not waiting.triggered
+        assert holding.triggered
+        assert not waiting.triggered
         offices.release(holding)  # the office is free; the waiting file is admitted when the release is processed
         new = offices.request_at_once(priority)
         assert new.triggered is first
         assert waiting.triggered is not first  # a tie goes to the earlier file, admitted now instead
-        assert offices.count == 1 and len(offices.queue) == 1
+        assert offices.count == 1
+        assert len(offices.queue) == 1
         assert new.key == (priority, 0.0, False)
