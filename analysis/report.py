@@ -235,7 +235,7 @@ def sweep_note(notes: dict[tuple[str, str], str]) -> str:
 def make_charts(
     tables: RunTables, out_dir: Path, bottlenecks: dict[str, pd.DataFrame], *, workers: int = 1
 ) -> list[Chart]:
-    """Draw every chart of the report into ``out_dir`` (PNG at 200 dpi and SVG).
+    """Draw every chart of the report into ``out_dir`` (PNG at 150 dpi and SVG).
 
     Sections: ``attainment`` (per job), ``fan`` (headline targets per job on slides; every
     target on one page for a single run, with the actual path when known), ``distribution``

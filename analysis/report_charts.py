@@ -3,7 +3,7 @@
 :func:`cell_charts` draws what one job (scenario x policy) needs and :func:`sweep_charts` the
 charts that compare jobs; both take plain picklable inputs (:class:`CellInput`,
 :class:`SweepInput`) and return :class:`Chart` records, so :func:`draw_charts` can run them in
-worker processes (matplotlib is not thread-safe). Every chart is written as a 200-dpi PNG
+worker processes (matplotlib is not thread-safe). Every chart is written as a 150-dpi PNG
 (slides) and an SVG (the HTML embeds the SVG: text stays text, a few tens of kB a chart).
 """
 
