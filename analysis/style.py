@@ -159,9 +159,10 @@ def _measured_once(measure: _Measure, kind: str) -> _Measure:
 
     @functools.wraps(measure)
     def wrapper(renderer: Any, s: str, prop: FontProperties, ismath: Any) -> _Extent:
+        rc: Any = mpl.rcParams  # keys typed as literals; these are all valid
         # a copy in the key: FontProperties is mutable and hashes by its current state
         frozen = prop.copy()
-        key = (kind, getattr(renderer, "dpi", None), s, frozen, ismath, *(str(mpl.rcParams.get(k)) for k in _EXTENT_RC))
+        key = (kind, getattr(renderer, "dpi", None), s, frozen, ismath, *(str(rc[k]) for k in _EXTENT_RC))
         if key not in _EXTENTS:
             _EXTENTS[key] = measure(renderer, s, frozen, ismath)
         return _EXTENTS[key]
