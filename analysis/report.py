@@ -233,7 +233,12 @@ def sweep_note(notes: dict[tuple[str, str], str]) -> str:
 
 
 def make_charts(
-    tables: RunTables, out_dir: Path, bottlenecks: dict[str, pd.DataFrame], *, workers: int = 1
+    tables: RunTables,
+    out_dir: Path,
+    bottlenecks: dict[str, pd.DataFrame],
+    *,
+    workers: int = 1,
+    meanwhile: Callable[[], object] | None = None,
 ) -> list[Chart]:
     """Draw every chart of the report into ``out_dir`` (PNG at 150 dpi and SVG).
 
@@ -242,7 +247,8 @@ def make_charts(
     (headline targets, all jobs overlaid), ``comparison`` (when ``comparison.csv`` exists),
     ``bottlenecks`` and ``funnel`` (per job with ledgers). A sweep's jobs draw on ``workers``
     processes; a sweep leaves out each job's all-target fan page (the job's own directory is a
-    run directory: report it alone for that page).
+    run directory: report it alone for that page). ``meanwhile`` runs in this process while
+    the workers draw (:func:`analysis.report_charts.draw_charts`).
     """
     multi = len(tables.cell_names) > 1
     one_scenario = len({s for s, _p in tables.cell_names}) == 1
@@ -274,7 +280,7 @@ def make_charts(
         interval_note=sweep_note(tables.interval_notes),
     )
     tasks.append(functools.partial(sweep_charts, sweep))
-    return draw_charts(tasks, workers)
+    return draw_charts(tasks, workers, meanwhile)
 
 
 def _lookup(config: dict[str, Any], dotted: str) -> Any:
@@ -437,13 +443,18 @@ def write_report(
         _remove_old_charts(root / "charts")
         _remove_old_cell_pages(root / CELL_PAGES)
     bottlenecks = bottleneck_tables(tables)
-    charts = make_charts(tables, root / "charts", bottlenecks, workers=workers or available_cores())
     xlsx = root / "report.xlsx"
     first = tables.cells[0].name
     ranking = report_ranking(tables.ledgers, tables.configs[first], tables.meta.get(first, {}))
     units = None if ranking is None else ranking_sheet(ranking, tables.attainment)
-    sheets = workbook_sheets(tables, bottlenecks, units)
-    _atomic_write(xlsx, lambda p: (write_xlsx(p, sheets), emu and add_whatif_sheets(p, emu)))
+
+    def write_workbook() -> None:  # while the chart workers draw
+        sheets = workbook_sheets(tables, bottlenecks, units)
+        _atomic_write(xlsx, lambda p: (write_xlsx(p, sheets), emu and add_whatif_sheets(p, emu)))
+
+    charts = make_charts(
+        tables, root / "charts", bottlenecks, workers=workers or available_cores(), meanwhile=write_workbook
+    )
 
     extra: list[tuple[str, str]] = [panel_section(emu)] if emu else []
     if units is not None:

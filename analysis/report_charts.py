@@ -210,17 +210,32 @@ def available_cores() -> int:
     return len(affinity(0)) if affinity else (os.cpu_count() or 1)
 
 
-def draw_charts(tasks: Sequence[Callable[[], list[Chart]]], workers: int) -> list[Chart]:
+def draw_charts(
+    tasks: Sequence[Callable[[], list[Chart]]], workers: int, meanwhile: Callable[[], object] | None = None
+) -> list[Chart]:
     """Run chart ``tasks`` (picklable callables) on ``workers`` processes; charts in task order.
 
-    One worker (or one task) draws in this process. Workers are spawned, never forked from
-    this process: the parent holds pandas/pyarrow thread pools that a forked child would
-    inherit in an unknown state. They are this process's children, so their CPU time shows
-    in ``resource.getrusage(RUSAGE_CHILDREN)`` once the pool is closed (the bench uses it).
+    ``workers - 1`` spawned processes draw tasks from the front of the list while this process
+    runs ``meanwhile`` (e.g. writing the workbook) and then draws tasks from the back until it
+    meets one a worker has taken: this process has matplotlib imported and fonts looked up
+    already, where a spawned worker spends ~2-3 CPU seconds on that. One worker (or one task)
+    draws everything here. Workers are spawned, never forked from this process: the parent
+    holds pandas/pyarrow thread pools that a forked child would inherit in an unknown state.
+    They are this process's children, so their CPU time shows in
+    ``resource.getrusage(RUSAGE_CHILDREN)`` once the pool is closed (the bench uses it).
     """
     if workers <= 1 or len(tasks) <= 1:
+        if meanwhile is not None:
+            meanwhile()
         return [chart for task in tasks for chart in task()]
+    done: dict[int, list[Chart]] = {}
     ctx = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=min(workers, len(tasks)), mp_context=ctx) as pool:
+    with ProcessPoolExecutor(max_workers=min(workers - 1, len(tasks) - 1), mp_context=ctx) as pool:
         futures = [pool.submit(task) for task in tasks]
-        return [chart for future in futures for chart in future.result()]
+        if meanwhile is not None:
+            meanwhile()
+        for k in reversed(range(len(tasks))):
+            if not futures[k].cancel():  # a worker has it (workers take tasks in order)
+                break
+            done[k] = tasks[k]()
+        return [chart for k, future in enumerate(futures) for chart in (done[k] if k in done else future.result())]

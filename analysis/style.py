@@ -220,16 +220,18 @@ def new_axes(size: tuple[float, float] = SLIDE_INCHES) -> plt.Axes:
 def save_figure(fig: Figure, stem: Path, *, dpi: int = DPI) -> list[Path]:
     """Write ``fig`` as ``<stem>.png`` (at ``dpi``) and ``<stem>.svg``; close it; return the paths.
 
-    The figure is laid out once (its layout engine, if any, runs in one draw without
-    rendering), its tight box found once, and the layout then frozen, so each file costs one
-    draw: ``savefig(bbox_inches="tight")`` would lay out and draw the figure twice per file.
-    Both files show the same area: the tight box padded as ``savefig`` pads it.
+    A figure with a layout engine is laid out once (one draw without rendering) and its
+    layout then frozen; the tight box is found once; so each file costs one draw, where
+    ``savefig(bbox_inches="tight")`` draws the figure twice per file. Both files show the same
+    area: the tight box padded as ``savefig`` pads it. (Without a layout engine the box is the
+    same before a draw as after one: checked on every chart of a report, issue 13.)
     """
     stem.parent.mkdir(parents=True, exist_ok=True)
     paths = [stem.with_suffix(".png"), stem.with_suffix(".svg")]
-    fig.draw_without_rendering()
+    if fig.get_layout_engine() is not None:
+        fig.draw_without_rendering()
+        fig.set_layout_engine("none")  # positions stay as laid out above
     box = fig.get_tightbbox().padded(mpl.rcParams["savefig.pad_inches"])
-    fig.set_layout_engine("none")  # positions stay as laid out above
     # zlib level 1: charts are flat colour, so the file is a few per cent larger than at the
     # default level 6 and encoding takes a fraction of the time.
     fig.savefig(paths[0], dpi=dpi, bbox_inches=box, pil_kwargs={"compress_level": 1})
