@@ -18,6 +18,7 @@ framework (and its dependencies) that this project does not use.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -204,10 +205,16 @@ def boxes_frame(boxes: list[tuple[str, Box]]) -> pd.DataFrame:
 
 
 THOUSANDS_FROM = 1e4  # numbers from here are written whole with separators
+SIGNIFICANT_DIGITS = 3  # below THOUSANDS_FROM
 
 
 def _number(v: float) -> str:
-    return f"{v:.3g}" if abs(v) < THOUSANDS_FROM else f"{v:,.0f}"
+    """A box limit as a planner reads it: 0.22, 15.2, 1,390, 22,712 (never 1.39e+03)."""
+    if abs(v) >= THOUSANDS_FROM:
+        return f"{v:,.0f}"
+    if abs(v) >= 10 ** (SIGNIFICANT_DIGITS - 1):  # 100-9,999: round to 3 digits, no exponent
+        return f"{round(v, SIGNIFICANT_DIGITS - 1 - math.floor(math.log10(abs(v)))):,.0f}"
+    return f"{v:.{SIGNIFICANT_DIGITS}g}"
 
 
 def box_sentence(

@@ -101,6 +101,9 @@ class StartState:
     parallel_procedures
         Whether a ledger project runs land and paperwork side by side (拿地即开工): the rule in
         force when its procedures began (the baseline's if before the campaign launch).
+    idle_recoveries
+        ``(project, day, amount)``: idle land (闲置土地) of an investor who left before
+        ``as_of_day`` that the city recovers into the quota on ``day`` (亩), after ``as_of_day``.
     """
 
     as_of_day: float
@@ -114,6 +117,7 @@ class StartState:
     land_level_mu: float
     energy_level_tce: float
     parallel_procedures: list[bool]
+    idle_recoveries: list[tuple[int, float, float]] = field(default_factory=list)
 
 
 @dataclass
@@ -362,6 +366,8 @@ def build_model(
         for milestone, days in start.history.items():
             system.ledger.times[milestone][:] = days
         env.process(processes.resume_source(env, system))
+        for project, day, amount in start.idle_recoveries:
+            env.process(processes.recover_idle_land(env, project, system, amount, day - start.as_of_day))
     env.process(
         processes.release_quota(
             env, system.land, "land_mu", month_starts, system.land_release, system.log, skip_before=skip_before

@@ -8,10 +8,16 @@ distribution given the time elapsed: ``u ~ U(F(elapsed), 1)``, ``d = F^-1(u)``, 
 chance they never happen (cure model). A file under review on ``as_of`` (审批受理日期) keeps an
 approval office for the service left, conditioned by rejection on fresh draws. The
 investor's patience (Weibull) is drawn the same way given the days already waited in the
-current queue. Approximations: a problem (堵点) drawn afresh lasts ``max(draw - elapsed,
-0)``; a project waiting for land or energy quota on ``as_of`` rejoins that queue (by signing
-date, or by size under the "size" rule); a file with energy approved but no review date is
-taken to be still in preparation. Residuals come from the ``nowcast`` stream, never from the
+current queue. A project still in pre-work has its quality (which sets the pre-work median)
+drawn from its posterior given the pre-work has lasted so far. A project known to be in a
+problem (堵点) on ``as_of`` (procedures begun, no quota, and the land in stock would have
+served its request) has its ordinary and leader's routes drawn given they outlasted the
+elapsed time. Approximations: a project that may be waiting for land instead keeps a problem
+drawn afresh, ``max(draw - elapsed, 0)`` (the exact posterior if a project past its problem
+would still be waiting); the meeting route (问题会办) and a free leader are taken from
+``as_of``; a project waiting for land or energy quota on ``as_of`` rejoins that queue (by
+signing date, or by size under the "size" rule); a file with energy approved but no review
+date is taken to be still in preparation. Residuals come from the ``nowcast`` stream, never from the
 streams that made a simulated ledger, so the nowcast cannot know a project's future draws.
 
 Quotas in stock on ``as_of`` are replayed from the model's release rule (initial stock,
@@ -41,7 +47,7 @@ from scipy.stats import norm
 
 from analysis.kpis import kpi_matrix
 from sim.calendar import Calendar
-from sim.config import SECTORS, ApprovalConfig, ModelConfig, StudyConfig
+from sim.config import SECTORS, ApprovalConfig, ModelConfig, PreworkConfig, StudyConfig
 from sim.leads import DECISION_LATENTS, DURATION_LATENTS, Leads
 from sim.ledger.io import LedgerError, Problem, load_ledger, to_model
 from sim.ledger.recorder import MILESTONES
@@ -212,6 +218,30 @@ def _replay_quota(
     return max(level, 0.0)
 
 
+QUALITY_GRID_POINTS = 201  # posterior of a project's quality on this many points of [min_quality, 1]
+
+
+def quality_given_prework(elapsed: np.ndarray, pw: PreworkConfig, min_quality: float, u: np.ndarray) -> np.ndarray:
+    """A signed project's quality given its pre-work has lasted ``elapsed`` days (inverse CDF of ``u``).
+
+    Quality (uniform on [min_quality, 1] among appraised projects) sets the pre-work median,
+    ``median_days * exp(-quality_effect * (q - 0.5))``: a project still in pre-work after
+    many days is more likely a slow, low-quality one. The posterior density is proportional
+    to the chance the pre-work outlasts ``elapsed`` at that quality; drawing the quality from
+    the prior instead made long-waiting projects too quick (too many second-half starts).
+    """
+    grid = np.linspace(min_quality, 1.0, QUALITY_GRID_POINTS)
+    medians = pw.median_days * np.exp(-pw.quality_effect * (grid - 0.5))
+    e = np.where(np.isfinite(elapsed), np.maximum(elapsed, 0.0), 0.0)
+    with np.errstate(divide="ignore"):
+        x = (np.log(e)[:, None] - np.log(medians)[None, :]) / max(pw.sigma_log, TINY)
+    weight = norm.sf(x) + TINY  # (projects, grid)
+    cdf = np.cumsum(weight, axis=1)
+    cdf /= cdf[:, -1:]
+    index = (cdf < u[:, None]).sum(axis=1)
+    return grid[np.minimum(index, QUALITY_GRID_POINTS - 1)]
+
+
 RESIDUALS: tuple[str, ...] = (
     "prework",
     "land_transfer",
@@ -225,6 +255,9 @@ RESIDUALS: tuple[str, ...] = (
     "stall",
     "applicant",
     "leave",
+    "problem",  # appended last: the residuals above keep their uniforms
+    "leader",
+    "quality",
 )
 
 
@@ -245,19 +278,41 @@ class _AsOf:
 
 
 def _residual_procedures(
-    new: dict[str, np.ndarray], now: _AsOf, m: ModelConfig, rows: Leads, u: dict[str, np.ndarray], service: np.ndarray
+    new: dict[str, np.ndarray],
+    now: _AsOf,
+    m: ModelConfig,
+    rows: Leads,
+    u: dict[str, np.ndarray],
+    service: np.ndarray,
+    in_problem: np.ndarray,
 ) -> None:
-    """Prework, problem, land transfer, energy assessment, applicant and review left (in place)."""
+    """Prework, problem, land transfer, energy assessment, applicant and review left (in place).
+
+    A project known to be in a problem on as_of (``in_problem``) has one that has lasted since
+    its procedures began: the ordinary and the leader's routes are drawn given they outlast
+    that (residual lognormals); the meeting route is taken from as_of, as the model does when
+    the problem begins. Other projects in their procedures with no quota granted (possibly
+    waiting for land) keep a problem drawn afresh, ``max(draw - elapsed, 0)``.
+    """
     has, since = now.has, now.since
     pw = m.prework
+    in_prework = has["signed"] & ~has["procedures"]
+    quality = quality_given_prework(since("signed"), pw, m.appraisal.min_quality, u["quality"])
+    new["quality"] = np.where(in_prework, quality, new["quality"])
     prework_median = pw.median_days * np.exp(-pw.quality_effect * (new["quality"] - 0.5))
     rest = residual_lognormal(prework_median, pw.sigma_log, since("signed"), u["prework"])
     new["prework_days"] = np.where(has["procedures"], 0.0, rest)
     # a problem (堵点) is settled before any quota is taken
     in_proc = since("procedures", "signed")
     started_queues = has["land_granted"] | has["energy_granted"] | has["land"] | has["energy"]
+    pr = m.problems
+    ongoing = {
+        "problem_days": residual_lognormal(pr.ordinary_median_days, pr.sigma_log, in_proc, u["problem"]),
+        "leader_days": residual_lognormal(pr.leader_median_days, pr.sigma_log, in_proc, u["leader"]),
+    }
     for name in ("problem_days", "leader_days"):
         left = np.where(has["procedures"], np.maximum(new[name] - in_proc, 0.0), new[name])
+        left = np.where(in_problem, ongoing[name], left)
         new[name] = np.where(started_queues, 0.0, left)
     # land transfer: the ledger's land need and park flag; residual once the quota is granted
     land = m.land
@@ -343,7 +398,13 @@ def _start_lag(now: _AsOf, ap: ApprovalConfig) -> np.ndarray:
 
 
 def _patience_now(
-    fresh: ProjectPlan, new: dict[str, np.ndarray], now: _AsOf, m: ModelConfig, u: np.ndarray, parallel: np.ndarray
+    fresh: ProjectPlan,
+    new: dict[str, np.ndarray],
+    now: _AsOf,
+    m: ModelConfig,
+    u: np.ndarray,
+    parallel: np.ndarray,
+    in_problem: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Patience each procedure chain has left on as_of (days), given the waits so far.
 
@@ -372,7 +433,7 @@ def _patience_now(
         return np.where(has[name], t[name], a)
 
     t_proc = np.where(has["procedures"], t["procedures"], np.nan)
-    problem_end = np.minimum(t_proc + fresh.problem_days[:n], a)
+    problem_end = np.where(in_problem, a, np.minimum(t_proc + fresh.problem_days[:n], a))
     in_land_queue = has["procedures"] & (new["land_mu"] > 0)
     land_wait = np.where(in_land_queue, np.maximum(until("land_granted") - problem_end, 0.0), 0.0)
     # (a problem ending after as_of gives no wait either way: every ``until`` is at most as_of)
@@ -405,6 +466,26 @@ def _energy_asked_day(
     return np.where(parallel, t_procedures + problem_days, t_land)
 
 
+def _known_in_problem(
+    done: list[frozenset[str]], land_mu: np.ndarray, land_level_mu: float, *, first_fit: bool
+) -> np.ndarray:
+    """Ledger projects that must be in a problem (堵点) on as_of.
+
+    Their procedures began and no quota was granted: in the model that is a problem not yet
+    settled, or a wait for land (a problem is settled before any quota is asked for; under
+    拿地即开工 land and energy are asked for together, so a project past its problem holds a
+    land grant unless it waits for land). Under first fit (``land.reserve_for_head`` off, the
+    default) a request the land in stock on as_of covers would have been served, so a project
+    whose need that stock covers cannot be waiting for land; under head-of-line service only
+    a stock covering every such need at once rules the wait out.
+    """
+    queues = ("land_granted", "energy_granted", "land", "energy")
+    pending = np.array([("procedures" in d) and not any(q in d for q in queues) for d in done], dtype=bool)
+    if first_fit:
+        return pending & (land_mu <= land_level_mu)
+    return pending & (land_level_mu >= float(np.sum(land_mu[pending])))
+
+
 @dataclass(frozen=True)
 class _LedgerDraws:
     """What the ledger projects' residuals are drawn from.
@@ -419,12 +500,17 @@ class _LedgerDraws:
         Remaining approval service (review and permits) of files under review, days.
     parallel
         Whether each ledger project's procedures run land and paperwork side by side.
+    in_problem
+        Whether each ledger project is known to be in a problem (堵点) on as_of: its procedures
+        began, no quota was granted, and it cannot be waiting for land (see
+        :func:`_known_in_problem`).
     """
 
     rows: Leads
     u: dict[str, np.ndarray]
     service_left: np.ndarray
     parallel: np.ndarray
+    in_problem: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -535,10 +621,10 @@ def _residual_steps(
     """Residual durations of every step under the settings ``m`` (a copy of ``start``) and the patience left."""
     new = {name: v.copy() for name, v in start.items()}
     rows, u = draws.rows, draws.u
-    _residual_procedures(new, now, m, rows, u, draws.service_left)
+    _residual_procedures(new, now, m, rows, u, draws.service_left, draws.in_problem)
     _residual_construction(new, now, m, rows, u)
     _residual_after_completion(new, now, m, rows, u)
-    patience = _patience_now(fresh, new, now, m, u["patience"], draws.parallel)
+    patience = _patience_now(fresh, new, now, m, u["patience"], draws.parallel, draws.in_problem)
     # leaving by time since signing: the residual given no departure by as_of; ledger rows
     # are signed projects (not re-signings), and those past pre-work did proceed
     wk = m.walkaway
@@ -625,7 +711,40 @@ def starting_state(
         np.isfinite(t_proc) & (t_proc < launch), base.approvals.parallel_with_land, m.approvals.parallel_with_land
     )
     fresh_problem_days = plan.problem_days[:n].copy()
-    draws = _LedgerDraws(rows, u, service_left, parallel)
+    history = {ms: np.full(len(everyone), np.nan) for ms in MILESTONES}
+    for ms in MILESTONES:
+        if f"t_{ms}" in ledger:
+            history[ms][:n] = ledger[f"t_{ms}"].to_numpy(dtype=float)
+    years = range(cal.first_year, cal.last_year + 1)
+    month_starts = np.concatenate([cal.month_starts(y) for y in years])
+    year_starts = {cal.year_start(y) for y in years if y > cal.first_year}
+
+    def in_force(day: float) -> ModelConfig:
+        return base if day < launch else m
+
+    # the ledger's land need where it gives one (as the residual plan takes it), else the draw
+    given = ledger["land_mu"].to_numpy(dtype=float)
+    land_mu = np.where(np.isfinite(given), given, plan.land_mu[:n])
+    land_grant = np.fmin(history["land_granted"][:n], history["land"][:n])
+    walked = history["walked"][:n]
+    delivered = history["land"][:n] <= walked
+    recovery = np.array([in_force(w).land.idle_recovery_days if np.isfinite(w) else 0.0 for w in walked])
+    land_back = np.where(delivered, np.where(recovery > 0, walked + recovery, np.nan), walked)
+    # idle plots of investors who left before as_of and that the city recovers after it
+    recovering = np.flatnonzero(
+        delivered & (land_grant <= walked) & (land_mu > 0) & (land_back >= a) & (land_back < cal.horizon_days)
+    )
+    land_level = _replay_quota(
+        (land_grant, land_mu),
+        month_starts,
+        year_starts,
+        lambda d: land_release(in_force(d), cal, d),
+        base.land.initial_stock_mu,
+        a,
+        returns=(np.where(land_grant <= walked, land_back, np.nan), land_mu),
+    )
+    in_problem = _known_in_problem(done, land_mu, land_level, first_fit=not m.land.reserve_for_head)
+    draws = _LedgerDraws(rows, u, service_left, parallel, in_problem)
     plan, lag, patience_now = _residual_plan(plan, ledger, done, a, draws, _Regimes(m, base, launch))
     # Feedstock is deducted from a request made on or after its date (the model computes the
     # need when the project asks): the request day is the land delivery (sequential) or the
@@ -644,33 +763,8 @@ def starting_state(
         appraisal_days=np.concatenate([plan.appraisal_days[:n], appraisal_left]),
         city_review_days=np.concatenate([plan.city_review_days[:n], review_left]),
     )
-    history = {ms: np.full(len(everyone), np.nan) for ms in MILESTONES}
-    for ms in MILESTONES:
-        if f"t_{ms}" in ledger:
-            history[ms][:n] = ledger[f"t_{ms}"].to_numpy(dtype=float)
-    years = range(cal.first_year, cal.last_year + 1)
-    month_starts = np.concatenate([cal.month_starts(y) for y in years])
-    year_starts = {cal.year_start(y) for y in years if y > cal.first_year}
-
-    def in_force(day: float) -> ModelConfig:
-        return base if day < launch else m
-
-    land_grant = np.fmin(history["land_granted"][:n], history["land"][:n])
     energy_grant = np.fmin(history["energy_granted"][:n], history["energy"][:n])
     energy_need = np.where(plan.energy_national[:n], 0.0, plan.energy_tce[:n] - plan.energy_feedstock_tce[:n])
-    walked = history["walked"][:n]
-    delivered = history["land"][:n] <= walked
-    recovery = np.array([in_force(w).land.idle_recovery_days if np.isfinite(w) else 0.0 for w in walked])
-    land_back = np.where(delivered, np.where(recovery > 0, walked + recovery, np.nan), walked)
-    land_level = _replay_quota(
-        (land_grant, plan.land_mu[:n]),
-        month_starts,
-        year_starts,
-        lambda d: land_release(in_force(d), cal, d),
-        base.land.initial_stock_mu,
-        a,
-        returns=(np.where(land_grant <= walked, land_back, np.nan), plan.land_mu[:n]),
-    )
     energy_level = _replay_quota(
         (energy_grant, energy_need),
         month_starts,
@@ -693,6 +787,7 @@ def starting_state(
         land_level_mu=land_level,
         energy_level_tce=energy_level,
         parallel_procedures=[*parallel.tolist(), *([m.approvals.parallel_with_land] * len(pending))],
+        idle_recoveries=[(int(i), float(land_back[i]), float(land_mu[i])) for i in recovering],
     )
     return everyone, start
 

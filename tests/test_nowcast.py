@@ -13,12 +13,13 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from sim.config import ConfigError, NowcastConfig, RunConfig, StudyConfig
+from sim.config import ConfigError, NowcastConfig, PreworkConfig, RunConfig, StudyConfig
 from sim.leads import draw_leads
 from sim.ledger.io import from_model, write_ledger
 from sim.nowcast import (
     actual_monthly,
     load_model_ledger,
+    quality_given_prework,
     residual_lognormal,
     residual_weibull,
     starting_state,
@@ -46,6 +47,23 @@ def test_residual_lognormal_is_the_conditional_distribution() -> None:
     fresh = residual_lognormal(median, sigma, np.zeros(20_000), rng.random(20_000))
     assert stats.kstest(np.log(fresh / median) / sigma, "norm").pvalue > 0.001
     assert np.isfinite(residual_lognormal(1.0, 0.1, np.array([1e6]), np.array([0.5]))).all()
+
+
+def test_quality_given_prework_is_the_posterior() -> None:
+    """Quality of projects still in pre-work after ``elapsed`` days, against rejection sampling."""
+    rng = np.random.default_rng(3)
+    pw = PreworkConfig()
+    quality = rng.random(400_000)
+    median = pw.median_days * np.exp(-pw.quality_effect * (quality - 0.5))
+    prework = median * np.exp(pw.sigma_log * rng.standard_normal(quality.size))
+    means = []
+    for elapsed in (0.0, 60.0, 240.0):
+        truth = quality[prework > elapsed]
+        drawn = quality_given_prework(np.full(20_000, elapsed), pw, 0.0, rng.random(20_000))
+        assert stats.ks_2samp(drawn, truth).pvalue > 0.001, elapsed
+        means.append(drawn.mean())
+    assert means[0] > means[1] > means[2]  # a long pre-work speaks for a slow project
+    assert quality_given_prework(np.array([30.0]), pw, 0.4, np.array([0.0]))[0] >= 0.4
 
 
 def test_residual_weibull_is_the_conditional_distribution() -> None:
@@ -170,6 +188,16 @@ def test_starting_state_matches_the_simulated_city(simulated: tuple[StudyConfig,
         expected = level + per_month - granted_now + back_now
         assert expected == pytest.approx(rows["level"], rel=1e-9, abs=1e-6), resource
     n = len(ledger)
+    # idle plots of investors gone before as_of come back after it on the truth's days
+    lg = truth.ledgers.set_index(truth.ledgers["project"].map(lambda p: f"P{int(p):05d}"))  # the ledger's names
+    later = lg[(lg["t_walked"] < a) & (lg["t_land_recovered"] >= a)]
+    names = ledger["name"].to_numpy()
+    scheduled = {names[i]: (day, amount) for i, day, amount in start.idle_recoveries}
+    assert len(later) > 0  # the check below is not vacuous
+    assert set(scheduled) == set(later.index)
+    for name, (day, amount) in scheduled.items():
+        assert day == pytest.approx(later.loc[name, "t_land_recovered"], abs=1.0)  # ledger dates are whole days
+        assert amount == pytest.approx(later.loc[name, "land_quota"], rel=1e-9)
     assert all(d is not None for d in start.done[:n])
     assert all(d is None for d in start.done[n:])
     assert min(start.release_day) == a

@@ -109,6 +109,17 @@ def test_box_sentence_reads_the_restrictions():
     assert "71%" in en
 
 
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [(0.2234, "0.223"), (15.24, "15.2"), (139.4, "139"), (1389.7, "1,390"), (9994.0, "9,990"), (22712.3, "22,712")],
+)
+def test_box_limits_never_print_in_exponent_form(value: float, text: str) -> None:
+    box = Box({"q": (value, value * 4)}, coverage=0.5, density=0.5, mass=0.1)
+    x = pd.DataFrame({"q": [0.0, value * 4]})
+    _, en = box_sentence(box, x, "开工率", "start rate", {"q": ("用地指标", "land quota")})
+    assert en.startswith(f"If land quota is above {text},")
+
+
 def _run_with(study, priors: list[Prior], replications: int):
     s = study(f"run.replications={replications}", "policy=status_quo")
     s = replace(s, uncertainty=UncertaintyConfig(name="test", replications_per_draw=2, priors=priors))
