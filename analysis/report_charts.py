@@ -212,8 +212,12 @@ def available_cores() -> int:
 
 
 def _warm_up() -> None:
-    """A spawned worker's start: import the plotting modules and look up the fonts."""
-    from analysis import plots_attainment, plots_bottleneck, plots_compare, plots_fan, plots_funnel  # noqa: F401
+    """A spawned worker's start: import the plotting modules of a job's charts, look up the fonts.
+
+    Not the comparison charts' (they import scipy, ~2 s): the sweep's charts are the last task,
+    which this process usually draws.
+    """
+    from analysis import plots_attainment, plots_bottleneck, plots_fan, plots_funnel  # noqa: F401
     from analysis.style import apply_style
 
     apply_style()
