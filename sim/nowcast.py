@@ -10,19 +10,22 @@ approval office for the service left, conditioned by rejection on fresh draws. T
 investor's patience (Weibull) is drawn the same way given the days already waited in the
 current queue. A project still in pre-work has its quality (which sets the pre-work median)
 drawn from its posterior given the pre-work has lasted so far. A project known to be in a
-problem (堵点) on ``as_of`` (procedures begun, no quota, and the land in stock would have
-served its request) has its ordinary and leader's routes drawn given they outlasted the
-elapsed time. Approximations: a project that may be waiting for land instead keeps a problem
-drawn afresh, ``max(draw - elapsed, 0)`` (the exact posterior if a project past its problem
-would still be waiting); the meeting route (问题会办) and a free leader are taken from
-``as_of``; a project waiting for land or energy quota on ``as_of`` rejoins that queue (by
-signing date, or by size under the "size" rule); a file with energy approved but no review
-date is taken to be still in preparation. Residuals come from the ``nowcast`` stream, never from the
-streams that made a simulated ledger, so the nowcast cannot know a project's future draws.
+problem (堵点) on ``as_of`` (procedures begun, no quota, and the land in stock would have served
+its request) has its ordinary and leader's routes drawn given they outlasted the elapsed time.
+Approximations: a project that may be waiting for land instead keeps a problem drawn afresh,
+``max(draw - elapsed, 0)`` (the exact posterior if a project past its problem would still be
+waiting); no problem outlasts the first problem-resolution meeting (问题会办) after it began plus
+the follow-up, and a leader free on ``as_of`` takes an ongoing problem (the leaders' attention
+before ``as_of`` is not in a ledger); a project waiting for land or energy quota on ``as_of``
+rejoins that queue (by signing date, or by size under the "size" rule); a file with energy
+approved but no review date is taken to be still in preparation. Residuals come from the
+``nowcast`` stream, never from the streams that made a simulated ledger, so the nowcast cannot
+know a project's future draws.
 
 Quotas in stock on ``as_of`` are replayed from the model's release rule (initial stock,
 monthly tranches, partial carry-over at 1 January) less every grant in the ledger (quota
-used by projects not in the ledger is not deducted). Leads are drawn over the full
+used by projects not in the ledger is not deducted); the idle land (闲置土地) of an investor
+who left before ``as_of`` comes back on its recovery day after it. Leads are drawn over the full
 horizon as in a normal run (common random numbers); those arriving after ``as_of`` and
 those still in appraisal on ``as_of`` enter the run, the rest are history the ledger holds.
 
@@ -290,9 +293,10 @@ def _residual_procedures(
 
     A project known to be in a problem on as_of (``in_problem``) has one that has lasted since
     its procedures began: the ordinary and the leader's routes are drawn given they outlast
-    that (residual lognormals); the meeting route is taken from as_of, as the model does when
-    the problem begins. Other projects in their procedures with no quota granted (possibly
-    waiting for land) keep a problem drawn afresh, ``max(draw - elapsed, 0)``.
+    that (residual lognormals). Other projects in their procedures with no quota granted
+    (possibly waiting for land) keep a problem drawn afresh, ``max(draw - elapsed, 0)``. Under
+    problem-resolution meetings (问题会办) no problem outlasts the first meeting after its start
+    plus the follow-up, as in :func:`sim.processes.resolve_problem`.
     """
     has, since = now.has, now.since
     pw = m.prework
@@ -314,6 +318,13 @@ def _residual_procedures(
         left = np.where(has["procedures"], np.maximum(new[name] - in_proc, 0.0), new[name])
         left = np.where(in_problem, ongoing[name], left)
         new[name] = np.where(started_queues, 0.0, left)
+    if pr.meeting_interval_days > 0:  # the meeting after the problem began settles it by then
+        interval = pr.meeting_interval_days
+        settled = (np.floor(now.t["procedures"] / interval) + 1.0) * interval + pr.meeting_followup_days
+        by_meeting = np.maximum(np.nan_to_num(settled - now.day, nan=np.inf), 0.0)
+        new["problem_days"] = np.where(
+            has["procedures"], np.minimum(new["problem_days"], by_meeting), new["problem_days"]
+        )
     # land transfer: the ledger's land need and park flag; residual once the quota is granted
     land = m.land
     transfer_median = land.transfer_median_days * np.where(new["in_park"], land.in_park_transfer_factor, 1.0)

@@ -651,13 +651,16 @@ def finish_review(env: simpy.Environment, project: int, s: System, patience: lis
     """A file an approval office was reviewing on ``as_of``: it keeps an office until the permits.
 
     It asks ahead of every waiting file (it held the office already), for its remaining
-    review and permit time (the plan's ``review_days``).
+    review and permit time (the plan's ``review_days``); the investor may still leave on its
+    leave day meanwhile, as in :func:`seek_permits`.
     """
     request = s.approvals.request_at_once(-math.inf)
     request.project = project  # type: ignore[attr-defined]
     if not request.triggered:  # else served the moment it was made
         yield request
-    yield env.timeout(s.p.review_days[project] + s.p.permit_days[project])
+    ok = yield from hold(env, project, s, s.p.review_days[project] + s.p.permit_days[project], "procedures")
     s.approvals.free(request)
+    if not ok:
+        return False
     s.ledger.record("permits", project, env.now)
     return True
