@@ -352,10 +352,11 @@ COVERAGE_TOL_80, COVERAGE_TOL_90, MEAN_PIT_TOL = 0.10, 0.07, 0.07
 def test_nowcasts_are_calibrated(tmp_path: Path) -> None:
     """Simulate years, export ledgers on 30 June, nowcast each: true year ends are calibrated.
 
-    Last measured (26 Nov 2026): cover80 0.765, cover90 0.84, mean PIT 0.452. It failed
+    Last measured (26 Nov 2026): cover80 0.7675, cover90 0.8425, mean PIT 0.456. It failed
     (cover90 0.8225) until the nowcast brought back idle land recovered after as_of, drew the
     quality of projects in pre-work from its posterior and the problems known to be ongoing
-    given their elapsed time; still leaning: industrial starts >= 1亿 (mean PIT 0.27).
+    given their elapsed time, and let files under review be abandoned; still leaning:
+    industrial starts >= 1亿 (mean PIT 0.31).
     """
     from tests.conftest import compose_study
 
