@@ -70,7 +70,7 @@ def test_actual_path_is_loaded_for_fan_charts(tiny_run: Path) -> None:
 
 def test_workbook_round_trips_with_two_header_rows(tiny_run: Path) -> None:
     xlsx = tiny_run / "report.xlsx"
-    sheets = pd.read_excel(xlsx, sheet_name=None, header=1)
+    sheets = pd.read_excel(xlsx, sheet_name=None, header=1, engine="openpyxl")
     for name in ("attainment", "monthly", "comparison", "waits", "walkaways", "starts_at_stake", "funnel", "config"):
         assert name in sheets
     att = pd.read_csv(tiny_run / "attainment.csv", encoding="utf-8-sig")
