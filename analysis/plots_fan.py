@@ -38,8 +38,7 @@ MAX_TOTAL_BINS = 150  # at most this many bins across all policies together
 BAND_QUANTILES: tuple[float, ...] = (0.05, 0.25, 0.5, 0.75, 0.95)
 
 
-LEGEND_BELOW_AXES = -0.13  # legend top, in axes heights (below the month labels and axis title)
-LEGEND_COLUMNS = 3
+LEGEND_RIGHT_OF_AXES = 1.01  # legend's left edge, in axes widths
 
 
 def fan_bands(monthly: pd.DataFrame, target: str) -> pd.DataFrame:
@@ -188,9 +187,9 @@ def plot_fan(
     else:
         ax.set_ylim(bottom=0)
     ax.set_title(title or target, loc="left")
-    # below the axes, not inside: inside, the box covered the goal line of a goal near the
-    # top of the scale (the start rate's 50%)
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, LEGEND_BELOW_AXES), ncols=LEGEND_COLUMNS, frameon=False)
+    # right of the axes, not inside (the box covered the goal line of a goal near the top of
+    # the scale, the start rate's 50%) nor below (it met the interval note under the figure)
+    ax.legend(loc="upper left", bbox_to_anchor=(LEGEND_RIGHT_OF_AXES, 1.0), frameon=False)
     return ax
 
 
@@ -278,9 +277,9 @@ def plot_distribution(
     if unit == "%":
         ax.xaxis.set_major_formatter(lambda v, _pos: f"{v:.0%}")
     ax.set_title(title or target, loc="left")
-    # below the axes, not inside: inside, the box covered the goal line of a goal near the
-    # top of the scale (the start rate's 50%)
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, LEGEND_BELOW_AXES), ncols=LEGEND_COLUMNS, frameon=False)
+    # right of the axes, not inside (the box covered the goal line of a goal near the top of
+    # the scale, the start rate's 50%) nor below (it met the interval note under the figure)
+    ax.legend(loc="upper left", bbox_to_anchor=(LEGEND_RIGHT_OF_AXES, 1.0), frameon=False)
     return ax
 
 

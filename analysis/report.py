@@ -16,6 +16,7 @@ import logging
 import os
 import tempfile
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -43,6 +44,7 @@ from analysis.report_charts import (
     SweepInput,
     available_cores,
     cell_charts,
+    chart_workers,
     draw_charts,
     slug,
     sweep_charts,
@@ -233,16 +235,24 @@ def sweep_note(notes: dict[tuple[str, str], str]) -> str:
 
 
 def make_charts(
-    tables: RunTables, out_dir: Path, bottlenecks: dict[str, pd.DataFrame], *, workers: int = 1
+    tables: RunTables,
+    out_dir: Path,
+    bottlenecks: dict[str, pd.DataFrame],
+    *,
+    workers: int = 1,
+    meanwhile: Callable[[], object] | None = None,
+    pool: ProcessPoolExecutor | None = None,
 ) -> list[Chart]:
-    """Draw every chart of the report into ``out_dir`` (PNG at 200 dpi and SVG).
+    """Draw every chart of the report into ``out_dir`` (PNG at 150 dpi and SVG).
 
     Sections: ``attainment`` (per job), ``fan`` (headline targets per job on slides; every
     target on one page for a single run, with the actual path when known), ``distribution``
     (headline targets, all jobs overlaid), ``comparison`` (when ``comparison.csv`` exists),
     ``bottlenecks`` and ``funnel`` (per job with ledgers). A sweep's jobs draw on ``workers``
     processes; a sweep leaves out each job's all-target fan page (the job's own directory is a
-    run directory: report it alone for that page).
+    run directory: report it alone for that page). ``meanwhile`` runs in this process while
+    the workers draw (:func:`analysis.report_charts.draw_charts`); ``pool`` is a running
+    :func:`~analysis.report_charts.chart_workers` (else one is started for ``workers``).
     """
     multi = len(tables.cell_names) > 1
     one_scenario = len({s for s, _p in tables.cell_names}) == 1
@@ -274,7 +284,10 @@ def make_charts(
         interval_note=sweep_note(tables.interval_notes),
     )
     tasks.append(functools.partial(sweep_charts, sweep))
-    return draw_charts(tasks, workers)
+    if pool is not None:
+        return draw_charts(tasks, pool, meanwhile)
+    with chart_workers(min(workers, len(tasks)) - 1) as started:
+        return draw_charts(tasks, started, meanwhile)
 
 
 def _lookup(config: dict[str, Any], dotted: str) -> Any:
@@ -422,12 +435,20 @@ def write_report(
     list of Path
         The files written.
     """
+    root = Path(root)
+    # one task per job and one for the charts across jobs; this process draws too
+    processes = min(workers or available_cores(), len(find_cells(root)) + 1) - 1
+    with chart_workers(processes) as pool:  # they start while this process reads the run
+        return _write_report(root, force=force, pool=pool, emulator=emulator)
+
+
+def _write_report(root: Path, *, force: bool, pool: ProcessPoolExecutor | None, emulator: Path | None) -> list[Path]:
+    """:func:`write_report` with its chart workers started."""
     from analysis.report_html import cell_links, frame_table, headline_sentences, render_html
     from analysis.report_xlsx import write_xlsx
     from analysis.unit_ranking import ranking_sheet, report_ranking
     from analysis.whatif_panel import add_whatif_sheets, panel_section, whatif_emulator
 
-    root = Path(root)
     tables = load_run(root)  # validates before anything is drawn or written
     emu = whatif_emulator(root, emulator)
     existing = [name for name in REPORT_FILES if (root / name).exists()]
@@ -437,13 +458,16 @@ def write_report(
         _remove_old_charts(root / "charts")
         _remove_old_cell_pages(root / CELL_PAGES)
     bottlenecks = bottleneck_tables(tables)
-    charts = make_charts(tables, root / "charts", bottlenecks, workers=workers or available_cores())
     xlsx = root / "report.xlsx"
     first = tables.cells[0].name
     ranking = report_ranking(tables.ledgers, tables.configs[first], tables.meta.get(first, {}))
     units = None if ranking is None else ranking_sheet(ranking, tables.attainment)
-    sheets = workbook_sheets(tables, bottlenecks, units)
-    _atomic_write(xlsx, lambda p: (write_xlsx(p, sheets), emu and add_whatif_sheets(p, emu)))
+
+    def write_workbook() -> None:  # while the chart workers draw
+        sheets = workbook_sheets(tables, bottlenecks, units)
+        _atomic_write(xlsx, lambda p: (write_xlsx(p, sheets), emu and add_whatif_sheets(p, emu)))
+
+    charts = make_charts(tables, root / "charts", bottlenecks, meanwhile=write_workbook, pool=pool)
 
     extra: list[tuple[str, str]] = [panel_section(emu)] if emu else []
     if units is not None:

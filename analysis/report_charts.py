@@ -3,16 +3,17 @@
 :func:`cell_charts` draws what one job (scenario x policy) needs and :func:`sweep_charts` the
 charts that compare jobs; both take plain picklable inputs (:class:`CellInput`,
 :class:`SweepInput`) and return :class:`Chart` records, so :func:`draw_charts` can run them in
-worker processes (matplotlib is not thread-safe). Every chart is written as a 200-dpi PNG
+worker processes (matplotlib is not thread-safe). Every chart is written as a 150-dpi PNG
 (slides) and an SVG (the HTML embeds the SVG: text stays text, a few tens of kB a chart).
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import multiprocessing
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -210,17 +211,60 @@ def available_cores() -> int:
     return len(affinity(0)) if affinity else (os.cpu_count() or 1)
 
 
-def draw_charts(tasks: Sequence[Callable[[], list[Chart]]], workers: int) -> list[Chart]:
-    """Run chart ``tasks`` (picklable callables) on ``workers`` processes; charts in task order.
+def _warm_up() -> None:
+    """A spawned worker's start: import the plotting modules of a job's charts, look up the fonts.
 
-    One worker (or one task) draws in this process. Workers are spawned, never forked from
-    this process: the parent holds pandas/pyarrow thread pools that a forked child would
-    inherit in an unknown state. They are this process's children, so their CPU time shows
-    in ``resource.getrusage(RUSAGE_CHILDREN)`` once the pool is closed (the bench uses it).
+    Not the comparison charts' (they import scipy, ~2 s): the sweep's charts are the last task,
+    which this process usually draws.
     """
-    if workers <= 1 or len(tasks) <= 1:
-        return [chart for task in tasks for chart in task()]
+    from analysis import plots_attainment, plots_bottleneck, plots_fan, plots_funnel  # noqa: F401
+    from analysis.style import apply_style
+
+    apply_style()
+
+
+@contextlib.contextmanager
+def chart_workers(processes: int) -> Iterator[ProcessPoolExecutor | None]:
+    """``processes`` spawned chart workers, started now (None for none), closed on exit.
+
+    Started before the run's tables are read, the workers import matplotlib and pandas and
+    look up the fonts (~1.5-3 CPU seconds each) while this process reads. Workers are spawned,
+    never forked from this process: the parent holds pandas/pyarrow thread pools that a
+    forked child would inherit in an unknown state. They are this process's children, so
+    their CPU time shows in ``resource.getrusage(RUSAGE_CHILDREN)`` once the pool is closed
+    (the bench uses it).
+    """
+    if processes < 1:
+        yield None
+        return
     ctx = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=min(workers, len(tasks)), mp_context=ctx) as pool:
-        futures = [pool.submit(task) for task in tasks]
-        return [chart for future in futures for chart in future.result()]
+    with ProcessPoolExecutor(max_workers=processes, mp_context=ctx, initializer=_warm_up) as pool:
+        pool.submit(int)  # a spawning pool starts its processes on the first task
+        yield pool
+
+
+def draw_charts(
+    tasks: Sequence[Callable[[], list[Chart]]],
+    pool: ProcessPoolExecutor | None,
+    meanwhile: Callable[[], object] | None = None,
+) -> list[Chart]:
+    """Run chart ``tasks`` (picklable callables) on ``pool`` and here; charts in task order.
+
+    The pool's workers draw tasks from the front of the list while this process runs
+    ``meanwhile`` (e.g. writing the workbook) and then draws tasks from the back until it
+    meets one a worker has taken (this process has matplotlib imported and the fonts looked
+    up already). Without a pool (or with one task) everything is drawn here.
+    """
+    if pool is None or len(tasks) <= 1:
+        if meanwhile is not None:
+            meanwhile()
+        return [chart for task in tasks for chart in task()]
+    futures = [pool.submit(task) for task in tasks]
+    if meanwhile is not None:
+        meanwhile()
+    done: dict[int, list[Chart]] = {}
+    for k in reversed(range(len(tasks))):
+        if not futures[k].cancel():  # a worker has it (workers take tasks in order)
+            break
+        done[k] = tasks[k]()
+    return [chart for k, future in enumerate(futures) for chart in (done[k] if k in done else future.result())]

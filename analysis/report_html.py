@@ -161,7 +161,7 @@ def embed_png(path: Path) -> str:
 def embed_svg(path: Path) -> str:
     """``<img>`` with the SVG inlined as base64 (sharp at any zoom, text kept as text).
 
-    A few tens of kB where the 200-dpi PNG is several hundred; an ``<img>``, not inline
+    A few tens of kB where the 150-dpi PNG is several hundred; an ``<img>``, not inline
     ``<svg>``, so the ids of several matplotlib SVGs never clash.
     """
     data = base64.b64encode(path.read_bytes()).decode("ascii")

@@ -8,14 +8,22 @@ Excel shows the Chinese labels), ``ledgers.parquet``, ``resources.parquet`` and
 ``meta.json``, and with unit goals in the plan ``attainment_units.csv`` and
 ``unit_kpis.parquet``; a nowcast (``nowcast.ledger``, ``nowcast.as_of``) marks them with ``as_of``
 and adds ``actual_monthly.parquet``; ``nowcast.export_at`` writes ``ledger_<date>.csv``.
-Heavy imports wait until a run starts so ``--help`` stays quick.
+Heavy imports wait until a run starts so ``--help`` stays quick, and ``--help`` itself is
+printed from a cache while the config files and code are unchanged (:mod:`sim.help_cache`),
+before Hydra is imported.
 """
 
 from __future__ import annotations
 
+import sys
+
+from sim.help_cache import help_recorded, print_cached_help
+
+if __name__ == "__main__" and print_cached_help(sys.argv[1:]):
+    sys.exit(0)
+
 import json
 import logging
-import sys
 import time
 import traceback
 from dataclasses import replace
@@ -34,34 +42,6 @@ from sim.plans import to_validated
 log = logging.getLogger("gongjian")
 
 ConfigStore.instance().store(name="study_schema", node=StudyConfig)
-
-HELP_FLAGS = ("--help", "-h", "--hydra-help")
-
-
-def share_repository_copy_in_help() -> None:
-    """Make Hydra's ``--help`` copy its config repository once, not once per config group.
-
-    Hydra's help lists every group's options through ``ConfigLoaderImpl.get_group_options``,
-    which deep-copies the whole config repository (the typed schema included) on each of its
-    ~75 calls: 2-3 s of a 3.3 s ``--help``. Within one help the repository does not change,
-    so the copy made for the same arguments is reused; the text printed is the same.
-    """
-    from hydra._internal.config_loader_impl import ConfigLoaderImpl
-
-    make_repo = ConfigLoaderImpl._parse_overrides_and_create_caching_repo
-    made: dict[tuple[int, str | None, tuple[str, ...]], Any] = {}
-
-    def shared(self: ConfigLoaderImpl, config_name: str | None, overrides: list[str]) -> Any:
-        key = (id(self), config_name, tuple(overrides))
-        if key not in made:
-            made[key] = make_repo(self, config_name, overrides)
-        return made[key]
-
-    ConfigLoaderImpl._parse_overrides_and_create_caching_repo = shared  # type: ignore[method-assign]
-
-
-if any(arg in HELP_FLAGS for arg in sys.argv[1:]):
-    share_repository_copy_in_help()
 
 
 def choice_label(value: Any) -> str:
@@ -296,4 +276,5 @@ def main(cfg: DictConfig) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    with help_recorded(sys.argv[1:]):
+        main()

@@ -246,3 +246,44 @@ def test_the_date_parser_never_guesses_or_raises(text: str) -> None:
 @pytest.mark.parametrize("cell", ["15/3/2023", "3/15/2023", "2023-02-30", "2023年13月", "12345", "99999", "明天"])
 def test_ambiguous_or_impossible_dates_are_refused(cell: str) -> None:
     assert parse_date(cell) is None
+
+
+def _openpyxl_sheets(path: Path) -> list[tuple[str, list[list[object]]]]:
+    """The sheets as openpyxl reads them (merged ranges filled): the reader calamine replaced."""
+    from openpyxl import load_workbook
+
+    out = []
+    for sheet in load_workbook(path, data_only=True).worksheets:
+        rows = [list(r) for r in sheet.iter_rows(values_only=True)]
+        for merged in sheet.merged_cells.ranges:
+            for r in range(merged.min_row - 1, merged.max_row):
+                for c in range(merged.min_col - 1, merged.max_col):
+                    rows[r][c] = rows[merged.min_row - 1][merged.min_col - 1]
+        out.append((sheet.title, rows))
+    return out
+
+
+def _days(sheets: list[tuple[str, list[list[object]]]]) -> list[tuple[str, list[list[object]]]]:
+    """Midnight datetimes as dates (openpyxl gives datetime, calamine date: both read as days)."""
+    day = lambda v: v.date() if isinstance(v, dt.datetime) and v.time() == dt.time() else v  # noqa: E731
+    return [(name, [[day(v) for v in row] for row in rows]) for name, rows in sheets]
+
+
+@pytest.mark.parametrize("which", ["messy", "template"])
+def test_xlsx_cells_read_as_openpyxl_read_them(tmp_path: Path, which: str) -> None:
+    """Merged ranges, two header rows, dates as dates and as serials, blanks (the office's
+    simulated ledger round trip is tests/test_ledger_round_trip.py)."""
+    from sim.ledger.tolerant import _xlsx_sheets
+
+    template = Path(__file__).resolve().parents[1] / "data" / "ledger_template.xlsx"
+    path = _messy_xlsx(tmp_path / "office.xlsx") if which == "messy" else template
+    got = _xlsx_sheets(path)
+    assert _days(got) == _days(_openpyxl_sheets(path))
+    assert any(v is None for _n, rows in got for row in rows for v in row)  # blanks are None, not ""
+
+
+def test_an_unreadable_xlsx_is_a_clear_error(tmp_path: Path) -> None:
+    bad = tmp_path / "office.xlsx"
+    bad.write_bytes(b"not a workbook")
+    with pytest.raises(LedgerError, match=r"readable \.xlsx"):
+        read_office_ledger(bad, as_of=AS_OF)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import matplotlib as mpl
 
 mpl.use("Agg")
@@ -314,3 +317,40 @@ def test_slide_chunks_keep_of_which_rows_with_their_parent() -> None:
     att = pd.DataFrame({"target": list("abcde"), "label_en": ["A", "B", "of which B1", "C", "D"]})
     pieces = slide_chunks(att, rows=2)
     assert [list(p["target"]) for p in pieces] == [["a"], ["b", "c"], ["d", "e"]]
+
+
+def _chart_files(tmp: Path, name: str) -> tuple[bytes, str]:
+    """A chart with Chinese text, legend and a layout, saved by save_figure: PNG bytes, SVG text."""
+    fig = plot_attainment(attainment_frame()).figure
+    fig.suptitle("开工率 Start rate 2023")
+    fig.set_layout_engine("constrained")
+    with mpl.rc_context({"svg.hashsalt": "fixed"}):  # SVG ids are random otherwise
+        png, svg = style.save_figure(fig, tmp / name)
+    return png.read_bytes(), re.sub(r"<dc:date>.*?</dc:date>", "", svg.read_text(encoding="utf-8"))
+
+
+def test_text_extents_remembered_across_figures_leave_the_files_unchanged(tmp_path: Path) -> None:
+    style.measure_text_once(enabled=False)
+    try:
+        plain = _chart_files(tmp_path, "plain")
+    finally:
+        style.measure_text_once()
+    first, second = _chart_files(tmp_path, "first"), _chart_files(tmp_path, "second")
+    assert style._EXTENTS  # the cache was used
+    for cached in (first, second):  # the second figure measures from the cache only
+        assert cached[0] == plain[0]
+        assert cached[1].replace("first", "plain").replace("second", "plain") == plain[1]
+
+
+def test_save_figure_writes_one_area_in_both_formats(tmp_path: Path) -> None:
+    from PIL import Image
+
+    fig = plot_attainment(attainment_frame()).figure
+    png, svg = style.save_figure(fig, tmp_path / "chart")
+    width, height = Image.open(png).size
+    head = svg.read_text(encoding="utf-8").split("<svg", 1)[1].split(">", 1)[0]
+    svg_pt = [float(head.split(f'{k}="', 1)[1].split("pt", 1)[0]) for k in ("width", "height")]
+    # the same box in inches: PNG pixels / dpi against SVG points / 72 (within a pixel)
+    assert abs(width / style.DPI - svg_pt[0] / 72) < 2 / style.DPI
+    assert abs(height / style.DPI - svg_pt[1] / 72) < 2 / style.DPI
+    assert not plt.get_fignums()  # closed

@@ -70,7 +70,7 @@ def test_actual_path_is_loaded_for_fan_charts(tiny_run: Path) -> None:
 
 def test_workbook_round_trips_with_two_header_rows(tiny_run: Path) -> None:
     xlsx = tiny_run / "report.xlsx"
-    sheets = pd.read_excel(xlsx, sheet_name=None, header=1)
+    sheets = pd.read_excel(xlsx, sheet_name=None, header=1, engine="openpyxl")
     for name in ("attainment", "monthly", "comparison", "waits", "walkaways", "starts_at_stake", "funnel", "config"):
         assert name in sheets
     att = pd.read_csv(tiny_run / "attainment.csv", encoding="utf-8-sig")
@@ -104,7 +104,7 @@ def test_html_has_headline_every_target_and_every_chart(tiny_run: Path) -> None:
         assert label in page
     n_charts = len(list((tiny_run / "charts").glob("*.svg")))
     assert page.count("data:image/svg+xml;base64,") == n_charts  # a single run: every chart, as SVG
-    assert "data:image/png" not in page  # the 200-dpi PNGs stay files for slides
+    assert "data:image/png" not in page  # the 150-dpi PNGs stay files for slides
     assert "quota_mu_per_year" in page  # the config is shown
     assert page.index("全部目标") < page.index("data:image/svg") < page.index("Assumptions that matter most")
     assert not (tiny_run / "report_cells").exists()  # one job: one page

@@ -151,18 +151,37 @@ def _csv_rows(path: Path) -> list[list[object]]:
 
 
 def _xlsx_sheets(path: Path) -> list[tuple[str, list[list[object]]]]:
-    from openpyxl import load_workbook
+    """Every sheet's cells from A1, read with calamine (Rust; openpyxl took ~0.8 s of a 1.1 s read).
 
+    Cells as openpyxl gave them, so the reading downstream is unchanged: a blank cell is None,
+    a whole number an int; dates come as ``datetime.date``/``datetime`` (both read as dates).
+    A merged cell holds its value in the top-left cell: it is copied over the whole range.
+    """
+    from python_calamine import CalamineError, CalamineWorkbook
+
+    try:
+        book = CalamineWorkbook.from_path(str(path))
+        sheets = [book.get_sheet_by_name(name) for name in book.sheet_names]
+        grids = [(sheet.name, sheet.to_python(skip_empty_area=False), sheet.merged_cell_ranges) for sheet in sheets]
+    except (CalamineError, OSError, ValueError) as err:
+        raise LedgerError(str(path), [Problem(0, "file", str(err), "a readable .xlsx workbook")]) from err
     out = []
-    for sheet in load_workbook(path, data_only=True).worksheets:
-        rows = [list(r) for r in sheet.iter_rows(values_only=True)]
-        for merged in sheet.merged_cells.ranges:  # a merged cell holds its value in the top-left
-            value = rows[merged.min_row - 1][merged.min_col - 1]
-            for r in range(merged.min_row - 1, merged.max_row):
-                for c in range(merged.min_col - 1, merged.max_col):
+    for name, cells, merged_ranges in grids:
+        rows = [[_as_openpyxl(v) for v in row] for row in cells]
+        for (top, left), (bottom, right) in merged_ranges or []:
+            value = rows[top][left]
+            for r in range(top, bottom + 1):
+                for c in range(left, right + 1):
                     rows[r][c] = value
-        out.append((sheet.title, rows))
+        out.append((name, rows))
     return out
+
+
+def _as_openpyxl(value: object) -> object:
+    """A calamine cell as openpyxl gives it: "" (blank) -> None, 52.0 -> 52."""
+    if type(value) is float and value.is_integer():
+        return int(value)
+    return None if value == "" else value
 
 
 def cell_text(value: object) -> str:
