@@ -140,7 +140,7 @@ def test_multirun_gets_one_chart_set_per_job(tiny_run: Path, tmp_path: Path) -> 
     for section in ("attainment", "bottlenecks", "funnel", "fan_start_rate_same_year"):
         for policy in ("a", "b"):
             assert any(s.startswith(section) and re.search(rf"_{policy}(_\d)?$", s) for s in stems), (section, policy)
-    sheets = pd.read_excel(tmp_path / "report.xlsx", sheet_name=None, header=1)
+    sheets = pd.read_excel(tmp_path / "report.xlsx", sheet_name=None, header=1, engine="openpyxl")
     assert set(sheets["attainment"]["policy"]) == {"a", "b"}
     assert "comparison" not in sheets  # no comparison.csv in this sweep
     assert not any(s.startswith("fan_all") for s in stems)  # a sweep links each job's own report for that
