@@ -142,9 +142,13 @@ class PriorityContainer(simpy.Container):
             heap = cast(HeapQueue, self.get_queue)._heap
             if heap and not priority < heap[0][0]:  # ties go to the earlier request
                 return False
+        self._take(amount)
+        return True
+
+    def _take(self, amount: float) -> None:
+        """Move ``amount`` from the stock to the granted total (every grant, with or without a request)."""
         self._level -= amount
         self.granted += amount
-        return True
 
     def give_back(self, amount: float) -> None:
         """Return ``amount`` granted earlier (its project left before using it); waiting requests are served."""
@@ -216,8 +220,7 @@ class PriorityContainer(simpy.Container):
         run but the container's own put check, which has nothing to do at infinite
         capacity), so it costs no event.
         """
-        self._level -= event.amount
-        self.granted += event.amount
+        self._take(event.amount)
         if at_once:
             event._ok, event._value = True, None
         else:
