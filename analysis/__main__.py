@@ -20,10 +20,10 @@ import logging
 import sys
 
 COMMANDS: tuple[str, ...] = (
-    "analysis.compare_cli",
-    "analysis.report_cli",
-    "analysis.drift_cli",
-    "analysis.uncertainty_cli",
+    "analysis.commands.compare",
+    "analysis.commands.report",
+    "analysis.commands.drift",
+    "analysis.commands.uncertainty",
 )
 
 

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import binomtest
 
-from analysis.targets import TARGET_COLUMNS, attained
+from cityplan.targets import TARGET_COLUMNS, attained
 
 LABEL_COLUMNS = 66  # terminal columns for the bilingual label (a longer one takes two lines)
 LABEL_INDENT = "  "  # the English label under a Chinese label that took its own line
@@ -54,8 +54,8 @@ def attainment(kpis: pd.DataFrame, targets: pd.DataFrame, *, level: float = 0.95
         Long table with columns ``target``, ``replication``, ``value`` (one cell); with a
         ``unit`` column (county, district or park key; ``city``) when ``targets`` has one.
     targets
-        The plan's rows: :func:`analysis.targets.targets_frame` (target, labels, unit,
-        goal, direction), or :func:`analysis.targets.unit_targets_frame` for per-unit
+        The plan's rows: :func:`cityplan.targets.targets_frame` (target, labels, unit,
+        goal, direction), or :func:`cityplan.targets.unit_targets_frame` for per-unit
         tables, where ``unit`` names the county or park and ``target_unit`` the measurement
         unit. Goals come from here, so a goal override in the plan flows into the table.
     level

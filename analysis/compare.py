@@ -17,7 +17,7 @@ import pandas as pd
 from scipy import stats
 
 from analysis.attainment import wilson_interval
-from analysis.targets import TARGET_COLUMNS, attained
+from cityplan.targets import TARGET_COLUMNS, attained
 
 COMPARISON_COLUMNS: tuple[str, ...] = (
     "scenario",
@@ -104,7 +104,7 @@ def paired_comparison(
         ``kpis.parquet`` tables of the two cells (scenario, policy, replication, seed, target,
         value). They must share the root seed; replications present in both are paired.
     targets
-        The policy cell's plan (:func:`analysis.targets.targets_frame`, or the target columns
+        The policy cell's plan (:func:`cityplan.targets.targets_frame`, or the target columns
         of its ``attainment.csv``): labels, unit, goal and direction, in plan order.
     level
         Confidence level of the intervals.

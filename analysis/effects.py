@@ -7,7 +7,7 @@ two-lever interaction (columns coded -1 = lever off, +1 = on):
 - **value**: ordinary least squares, fitted replication by replication. The design's columns are
   orthogonal, so replication ``r``'s coefficients are ``M' y_r / N``. The *block* is the draw of
   the uncertain inputs: replications that share a draw (``per_draw`` consecutive ones, see
-  :mod:`sim.cells`) are averaged into one row, and the estimate is the mean of the ``B`` block
+  :mod:`sim.experiments.cells`) are averaged into one row, and the estimate is the mean of the ``B`` block
   rows with a t interval over blocks (``B - 1`` degrees of freedom). This is the paired analysis
   with fixed block effects: what every cell shares in a block (its leads, its inputs) cancels, and
   the error term is how much an effect varies from block to block (the effect x block

@@ -1,6 +1,6 @@
 """Counties and parks ranked the way the monthly bulletin (一月一通报) ranks them.
 
-The bulletin puts the units (县区、园区, :mod:`analysis.units`) side by side on signings, starts
+The bulletin puts the units (县区、园区, :mod:`cityplan.units`) side by side on signings, starts
 and investment: what each has done so far against its goal, and its place among the others.
 :func:`rank_units` adds what the model can say: each unit's year-end forecast (mean, p10,
 p90) and, where the unit has a goal, the probability of reaching it (share of replications,
@@ -21,9 +21,9 @@ import pandas as pd
 
 from analysis.attainment import wilson_interval
 from analysis.bottlenecks import YearWindow
-from analysis.kpis import KpiWindow, kpi_matrix
-from analysis.plan_schema import Measure, measures_from_config
-from analysis.units import HUAIAN_UNITS
+from cityplan.counting import KpiWindow, kpi_matrix
+from cityplan.schema import Measure, measures_from_config
+from cityplan.units import HUAIAN_UNITS
 
 # 一月一通报 ranks the units on signings, starts and investment (issue 12; domain.md
 # "Supervision"): the plan's targets for these three.
@@ -45,7 +45,7 @@ def unit_monthly(
     ledgers
         ``ledgers.parquet`` rows with a ``unit`` column (projects with a blank unit are left out).
     window
-        The counting window of the run (:class:`analysis.kpis.KpiWindow`).
+        The counting window of the run (:class:`cityplan.counting.KpiWindow`).
     measures
         The run's plan: how each target is counted, by key (targets it lacks are left out).
     targets
@@ -165,7 +165,7 @@ def _number(config: dict[str, Any], dotted: str) -> float:
 
 
 def run_window(config: dict[str, Any]) -> KpiWindow:
-    """The counting window of a run from its ``.hydra/config.yaml`` (as :func:`sim.runner.kpi_window`)."""
+    """The counting window of a run from its ``.hydra/config.yaml`` (as :func:`sim.config.study.kpi_window`)."""
     year = YearWindow(int(config["run"]["first_year"]), int(config["run"]["target_year"]))
     return KpiWindow(
         year_start_day=year.start_day,

@@ -20,10 +20,11 @@ import numpy as np
 
 from bench.measures import Figure
 from bench.study import compose_study
+from cityplan.units import UNIT_KEYS
+from sim.config.study import calendar_of
 from sim.ledger.io import from_model
 from sim.ledger.office import write_office_ledger
-from sim.runner import calendar_of, run_study
-from sim.units import UNIT_KEYS
+from sim.run.study import run_study
 
 AS_OF = "2023-06-30"
 GOAL_S = 2.0  # issue 12: "previews a file in under 2 seconds for 1,000 rows"

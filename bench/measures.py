@@ -14,10 +14,13 @@ from typing import Any
 import numpy as np
 import simpy
 
-from sim.config import MONTHS_PER_YEAR, StudyConfig
-from sim.leads import draw_leads
-from sim.rng import replication_streams
-from sim.runner import assemble, calendar_of, gc_paused, run_study, simulate_leads
+from sim.config.checks import MONTHS_PER_YEAR
+from sim.config.study import StudyConfig, calendar_of
+from sim.model.leads import draw_leads
+from sim.run.replication import gc_paused, simulate_leads
+from sim.run.rng import replication_streams
+from sim.run.study import run_study
+from sim.run.tables import assemble
 
 
 @dataclass

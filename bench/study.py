@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from sim.__main__ import compose_study
+from sim.compose import compose_study
 
 __all__ = ["compose_study"]

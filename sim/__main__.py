@@ -1,8 +1,8 @@
-"""Entry point: ``python -m sim`` (or ``gongjian``), a Hydra app.
+"""Entry point: ``python -m sim`` (or ``gongjian``), a Hydra app; ``--list`` lists every command.
 
-The only module that imports Hydra. It registers the schema, composes ``conf/`` with the
-chosen scenario (``scenarios/``) and policy levers, validates once with
-``OmegaConf.to_object``, runs the replications and writes tidy tables into the Hydra run
+With :mod:`sim.compose` (which registers the schema and composes ``conf/`` with the chosen
+scenario, ``scenarios/``, and policy levers, validating once with ``OmegaConf.to_object``)
+the only module that imports Hydra. It runs the replications and writes tidy tables into the Hydra run
 directory: ``kpis.parquet``, ``monthly.parquet``, ``attainment.csv`` (UTF-8 with BOM so
 Excel shows the Chinese labels), ``ledgers.parquet``, ``resources.parquet`` and
 ``meta.json``, and with unit goals in the plan ``attainment_units.csv`` and
@@ -17,8 +17,12 @@ from __future__ import annotations
 
 import sys
 
+from sim.commands import listing
 from sim.help_cache import help_recorded, print_cached_help
 
+if __name__ == "__main__" and sys.argv[1:] == ["--list"]:
+    sys.stdout.write(listing())
+    sys.exit(0)
 if __name__ == "__main__" and print_cached_help(sys.argv[1:]):
     sys.exit(0)
 
@@ -26,108 +30,18 @@ import json
 import logging
 import time
 import traceback
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import hydra
-from hydra import compose
-from hydra.core.config_store import ConfigStore
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig
 
-from sim.config import ConfigError, ModelConfig, StudyConfig
-from sim.plans import to_validated
+from cityplan.errors import ConfigError
+from sim.compose import finish_study, group_choices, to_study
+from sim.config.study import StudyConfig
 
 log = logging.getLogger("gongjian")
-
-ConfigStore.instance().store(name="study_schema", node=StudyConfig)
-
-
-def choice_label(value: Any) -> str:
-    """Name a Hydra group choice; a multi-select ``[a,b]`` becomes ``a+b``."""
-    if isinstance(value, list | tuple):
-        return "+".join(str(v) for v in value) or "none"
-    text = str(value).strip("[]").replace(" ", "").replace("'", "")
-    return text.replace(",", "+") or "none"
-
-
-def group_choices(hydra_cfg: Any) -> dict[str, Any]:
-    """Scenario and policy chosen for this job.
-
-    Hydra records single choices in ``runtime.choices`` but not multi-select lists such as
-    ``policy=[a,b]``; those are read back from the job's overrides.
-    """
-    choices = {k: v for k, v in dict(hydra_cfg.runtime.choices).items() if k in ("scenario", "policy")}
-    what_if = []
-    for override in hydra_cfg.overrides.task:
-        key, _, value = str(override).partition("=")
-        key = key.lstrip("+~")
-        if key in ("scenario", "policy"):
-            choices[key] = value
-        elif key.startswith(("model.", "plan.targets.", "plan.units.")) or key in ("campaign_launch", "plan"):
-            what_if.append(f"{key.removeprefix('model.').removeprefix('plan.targets.')}={value}")
-    if what_if:  # a what-if sweep: each value is its own cell
-        choices["what_if"] = ",".join(what_if)
-    return choices
-
-
-def baseline_overrides(task_overrides: list[str]) -> list[str]:
-    """The job's overrides with the policy replaced by ``status_quo`` (no levers)."""
-    kept = [o for o in task_overrides if o.partition("=")[0].lstrip("+~") != "policy"]
-    return [*kept, "policy=status_quo"]
-
-
-def compose_baseline(task_overrides: list[str]) -> ModelConfig:
-    """Compose the same scenario without levers (the regime before the campaign launch).
-
-    Composed once per process and overrides (:mod:`sim.composed`): cells that differ only in
-    their levers share it.
-    """
-    from sim.composed import composed_model
-
-    return composed_model(baseline_overrides(task_overrides))
-
-
-def to_study(cfg: DictConfig, choices: dict[str, Any]) -> StudyConfig:
-    """Validate the composed config into a :class:`StudyConfig` (raises ConfigError)."""
-    study = to_validated(cfg)
-    assert isinstance(study, StudyConfig)
-    return replace(
-        study,
-        scenario_name=choice_label(choices.get("scenario", study.scenario_name))
-        + (f"[{choices['what_if']}]" if "what_if" in choices else ""),
-        policy_name=choice_label(choices.get("policy", study.policy_name)),
-    )
-
-
-def finish_study(study: StudyConfig, task_overrides: list[str]) -> StudyConfig:
-    """Add what composition cannot: the no-lever baseline model, and priors the user pinned."""
-    from sim.uncertainty import pin_overrides
-
-    study = replace(study, baseline_model=compose_baseline(task_overrides))
-    return pin_overrides(study, task_overrides)
-
-
-def compose_study(overrides: list[str]) -> StudyConfig:
-    """The validated StudyConfig that ``python -m sim <overrides>`` would run (for tests, bench).
-
-    Uses Hydra's compose API on ``conf/`` and the same steps as :func:`main`: group choices,
-    validation, and the baseline (no-lever) model for the warm-up.
-    """
-    from hydra import initialize_config_dir
-    from hydra.core.global_hydra import GlobalHydra
-    from omegaconf import open_dict
-
-    conf = Path(__file__).resolve().parents[1] / "conf"
-    GlobalHydra.instance().clear()
-    with initialize_config_dir(config_dir=str(conf), version_base="1.3"):
-        cfg = compose(config_name="config", overrides=overrides, return_hydra_config=True)
-        choices = group_choices(cfg.hydra)
-        with open_dict(cfg):
-            del cfg["hydra"]
-        study = to_study(cfg, choices)
-        return finish_study(study, overrides)
 
 
 def write_outputs(out: Path, study: StudyConfig, result: Any, attainment: Any, wall_s: float) -> None:
@@ -166,7 +80,7 @@ def write_outputs(out: Path, study: StudyConfig, result: Any, attainment: Any, w
     meta["replications_per_s"] = round(computed / wall_s, 3)
     if study.nowcast.ledger:
         meta |= {"as_of": study.nowcast.as_of, "ledger": study.nowcast.ledger}
-    from sim.attraction import lever_costs
+    from sim.model.attraction import lever_costs
 
     meta["attraction_costs"] = lever_costs(study.model.attraction)
     (out / "meta.json").write_text(json.dumps(meta, indent=2, ensure_ascii=False), encoding="utf-8")
@@ -185,8 +99,8 @@ def interval_note(study: StudyConfig) -> str:
 
 def export_ledger(out: Path, study: StudyConfig, ledgers: Any) -> Path:
     """Write ``ledger_<date>.csv``: replication 0's planner ledger on ``nowcast.export_at``."""
+    from sim.config.study import calendar_of
     from sim.ledger.io import from_model, write_ledger
-    from sim.runner import calendar_of
 
     if not len(ledgers):
         sys.exit("gongjian: nowcast.export_at needs run.keep_ledgers >= 1")
@@ -214,13 +128,14 @@ def main(cfg: DictConfig) -> None:
     except ConfigError as err:
         sys.exit(f"gongjian: invalid configuration: {err}")
     from analysis.attainment import attainment, format_attainment
-    from analysis.targets import targets_frame, unit_targets_frame
-    from sim.runner import run_study
+    from cityplan.targets import targets_frame, unit_targets_frame
+    from sim.run.study import run_study
 
     if study.nowcast.ledger:  # the ledger is checked before anything runs
         from sim.ledger.check import summarise_account
         from sim.ledger.io import LedgerError
-        from sim.nowcast import actual_monthly, load_model_ledger, read_ledger_file
+        from sim.nowcast.actual import actual_monthly
+        from sim.nowcast.read import load_model_ledger, read_ledger_file
 
         now = study.nowcast
         try:

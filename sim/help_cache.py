@@ -27,7 +27,7 @@ from typing import TextIO
 ROOT = Path(__file__).resolve().parents[1]
 HELP_FLAGS: tuple[str, ...] = ("--help", "-h")
 # What the printed help can depend on: config files and the code that declares the schema.
-KEY_FILES: tuple[tuple[str, str], ...] = (("conf", "*.yaml"), ("sim", "*.py"))
+KEY_FILES: tuple[tuple[str, str], ...] = (("conf", "*.yaml"), ("sim", "*.py"), ("cityplan", "*.py"))
 KEY_PACKAGES: tuple[str, ...] = ("hydra-core", "omegaconf")
 
 

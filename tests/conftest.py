@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from sim.__main__ import compose_study as _compose
-from sim.config import ConfigError, StudyConfig
+from cityplan.errors import ConfigError
+from sim.compose import compose_study as _compose
+from sim.config.study import StudyConfig
 
 ROOT = Path(__file__).resolve().parents[1]
 CONF = ROOT / "conf"

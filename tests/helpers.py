@@ -6,23 +6,22 @@ from dataclasses import replace
 
 import numpy as np
 
-from sim.config import (
+from cityplan.files import load_plan
+from sim.config.demand import BySector, DemandConfig
+from sim.config.model import ModelConfig
+from sim.config.run import RunConfig
+from sim.config.steps import (
     AppraisalConfig,
     ApprovalConfig,
-    BySector,
     ConstructionConfig,
-    DemandConfig,
     EnergyConfig,
     LandConfig,
-    ModelConfig,
     PreworkConfig,
     ProblemConfig,
-    RunConfig,
-    StudyConfig,
     WalkawayConfig,
 )
-from sim.leads import DECISION_LATENTS, DURATION_LATENTS, Leads
-from sim.plans import load_plan
+from sim.config.study import StudyConfig
+from sim.model.leads import DECISION_LATENTS, DURATION_LATENTS, Leads
 
 # The default plan (conf/plan/huaian_2023.yaml): its 28 target keys in order, and those counted
 # from the retrofit stream (not in a project ledger).

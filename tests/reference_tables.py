@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sim.runner import run_replication
+from sim.run.replication import run_replication
 from tests.conftest import ROOT, compose_study
 
 REFERENCE_DIR = Path(__file__).resolve().parent / "data" / "reference"

@@ -11,12 +11,16 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from sim.attraction import EffortState, fit_history_growth, intensity_factor, park_choice_probabilities
-from sim.config import AttractionConfig, ConfigError, DemandConfig, ModelConfig, SigningTarget
-from sim.leads import draw_leads
-from sim.rng import replication_streams
-from sim.runner import calendar_of, ledger_frame, run_study, simulate
-from sim.units import UNIT_KEYS
+from cityplan.errors import ConfigError
+from cityplan.units import UNIT_KEYS
+from sim.config.demand import AttractionConfig, DemandConfig, SigningTarget
+from sim.config.model import ModelConfig
+from sim.config.study import calendar_of
+from sim.model.attraction import EffortState, fit_history_growth, intensity_factor, park_choice_probabilities
+from sim.model.leads import draw_leads
+from sim.run.replication import ledger_frame, simulate
+from sim.run.rng import replication_streams
+from sim.run.study import run_study
 from tests.conftest import compose_study
 
 # calibration.md §1 (measured): >= 1亿 signings 2018 (full year), Jan-Sep 2020, H1 2021.

@@ -10,11 +10,12 @@ import pytest
 import yaml
 from omegaconf import OmegaConf
 
-from sim.calibrate import Fit, config_overrides, fit_all, fits_frame, ledger_durations, main
-from sim.config import ModelConfig, StudyConfig
-from sim.leads import TIER_LOWER_YI
+from sim.config.model import ModelConfig
+from sim.config.study import StudyConfig
+from sim.ledger.calibrate import Fit, config_overrides, fit_all, fits_frame, ledger_durations, main
 from sim.ledger.io import implied_stage, load_ledger, validate_ledger, write_ledger
-from sim.plan import DAYS_PER_MONTH
+from sim.model.leads import TIER_LOWER_YI
+from sim.model.project_plan import DAYS_PER_MONTH
 
 AS_OF = "2023-06-30"
 # Known parameters of the synthetic history (days; the construction factor multiplies the
@@ -155,8 +156,9 @@ def test_fit_recovers_the_models_own_durations() -> None:
     never-registers share per sector; start -> completion is the tier lognormal plus a rare
     stall, so its factor on the tier medians comes out slightly above 1.
     """
+    from sim.config.study import calendar_of
     from sim.ledger.io import from_model
-    from sim.runner import calendar_of, run_study
+    from sim.run.study import run_study
     from tests.conftest import compose_study
 
     # Point values (issue 11): the tolerances were set for the default shares and sample sizes.

@@ -74,3 +74,20 @@ def test_what_if_sweep_cells_are_labelled_by_value(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     scenarios = {pd.read_csv(t, encoding="utf-8-sig")["scenario"].iloc[0] for t in tmp_path.glob("*/attainment.csv")}
     assert scenarios == {"huaian_2023[land.quota_mu_per_year=20000]", "huaian_2023[land.quota_mu_per_year=40000]"}
+
+
+def test_list_names_every_command_and_each_one_answers_help() -> None:
+    """``python -m sim --list`` is the one index of commands; every module it names runs (issue 21)."""
+    from sim.commands import COMMANDS
+
+    proc = run_cli("--list")
+    assert proc.returncode == 0, proc.stderr
+    for command, what in COMMANDS:
+        assert command in proc.stdout and what in proc.stdout
+    modules = {command.split()[2] for command, _ in COMMANDS}
+    assert {"sim", "analysis", "sim.ledger", "sim.screen", "sim.select", "sim.what_it_takes"} <= modules
+    for module in sorted(modules - {"sim"}):  # python -m sim --help is tested above
+        helped = subprocess.run(
+            [sys.executable, "-m", module, "--help"], capture_output=True, text=True, cwd=ROOT, check=False
+        )
+        assert helped.returncode == 0 and "usage" in helped.stdout, (module, helped.stderr[-500:])

@@ -13,9 +13,9 @@ import pytest
 
 from analysis.attainment import attainment
 from analysis.compare import COMPARISON_COLUMNS, compare_cells, newcombe_paired_interval, paired_comparison
-from analysis.targets import targets_frame
-from sim.config import StudyConfig
-from sim.runner import run_study
+from cityplan.targets import targets_frame
+from sim.config.study import StudyConfig
+from sim.run.study import run_study
 from tests.conftest import ROOT
 from tests.helpers import HUAIAN_2023, TARGET_KEYS
 

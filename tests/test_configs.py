@@ -11,8 +11,9 @@ import pytest
 from hydra.errors import HydraException
 from omegaconf.errors import OmegaConfBaseException
 
-from sim.config import ConfigError, StudyConfig
-from sim.runner import run_study
+from cityplan.errors import ConfigError
+from sim.config.study import StudyConfig
+from sim.run.study import run_study
 from tests.conftest import ROOT
 
 SCENARIOS = sorted(p.stem for p in (ROOT / "scenarios").glob("*.yaml"))

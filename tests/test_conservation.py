@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 
 from analysis.states import chain_violations, project_states
-from sim.config import StudyConfig
-from sim.runner import calendar_of, run_study
+from sim.config.study import StudyConfig, calendar_of
+from sim.run.study import run_study
 
 # Lifecycle rank of each state: a project's rank never falls from one month end to the next,
 # and a terminal state (rejected, re-signed, walked) is never left.
@@ -86,7 +86,7 @@ def test_conservation_every_replication(study: Callable[..., StudyConfig], polic
 
 def test_spent_share_after_signing_counts_only_started_projects() -> None:
     """A hand-made cohort: what is spent a year after signing follows the start and the S-curve."""
-    from analysis.kpis import KpiWindow, spent_share_after_signing
+    from cityplan.counting import KpiWindow, spent_share_after_signing
 
     window = KpiWindow(0.0, (365.0,), 0.7, spend_realisation_share=0.5, spend_curve_a=1.0, spend_curve_b=1.0)
     ledger = pd.DataFrame(

@@ -9,8 +9,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from sim.config import StudyConfig
-from sim.runner import run_study
+from sim.config.study import StudyConfig
+from sim.run.study import run_study
 
 pytest.importorskip("distributed")
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from analysis.effects import model_matrix
-from sim.design import defining_words, resolution, resolution_v_design
+from sim.experiments.design import defining_words, resolution, resolution_v_design
 
 
 @pytest.mark.parametrize("k", [1, 3, 5, 6, 8, 11, 12, 13, 17])

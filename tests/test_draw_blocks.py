@@ -9,11 +9,11 @@ import pytest
 from scipy import stats
 
 from analysis.effects import CONFIDENCE, block_means, effects_table, fit_target
-from sim import select as select_module
-from sim.cells import OWN_DRAW, own_draws
-from sim.kn import in_replications, kn_select
-from sim.screen import main as screen_main
-from sim.select import CellSampler
+from sim.experiments import select as select_module
+from sim.experiments.cells import OWN_DRAW, own_draws
+from sim.experiments.kn import in_replications, kn_select
+from sim.experiments.screen import main as screen_main
+from sim.experiments.select import CellSampler
 
 
 def paired_draw_values() -> tuple[np.ndarray, np.ndarray]:

@@ -30,17 +30,25 @@ def test_help_from_the_cache_is_byte_identical_to_hydras(tmp_path: Path) -> None
 
 def test_any_changed_config_or_code_file_or_argument_gives_another_key(tmp_path: Path) -> None:
     (tmp_path / "conf" / "policy").mkdir(parents=True)
-    (tmp_path / "sim").mkdir()
+    (tmp_path / "sim" / "config").mkdir(parents=True)
+    (tmp_path / "cityplan").mkdir()
     (tmp_path / "conf" / "config.yaml").write_text("a: 1\n")
     (tmp_path / "conf" / "policy" / "plan.yaml").write_text("b: 1\n")
-    (tmp_path / "sim" / "config.py").write_text("X = 1\n")
+    (tmp_path / "sim" / "config" / "study.py").write_text("X = 1\n")
+    (tmp_path / "cityplan" / "schema.py").write_text("Y = 1\n")
     (tmp_path / "notes.txt").write_text("not an input\n")
     first = help_key(["--help"], tmp_path)
     assert help_key(["--help"], tmp_path) == first
     (tmp_path / "notes.txt").write_text("changed\n")
     assert help_key(["--help"], tmp_path) == first
     assert help_key(["policy=plan", "--help"], tmp_path) != first
-    for path, text in (("conf/policy/plan.yaml", "b: 2\n"), ("sim/config.py", "X = 2\n"), ("conf/new.yaml", "")):
+    changes = (
+        ("conf/policy/plan.yaml", "b: 2\n"),
+        ("sim/config/study.py", "X = 2\n"),
+        ("cityplan/schema.py", "Y = 2\n"),
+        ("conf/new.yaml", ""),
+    )
+    for path, text in changes:
         before = help_key(["--help"], tmp_path)
         (tmp_path / path).write_text(text)
         assert help_key(["--help"], tmp_path) != before, path

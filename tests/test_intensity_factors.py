@@ -7,9 +7,10 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from sim.attraction import EffortState, intensity_factor, intensity_factors
-from sim.config import ModelConfig, SigningTarget
-from sim.units import UNIT_KEYS
+from cityplan.units import UNIT_KEYS
+from sim.config.demand import SigningTarget
+from sim.config.model import ModelConfig
+from sim.model.attraction import EffortState, intensity_factor, intensity_factors
 
 CANDIDATES = 2000
 

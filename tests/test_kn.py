@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim.kn import clopper_pearson, feasibility_check, kn_h2, kn_select, stein_fixed_size
+from sim.experiments.kn import clopper_pearson, feasibility_check, kn_h2, kn_select, stein_fixed_size
 
 
 def normal_cells(means: np.ndarray, sd: float, rho: float, seed: int, *, crn: bool, horizon: int = 4000):

@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from sim.runner import run_study
+from sim.run.study import run_study
 from tests.conftest import ROOT, compose_study
 
 pytest.importorskip("hydra_plugins.hydra_joblib_launcher")

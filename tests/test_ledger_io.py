@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.calendar import Calendar
+from cityplan.calendar import Calendar
 from sim.ledger.io import COLUMNS, LedgerError, from_model, load_ledger, read_ledger, to_model, write_ledger
 from tests.conftest import ROOT
 

@@ -9,13 +9,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.config import NowcastConfig, StudyConfig
+from cityplan.units import UNIT_KEYS
+from sim.config.study import NowcastConfig, StudyConfig, calendar_of
 from sim.ledger.io import from_model, write_ledger
 from sim.ledger.office import write_office_ledger
 from sim.ledger.tolerant import read_office_ledger
-from sim.nowcast import load_model_ledger
-from sim.runner import calendar_of, run_study
-from sim.units import UNIT_KEYS
+from sim.nowcast.read import load_model_ledger
+from sim.run.study import run_study
 
 AS_OF = "2023-06-30"
 # The default test reads back every 9th project of the city's ledger (~420 of ~3,800: every

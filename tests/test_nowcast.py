@@ -13,26 +13,26 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from sim.config import ConfigError, NowcastConfig, PreworkConfig, RunConfig, StudyConfig
-from sim.leads import draw_leads
+from cityplan.errors import ConfigError
+from sim.config.run import RunConfig
+from sim.config.steps import PreworkConfig
+from sim.config.study import NowcastConfig, StudyConfig, calendar_of
 from sim.ledger.io import from_model, write_ledger
-from sim.nowcast import (
-    _known_in_problem,
-    actual_monthly,
-    load_model_ledger,
-    quality_given_prework,
-    residual_lognormal,
-    residual_weibull,
-    starting_state,
-)
-from sim.rng import replication_streams
-from sim.runner import StudyResult, calendar_of, run_study
-from sim.uncertainty import with_parameters
+from sim.model.leads import draw_leads
+from sim.nowcast.actual import actual_monthly
+from sim.nowcast.read import load_model_ledger
+from sim.nowcast.remaining import _known_in_problem
+from sim.nowcast.residuals import quality_given_prework, residual_lognormal, residual_weibull
+from sim.nowcast.start import starting_state
+from sim.run.parameters import with_parameters
+from sim.run.rng import replication_streams
+from sim.run.study import run_study
+from sim.run.tables import StudyResult
 from tests.conftest import ROOT
 from tests.helpers import RETROFIT_TARGETS, TARGET_KEYS
 
 AS_OF = "2023-06-30"
-# Achieved values a nowcast cannot copy from a project ledger (see sim/nowcast.py).
+# Achieved values a nowcast cannot copy from a project ledger (see sim/nowcast/).
 NOT_FROM_LEDGER = (*RETROFIT_TARGETS, "industrial_investment")
 
 
@@ -89,10 +89,10 @@ def test_residual_weibull_is_the_conditional_distribution() -> None:
 
 def test_residual_service_is_the_conditional_distribution() -> None:
     """Approval service (review, rework, permits) of a file under review for 40 days."""
-    from sim.config import ModelConfig
-    from sim.leads import DECISION_LATENTS, DURATION_LATENTS, Leads
-    from sim.nowcast import residual_service
-    from sim.plan import plan_projects
+    from sim.config.model import ModelConfig
+    from sim.model.leads import DECISION_LATENTS, DURATION_LATENTS, Leads
+    from sim.model.project_plan import plan_projects
+    from sim.nowcast.residuals import residual_service
 
     model, rng, n = ModelConfig(), np.random.default_rng(4), 4000
 

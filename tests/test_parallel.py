@@ -10,8 +10,9 @@ from dataclasses import replace
 import pandas as pd
 import pytest
 
-from sim.config import ConfigError, StudyConfig
-from sim.runner import chunks_of, run_study
+from cityplan.errors import ConfigError
+from sim.config.study import StudyConfig
+from sim.run.study import chunks_of, run_study
 from tests.conftest import compose_study
 
 

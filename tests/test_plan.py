@@ -12,8 +12,7 @@ import pandas as pd
 import pytest
 
 from analysis.attainment import attainment
-from analysis.errors import ConfigError
-from analysis.kpis import (
+from cityplan.counting import (
     KpiWindow,
     _cum_count,
     _cum_sum,
@@ -22,16 +21,18 @@ from analysis.kpis import (
     kpi_matrix,
     plan_measures,
 )
-from analysis.plan_schema import CITY, Measure, PlanConfig, Selection, TargetSpec
-from analysis.targets import targets_frame, unit_targets_frame
-from sim.config import StudyConfig
-from sim.plans import PLAN_DIR, load_plan
-from sim.runner import kpi_window, ledger_frame, run_study, simulate
+from cityplan.errors import ConfigError
+from cityplan.files import PLAN_DIR, load_plan
+from cityplan.schema import CITY, Measure, PlanConfig, Selection, TargetSpec
+from cityplan.targets import targets_frame, unit_targets_frame
+from sim.config.study import StudyConfig, kpi_window
+from sim.run.replication import ledger_frame, simulate
+from sim.run.study import run_study
 from tests.helpers import HUAIAN_2023, TARGET_KEYS
 
 
 def _hard_coded_2023(ledger: pd.DataFrame, retrofits: pd.DataFrame, window: KpiWindow) -> dict[str, np.ndarray]:
-    """The 28 targets as ``analysis/kpis.py`` counted them before plans were data (main 329ea9b).
+    """The 28 targets as ``cityplan/counting.py`` counted them before plans were data (main 329ea9b).
 
     Kept only here, as the reference the plan file must reproduce exactly.
     """
@@ -249,9 +250,9 @@ def test_unit_goals_without_a_unit_column_are_a_clear_error() -> None:
         ("plan.targets.retrofit_projects.measure.in_park=true", "no project filters"),
         ("plan.targets.industrial_investment.measure.milestone=started", "'spending' exactly when"),
         ("plan.targets.industrial_investment.measure.statistic=count", "unless the statistic is 'spending'"),
-        ("+plan.units.atlantis.signed_5e9=3", "a unit key of sim/units.py"),
+        ("+plan.units.atlantis.signed_5e9=3", "a unit key of cityplan/units.py"),
         ("+plan.units.xuyi.no_such_target=3", "a target of this plan"),
-        ("plan.targets.signed_5e9.measure.unit=atlantis", "a unit key of sim/units.py"),
+        ("plan.targets.signed_5e9.measure.unit=atlantis", "a unit key of cityplan/units.py"),
     ],
 )
 def test_bad_plans_stop_before_running(study: Callable[..., StudyConfig], override: str, expected: str) -> None:
@@ -313,7 +314,7 @@ def test_a_second_plan_runs_for_another_year(study: Callable[..., StudyConfig]) 
 
 
 def test_the_launch_follows_the_target_year() -> None:
-    from sim.config import RunConfig
+    from sim.config.run import RunConfig
 
     assert StudyConfig(plan=HUAIAN_2023).launch_date() == "2023-01-28"  # calibration.md §5
     run = RunConfig(first_year=2024, target_year=2030)
@@ -349,15 +350,15 @@ def test_a_run_with_unit_goals_gives_per_unit_and_city_tables(
     study: Callable[..., StudyConfig], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """With a ``unit`` column in the ledger (issue 10 adds it to the model), unit rows follow the city's."""
-    import sim.runner
+    import sim.run.replication
 
-    plain = sim.runner.ledger_frame
+    plain = sim.run.replication.ledger_frame
 
     def with_units(system: object) -> pd.DataFrame:  # projects alternate between two units
         frame = plain(system)  # type: ignore[arg-type]
         return frame.assign(unit=np.where(frame["project"] % 2 == 0, "xuyi", "jinhu"))
 
-    monkeypatch.setattr(sim.runner, "ledger_frame", with_units)
+    monkeypatch.setattr(sim.run.replication, "ledger_frame", with_units)
     cfg = study("run.replications=2", "run.keep_ledgers=0")
     units = {"xuyi": {"signed_industrial_1e8": 300.0, "parks_share": 0.8}, "jinhu": {"signed_industrial_1e8": 300.0}}
     cfg = replace(cfg, plan=replace(cfg.plan, units=units))

@@ -6,21 +6,23 @@ import re
 from pathlib import Path
 
 import matplotlib as mpl
-
-mpl.use("Agg")
-
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
 
-from analysis import style
 from analysis.bottlenecks import YearWindow, starts_at_stake, walkaways
+from analysis.compare import COMPARISON_COLUMNS
 from analysis.funnel import funnel
-from analysis.plots_attainment import RARE_MISS_COLOUR, expected_shortfall, plot_attainment, plot_shortfall
-from analysis.plots_compare import COMPARISON_COLUMNS, plot_forest, plot_p_attain_change
-from analysis.plots_fan import as_of_month, pace_line, plot_distribution, plot_fan
-from analysis.report_uncertainty import interval_note
+from analysis.plots import style
+from analysis.plots.attainment import RARE_MISS_COLOUR, expected_shortfall, plot_attainment, plot_shortfall
+from analysis.plots.compare import plot_forest, plot_p_attain_change
+from analysis.plots.fan import as_of_month, pace_line, plot_distribution, plot_fan
+from analysis.report.run_dir import interval_note
+
+mpl.use("Agg")
+
+
 
 
 @pytest.fixture(autouse=True)
@@ -277,7 +279,7 @@ def test_missing_cjk_font_warns_once(monkeypatch: pytest.MonkeyPatch, caplog: py
     style.cjk_font.cache_clear()
     monkeypatch.setattr(style, "CJK_FAMILIES", ("No Such Font For Tests",))
     try:
-        with caplog.at_level("WARNING", logger="analysis.style"):
+        with caplog.at_level("WARNING", logger="analysis.plots.style"):
             for _ in range(3):
                 assert style.cjk_font() is None
         assert len([r for r in caplog.records if "CJK" in r.getMessage()]) == 1
@@ -312,7 +314,7 @@ def test_stuck_projects_are_placed_at_their_first_missing_step() -> None:
 
 
 def test_slide_chunks_keep_of_which_rows_with_their_parent() -> None:
-    from analysis.plots_attainment import slide_chunks
+    from analysis.plots.attainment import slide_chunks
 
     att = pd.DataFrame({"target": list("abcde"), "label_en": ["A", "B", "of which B1", "C", "D"]})
     pieces = slide_chunks(att, rows=2)

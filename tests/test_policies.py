@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from sim.runner import run_study
+from sim.run.study import run_study
 from tests.conftest import compose_study
 
 N_REPS = 16

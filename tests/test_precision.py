@@ -10,10 +10,10 @@ import pandas as pd
 import pytest
 
 from analysis.attainment import attainment, wilson_interval
-from analysis.targets import targets_frame
-from sim.config import StudyConfig
-from sim.precision import wilson_halfwidth
-from sim.runner import run_study
+from cityplan.targets import targets_frame
+from sim.config.study import StudyConfig
+from sim.run.precision import wilson_halfwidth
+from sim.run.study import run_study
 from tests.helpers import HUAIAN_2023
 
 

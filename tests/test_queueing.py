@@ -6,7 +6,8 @@ import numpy as np
 from scipy import stats
 
 from analysis.queueing import erlang_c, mmc_mean_wait
-from sim.runner import calendar_of, run_study
+from sim.config.study import calendar_of
+from sim.run.study import run_study
 from tests.helpers import approval_only_study
 
 

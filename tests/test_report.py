@@ -13,8 +13,8 @@ import pandas as pd
 import pytest
 
 from analysis.__main__ import main as analysis_main
-from analysis.plots_compare import COMPARISON_COLUMNS
-from analysis.report import write_report
+from analysis.compare import COMPARISON_COLUMNS
+from analysis.report.write import write_report
 from tests.conftest import ROOT
 from tests.helpers import TARGET_KEYS
 
@@ -61,7 +61,7 @@ def test_report_writes_workbook_page_and_charts(tiny_run: Path) -> None:
 
 
 def test_actual_path_is_loaded_for_fan_charts(tiny_run: Path) -> None:
-    from analysis.report import load_run
+    from analysis.report.run_dir import load_run
 
     tables = load_run(tiny_run)
     assert tables.actual is not None
@@ -166,7 +166,7 @@ def test_table_without_needed_columns_is_named(tmp_path: Path, caplog: pytest.Lo
 
 
 def test_force_deletes_only_the_earlier_reports_charts(tmp_path: Path) -> None:
-    from analysis.report import _remove_old_charts
+    from analysis.report.files import _remove_old_charts
 
     charts = tmp_path / "charts"
     charts.mkdir()

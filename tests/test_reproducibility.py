@@ -8,10 +8,10 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 
-from sim.config import StudyConfig
-from sim.leads import draw_leads
-from sim.rng import replication_streams
-from sim.runner import calendar_of, run_study
+from sim.config.study import StudyConfig, calendar_of
+from sim.model.leads import draw_leads
+from sim.run.rng import replication_streams
+from sim.run.study import run_study
 
 
 def test_same_seed_identical_tables(study: Callable[..., StudyConfig]) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import simpy
 
-from sim.resources import HeapPriorityResource, PriorityContainer
+from sim.engine.resources import HeapPriorityResource, PriorityContainer
 
 
 def test_container_serves_by_priority_then_arrival() -> None:

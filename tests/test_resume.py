@@ -16,9 +16,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from sim.config import StudyConfig
-from sim.parts import ResumeError, config_hash
-from sim.runner import run_study
+from sim.config.study import StudyConfig
+from sim.run.parts import ResumeError, config_hash
+from sim.run.study import run_study
 from tests.conftest import ROOT, compose_study
 
 TABLES = ("kpis", "monthly", "ledgers", "resources")

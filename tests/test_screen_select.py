@@ -9,11 +9,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.cells import cell_overrides, lever_label, list_levers, list_scenarios, scenario_levers
-from sim.screen import main as screen_main
-from sim.screen import parse_list
-from sim.select import main as select_main
-from sim.select import parse_costs
+from sim.experiments.cells import cell_overrides, lever_label, list_levers, list_scenarios, scenario_levers
+from sim.experiments.screen import main as screen_main
+from sim.experiments.screen import parse_list
+from sim.experiments.select import main as select_main
+from sim.experiments.select import parse_costs
 
 
 def test_levers_are_the_policy_files_but_plan_and_status_quo() -> None:
@@ -66,7 +66,7 @@ def test_screen_then_what_it_takes_on_the_model(tmp_path: Path) -> None:
     every block. Under the evidence priors it varies with the drawn permit time and quotas, so
     three draws (t on 2 degrees of freedom) cannot; that question is the full screen's (README).
     """
-    from sim.what_it_takes import main as wit_main
+    from sim.experiments.what_it_takes import main as wit_main
 
     screen = tmp_path / "screen"
     levers = "ready_to_build,five_permits,appraisal"
@@ -100,7 +100,7 @@ def test_screen_then_what_it_takes_on_the_model(tmp_path: Path) -> None:
 
 
 def test_tune_parameters_are_checked() -> None:
-    from sim.tune import parse_param
+    from sim.experiments.tune import parse_param
 
     assert parse_param("model.land.reclamation_mu_per_month=0:1500") == (
         "model.land.reclamation_mu_per_month",
@@ -116,7 +116,7 @@ def test_tune_parameters_are_checked() -> None:
 @pytest.mark.slow
 def test_tune_runs_a_tiny_optuna_study(tmp_path: Path) -> None:
     pytest.importorskip("optuna")
-    from sim.tune import main as tune_main
+    from sim.experiments.tune import main as tune_main
 
     assert (
         tune_main(

@@ -10,9 +10,9 @@ import pytest
 
 from analysis.discover import Box, box_sentence, cart_box, prim_boxes
 from analysis.sensitivity import LUCK, REST, Design, budget, ranking, target_budgets, value_of_information
-from analysis.targets import targets_frame
-from sim.config import Prior, UncertaintyConfig
-from sim.runner import run_study
+from cityplan.targets import targets_frame
+from sim.config.priors import Prior, UncertaintyConfig
+from sim.run.study import run_study
 
 
 def _design(n_draws: int, n_inputs: int, seed: int) -> Design:
@@ -163,7 +163,7 @@ def test_model_luck_dominates_when_every_input_is_fixed(study):
 
 def _fake_run(root, policy: str, shift: float, n_draws: int = 40, seed: int = 12):
     """A run directory as `python -m sim` writes it, with a planted dependence on x0."""
-    from analysis.targets import TARGET_KEYS
+    from cityplan.targets import TARGET_KEYS
 
     d = _design(n_draws, 3, 11)
     x = d.inputs.loc[d.draw].reset_index(drop=True)

@@ -8,9 +8,10 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from sim.config import RunConfig, StudyConfig
-from sim.plan import DAYS_PER_MONTH
-from sim.runner import ledger_frame, simulate_leads
+from sim.config.run import RunConfig
+from sim.config.study import StudyConfig
+from sim.model.project_plan import DAYS_PER_MONTH
+from sim.run.replication import ledger_frame, simulate_leads
 from tests.helpers import deterministic_model, make_leads
 
 # Patience uniform giving exactly 100 days under Weibull(shape 2, scale 420).

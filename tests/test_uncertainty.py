@@ -8,9 +8,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.config import ConfigError, ModelConfig, Prior, UncertaintyConfig
-from sim.runner import run_study
-from sim.uncertainty import get_field, lever_value, parameter_frame, quantile, set_field, with_parameters
+from cityplan.errors import ConfigError
+from sim.config.model import ModelConfig
+from sim.config.priors import Prior, UncertaintyConfig, get_field, lever_value, set_field
+from sim.run.parameters import parameter_frame, quantile, with_parameters
+from sim.run.study import run_study
 
 
 def _with_priors(study, *priors: Prior, per_draw: int = 2):
@@ -229,7 +231,7 @@ def test_bad_ratio_prior_is_a_config_error_naming_it(study, priors, message):
 
 
 def test_prior_labels_name_a_ratio_prior_by_its_key(tmp_path):
-    from analysis.uncertainty_cli import prior_labels
+    from analysis.report.budget import prior_labels
 
     (tmp_path / ".hydra").mkdir()
     (tmp_path / ".hydra" / "config.yaml").write_text(

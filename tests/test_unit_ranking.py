@@ -8,9 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.kpis import KpiWindow
 from analysis.unit_ranking import months_done, rank_units, report_ranking, run_window, unit_monthly
-from sim.calendar import Calendar
+from cityplan.calendar import Calendar
+from cityplan.counting import KpiWindow
 from tests.helpers import HUAIAN_2023
 
 

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from sim.config import StudyConfig
-from sim.runner import run_study
+from sim.config.study import StudyConfig
+from sim.run.study import run_study
 
 # Largest loss of expected starts that "does not lower" tolerates: 1% of the baseline mean.
 NON_INFERIORITY_SHARE = 0.01

@@ -11,8 +11,8 @@ import pytest
 
 from analysis import effects
 from analysis.effects import emulator, fit_target, model_matrix, predict
-from analysis.whatif_panel import WHATIF_CELLS, add_whatif_sheets, panel_html, sheet_name
-from sim.design import resolution_v_design
+from analysis.report.whatif import WHATIF_CELLS, add_whatif_sheets, panel_html, sheet_name
+from sim.experiments.design import resolution_v_design
 
 LEVERS = ["a_lever", "b_lever", "c_lever", "d_lever", "e_lever"]
 PACKAGES = [set(), {"a_lever"}, {"a_lever", "c_lever"}, {"b_lever", "d_lever", "e_lever"}, set(LEVERS)]
@@ -159,7 +159,7 @@ def test_panel_in_a_headless_browser_matches_the_model(emu: dict, tmp_path: Path
 def test_report_finds_or_rejects_an_emulator(emu: dict, tmp_path: Path) -> None:
     import json
 
-    from analysis.whatif_panel import panel_section, whatif_emulator
+    from analysis.report.whatif import panel_section, whatif_emulator
 
     assert whatif_emulator(tmp_path, None) is None  # no emulator.json: no panel
     with pytest.raises(ValueError, match="does not exist"):

@@ -1,6 +1,6 @@
 """Project ledgers: the model's recorder and the planners' monthly ledger (一月一通报).
 
-- :mod:`sim.ledger.recorder` — one flat row per simulated project (milestone times).
+- :mod:`sim.model.recorder` — one flat row per simulated project (milestone times).
 - :mod:`sim.ledger.io` — the project's ledger template: read, validate, write, map to the model.
 - :mod:`sim.ledger.tolerant` — a ledger as an office sends it, with an account of every row
   (:mod:`sim.ledger.vocabulary`: the words offices use; :mod:`sim.ledger.dates`: their dates).

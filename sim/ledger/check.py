@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from cityplan.units import HUAIAN_UNITS
 from sim.ledger.io import COLUMNS, SECTOR_ZH, STAGES, write_ledger
 from sim.ledger.tolerant import STATUSES, LedgerRead, read_office_ledger
-from sim.units import HUAIAN_UNITS
 
 SUM_MISMATCH = "SUM MISMATCH"
 

@@ -30,7 +30,7 @@ Columns (English header | Chinese header | required | values):
   是/否, yes/no, true/false, 1/0 (blank = no)
 - land_mu | 用地(亩) | no | land need, number >= 0, 亩 (blank: the model draws it)
 - energy_tce | 能耗(吨标煤) | no | energy need, number >= 0, 吨标煤 (blank: the model draws it)
-- unit | 县区(园区) | no | the county, district or park (:mod:`sim.units`: key, full or short
+- unit | 县区(园区) | no | the county, district or park (:mod:`cityplan.units`: key, full or short
   Chinese name, or English name; blank = not given)
 
 The stage must agree with the dates: it is the furthest of signed -> procedures -> land ->
@@ -59,9 +59,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sim.calendar import Calendar
-from sim.config import SECTORS
-from sim.units import HUAIAN_UNITS, unit_key
+from cityplan.calendar import Calendar
+from cityplan.schema import SECTORS
+from cityplan.units import HUAIAN_UNITS, unit_key
 
 log = logging.getLogger(__name__)
 

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from cityplan.units import HUAIAN_UNITS
 from sim.ledger.io import DATE_COLUMNS, FLAGS, SECTOR_ZH
-from sim.units import HUAIAN_UNITS
 
 # (template key, the office's header) in the office's order; None = an office-only column.
 OFFICE_HEADERS: tuple[tuple[str | None, str], ...] = (

@@ -33,6 +33,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from cityplan.units import HUAIAN_UNITS, unit_key
 from sim.ledger.dates import ALLOWED as DATE_ALLOWED
 from sim.ledger.dates import parse_date
 from sim.ledger.io import (
@@ -58,7 +59,6 @@ from sim.ledger.vocabulary import (
     stage_key,
     total_kind,
 )
-from sim.units import HUAIAN_UNITS, unit_key
 
 log = logging.getLogger(__name__)
 

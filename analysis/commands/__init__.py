@@ -1,0 +1,1 @@
+"""Command-line parsers of ``python -m analysis <command>`` (argparse only; the work is elsewhere)."""

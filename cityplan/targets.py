@@ -1,0 +1,77 @@
+"""A plan's targets as a table: one row per key, in the plan's order.
+
+The targets themselves are data: ``conf/plan/<city>_<year>.yaml`` (the default is Huai'an
+2023), read into :class:`cityplan.schema.PlanConfig`. Nothing here lists a target.
+"""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from cityplan.schema import CITY, PlanConfig, plan_rows
+
+TARGET_COLUMNS: tuple[str, ...] = ("target", "label_zh", "label_en", "unit", "goal", "direction")
+
+
+DEFAULT_PLAN_FILE = Path(__file__).resolve().parents[1] / "conf" / "plan" / "huaian_2023.yaml"
+
+
+@functools.cache
+def default_plan() -> PlanConfig:
+    """The default plan file (Huai'an 2023), for code that does not yet carry the run's plan.
+
+    Read from ``conf/plan/huaian_2023.yaml``; a run's own plan (``StudyConfig.plan``) is what
+    the runner, the attainment table and the comparison use.
+    """
+    from omegaconf import OmegaConf
+
+    merged = OmegaConf.merge(OmegaConf.structured(PlanConfig), OmegaConf.load(DEFAULT_PLAN_FILE))
+    plan = OmegaConf.to_object(merged)
+    assert isinstance(plan, PlanConfig)
+    return plan
+
+
+def __getattr__(name: str) -> Any:
+    """``TARGET_KEYS``: the default plan's keys (modules written before plans were data)."""
+    if name == "TARGET_KEYS":
+        return default_plan().keys
+    raise AttributeError(name)
+
+
+def targets_frame(plan: PlanConfig | None = None) -> pd.DataFrame:
+    """The plan's city-wide targets: target, label_zh, label_en, unit, goal, direction.
+
+    ``plan`` None: the default plan file (:func:`default_plan`).
+    """
+    plan = plan if plan is not None else default_plan()
+    rows = [(key, t.label_zh, t.label_en, t.unit, float(t.goal), t.direction) for key, t in plan.targets.items()]
+    return pd.DataFrame(rows, columns=list(TARGET_COLUMNS))
+
+
+def unit_targets_frame(plan: PlanConfig) -> pd.DataFrame:
+    """Every counted row of the plan: the city's targets, then each unit's goals.
+
+    Columns ``unit`` (the county, district or park key; ``city`` for the whole city),
+    ``target``, labels, ``target_unit`` (the measurement unit: 个, 亿元, %), ``goal`` (the
+    unit's own goal) and ``direction``.
+    """
+    city = targets_frame(plan).rename(columns={"unit": "target_unit"}).set_index("target")
+    rows = [
+        {"unit": r.unit, "target": r.target} | city.loc[r.target].to_dict() | {"goal": float(r.goal)}
+        for r in plan_rows(plan)
+    ]
+    columns = ["unit", *(c if c != "unit" else "target_unit" for c in TARGET_COLUMNS)]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def attained(values: np.ndarray, goal: float, direction: str) -> np.ndarray:
+    """Whether each value reaches the goal: ``>=`` for at_least, ``<=`` for at_most."""
+    return values <= goal if direction == "at_most" else values >= goal
+
+
+__all__ = ["CITY", "TARGET_COLUMNS", "attained", "targets_frame", "unit_targets_frame"]

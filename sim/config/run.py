@@ -1,0 +1,78 @@
+"""How a study runs: replications, root seed, years, worker processes and backends, precision."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from sim.config.checks import check_year, fail
+
+RUN_BACKENDS: tuple[str, ...] = ("local", "dask")
+DASK_SCHEMES: tuple[str, ...] = ("tcp://", "tls://", "inproc://", "ucx://", "ws://", "wss://")
+MAX_HALFWIDTH = 0.5  # a Wilson 95% half-width is below 0.5 for any n >= 1
+
+
+@dataclass
+class RunConfig:
+    """How many replications, which seed, which years."""
+
+    replications: int = 300
+    # Root seed: the campaign launch date, 2023-01-28 (calibration.md §5).
+    seed: int = 20230128
+    # Worker processes; 1 = serial. Results do not depend on it.
+    jobs: int = 1
+    # Replications per task shipped to a worker.
+    chunk_size: int = 25
+    # Warm-up: the model runs from 1 January of first_year so the pipeline of earlier years
+    # is carried into target_year; targets count only target_year events. 2019: projects
+    # signed in 2019-20 (calibration.md §1: 210 signings in 2018, 345 in Jan-Sep 2020) can
+    # still be building in 2023 (big plants take 6-17 months to a first phase, §2.3, after
+    # months of procedures, §2.1). Earlier years add run time, not 2023 projects.
+    first_year: int = 2019
+    target_year: int = 2023
+    # Replications whose full project ledger is written (for bottleneck charts).
+    keep_ledgers: int = 1
+    progress: bool = True
+    # Where chunks run: "local" (serial when jobs=1, else `jobs` worker processes) or "dask"
+    # (a Dask distributed cluster; issue 6). Results do not depend on it.
+    backend: str = "local"
+    # Scheduler address of an existing Dask cluster, e.g. "tcp://10.0.0.5:8786"; empty = a
+    # LocalCluster of `jobs` worker processes with one thread each, for this run only.
+    dask_address: str = ""
+    # Reuse finished chunks (parts/ in the run directory) of the same configuration and
+    # compute only the missing replications; false = refuse to run where parts exist.
+    resume: bool = True
+    # Precision on demand: keep adding replications until every finite p_attain Wilson 95%
+    # half-width is at most this (probability, e.g. 0.02), or max_replications is reached;
+    # 0 = off (exactly `replications` are run). Assumption: 0.02 = +-2 points is what a
+    # planner can read off a chart.
+    target_halfwidth: float = 0.0
+    # Cap on replications when target_halfwidth > 0. Assumption: 10,000 is the scale the
+    # benchmark sizes KPI-table memory for (README "Benchmark"); a half-width of 0.01 needs
+    # at most ~9,600 (p = 1/2).
+    max_replications: int = 10000
+
+    def __post_init__(self) -> None:
+        if self.replications < 1:
+            fail("run.replications", self.replications, "an integer >= 1")
+        if self.seed < 0:
+            fail("run.seed", self.seed, "a non-negative integer")
+        if self.jobs < 1:
+            fail("run.jobs", self.jobs, "an integer >= 1")
+        if self.chunk_size < 1:
+            fail("run.chunk_size", self.chunk_size, "an integer >= 1")
+        check_year("run.first_year", self.first_year)
+        check_year("run.target_year", self.target_year)
+        if not self.first_year <= self.target_year:
+            fail("run.first_year", self.first_year, f"a year <= run.target_year ({self.target_year})")
+        if self.keep_ledgers < 0:
+            fail("run.keep_ledgers", self.keep_ledgers, "an integer >= 0")
+        if self.backend not in RUN_BACKENDS:
+            fail("run.backend", self.backend, f"one of {', '.join(RUN_BACKENDS)}")
+        if self.dask_address and not self.dask_address.startswith(DASK_SCHEMES):
+            fail("run.dask_address", self.dask_address, f"empty or an address starting with {', '.join(DASK_SCHEMES)}")
+        if not (math.isfinite(self.target_halfwidth) and 0.0 <= self.target_halfwidth < MAX_HALFWIDTH):
+            fail("run.target_halfwidth", self.target_halfwidth, f"0 (off) or a probability in (0, {MAX_HALFWIDTH})")
+        if self.target_halfwidth > 0 and self.max_replications < self.replications:
+            allowed = f"an integer >= run.replications ({self.replications})"
+            fail("run.max_replications", self.max_replications, allowed)

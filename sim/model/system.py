@@ -1,0 +1,290 @@
+"""Structure: build the simulated city (resources, plans, sources) for one replication.
+
+:func:`build_model` creates the quota containers, the approval offices and the leaders'
+attention, turns the leads' latent draws into per-project plans, and starts the source
+processes. It holds no behaviour; the behaviour is in :mod:`sim.model.processes`.
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+from dataclasses import dataclass, field
+from types import SimpleNamespace
+from typing import Any
+
+import numpy as np
+import simpy
+
+from cityplan.calendar import Calendar
+from sim.config.checks import MONTHS_PER_YEAR
+from sim.config.model import ModelConfig
+from sim.engine.resources import HeapPriorityResource, PriorityContainer
+from sim.model.attraction import EffortState, intensity_factor, intensity_factors, pace_shares, target_of
+from sim.model.leads import Leads
+from sim.model.project_plan import ProjectPlan
+from sim.model.recorder import ProjectLedger, ResourceLog
+
+
+@dataclass(frozen=True)
+class QuotaRelease:
+    """How a quota is released in a month: the tranche, and the share carried over at year end."""
+
+    tranche: float
+    carryover_share: float
+
+
+def plan_lists(
+    plan: ProjectPlan, leads: Leads, shared_with: tuple[ProjectPlan, SimpleNamespace] | None = None
+) -> SimpleNamespace:
+    """The plan as Python lists, read one element at a time by the processes.
+
+    List indexing is several times faster than numpy scalar indexing in the hot path.
+    ``shared_with``: another plan of the same leads (the baseline's) and its lists; a field
+    whose array is the same bit for bit shares that list (lists are only read): converting
+    every field of every candidate lead twice was most of the time building the model took.
+    """
+    lists = SimpleNamespace()
+    for name, values in vars(plan).items():
+        if not isinstance(values, np.ndarray):
+            setattr(lists, name, values)
+        elif shared_with is not None and _same_bits(values, getattr(shared_with[0], name)):
+            setattr(lists, name, getattr(shared_with[1], name))
+        else:
+            setattr(lists, name, values.tolist())
+    for name in LEAD_LISTS:
+        setattr(lists, name, getattr(leads, name).tolist() if shared_with is None else getattr(shared_with[1], name))
+    return lists
+
+
+# Attributes of the leads the processes read as lists, beside the plan's.
+LEAD_LISTS: tuple[str, ...] = ("arrival_day", "investment_yi", "from_event", "series_slot", "accept_u")
+
+
+def _same_bits(a: np.ndarray, b: np.ndarray) -> bool:
+    """Whether two arrays hold the same values bit for bit (same dtype and shape)."""
+    return a.dtype == b.dtype and a.shape == b.shape and a.tobytes() == b.tobytes()
+
+
+def land_release(cfg: ModelConfig, calendar: Calendar, day: float) -> QuotaRelease:
+    """Land quota released in the month starting ``day``: the quota plus reclamation."""
+    land = cfg.land
+    return QuotaRelease(land.quota_mu_per_year / MONTHS_PER_YEAR + land.reclamation_mu_per_month, land.carryover_share)
+
+
+def energy_release(cfg: ModelConfig, calendar: Calendar, day: float) -> QuotaRelease:
+    """Energy quota released in the month starting ``day``: the quota (none once frozen) plus the swap.
+
+    Energy freed by retiring backward capacity (腾退) is released even when the ordinary quota
+    is frozen: it is how a frozen city makes room for new projects.
+    """
+    e = cfg.energy
+    frozen = bool(e.frozen_from_year) and day >= calendar.year_start(e.frozen_from_year)
+    quota = 0.0 if frozen else e.quota_tce_per_year / MONTHS_PER_YEAR
+    return QuotaRelease(quota + e.swap_tce_per_month, e.carryover_share)
+
+
+def feedstock_day(cfg: ModelConfig, calendar: Calendar) -> float:
+    """Model day from which feedstock energy is deducted from a request (inf = never)."""
+    deducted_from = cfg.energy.feedstock_deducted_from
+    return calendar.day_of(deducted_from) if deducted_from else math.inf
+
+
+@dataclass(frozen=True)
+class StartState:
+    """Where a nowcast starts: the city on ``as_of_day``, built by :mod:`sim.nowcast`.
+
+    Projects are the ledger's projects followed by the replication's new leads. Lists hold
+    one element per project.
+
+    Attributes
+    ----------
+    as_of_day
+        Model day the run restarts (the day after the ledger's date).
+    plan
+        Every project's plan; for ledger projects it holds residual durations.
+    release_day
+        Model day each project's process starts.
+    done
+        Milestones a ledger project had reached (None for new leads: full lifecycle).
+    history
+        Milestone -> model days already reached (NaN otherwise), copied into the ledger.
+    start_lag_days
+        Days of site preparation left before the start (after permits).
+    patience_now, paper_patience_now
+        Days of waiting the investor still tolerates. Under 拿地即开工: in the rest of the land
+        chain and of the energy + permits chain. Sequential (each queue its own patience): in the
+        queue it waits in on ``as_of``, and in each later queue.
+    land_level_mu, energy_level_tce
+        Quota in stock on ``as_of_day`` (亩, 吨标煤).
+    parallel_procedures
+        Whether a ledger project runs land and paperwork side by side (拿地即开工): the rule in
+        force when its procedures began (the baseline's if before the campaign launch).
+    idle_recoveries
+        ``(project, day, amount)``: idle land (闲置土地) of an investor who left before
+        ``as_of_day`` that the city recovers into the quota on ``day`` (亩), after ``as_of_day``.
+    """
+
+    as_of_day: float
+    plan: ProjectPlan
+    release_day: list[float]
+    done: list[frozenset[str] | None]
+    history: dict[str, np.ndarray]
+    start_lag_days: list[float]
+    patience_now: list[float]
+    paper_patience_now: list[float]
+    land_level_mu: float
+    energy_level_tce: float
+    parallel_procedures: list[bool]
+    idle_recoveries: list[tuple[int, float, float]] = field(default_factory=list)
+
+
+@dataclass
+class System:
+    """Everything a process may touch: resources, per-project plan, recorder, config.
+
+    ``cfg``, ``plan`` and ``p`` are the regime in force: the baseline (no levers) until the
+    campaign launch, then the policy's (:func:`sim.model.city.launch_campaign` swaps them).
+    A process reads them when a step begins, so a lever applies to steps begun after launch.
+    """
+
+    env: simpy.Environment
+    cfg: ModelConfig
+    calendar: Calendar
+    leads: Leads
+    plan: ProjectPlan
+    p: Any
+    land: PriorityContainer
+    energy: PriorityContainer
+    approvals: HeapPriorityResource
+    leaders_free: list[int]
+    walked: list[bool]
+    # Model day the investor leaves if it has not started by then (inf until signed).
+    leave_day: list[float]
+    # Quota granted and not yet in use (亩, 吨标煤): released if the investor leaves.
+    held_land: list[float]
+    held_energy: list[float]
+    # Requests a project is waiting on (withdrawn if it leaves); model day from which
+    # feedstock energy is deducted (inf = never).
+    pending: dict[int, list[Any]]
+    feedstock_day: float
+    ledger: ProjectLedger
+    log: ResourceLog
+    year_starts: list[float]
+    # Model day of the Spring Festival of each simulated year, first_year first.
+    festival_days: list[float]
+    base_plan: ProjectPlan
+    launch_day: float
+
+    # Set when the run starts from a planner ledger (nowcast); None for a normal run.
+    start: StartState | None = None
+    # The policy's regime (cfg, plan, lists) until the campaign launch puts it in force; None after.
+    launch_regime: tuple[ModelConfig, ProjectPlan, Any] | None = None
+    # Model day the run stops (1 January after the last year): nothing at or after it is recorded.
+    horizon_day: float = math.inf
+    # Units' promotion effort, moved by the monthly bulletin (sim.model.attraction).
+    effort: EffortState | None = None
+    # Pace line of each (year, month weights): share of the year's target due by each month start.
+    pace_lines: dict[tuple[int, tuple[float, ...]], list[float]] = field(default_factory=dict)
+
+    def year_of(self, day: float) -> int:
+        """Calendar year containing model ``day``."""
+        return self.calendar.first_year + bisect.bisect_right(self.year_starts, day) - 1
+
+    def lead_comes(self, project: int, day: float) -> bool:
+        """Thinning: whether candidate ``project`` comes on ``day``.
+
+        It comes if its uniform is below the intensity in force over the candidate ceiling
+        (:func:`sim.model.attraction.intensity_factor`).
+        """
+        assert self.effort is not None
+        year = self.year_of(day)
+        factor = intensity_factor(
+            self.cfg,
+            self.effort,
+            project,
+            tier=self.p.size_tier[project],
+            from_event=self.p.from_event[project],
+            series_slot=self.p.series_slot[project],
+            last_year=year == self.calendar.last_year,
+            target=target_of(self.cfg.attraction, year),
+        )
+        return bool(self.p.accept_u[project] * self.cfg.attraction.candidate_intensity_factor < factor)
+
+    def leads_coming(self, first: int, end_day: float) -> tuple[list[int], int]:
+        """Thinning of the candidates from ``first`` that arrive before ``end_day``, decided now.
+
+        The intensity in force stays the same until ``end_day`` (the next bulletin or the
+        launch), so each candidate gets the decision :meth:`lead_comes` gives on its own day.
+        Returns the candidates that come (ascending) and the first candidate not decided.
+        """
+        assert self.effort is not None
+        end = bisect.bisect_left(self.p.arrival_day, end_day, lo=first)
+        projects = np.arange(first, end)
+        year = self.year_of(self.env.now)
+        factor = intensity_factors(
+            self.cfg,
+            self.effort,
+            projects,
+            tier=self.plan.size_tier[first:end],
+            from_event=self.leads.from_event[first:end],
+            series_slot=self.leads.series_slot[first:end],
+            last_year=year == self.calendar.last_year,
+            target=target_of(self.cfg.attraction, year),
+        )
+        comes = self.leads.accept_u[first:end] * self.cfg.attraction.candidate_intensity_factor < factor
+        return projects[comes].tolist(), end
+
+    def regime_at(self, day: float) -> tuple[ModelConfig, Any]:
+        """Config and plan lists in force on model ``day`` (now or later): the policy's from the launch."""
+        if self.launch_regime is not None and day >= self.launch_day:
+            return self.launch_regime[0], self.launch_regime[2]
+        return self.cfg, self.p
+
+    def publish_bulletin(self, day: float, year: int, month: int, *, log: bool = True) -> None:
+        """The monthly bulletin of ``month`` (0-11) of ``year``: effort answers each unit's pace.
+
+        ``log=False`` replays a past bulletin (a nowcast rebuilding the effort on ``as_of``).
+        """
+        assert self.effort is not None
+        a = self.cfg.attraction
+        target = target_of(a, year)
+        weights = tuple(self.cfg.demand.month_weights)
+        if (year, weights) not in self.pace_lines:
+            self.pace_lines[year, weights] = pace_shares(weights, self.calendar, year).tolist()
+        pace = self.pace_lines[year, weights][month]
+        signed = np.zeros_like(self.effort.effort)
+        if target is not None:
+            signed = self.effort.signings_to_date(
+                a, self.ledger.times["signed"], self.year_starts[year - self.calendar.first_year], day, target
+            )
+        self.effort.bulletin(a, target, pace, signed)
+        if log:
+            self.log.log(day, "promotion", "effort_mean", float(self.effort.effort.mean()))
+
+    def land_release(self, day: float) -> QuotaRelease:
+        """Land quota release on ``day`` under the regime in force."""
+        return land_release(self.cfg, self.calendar, day)
+
+    def energy_release(self, day: float) -> QuotaRelease:
+        """Energy quota release on ``day`` under the regime in force."""
+        return energy_release(self.cfg, self.calendar, day)
+
+    def day_of_year(self, day: float) -> float:
+        """Days since 1 January of the year containing model ``day``."""
+        i = bisect.bisect_right(self.year_starts, day) - 1
+        return day - self.year_starts[i]
+
+    def festival_lull(self, day: float) -> tuple[float, float]:
+        """The Spring Festival dead period of the year containing ``day``: [start, end) model days.
+
+        Under the regime in force that day (``construction.dead_period_days_before/after_festival``).
+        """
+        i = bisect.bisect_right(self.year_starts, day) - 1
+        festival = self.festival_days[i]
+        c = self.regime_at(day)[0].construction
+        return festival - c.dead_period_days_before_festival, festival + c.dead_period_days_after_festival
+
+    def next_year_start(self, day: float) -> float:
+        """Model day of the next 1 January after ``day``."""
+        return self.year_starts[bisect.bisect_right(self.year_starts, day)]

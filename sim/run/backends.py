@@ -1,0 +1,135 @@
+"""Where chunks of replications run: in this process, in worker processes, or on Dask.
+
+A backend maps a chunk function over chunks of replication indices and yields each
+chunk's result *as it finishes* (not in order), so the runner can write it to disk at once.
+Results carry their replication indices and the runner puts them in place, so the tables
+do not depend on the backend or on ``run.jobs``. Work is shipped one chunk per task
+(``run.chunk_size`` replications), never one task per replication.
+
+- ``local`` with ``run.jobs = 1``: serial, in this process.
+- ``local`` with ``run.jobs > 1``: a ``concurrent.futures.ProcessPoolExecutor``.
+- ``dask``: a ``dask.distributed`` Client on ``run.dask_address``, or on a LocalCluster of
+  ``run.jobs`` worker processes with one thread each when the address is empty. Dask is
+  imported only here, only when chosen.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from contextlib import contextmanager
+from typing import Any, Protocol
+
+from sim.config.run import RunConfig
+from sim.config.study import StudyConfig
+from sim.run.parts import ChunkResult
+
+log = logging.getLogger(__name__)
+
+ChunkFn = Callable[[StudyConfig, list[int]], ChunkResult]
+
+
+class Backend(Protocol):
+    """Runs chunks and yields their results as they finish."""
+
+    def map(self, cfg: StudyConfig, chunks: list[list[int]]) -> Iterator[ChunkResult]:
+        """Run ``fn(cfg, chunk)`` for every chunk; yield results in completion order."""
+        ...
+
+
+class SerialBackend:
+    """Every chunk in this process, one after the other."""
+
+    def __init__(self, fn: ChunkFn) -> None:
+        self.fn = fn
+
+    def map(self, cfg: StudyConfig, chunks: list[list[int]]) -> Iterator[ChunkResult]:
+        """Run the chunks in order."""
+        for chunk in chunks:
+            yield self.fn(cfg, chunk)
+
+
+class PoolBackend:
+    """Chunks in a pool of worker processes on this machine."""
+
+    def __init__(self, fn: ChunkFn, pool: ProcessPoolExecutor) -> None:
+        self.fn, self.pool = fn, pool
+
+    def map(self, cfg: StudyConfig, chunks: list[list[int]]) -> Iterator[ChunkResult]:
+        """Submit every chunk; yield each result when its worker is done."""
+        futures = [self.pool.submit(self.fn, cfg, chunk) for chunk in chunks]
+        try:
+            for future in as_completed(futures):
+                yield future.result()
+        finally:
+            for future in futures:
+                future.cancel()
+
+
+class DaskBackend:
+    """Chunks as tasks on a Dask distributed cluster."""
+
+    def __init__(self, fn: ChunkFn, client: Any) -> None:
+        self.fn, self.client = fn, client
+
+    def map(self, cfg: StudyConfig, chunks: list[list[int]]) -> Iterator[ChunkResult]:
+        """Submit every chunk as one task; yield each result when it arrives."""
+        from distributed import as_completed as dask_completed
+
+        futures = self.client.map(self.fn, [cfg] * len(chunks), chunks, pure=False)
+        try:
+            for future in dask_completed(futures):
+                yield future.result()
+        finally:
+            self.client.cancel(futures)
+
+
+@contextmanager
+def open_backend(run: RunConfig, fn: ChunkFn) -> Iterator[Backend]:
+    """The backend chosen by ``run.backend`` and ``run.jobs``, open for the whole run.
+
+    Parameters
+    ----------
+    run
+        Run settings (``backend``, ``jobs``, ``dask_address``).
+    fn
+        Module-level (picklable) function running one chunk: ``fn(cfg, replications)``.
+    """
+    if run.backend == "dask":
+        with _dask_client(run) as client:
+            yield DaskBackend(fn, client)
+        return
+    if run.jobs == 1:
+        yield SerialBackend(fn)
+        return
+    pool = ProcessPoolExecutor(max_workers=run.jobs)
+    try:
+        yield PoolBackend(fn, pool)
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+@contextmanager
+def _dask_client(run: RunConfig) -> Iterator[Any]:
+    try:
+        from distributed import Client, LocalCluster
+    except ImportError as err:  # pragma: no cover - distributed is a runtime dependency
+        raise RuntimeError("run.backend=dask needs the 'distributed' package: pip install distributed") from err
+    if run.dask_address:
+        log.info("dask: connecting to %s", run.dask_address)
+        with Client(run.dask_address) as client:
+            yield client
+        return
+    log.info("dask: LocalCluster with %d worker processes, 1 thread each", run.jobs)
+    with (
+        LocalCluster(
+            n_workers=run.jobs,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=None,
+            silence_logs=logging.WARNING,
+        ) as cluster,
+        Client(cluster) as client,
+    ):
+        yield client
