@@ -1,10 +1,10 @@
-# gongjian: make run (default forecast), make test (lint, types, tests), make bench.
+# gongjian: make run (default forecast), make test (lint, types, tests), make docs, make bench.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 ARGS ?=
 
-.PHONY: run test test-slow lint bench clean fonts
+.PHONY: run test test-slow lint docs bench clean fonts
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -51,8 +51,12 @@ test: lint fonts  ## lint, type-check, and the default (fast) test suite
 test-slow: $(VENV)/.installed-test  ## the slow statistical and end-to-end tests
 	$(BIN)/python -m pytest -q -m slow $(PYTEST_PARALLEL)
 
+# The manual (docs/, mkdocs.yml): --strict turns a broken link or anchor into an error (CI runs it).
+docs: $(VENV)/.installed-test  ## build the manual into .site/ (mkdocs, --strict)
+	$(BIN)/mkdocs build --strict --site-dir .site
+
 bench: $(VENV)/.installed-test
 	$(BIN)/python -m bench
 
 clean:
-	rm -rf $(VENV) outputs multirun .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) outputs multirun .site .pytest_cache .mypy_cache .ruff_cache

@@ -27,12 +27,11 @@ from bench.measures import (
     kpi_table_memory,
     throughput,
 )
-from bench.readme import latest, update_readme
+from bench.readme import PAGE, latest, update_page
 from bench.report_speed import report_speed
 from bench.study import compose_study
 
 RESULTS = Path(__file__).resolve().parent / "results"
-README = Path(__file__).resolve().parents[1] / "README.md"
 
 
 def fmt(value: float, unit: str) -> str:
@@ -47,7 +46,7 @@ def fmt(value: float, unit: str) -> str:
 
 
 def table(figures: list[Figure]) -> str:
-    """The figures as a Markdown table (what the README shows)."""
+    """The figures as a Markdown table (what docs/benchmark.md shows)."""
     lines = ["| measure | figure | goal | met |", "|---|---|---|---|"]
     for f in figures:
         goal = "" if f.goal is None else ("≥ " if f.at_least else "≤ ") + fmt(f.goal, f.unit)
@@ -84,7 +83,7 @@ def main() -> None:
         nargs="?",
         const="latest",
         metavar="JSON",
-        help="measure nothing: rewrite README.md's benchmark section from JSON (default: the newest full run)",
+        help="measure nothing: rewrite docs/benchmark.md's generated section from JSON (default: newest full run)",
     )
     parser.add_argument(
         "--size",
@@ -96,8 +95,8 @@ def main() -> None:
     args = parser.parse_args()
     if args.readme:
         source = latest(args.results) if args.readme == "latest" else Path(args.readme)
-        update_readme(README, source)
-        print(f"README.md benchmark section written from {source}")
+        update_page(PAGE, source)
+        print(f"{PAGE.relative_to(PAGE.parents[1])} benchmark section written from {source}")
         return
     sizes = (
         {"rounds": 2, "speed": 4, "big": 8, "memory": 100, "crn": 4, "report": 2, "ledger_rows": 50}

@@ -34,10 +34,10 @@ def test_bench_quick_reports_every_goal(tmp_path: Path) -> None:
         assert figure["name"] in proc.stdout
 
 
-def test_readme_section_is_the_bench_table_between_markers(tmp_path: Path) -> None:
-    from bench.readme import BEGIN, END, latest, update_readme
+def test_benchmark_page_section_is_the_bench_table_between_markers(tmp_path: Path) -> None:
+    from bench.readme import BEGIN, END, latest, update_page
 
-    readme = tmp_path / "README.md"
+    readme = tmp_path / "benchmark.md"
     readme.write_text(f"# x\n\n{BEGIN}\nold figures\n{END}\n\nafter\n", encoding="utf-8")
     body = {
         "meta": {
@@ -57,8 +57,8 @@ def test_readme_section_is_the_bench_table_between_markers(tmp_path: Path) -> No
     (tmp_path / "bench-20261125T210000.json").write_text(json.dumps(body), encoding="utf-8")
     (tmp_path / "bench-20261125T220000.json").write_text(json.dumps(body | {"meta": body["meta"] | {"quick": True}}))
     source = latest(tmp_path)
-    assert source.name == "bench-20261125T210000.json"  # a --quick run never feeds the README
-    update_readme(readme, source)
+    assert source.name == "bench-20261125T210000.json"  # a --quick run never feeds the page
+    update_page(readme, source)
     text = readme.read_text(encoding="utf-8")
     assert "old figures" not in text
     assert text.startswith("# x")
@@ -67,3 +67,15 @@ def test_readme_section_is_the_bench_table_between_markers(tmp_path: Path) -> No
     assert "before: 1.0, 2.0, 3.0" in text
     assert "replications/s, serial: 0.97" in text
     assert text.count(BEGIN) == text.count(END) == 1
+
+
+def test_bench_writes_the_docs_benchmark_page_not_the_readme() -> None:
+    from bench.readme import BEGIN, END, PAGE
+
+    assert ROOT / "docs" / "benchmark.md" == PAGE
+    page = PAGE.read_text(encoding="utf-8")
+    assert page.count(BEGIN) == page.count(END) == 1
+    assert page.index(BEGIN) < page.index(END)
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert BEGIN not in readme
+    assert END not in readme  # the README quotes no benchmark figure
