@@ -64,7 +64,7 @@ def test_screen_then_what_it_takes_on_the_model(tmp_path: Path) -> None:
     ``uncertainty=none`` (luck only): the check is that the screen's paired analysis separates
     五证联发's effect from zero with three blocks, which needs the effect to have the same sign in
     every block. Under the evidence priors it varies with the drawn permit time and quotas, so
-    three draws (t on 2 degrees of freedom) cannot; that question is the full screen's (README).
+    three draws (t on 2 degrees of freedom) cannot; that question is the full screen's (docs/guides/experiments.md).
     """
     from sim.experiments.what_it_takes import main as wit_main
 

@@ -195,7 +195,7 @@ def write_xlsx(path: Path, sheets: dict[str, pd.DataFrame]) -> Path:
 
 
 
-# Assumptions that move the forecast most (README "Model assumptions"): config path, zh, en.
+# Assumptions that move the forecast most (docs/assumptions.md): config path, zh, en.
 KEY_ASSUMPTIONS: tuple[tuple[str, str, str], ...] = (
     ("model.demand.lead_growth_per_year", "线索年增长率", "growth of leads per year"),
     ("model.land.quota_mu_per_year", "年度用地指标（亩）", "land quota per year (mu)"),

@@ -48,7 +48,7 @@ class RunConfig:
     # planner can read off a chart.
     target_halfwidth: float = 0.0
     # Cap on replications when target_halfwidth > 0. Assumption: 10,000 is the scale the
-    # benchmark sizes KPI-table memory for (README "Benchmark"); a half-width of 0.01 needs
+    # benchmark sizes KPI-table memory for (docs/benchmark.md); a half-width of 0.01 needs
     # at most ~9,600 (p = 1/2).
     max_replications: int = 10000
 
