@@ -2,8 +2,9 @@
 
 ``p_attain`` is the share of replications whose year-end value reaches the goal (``>=``, or
 ``<=`` for an ``at_most`` target); its
-interval is Wilson's score interval for a binomial proportion (scipy's ``binomtest``),
-which keeps sensible bounds at 0% and 100% where the normal approximation fails.
+interval is Wilson's score interval for a binomial proportion (:func:`wilson_bounds`, the one
+closed form the run's precision on demand uses too), which keeps sensible bounds at 0% and
+100% where the normal approximation fails.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy.stats import binomtest
+from scipy.stats import norm
 
 from cityplan.targets import TARGET_COLUMNS, attained
 
@@ -39,10 +40,53 @@ ATTAINMENT_COLUMNS: tuple[str, ...] = (
 )
 
 
+Z95 = float(norm.ppf(0.975))  # standard normal quantile of 0.975 (95% two-sided), 1.95996...
+
+
+def _z(level: float) -> float:
+    return Z95 if level == 0.95 else float(norm.ppf(0.5 + level / 2))  # noqa: PLR2004 - the default level
+
+
+def wilson_halfwidth(hits: np.ndarray, n: np.ndarray, level: float = 0.95) -> np.ndarray:
+    """Half-width of Wilson's score interval for ``hits`` successes in ``n`` trials (arrays).
+
+    ``z / (1 + z^2/n) * sqrt(p (1 - p) / n + z^2 / (4 n^2))`` with ``p = hits / n``; NaN
+    where ``n == 0``.
+    """
+    z = _z(level)
+    hits, n = np.asarray(hits, dtype=float), np.asarray(n, dtype=float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        p = hits / n
+        return z / (1 + z**2 / n) * np.sqrt(p * (1 - p) / n + z**2 / (4 * n**2))
+
+
+def wilson_bounds(hits: np.ndarray, n: np.ndarray, level: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
+    """Wilson's score interval ``(low, high)`` for ``hits`` successes in ``n`` trials (arrays, in [0, 1])."""
+    z = _z(level)
+    hits, n = np.asarray(hits, dtype=float), np.asarray(n, dtype=float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        centre = (hits / n + z**2 / (2 * n)) / (1 + z**2 / n)
+    half = wilson_halfwidth(hits, n, level)
+    return np.clip(centre - half, 0.0, 1.0), np.clip(centre + half, 0.0, 1.0)
+
+
 def wilson_interval(successes: int, trials: int, level: float = 0.95) -> tuple[float, float]:
-    """Wilson score interval of a binomial proportion."""
-    ci = binomtest(successes, trials).proportion_ci(confidence_level=level, method="wilson")
-    return float(ci.low), float(ci.high)
+    """Wilson score interval of a binomial proportion (one pair of numbers)."""
+    low, high = wilson_bounds(np.array(successes), np.array(trials), level)
+    return float(low), float(high)
+
+
+def interval_words(n_uncertain: int) -> tuple[str, str]:
+    """What the P(attain) intervals and the bands cover, ``(zh, en)``: the one wording.
+
+    ``n_uncertain`` inputs drawn from their priors (0: every input fixed, luck only).
+    """
+    if n_uncertain <= 0:
+        return "区间仅含随机性（输入取定值）", "Intervals cover luck only (inputs fixed)"
+    return (
+        f"区间含随机性与参数不确定性（{n_uncertain}项不确定输入）",
+        f"Intervals cover luck and parameter uncertainty ({n_uncertain} uncertain inputs)",
+    )
 
 
 def attainment(kpis: pd.DataFrame, targets: pd.DataFrame, *, level: float = 0.95) -> pd.DataFrame:

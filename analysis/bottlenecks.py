@@ -22,6 +22,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from cityplan.calendar import Calendar
+
 QUEUE_CAUSES: tuple[str, ...] = ("land", "energy", "approvals")  # ledger wait_<cause>_days
 CAUSE_LABELS: dict[str, tuple[str, str]] = {
     "land": ("用地指标", "land quota"),
@@ -41,7 +43,7 @@ STEP_LABELS: dict[str, tuple[str, str]] = {
 
 @dataclass(frozen=True)
 class YearWindow:
-    """The target year in model days.
+    """The target year in model days, as pandas series need it (a view of the model's calendar).
 
     Parameters
     ----------
@@ -60,20 +62,24 @@ class YearWindow:
         return pd.Timestamp(self.first_year, 1, 1)
 
     @property
+    def calendar(self) -> Calendar:
+        """The model's calendar of these years (:class:`cityplan.calendar.Calendar`: the one calendar)."""
+        return Calendar(self.first_year, self.year)
+
+    @property
     def start_day(self) -> float:
         """Model day of 1 January of the target year."""
-        return float((pd.Timestamp(self.year, 1, 1) - self.origin).days)
+        return self.calendar.year_start(self.year)
 
     @property
     def end_day(self) -> float:
         """Model day of 1 January of the following year (exclusive end)."""
-        return float((pd.Timestamp(self.year + 1, 1, 1) - self.origin).days)
+        return self.calendar.horizon_days
 
     @property
     def month_end_days(self) -> tuple[float, ...]:
         """Model days at the end of each month of the target year (the 1st of the next; 12 values)."""
-        ends = pd.date_range(pd.Timestamp(self.year, 2, 1), periods=12, freq="MS")
-        return tuple(float((end - self.origin).days) for end in ends)
+        return tuple(self.calendar.month_ends(self.year).tolist())
 
     def month_of(self, days: pd.Series) -> pd.Series:
         """Calendar month (1..12) of model days inside the target year, else NaN."""

@@ -24,6 +24,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from cityplan.targets import Goal, as_goal
+
 MIN_POINTS = 2  # a box needs at least two points to peel
 BOX_COLUMNS = ("box", "method", "parameter", "low", "high", "coverage", "density", "mass")
 
@@ -248,11 +250,13 @@ def box_sentence(
     return zh_text, en_text
 
 
-def miss_by_draw(kpis: pd.DataFrame, params: pd.DataFrame, target: str, goal: float) -> tuple[pd.DataFrame, np.ndarray]:
+def miss_by_draw(
+    kpis: pd.DataFrame, params: pd.DataFrame, target: str, goal: float | Goal
+) -> tuple[pd.DataFrame, np.ndarray]:
     """Inputs per replication and whether the target is missed there (the PRIM data)."""
     from analysis.sensitivity import design_of
 
     values = kpis[kpis["target"] == target].set_index("replication")["value"].sort_index()
     design = design_of(params, values.index.to_numpy())
     x = design.inputs.loc[design.draw].reset_index(drop=True)
-    return x, (values.to_numpy() < goal)
+    return x, ~as_goal(goal).hits(values.to_numpy())

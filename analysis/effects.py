@@ -13,7 +13,8 @@ two-lever interaction (columns coded -1 = lever off, +1 = on):
   the error term is how much an effect varies from block to block (the effect x block
   interaction). A pooled residual would be narrower but assumes every lever's effect is the same
   in every block, which is false where an effect depends on whether a quota binds.
-- **attainment** (value >= goal): a logistic regression with a weak ridge penalty (a normal prior
+- **attainment** (value reaches the goal: >= for ``at_least``, <= for ``at_most``):
+  a logistic regression with a weak ridge penalty (a normal prior
   of sd ``PRIOR_SD_LOGIT`` on each coefficient, intercept free; assumption: it only keeps
   coefficients finite when some cells never or always attain). Intervals by resampling
   blocks (whole rows of cells, keeping the pairing), percentile method.
@@ -36,6 +37,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from scipy import optimize, special, stats
+
+from cityplan.targets import attained
 
 PRIOR_SD_LOGIT = 2.5  # assumption: weakly informative prior on logistic coefficients (Gelman et al. 2008), 1-5
 BOOTSTRAPS = 60  # resamples of blocks for the logistic intervals (assumption; 40-200)
@@ -166,21 +169,31 @@ class TargetFit:
 
     target: str
     goal: float
+    direction: str  # at_least or at_most (cityplan.targets.attained)
     value_coef: np.ndarray  # (B x p): one row per block (draw of the uncertain inputs)
     attain_full: np.ndarray  # (p,)
     attain_boot: np.ndarray  # (B x p)
 
 
 def fit_target(
-    target: str, goal: float, design: np.ndarray, values: np.ndarray, seed: int, per_draw: int = 1
+    target: str,
+    goal: float,
+    design: np.ndarray,
+    values: np.ndarray,
+    seed: int,
+    per_draw: int = 1,
+    *,
+    direction: str,
 ) -> TargetFit:
     """Fit the value and attainment models of one target from its (cells x R) values.
 
     ``per_draw`` consecutive replications share a draw of the uncertain inputs and form one block.
+    A replication attains when its value reaches ``goal`` in ``direction`` (``at_least``: >=,
+    ``at_most``: <=; :func:`cityplan.targets.attained`).
     """
     coef = block_means(value_coefficients(design, values), per_draw)
-    full, boot = attain_coefficients(design, (values >= goal).astype(float), seed, per_draw)
-    return TargetFit(target, goal, coef, full, boot)
+    full, boot = attain_coefficients(design, attained(values, goal, direction).astype(float), seed, per_draw)
+    return TargetFit(target, goal, direction, coef, full, boot)
 
 
 def _round(a: np.ndarray) -> list[Any]:
@@ -213,6 +226,7 @@ def emulator(
             f.target: {
                 "title": titles.get(f.target, f.target),
                 "goal": f.goal,
+                "direction": f.direction,
                 "value_coef": _round(f.value_coef),
                 "attain_coef": _round(f.attain_full),
                 "attain_boot": _round(f.attain_boot),

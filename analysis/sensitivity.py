@@ -18,7 +18,7 @@ draw, shared by ``replications_per_draw`` replications with different luck) and 
   model and each input's share is taken from what the *other* drivers leave.
 - **interactions and the rest** = ``1 - luck - Σ first order``: joint effects of inputs.
 
-The same split is made for the attainment indicator ``1{Y >= goal}`` (its variance is
+The same split is made for the attainment indicator ``1{Y attains the goal}`` (its variance is
 ``p(1 - p)``), i.e. for P(attain), and for a paired policy effect ``Y_policy - Y_baseline``.
 Intervals are bootstrap intervals over draws (a draw and its replications are resampled
 together), centred on the estimate: resampling with replacement puts tied draws in one bin,
@@ -33,10 +33,13 @@ from __future__ import annotations
 
 import logging
 import warnings
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+
+from cityplan.targets import Goal, as_goal
 
 log = logging.getLogger(__name__)
 
@@ -263,7 +266,7 @@ def _warn_if_too_few(design: Design) -> None:
 
 
 def target_budgets(
-    kpis: pd.DataFrame, params: pd.DataFrame, goals: dict[str, float], *, n_boot: int = 200, seed: int = 0
+    kpis: pd.DataFrame, params: pd.DataFrame, goals: Mapping[str, float | Goal], *, n_boot: int = 200, seed: int = 0
 ) -> pd.DataFrame:
     """``sensitivity.csv`` rows of one run: every target's value and attainment budgets.
 
@@ -274,7 +277,7 @@ def target_budgets(
     params
         ``params.parquet`` of the same run.
     goals
-        Goal by target key (a replication attains when value >= goal).
+        Goal by target key (:class:`cityplan.targets.Goal`, or a number: an ``at_least`` goal).
     """
     wide = kpis.pivot_table(index="replication", columns="target", values="value", observed=True)
     design = design_of(params, wide.index.to_numpy())
@@ -282,7 +285,7 @@ def target_budgets(
     frames = []
     for target in wide.columns:
         y = wide[target].to_numpy()
-        for measure, values in (("variance_share", y), ("attain_variance_share", y >= goals[str(target)])):
+        for measure, values in (("variance_share", y), ("attain_variance_share", as_goal(goals[str(target)]).hits(y))):
             b = budget(values.astype(float), design, n_boot=n_boot, seed=seed)
             frames.append(b.assign(target=str(target), measure=measure))
     return _tidy(frames)
@@ -323,7 +326,7 @@ def ranking(sensitivity: pd.DataFrame, measure: str = "variance_share") -> pd.Da
 
 
 def value_of_information(
-    kpis: pd.DataFrame, params: pd.DataFrame, goals: dict[str, float], *, n_groups: int = 5
+    kpis: pd.DataFrame, params: pd.DataFrame, goals: Mapping[str, float | Goal], *, n_groups: int = 5
 ) -> pd.DataFrame:
     """Which input, known exactly, would move P(attain) most (one table).
 
@@ -337,7 +340,7 @@ def value_of_information(
     design = design_of(params, wide.index.to_numpy())
     rows = []
     for target in wide.columns:
-        hit = (wide[target].to_numpy() >= goals[str(target)]).astype(float)
+        hit = as_goal(goals[str(target)]).hits(wide[target].to_numpy()).astype(float)
         p = hit.mean()
         if not 0 < p < 1:
             continue

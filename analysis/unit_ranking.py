@@ -20,8 +20,8 @@ import numpy as np
 import pandas as pd
 
 from analysis.attainment import wilson_interval
-from analysis.bottlenecks import YearWindow
-from cityplan.counting import KpiWindow, kpi_matrix
+from cityplan.calendar import Calendar
+from cityplan.counting import KpiWindow, kpi_matrix, kpi_window_of
 from cityplan.schema import Measure, measures_from_config
 from cityplan.units import HUAIAN_UNITS
 
@@ -157,24 +157,24 @@ def rank_units(
     return table[columns].reset_index(drop=True)
 
 
-def _number(config: dict[str, Any], dotted: str) -> float:
+def _setting(config: Mapping[str, Any], dotted: str) -> Any:
+    """The value at a dotted path of a run's config, or None where the config lacks it."""
     node: Any = config
     for part in dotted.split("."):
+        if not isinstance(node, Mapping) or part not in node:
+            return None
         node = node[part]
-    return float(node)
+    return node
 
 
-def run_window(config: dict[str, Any]) -> KpiWindow:
-    """The counting window of a run from its ``.hydra/config.yaml`` (as :func:`sim.config.study.kpi_window`)."""
-    year = YearWindow(int(config["run"]["first_year"]), int(config["run"]["target_year"]))
-    return KpiWindow(
-        year_start_day=year.start_day,
-        cutoff_days=year.month_end_days,
-        cny_per_usd=_number(config, "model.demand.cny_per_usd"),
-        spend_realisation_share=_number(config, "model.construction.spend_realisation_share"),
-        spend_curve_a=_number(config, "model.construction.spend_curve_a"),
-        spend_curve_b=_number(config, "model.construction.spend_curve_b"),
-    )
+def run_window(config: Mapping[str, Any]) -> KpiWindow:
+    """The counting window of a run from its ``.hydra/config.yaml`` (as :func:`sim.config.study.kpi_window`).
+
+    Every counting switch of :data:`cityplan.counting.COUNTING_SETTINGS` is read, so a re-count
+    here counts as the run did (``definitions.parks_share_scope`` and the retrofit switches too).
+    """
+    first, year = int(config["run"]["first_year"]), int(config["run"]["target_year"])
+    return kpi_window_of(Calendar(first, year), year, lambda path: _setting(config, path))
 
 
 def months_done(as_of: str, target_year: int) -> int | None:

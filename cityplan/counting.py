@@ -8,7 +8,7 @@ open are in each target's ``note`` in the plan file.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import betainc
 
+from cityplan.calendar import Calendar
 from cityplan.errors import ConfigError
 from cityplan.schema import Measure, PlanConfig, Selection, plan_rows
 
@@ -53,6 +54,35 @@ class KpiWindow:
     retrofit_count: str = "started"
     retrofit_amount: str = "agreed"
     industrial_investment_with_retrofits: bool = True
+
+
+# Where a run's config holds each counting setting of :class:`KpiWindow` (dotted paths below the
+# study: ``.hydra/config.yaml`` and :class:`sim.config.study.StudyConfig` share them). The one list:
+# the model's tables and the analyses' re-counts read the same switches.
+COUNTING_SETTINGS: dict[str, str] = {
+    "cny_per_usd": "model.demand.cny_per_usd",
+    "spend_realisation_share": "model.construction.spend_realisation_share",
+    "spend_curve_a": "model.construction.spend_curve_a",
+    "spend_curve_b": "model.construction.spend_curve_b",
+    "parks_share_scope": "definitions.parks_share_scope",
+    "retrofit_count": "definitions.retrofit_count",
+    "retrofit_amount": "definitions.retrofit_amount",
+    "industrial_investment_with_retrofits": "definitions.industrial_investment_with_retrofits",
+}
+
+
+def kpi_window_of(calendar: Calendar, target_year: int, setting: Callable[[str], Any]) -> KpiWindow:
+    """The counting window of ``target_year`` with every setting of :data:`COUNTING_SETTINGS`.
+
+    ``setting(path)`` gives the value at a dotted config path, or None where the config does not
+    have it (a run written before the switch existed): the :class:`KpiWindow` default then applies.
+    """
+    values = {name: setting(path) for name, path in COUNTING_SETTINGS.items()}
+    return KpiWindow(
+        year_start_day=calendar.year_start(target_year),
+        cutoff_days=tuple(calendar.month_ends(target_year).tolist()),
+        **{name: value for name, value in values.items() if value is not None},
+    )
 
 
 def _cum_count(times: np.ndarray, start: float, cutoffs: np.ndarray) -> np.ndarray:

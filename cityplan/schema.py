@@ -42,6 +42,9 @@ WINDOWS: tuple[str, ...] = ("in_year", "signed_in_year")
 STATISTICS: tuple[str, ...] = ("count", "investment", "spending", "share")
 DIRECTIONS: tuple[str, ...] = ("at_least", "at_most")
 FLAGS: tuple[str, ...] = ("foreign", "taiwan", "tech_talent", "in_park")
+# Size tiers by agreed investment, 亿元 (lower bounds): 1000万-1亿, 1-10亿, 10-50亿, >= 50亿 (the plan's
+# sub-targets and calibration.md §1 count signings in these tiers). The one table of size tiers.
+SIZE_TIER_LOWER_YI: tuple[float, ...] = (0.1, 1.0, 10.0, 50.0)
 CITY = "city"  # the ``unit`` of a city-wide row in per-unit tables
 SHARE_UNIT = "%"  # unit of a share target: goal and value are fractions in [0, 1]
 KEY_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")  # usable on the command line: plan.targets.<key>.goal

@@ -7,33 +7,26 @@ The targets themselves are data: ``conf/plan/<city>_<year>.yaml`` (the default i
 from __future__ import annotations
 
 import functools
-from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
 
+from cityplan.files import DEFAULT_PLAN, load_plan
 from cityplan.schema import CITY, PlanConfig, plan_rows
 
 TARGET_COLUMNS: tuple[str, ...] = ("target", "label_zh", "label_en", "unit", "goal", "direction")
-
-
-DEFAULT_PLAN_FILE = Path(__file__).resolve().parents[1] / "conf" / "plan" / "huaian_2023.yaml"
 
 
 @functools.cache
 def default_plan() -> PlanConfig:
     """The default plan file (Huai'an 2023), for code that does not yet carry the run's plan.
 
-    Read from ``conf/plan/huaian_2023.yaml``; a run's own plan (``StudyConfig.plan``) is what
-    the runner, the attainment table and the comparison use.
+    Read by :func:`cityplan.files.load_plan` (the one plan loader) from
+    ``conf/plan/huaian_2023.yaml``; a run's own plan (``StudyConfig.plan``) is what the runner,
+    the attainment table and the comparison use.
     """
-    from omegaconf import OmegaConf
-
-    merged = OmegaConf.merge(OmegaConf.structured(PlanConfig), OmegaConf.load(DEFAULT_PLAN_FILE))
-    plan = OmegaConf.to_object(merged)
-    assert isinstance(plan, PlanConfig)
-    return plan
+    return load_plan(DEFAULT_PLAN)
 
 
 def __getattr__(name: str) -> Any:
@@ -69,9 +62,52 @@ def unit_targets_frame(plan: PlanConfig) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=columns)
 
 
+class Goal(NamedTuple):
+    """A target's goal and which way it points: ``at_least`` (reach it) or ``at_most`` (stay under)."""
+
+    value: float
+    direction: str = "at_least"
+
+    def hits(self, values: np.ndarray) -> np.ndarray:
+        """Whether each value attains the goal (:func:`attained`)."""
+        return attained(np.asarray(values), self.value, self.direction)
+
+
+def as_goal(goal: float | Goal) -> Goal:
+    """A :class:`Goal`; a bare number is an ``at_least`` goal."""
+    return goal if isinstance(goal, Goal) else Goal(float(goal))
+
+
+def plan_goals(plan: PlanConfig | None = None) -> dict[str, Goal]:
+    """Every city-wide target's :class:`Goal` in ``plan`` (None: the default plan file), in plan order."""
+    specs = (plan if plan is not None else default_plan()).targets
+    return {key: Goal(float(t.goal), t.direction) for key, t in specs.items()}
+
+
+def goal_of(target: str, plan: PlanConfig | None = None) -> tuple[float, str]:
+    """The goal of ``target`` and its direction (``at_least`` or ``at_most``) in ``plan``.
+
+    ``plan`` None: the default plan file. Every caller that tests a value against a goal takes
+    both from here and tests with :func:`attained`, so an ``at_most`` target is never read as
+    ``at_least``.
+    """
+    spec = (plan if plan is not None else default_plan()).targets[target]
+    return float(spec.goal), spec.direction
+
+
 def attained(values: np.ndarray, goal: float, direction: str) -> np.ndarray:
     """Whether each value reaches the goal: ``>=`` for at_least, ``<=`` for at_most."""
     return values <= goal if direction == "at_most" else values >= goal
 
 
-__all__ = ["CITY", "TARGET_COLUMNS", "attained", "targets_frame", "unit_targets_frame"]
+__all__ = [
+    "CITY",
+    "TARGET_COLUMNS",
+    "Goal",
+    "as_goal",
+    "attained",
+    "goal_of",
+    "plan_goals",
+    "targets_frame",
+    "unit_targets_frame",
+]

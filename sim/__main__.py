@@ -88,13 +88,10 @@ def write_outputs(out: Path, study: StudyConfig, result: Any, attainment: Any, w
 
 def interval_note(study: StudyConfig) -> str:
     """What the P(attain) intervals cover: luck only, or luck and the uncertain inputs."""
-    n = len(study.uncertainty.priors) - len(study.uncertainty.pinned)
-    if n <= 0:
-        return "Intervals cover luck only (every input at its configured value) / 区间仅含随机性（参数取定值）"
-    return (
-        f"Intervals cover luck and parameter uncertainty ({n} uncertain inputs, uncertainty={study.uncertainty.name}) "
-        f"/ 区间同时包含随机性与参数不确定性（{n} 项不确定输入）"
-    )
+    from analysis.attainment import interval_words
+
+    zh, en = interval_words(len(study.uncertainty.priors) - len(study.uncertainty.pinned))
+    return f"{en}, uncertainty={study.uncertainty.name} / {zh}"
 
 
 def export_ledger(out: Path, study: StudyConfig, ledgers: Any) -> Path:

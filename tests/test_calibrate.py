@@ -10,11 +10,11 @@ import pytest
 import yaml
 from omegaconf import OmegaConf
 
+from cityplan.schema import SIZE_TIER_LOWER_YI
 from sim.config.model import ModelConfig
 from sim.config.study import StudyConfig
 from sim.ledger.calibrate import Fit, config_overrides, fit_all, fits_frame, ledger_durations, main
 from sim.ledger.io import implied_stage, load_ledger, validate_ledger, write_ledger
-from sim.model.leads import TIER_LOWER_YI
 from sim.model.project_plan import DAYS_PER_MONTH
 
 AS_OF = "2023-06-30"
@@ -41,7 +41,7 @@ def synthetic_ledger(n: int = 3000, seed: int = 3, first: str = "2019-01-01") ->
     signed = rng.uniform(0, span, n)
     sector = rng.integers(0, 4, n)
     inv = np.exp(rng.normal(1.0, 1.0, n)) + 0.1
-    tier = np.clip(np.searchsorted(np.asarray(TIER_LOWER_YI), inv, side="right") - 1, 0, 3)
+    tier = np.clip(np.searchsorted(np.asarray(SIZE_TIER_LOWER_YI), inv, side="right") - 1, 0, 3)
     tier_days = np.asarray(ModelConfig().construction.median_months_by_tier)[tier] * DAYS_PER_MONTH
 
     def lognormal(median: float | np.ndarray, sigma: float) -> np.ndarray:

@@ -27,7 +27,7 @@ def paired_draw_values() -> tuple[np.ndarray, np.ndarray]:
 
 def test_screen_interval_is_over_draws_not_replications() -> None:
     design, values = paired_draw_values()
-    fit = fit_target("x", 100.0, design, values, seed=0, per_draw=2)
+    fit = fit_target("x", 100.0, design, values, seed=0, per_draw=2, direction="at_least")
     assert fit.value_coef.shape == (2, 4)  # one row per draw: intercept, a, b, a:b
     row = effects_table("x", ["a", "b"], fit.value_coef, fit.attain_full, fit.attain_boot).iloc[0]
     per_draw_effect = 2 * fit.value_coef[:, 1]
@@ -36,7 +36,7 @@ def test_screen_interval_is_over_draws_not_replications() -> None:
     assert row["effect"] == pytest.approx(per_draw_effect.mean())
     assert (row["ci_low"], row["ci_high"]) == pytest.approx((row["effect"] - half, row["effect"] + half))
     # treating the four replications as independent would claim an interval about 4x narrower
-    naive = fit_target("x", 100.0, design, values, seed=0, per_draw=1)
+    naive = fit_target("x", 100.0, design, values, seed=0, per_draw=1, direction="at_least")
     naive_row = effects_table("x", ["a", "b"], naive.value_coef, naive.attain_full, naive.attain_boot).iloc[0]
     assert naive_row["ci_low"] > row["ci_low"] + 3
 

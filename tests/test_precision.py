@@ -8,11 +8,11 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 import pytest
+from scipy.stats import binomtest
 
-from analysis.attainment import attainment, wilson_interval
+from analysis.attainment import attainment, wilson_bounds, wilson_halfwidth, wilson_interval
 from cityplan.targets import targets_frame
 from sim.config.study import StudyConfig
-from sim.run.precision import wilson_halfwidth
 from sim.run.study import run_study
 from tests.helpers import HUAIAN_2023
 
@@ -43,10 +43,18 @@ def test_adds_replications_until_halfwidth_met(study: Callable[..., StudyConfig]
     assert _halfwidths(fewer).max() > 0.3
 
 
-def test_vectorised_wilson_matches_scipy() -> None:
-    for hits, n in [(0, 1), (3, 7), (50, 100), (299, 300), (300, 300)]:
-        low, high = wilson_interval(hits, n)
-        assert wilson_halfwidth(np.array(hits), np.array(n)) == pytest.approx((high - low) / 2, rel=1e-9, abs=1e-12)
+def test_the_one_wilson_interval_matches_scipy() -> None:
+    """One closed form serves the attainment table and precision on demand; scipy is the reference."""
+    cases = [(0, 1), (3, 7), (50, 100), (299, 300), (300, 300), (0, 300)]
+    for level in (0.95, 0.9):
+        for hits, n in cases:
+            ci = binomtest(hits, n).proportion_ci(confidence_level=level, method="wilson")
+            assert wilson_interval(hits, n, level) == pytest.approx((ci.low, ci.high), rel=1e-12, abs=1e-15)
+            half = wilson_halfwidth(np.array(hits), np.array(n), level)
+            assert half == pytest.approx((ci.high - ci.low) / 2, rel=1e-9, abs=1e-12)
+    low, high = wilson_bounds(np.array([h for h, _ in cases]), np.array([n for _, n in cases]))
+    assert low.min() >= 0.0
+    assert high.max() <= 1.0
 
 
 def test_cap_stops_the_run(study: Callable[..., StudyConfig]) -> None:

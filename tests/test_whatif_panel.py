@@ -27,7 +27,7 @@ def emu() -> dict:
     values = truth[:, None] + rng.normal(0, 1.0, (len(design), 8)) + rng.normal(0, 2.0, (1, 8))  # CRN shock
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(effects, "BOOTSTRAPS", 12)  # a short sheet for the formula evaluator; the logic is the same
-        fit = fit_target("start_rate_same_year", 12.0, design, values, seed=1)
+        fit = fit_target("start_rate_same_year", 12.0, design, values, seed=1, direction="at_least")
     return emulator(
         LEVERS, {lv: lv.upper() for lv in LEVERS}, design, [fit], {"start_rate_same_year": "T"}, {"replications": 8}
     ) | {"_values": values, "_design": design}

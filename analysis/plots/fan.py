@@ -31,6 +31,7 @@ from analysis.plots.style import (
     unit_label,
     unit_text,
 )
+from cityplan.targets import attained
 
 MONTHS = 12
 MIN_BINS, MAX_BINS = 8, 40  # histogram bins per policy (display rule)
@@ -220,6 +221,7 @@ def plot_distribution(
     *,
     goal: float,
     unit: str,
+    direction: str = "at_least",
     title: str | None = None,
     colours: dict[str, str] | None = None,
     ax: Axes | None = None,
@@ -235,6 +237,8 @@ def plot_distribution(
         Target key.
     goal, unit
         The target's goal and unit.
+    direction
+        ``at_least`` (the legend gives P(≥goal)) or ``at_most`` (P(≤goal)), as the plan says.
     title
         Chart title; the target key when None.
     colours
@@ -251,8 +255,9 @@ def plot_distribution(
     palette = policy_colours([str(p) for p, _g in groups], colours)
     for policy, group in groups:
         v = group["value"].to_numpy(dtype=float)
-        share = float((v >= goal).mean())
-        label = f"{policy}  P(≥goal) = {share:.0%}" if policy else f"P(≥goal) = {share:.0%}"
+        share = float(attained(v, goal, direction).mean())
+        sign = "≤" if direction == "at_most" else "≥"
+        label = f"{policy}  P({sign}goal) = {share:.0%}" if policy else f"P({sign}goal) = {share:.0%}"
         colour = palette.get(str(policy), "#1565c0")
         one = len(groups) == 1
         ax.hist(

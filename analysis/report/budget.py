@@ -32,17 +32,16 @@ from analysis.sensitivity import (
     target_budgets,
     value_of_information,
 )
-from cityplan.targets import targets_frame
+from cityplan.targets import Goal, plan_goals, targets_frame
 
 log = logging.getLogger(__name__)
 
 HEADLINE_TARGETS: tuple[str, ...] = ("start_rate_same_year", "signed_industrial_1e8", "industrial_investment")
 
 
-def goals() -> dict[str, float]:
-    """Goal of every target key (the plan's)."""
-    t = targets_frame()
-    return dict(zip(t["target"], t["goal"].astype(float), strict=True))
+def goals() -> dict[str, Goal]:
+    """Goal and direction of every target key (the plan's)."""
+    return plan_goals()
 
 
 def prior_labels(run_dir: Path) -> dict[str, tuple[str, str]]:
@@ -119,11 +118,7 @@ def budget_run(run: Path, *, n_boot: int, charts: bool = True) -> pd.DataFrame |
 def shown_targets(kpis: pd.DataFrame, sens: pd.DataFrame) -> list[str]:
     """Targets for the budget chart: the headline ones, then those whose P(attain) is not 0 or 1."""
     g = goals()
-    p = (
-        kpis.assign(hit=kpis["value"] >= kpis["target"].astype(str).map(g))
-        .groupby("target", observed=True)["hit"]
-        .mean()
-    )
+    p = pd.Series({t: g[str(t)].hits(v["value"].to_numpy()).mean() for t, v in kpis.groupby("target", observed=True)})
     uncertain = [str(t) for t, v in p.items() if 0 < v < 1 and str(t) not in HEADLINE_TARGETS]
     have = set(sens["target"])
     return [t for t in (*HEADLINE_TARGETS, *uncertain) if t in have]

@@ -188,6 +188,7 @@ def sweep_charts(sweep: SweepInput) -> list[Chart]:
             target,
             goal=float(row["goal"].iloc[0]),
             unit=str(row["unit"].iloc[0]),
+            direction=str(row["direction"].iloc[0]) if "direction" in row else "at_least",
             title=titles[target],
             colours=colours,
         )

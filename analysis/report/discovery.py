@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
@@ -11,7 +12,7 @@ import pandas as pd
 
 from analysis.discover import Box, box_sentence, boxes_frame, cart_box, miss_by_draw, prim_boxes
 from analysis.sensitivity import UNCERTAINTY_CHARTS
-from cityplan.targets import targets_frame
+from cityplan.targets import Goal, targets_frame
 
 log = logging.getLogger(__name__)
 
@@ -20,15 +21,16 @@ log = logging.getLogger(__name__)
 DISCOVER_FROM, DISCOVER_BELOW = 0.02, 0.9
 
 
-def at_risk_targets(kpis: pd.DataFrame, goals: dict[str, float]) -> list[str]:
+def at_risk_targets(kpis: pd.DataFrame, goals: Mapping[str, Goal]) -> list[str]:
     """Targets with DISCOVER_FROM <= P(attain) < DISCOVER_BELOW, in the plan's order."""
-    hit = kpis["value"].to_numpy() >= kpis["target"].astype(str).map(goals).to_numpy()
-    p = pd.Series(hit, index=kpis["target"].astype(str)).groupby(level=0).mean()
+    p = pd.Series(
+        {t: goals[str(t)].hits(g["value"].to_numpy()).mean() for t, g in kpis.groupby("target", observed=True)}
+    )
     return [t for t in targets_frame()["target"] if t in p.index and DISCOVER_FROM <= p[t] < DISCOVER_BELOW]
 
 
 def discover_target(
-    kpis: pd.DataFrame, params: pd.DataFrame, target: str, goal: float, labels: dict[str, tuple[str, str]]
+    kpis: pd.DataFrame, params: pd.DataFrame, target: str, goal: Goal, labels: dict[str, tuple[str, str]]
 ) -> tuple[pd.DataFrame, pd.DataFrame, np.ndarray, list[tuple[str, Box]]]:
     """PRIM boxes and the CART leaf of one target, as ``boxes.csv`` rows with sentences."""
     x, missed = miss_by_draw(kpis, params, target, goal)
@@ -49,7 +51,7 @@ def discover_target(
 
 
 def discover_run(
-    run: Path, targets: list[str], goals: dict[str, float], labels: dict[str, tuple[str, str]], *, charts: bool = True
+    run: Path, targets: list[str], goals: Mapping[str, Goal], labels: dict[str, tuple[str, str]], *, charts: bool = True
 ) -> pd.DataFrame:
     """Write ``boxes.csv`` (and charts) for ``targets`` (default: every at-risk target)."""
     kpis = pd.read_parquet(run / "kpis.parquet")

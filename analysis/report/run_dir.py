@@ -14,6 +14,7 @@ from typing import Any
 import pandas as pd
 import yaml
 
+from analysis.attainment import interval_words
 from analysis.bottlenecks import (
     YearWindow,
 )
@@ -153,9 +154,4 @@ def interval_note(params: pd.DataFrame) -> str:
     varying = 0
     if len(params) and params["draw"].nunique() > 1:
         varying = int((params.groupby("parameter", observed=True)["value"].nunique() > 1).sum())
-    if varying:
-        return bilingual(
-            f"区间含随机性与参数不确定性（{varying}项不确定输入）",
-            f"Intervals include luck and parameter uncertainty ({varying} uncertain inputs)",
-        )
-    return bilingual("区间仅含随机性（输入取定值）", "Intervals cover luck only (inputs fixed)")
+    return bilingual(*interval_words(varying))

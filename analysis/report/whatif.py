@@ -75,7 +75,7 @@ function update(){
  var sim=E.simulated.some(function(s){return s.every(function(v,i){return v===bits[i];});});
  put('wi-value',m,fmt(m,u));put('wi-value-low',m-h,fmt(m-h,u));put('wi-value-high',m+h,fmt(m+h,u));
  put('wi-p',p,(100*p).toFixed(1)+'%');put('wi-p-low',lo,(100*lo).toFixed(1)+'%');put('wi-p-high',hi,(100*hi).toFixed(1)+'%');
- put('wi-goal',T.goal,fmt(T.goal,u));
+ put('wi-goal',T.goal,(T.direction==='at_most'?'\u2264 ':'\u2265 ')+fmt(T.goal,u));
  var s=document.getElementById('wi-simulated');s.setAttribute('data-raw',sim?'1':'0');
  s.textContent=sim?'此组合已模拟（设计中的一格）。 This package was simulated (a cell of the design).'
   :'此组合未模拟：预测来自主效应与两两交互模型（假设三项及以上交互可忽略）。 Not simulated: predicted by the model of '

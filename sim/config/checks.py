@@ -12,14 +12,15 @@ from datetime import date
 from typing import Any
 
 from cityplan.errors import fail
+from cityplan.schema import SIZE_TIER_LOWER_YI
 
 MONTHS_PER_YEAR = 12
 DAYS_PER_YEAR = 365  # day-of-year settings run 0..364
-N_TIERS_1E8 = 3  # size tiers from 1亿: 1-10亿, 10-50亿, >= 50亿
-N_SIZE_TIERS = 4  # with the 1000万-1亿 tier
+N_SIZE_TIERS = len(SIZE_TIER_LOWER_YI)  # with the 1000万-1亿 tier
+N_TIERS_1E8 = N_SIZE_TIERS - 1  # size tiers from 1亿: 1-10亿, 10-50亿, >= 50亿
 N_LEADER_TIERS = 3  # county/park head, city deputy, top leaders
 SHARE_TOLERANCE = 1e-6
-TOP_TIER_LOWER_YI = 50.0
+TOP_TIER_LOWER_YI = SIZE_TIER_LOWER_YI[-1]  # >= 50亿, the top size tier (cityplan.schema)
 # Calendar years a config may name (run years, the demand base year, an energy freeze).
 # Assumption: the evidence covers 2018-2023 (calibration.md §1) and the plan is for 2023; a
 # year outside 2000-2100 is a typo, and would blow up lead volumes (growth compounds over

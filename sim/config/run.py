@@ -11,6 +11,8 @@ RUN_BACKENDS: tuple[str, ...] = ("local", "dask")
 DASK_SCHEMES: tuple[str, ...] = ("tcp://", "tls://", "inproc://", "ucx://", "ws://", "wss://")
 MAX_HALFWIDTH = 0.5  # a Wilson 95% half-width is below 0.5 for any n >= 1
 
+DEFAULT_SEED = 20230128  # root seed: the campaign launch date, 2023-01-28 (calibration.md §5)
+
 
 @dataclass
 class RunConfig:
@@ -18,7 +20,7 @@ class RunConfig:
 
     replications: int = 300
     # Root seed: the campaign launch date, 2023-01-28 (calibration.md §5).
-    seed: int = 20230128
+    seed: int = DEFAULT_SEED
     # Worker processes; 1 = serial. Results do not depend on it.
     jobs: int = 1
     # Replications per task shipped to a worker.

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass, field
+from operator import attrgetter
 
 from cityplan.calendar import FIRST_WORKING_DAY, SPRING_FESTIVAL, Calendar
-from cityplan.counting import KpiWindow
+from cityplan.counting import KpiWindow, kpi_window_of
 from cityplan.errors import fail
 from cityplan.schema import PlanConfig
 from sim.config.checks import check_iso_date
@@ -28,21 +29,7 @@ def calendar_of(cfg: StudyConfig) -> Calendar:
 
 def kpi_window(cfg: StudyConfig) -> KpiWindow:
     """Counting window (target year, month ends) and the KPI settings taken from config."""
-    cal = calendar_of(cfg)
-    c = cfg.model.construction
-    d = cfg.definitions
-    return KpiWindow(
-        year_start_day=cal.year_start(cfg.run.target_year),
-        cutoff_days=tuple(cal.month_ends(cfg.run.target_year).tolist()),
-        cny_per_usd=cfg.model.demand.cny_per_usd,
-        spend_realisation_share=c.spend_realisation_share,
-        spend_curve_a=c.spend_curve_a,
-        spend_curve_b=c.spend_curve_b,
-        parks_share_scope=d.parks_share_scope,
-        retrofit_count=d.retrofit_count,
-        retrofit_amount=d.retrofit_amount,
-        industrial_investment_with_retrofits=d.industrial_investment_with_retrofits,
-    )
+    return kpi_window_of(calendar_of(cfg), cfg.run.target_year, lambda path: attrgetter(path)(cfg))
 
 
 @dataclass

@@ -30,7 +30,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from cityplan.targets import TARGET_KEYS, targets_frame
+from cityplan.targets import TARGET_KEYS, goal_of, targets_frame
+from sim.config.run import DEFAULT_SEED  # the run's root seed: the screen shares its CRN
 from sim.experiments.cells import (
     cell_overrides,
     lever_label,
@@ -51,7 +52,6 @@ PANEL_TARGETS: tuple[str, ...] = (
     "agreed_investment",
     "industrial_investment",
 )  # the planner's headline questions (report.HEADLINE)
-DEFAULT_SEED = 20230128  # the default run.seed (conf/run/default.yaml): the screen shares its CRN
 
 
 def parse_list(text: str, allowed: list[str], what: str) -> list[str]:
@@ -130,13 +130,12 @@ def analyse(
     from analysis.plots.effects import plot_effects
     from analysis.plots.style import save_figure, target_titles
 
-    goals = targets_frame().set_index("target")["goal"]
     titles = target_titles(targets_frame())
     fits, tables = {}, []
     for target in targets:
-        fit = fit_target(
-            target, float(goals[target]), design, values[:, TARGET_KEYS.index(target), :], seed=0, per_draw=per_draw
-        )
+        goal, direction = goal_of(target)
+        rows = values[:, TARGET_KEYS.index(target), :]
+        fit = fit_target(target, goal, design, rows, seed=0, per_draw=per_draw, direction=direction)
         fits[target] = fit
         tables.append(effects_table(target, levers, fit.value_coef, fit.attain_full, fit.attain_boot))
     effects = pd.concat(tables, ignore_index=True)

@@ -9,7 +9,7 @@ differences; replications are added in batches only to cells still in contention
   status (``best``, ``tied`` = still in contention at ``--max-replications``, ``eliminated``);
 - ``claim.txt``: the result in words with its guarantee and the replications spent, against a
   fixed design with the same guarantee;
-- with ``--p-star``: ``feasibility.csv``, the cheapest cell whose P(value >= goal) >= p* with the
+- with ``--p-star``: ``feasibility.csv``, the cheapest cell whose P(value reaches the goal) >= p* with the
   same confidence (cells ordered by cost: number of levers, or ``--costs lever=cost,...``);
 - ``select.json``: the settings and counts.
 
@@ -33,7 +33,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from cityplan.targets import TARGET_KEYS, targets_frame
+from cityplan.targets import TARGET_KEYS, Goal, goal_of
+from sim.config.run import DEFAULT_SEED
 from sim.experiments.cells import (
     TARGET_INDEX,
     cell_overrides,
@@ -45,7 +46,6 @@ from sim.experiments.cells import (
     year_end_values,
 )
 from sim.experiments.kn import claim, feasibility_check, in_replications, kn_select
-from sim.experiments.screen import DEFAULT_SEED
 
 log = logging.getLogger("gongjian.select")
 
@@ -174,19 +174,21 @@ def cheapest_feasible(
     max_replications: int,
     first_replication: int,
     cost: list[float],
+    goal: Goal | None = None,
 ) -> pd.DataFrame:
     """:func:`sim.experiments.kn.feasibility_check` on the cells in ``order`` (cheapest first); cells named.
 
     ``max_replications`` and ``first_replication`` count draws (= replications with one
-    replication per draw, the default).
+    replication per draw, the default). ``goal``: the target's goal and direction (None: the
+    plan's, :func:`cityplan.targets.goal_of`); an ``at_most`` goal is attained at or below it.
     """
-    goal = float(targets_frame().set_index("target")["goal"].to_dict()[target])
+    wanted = goal if goal is not None else Goal(*goal_of(target))
 
-    def attained(idx: list[int], first: int, n: int) -> np.ndarray:
-        return (sampler.first_of_draws([order[i] for i in idx], first, n) >= goal).astype(float)
+    def hits(idx: list[int], first: int, n: int) -> np.ndarray:
+        return wanted.hits(sampler.first_of_draws([order[i] for i in idx], first, n)).astype(float)
 
     feas = feasibility_check(
-        attained,
+        hits,
         len(order),
         p_star=p_star,
         pcs=pcs,

@@ -35,8 +35,8 @@ from typing import Any
 import numpy as np
 
 from cityplan.targets import TARGET_KEYS
+from sim.config.run import DEFAULT_SEED
 from sim.experiments.cells import TARGET_INDEX, run_cell
-from sim.experiments.screen import DEFAULT_SEED
 
 log = logging.getLogger("gongjian.tune")
 

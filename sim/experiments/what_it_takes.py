@@ -33,9 +33,9 @@ import numpy as np
 import pandas as pd
 
 from analysis.effects import fit_target, rank_packages
-from cityplan.targets import TARGET_KEYS, targets_frame
+from cityplan.targets import TARGET_KEYS, goal_of
+from sim.config.run import DEFAULT_SEED
 from sim.experiments.kn import stein_fixed_size
-from sim.experiments.screen import DEFAULT_SEED
 from sim.experiments.screen import main as screen_main
 from sim.experiments.select import cell_sampler, cheapest_feasible, feasibility_claim, select
 
@@ -130,10 +130,9 @@ def main(argv: list[str] | None = None) -> int:
         if code:
             return code
     levers, design, values, screen_meta = read_screen(screen, args.target)
-    goal = float(targets_frame().set_index("target")["goal"].to_dict()[args.target])
-    fit = fit_target(
-        args.target, goal, design, values, seed=0, per_draw=int(screen_meta.get("replications_per_draw", 1))
-    )
+    goal, direction = goal_of(args.target)
+    per_draw = int(screen_meta.get("replications_per_draw", 1))
+    fit = fit_target(args.target, goal, design, values, seed=0, per_draw=per_draw, direction=direction)
     ranked = rank_packages(fit, levers)
     ranked.to_csv(out / "all_packages.csv", index=False)
     best_value, feasible_candidates = shortlists(ranked, args.shortlist, args.p_star)

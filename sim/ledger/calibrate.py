@@ -45,10 +45,9 @@ import yaml
 from scipy import optimize, stats
 from scipy.special import expit
 
-from cityplan.schema import SECTORS
+from cityplan.schema import SECTORS, SIZE_TIER_LOWER_YI
 from sim.config.model import ModelConfig
 from sim.ledger.io import load_ledger
-from sim.model.leads import TIER_LOWER_YI
 from sim.model.project_plan import DAYS_PER_MONTH
 
 log = logging.getLogger(__name__)
@@ -112,7 +111,7 @@ def ledger_durations(ledger: pd.DataFrame, as_of: str) -> dict[str, Durations]:
     """The five durations of a validated ledger (:func:`sim.ledger.io.load_ledger`) on ``as_of``."""
     a = pd.Timestamp(as_of)
     needs_land = ~(ledger["land_mu"].to_numpy(dtype=float) == 0)  # blank = assume land is needed
-    tier = np.searchsorted(np.asarray(TIER_LOWER_YI), ledger["investment_yi"].to_numpy(), side="right") - 1
+    tier = np.searchsorted(np.asarray(SIZE_TIER_LOWER_YI), ledger["investment_yi"].to_numpy(), side="right") - 1
     tier_median = np.asarray(ModelConfig().construction.median_months_by_tier) * DAYS_PER_MONTH
     return {
         "signing_to_land": segment(ledger, "signed_date", "land_date", a, mask=needs_land),

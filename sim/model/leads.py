@@ -16,13 +16,12 @@ from dataclasses import dataclass, field, fields
 import numpy as np
 
 from cityplan.calendar import Calendar
-from cityplan.schema import SECTORS
+from cityplan.schema import SECTORS, SIZE_TIER_LOWER_YI
 from sim.config.demand import AttractionConfig, DemandConfig
 
 INDUSTRIAL, PRODUCER_SERVICES, OTHER_SERVICES, AGRICULTURE = range(4)
 
 # Tier bounds of agreed investment in 亿元: 1000万, 1亿, 10亿, 50亿 (plan's size tiers).
-TIER_LOWER_YI: tuple[float, ...] = (0.1, 1.0, 10.0, 50.0)
 
 # Names of the latent normals (one per duration) and uniforms (one per decision). Append
 # only at the end: the position is the stream order, and reordering breaks CRN histories.
@@ -195,9 +194,9 @@ def draw_size_yi(
     tier = np.where(below_1e8, 0, tier)
     alpha = demand.within_tier_pareto_alpha
     size = np.empty_like(u_size)
-    bounds = (*TIER_LOWER_YI, demand.max_investment_yi)
-    top = len(TIER_LOWER_YI) - 1
-    for t in range(len(TIER_LOWER_YI)):
+    bounds = (*SIZE_TIER_LOWER_YI, demand.max_investment_yi)
+    top = len(SIZE_TIER_LOWER_YI) - 1
+    for t in range(len(SIZE_TIER_LOWER_YI)):
         mask = tier == t
         a = demand.top_tier_pareto_alpha if t == top else alpha
         size[mask] = _truncated_pareto(u_size[mask], bounds[t], bounds[t + 1], a)

@@ -14,9 +14,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from cityplan.schema import SIZE_TIER_LOWER_YI
 from sim.config.model import ModelConfig
 from sim.model.attraction import park_choice_probabilities
-from sim.model.leads import AGRICULTURE, INDUSTRIAL, TIER_LOWER_YI, Leads
+from sim.model.leads import AGRICULTURE, INDUSTRIAL, Leads
 
 DAYS_PER_MONTH = 365.25 / 12
 
@@ -91,7 +92,7 @@ def plan_projects(leads: Leads, model: ModelConfig) -> ProjectPlan:
     agri = sector == AGRICULTURE
     quality = leads.uniform("quality")
     passes = (leads.uniform("pass") < a.pass_probability) & (quality >= a.min_quality)
-    size_tier = np.searchsorted(np.asarray(TIER_LOWER_YI), size, side="right") - 1
+    size_tier = np.searchsorted(np.asarray(SIZE_TIER_LOWER_YI), size, side="right") - 1
     thresholds = np.asarray(model.problems.leader_threshold_yi)
     leader_tier = np.searchsorted(thresholds, size, side="right") - 1
 

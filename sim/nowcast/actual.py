@@ -8,6 +8,7 @@ from scipy.special import betaincinv
 
 from cityplan.calendar import Calendar
 from cityplan.counting import kpi_matrix
+from cityplan.schema import SIZE_TIER_LOWER_YI
 from sim.config.study import StudyConfig, kpi_window
 from sim.model.project_plan import DAYS_PER_MONTH
 
@@ -33,7 +34,8 @@ def actual_monthly(ledger: pd.DataFrame, cfg: StudyConfig) -> pd.DataFrame:
     inv = ledger["investment_yi"].to_numpy(dtype=float)
     share = ledger["spent_to_date_yi"].to_numpy(dtype=float) / (inv * c.spend_realisation_share)
     x = betaincinv(c.spend_curve_a, c.spend_curve_b, np.clip(share, 1e-9, 1.0 - 1e-9))
-    tier = np.clip(np.searchsorted(np.asarray((0.1, 1.0, 10.0, 50.0)), inv, side="right") - 1, 0, 3)
+    tiers = np.asarray(SIZE_TIER_LOWER_YI)
+    tier = np.clip(np.searchsorted(tiers, inv, side="right") - 1, 0, len(tiers) - 1)
     phases = 1.0 / (1.0 - np.asarray(c.later_phase_share_by_tier)[tier])  # spending span / first phase
     median = np.asarray(c.median_months_by_tier)[tier] * DAYS_PER_MONTH * phases
     build = np.where(np.isfinite(share), (a - started) / x, median)

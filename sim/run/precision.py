@@ -18,22 +18,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from analysis.attainment import Z95, wilson_halfwidth
 from cityplan.schema import PlanConfig
 from sim.config.run import RunConfig
-
-Z95 = 1.959963984540054  # standard normal quantile of 0.975 (95% two-sided)
-
-
-def wilson_halfwidth(hits: np.ndarray, n: np.ndarray) -> np.ndarray:
-    """Half-width of Wilson's 95% score interval for ``hits`` successes in ``n`` trials.
-
-    ``z / (1 + z^2/n) * sqrt(p (1 - p) / n + z^2 / (4 n^2))`` with ``p = hits / n``; NaN
-    where ``n == 0``. The same interval as ``analysis.attainment.wilson_interval``.
-    """
-    hits, n = np.asarray(hits, dtype=float), np.asarray(n, dtype=float)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        p = hits / n
-        return Z95 / (1 + Z95**2 / n) * np.sqrt(p * (1 - p) / n + Z95**2 / (4 * n**2))
 
 
 @dataclass(frozen=True)
