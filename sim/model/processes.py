@@ -26,7 +26,7 @@ from simpy.events import ProcessGenerator
 
 from sim.engine.clock import at
 from sim.engine.detached import Detached
-from sim.engine.resources import PriorityContainer
+from sim.engine.resources import PriorityContainer, QueuedRequest
 from sim.model.system import PlanLists, System
 
 StepResult = Generator[simpy.Event, Any, bool]
@@ -132,7 +132,7 @@ def walk_away(env: simpy.Environment, project: int, s: System, cause: str) -> No
     s.ledger.walk_away(cause, project, env.now)
     for request in s.pending.pop(project, ()):
         if not request.triggered:
-            request.cancel()  # type: ignore[attr-defined]
+            request.cancel()
     land, energy = s.held_land[project], s.held_energy[project]
     s.held_land[project] = s.held_energy[project] = 0.0
     if land > 0 and math.isnan(s.ledger.times["land"][project]):
@@ -215,7 +215,7 @@ def resolve_problem(env: simpy.Environment, project: int, s: System) -> StepResu
 
 
 def wait_in_line(
-    env: simpy.Environment, request: simpy.Event, project: int, s: System, patience: list[float], cause: str
+    env: simpy.Environment, request: QueuedRequest, project: int, s: System, patience: list[float], cause: str
 ) -> StepResult:
     """Wait for ``request``; the investor leaves if the wait outlasts its patience or its leave day.
 
@@ -238,7 +238,7 @@ def wait_in_line(
     if request.triggered:
         return True
     if not s.walked[project]:
-        request.cancel()  # type: ignore[attr-defined]
+        request.cancel()
         walk_away(env, project, s, cause)
     return False
 
@@ -381,8 +381,7 @@ def seek_permits(
     review and permit days are read from them (a file begun before the launch keeps the
     baseline's, as it always has).
     """
-    request = s.approvals.request_at_once(rules.approval_priority[project])
-    request.project = project  # type: ignore[attr-defined]
+    request = s.approvals.request_at_once(rules.approval_priority[project], project)
     ok = yield from wait_in_line(env, request, project, s, patience, "approvals")
     if ok and not s.walked[project]:
         s.ledger.record("review", project, env.now)

@@ -18,7 +18,7 @@ import simpy
 from cityplan.calendar import Calendar
 from sim.config.checks import MONTHS_PER_YEAR
 from sim.config.model import ModelConfig
-from sim.engine.resources import HeapPriorityResource, PriorityContainer
+from sim.engine.resources import HeapPriorityResource, PriorityContainer, QueuedRequest
 from sim.model.attraction import EffortState, intensity_factor, intensity_factors, pace_shares, target_of
 from sim.model.leads import Leads
 from sim.model.project_plan import ProjectPlan
@@ -230,7 +230,7 @@ class System:
     held_energy: list[float]
     # Requests a project is waiting on (withdrawn if it leaves); model day from which
     # feedstock energy is deducted (inf = never).
-    pending: dict[int, list[Any]]
+    pending: dict[int, list[QueuedRequest]]
     feedstock_day: float
     ledger: ProjectLedger
     log: ResourceLog
