@@ -155,4 +155,3 @@ def format_line(row: pd.Series) -> str:
         f"  {mark} {held} {row['observation']:<38} observed {row['observed']:>10}"
         f"  model 90% [{row['p05']:.4g}, {row['p95']:.4g}] (median {row['p50']:.4g}) {row['unit']}"
     )
-

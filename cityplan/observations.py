@@ -93,7 +93,8 @@ OF: tuple[str, ...] = ("count", "investment", "spending")
 STAGES: dict[str, tuple[str, ...]] = {"stock": ("building",), "stage_share": ("prework", "procedures", "started")}
 PROJECT_MILESTONES: tuple[str, ...] = MILESTONES["projects"]
 # Milestones with a date of their own (not ``spent``, which runs over the build).
-DATED_MILESTONES: tuple[str, ...] = tuple(m for m in PROJECT_MILESTONES if m != "spent") + ("procedures", "land")
+DATED_MILESTONES: tuple[str, ...] = (*(m for m in PROJECT_MILESTONES if m != "spent"), "procedures", "land")
+PAIR = 2  # a window [first day, last day] or a range [low, high]
 ERROR_KINDS: dict[str, str] = {
     "census": "a count or sum from an official bulletin (error: which projects the count includes)",
     "rounded": "a rounded or derived figure (error: the rounding or the arithmetic)",
@@ -146,12 +147,20 @@ class Filters:
             if not (isinstance(value, int | float) and math.isfinite(value) and value >= 0):
                 fail(f"{name}.{f}", value, "a finite number >= 0 (0 = no bound)")
         if 0 < self.below_investment_yi <= self.min_investment_yi:
-            fail(f"{name}.below_investment_yi", self.below_investment_yi, f"0 or > min_investment_yi ({self.min_investment_yi})")
+            fail(
+                f"{name}.below_investment_yi",
+                self.below_investment_yi,
+                f"0 or > min_investment_yi ({self.min_investment_yi})",
+            )
         for f in FLAG_FIELDS:
             if getattr(self, f) not in (None, True, False):
                 fail(f"{name}.{f}", getattr(self, f), "true, false or null (either)")
         if self.unit and self.unit not in units:
-            fail(f"{name}.unit", self.unit, f"'' (the whole city) or a unit key of cityplan/units.py ({', '.join(units)})")
+            fail(
+                f"{name}.unit",
+                self.unit,
+                f"'' (the whole city) or a unit key of cityplan/units.py ({', '.join(units)})",
+            )
 
 
 @dataclass
@@ -182,7 +191,7 @@ class ObservedMeasure(Filters):
         out += [(f"base_window[{i}]", d) for i, d in enumerate(self.base_window)]
         return out + ([("seen_on", self.seen_on)] if self.seen_on else [])
 
-    def check(self, name: str, units: tuple[str, ...]) -> None:  # noqa: C901, PLR0912 - one rule per line
+    def check(self, name: str, units: tuple[str, ...]) -> None:
         """Raise ConfigError on an unknown word or a field the statistic needs or forbids."""
         super().check(name, units)
         s = self.statistic
@@ -193,15 +202,17 @@ class ObservedMeasure(Filters):
             fail(f"{name}.milestone", self.milestone, "'spent' exactly when the value is spending")
         if self.with_retrofits and self.milestone != "spent":
             fail(f"{name}.with_retrofits", True, "false unless the milestone is 'spent'")
-        if s in WINDOWED and len(self.window) != 2:
+        if s in WINDOWED and len(self.window) != PAIR:
             fail(f"{name}.window", self.window, f"[first day, last day] (statistic '{s}' needs a window)")
         if s == "stock" and self.window:
             fail(f"{name}.window", self.window, "none for statistic 'stock' (it counts on the date seen_on)")
-        if len(self.window) == 2 and self.window[0] > self.window[1]:
+        if len(self.window) == PAIR and self.window[0] > self.window[1]:
             fail(f"{name}.window", self.window, "a first day on or before the last day")
         if s in COMPARED:
-            if len(self.base_window) != 2 or self.base_window[0] > self.base_window[1]:
-                fail(f"{name}.base_window", self.base_window, f"[first day, last day] (statistic '{s}' compares windows)")
+            if len(self.base_window) != PAIR or self.base_window[0] > self.base_window[1]:
+                fail(
+                    f"{name}.base_window", self.base_window, f"[first day, last day] (statistic '{s}' compares windows)"
+                )
             _one_of(f"{name}.of", self.of, OF)
         elif self.base_window or self.base_milestone:
             fail(f"{name}.base_window", self.base_window, f"none: only {', '.join(COMPARED)} compare windows")
@@ -222,7 +233,9 @@ class ObservedMeasure(Filters):
         elif self.seen_on or self.stage:
             fail(f"{name}.seen_on", self.seen_on, "none: only stock and stage_share count on a date")
         if s in ("within_share", "spent_within_share"):
-            if not (isinstance(self.within_days, int | float) and math.isfinite(self.within_days) and self.within_days > 0):
+            if not (
+                isinstance(self.within_days, int | float) and math.isfinite(self.within_days) and self.within_days > 0
+            ):
                 fail(f"{name}.within_days", self.within_days, f"a number of days > 0 (statistic '{s}')")
         elif self.within_days:
             fail(f"{name}.within_days", self.within_days, "0: only within_share and spent_within_share have it")
@@ -233,7 +246,9 @@ class ObservedMeasure(Filters):
         if not (isinstance(self.divide_by, int | float) and math.isfinite(self.divide_by) and self.divide_by > 0):
             fail(f"{name}.divide_by", self.divide_by, "a finite number > 0 (1 = the value itself)")
         if s == "stage_share" and self.window and self.seen_on < self.window[1]:
-            fail(f"{name}.seen_on", self.seen_on, f"a date on or after the cohort's last signing day ({self.window[1]})")
+            fail(
+                f"{name}.seen_on", self.seen_on, f"a date on or after the cohort's last signing day ({self.window[1]})"
+            )
 
     def last_day_needed(self) -> str:
         """The last date the model must have simulated to compute this measure (ISO)."""
@@ -263,7 +278,7 @@ class ObservationError:
             fail(f"{name}.sd", self.sd, "exactly one of sd or range")
         if self.sd is not None and not (isinstance(self.sd, int | float) and math.isfinite(self.sd) and self.sd >= 0):
             fail(f"{name}.sd", self.sd, "a finite standard deviation >= 0")
-        if self.range and (len(self.range) != 2 or not self.range[0] <= self.range[1]):
+        if self.range and (len(self.range) != PAIR or not self.range[0] <= self.range[1]):
             fail(f"{name}.range", self.range, "[low, high] with low <= high")
         if not self.why.strip():
             fail(f"{name}.why", self.why, "a reason for the size of the error")
@@ -328,11 +343,15 @@ class Observation:
                 allowed = f"a date from {first_day} (run.first_year) to the day before the campaign launch ({launch})"
                 fail(f"{name}.measure.{what}", day, allowed)
         if (last := self.measure.last_day_needed()) >= launch:
-            fail(f"{name}.measure.within_days", self.measure.within_days, f"a span ending before the launch ({launch}); it ends {last}")
+            fail(
+                f"{name}.measure.within_days",
+                self.measure.within_days,
+                f"a span ending before the launch ({launch}); it ends {last}",
+            )
         if (self.observed is None) == (not self.observed_range):
             fail(f"{name}.observed", self.observed, "exactly one of observed or observed_range")
         values = [self.observed] if self.observed is not None else list(self.observed_range)
-        if self.observed_range and (len(values) != 2 or not values[0] <= values[1]):
+        if self.observed_range and (len(values) != PAIR or not values[0] <= values[1]):
             fail(f"{name}.observed_range", self.observed_range, "[low, high] with low <= high")
         for v in values:
             if not (isinstance(v, int | float) and math.isfinite(v)):
@@ -404,7 +423,9 @@ def _measure(data: Any, name: str) -> ObservedMeasure:
     return _build(ObservedMeasure, data, name)
 
 
-def parse_observations(raw: Any, *, first_year: int, launch: str, units: tuple[str, ...], name: str = "observations") -> ObservationSet:
+def parse_observations(
+    raw: Any, *, first_year: int, launch: str, units: tuple[str, ...], name: str = "observations"
+) -> ObservationSet:
     """Validate a parsed observations file (plain dicts) into an :class:`ObservationSet`.
 
     Parameters
@@ -437,7 +458,7 @@ def parse_observations(raw: Any, *, first_year: int, launch: str, units: tuple[s
             fail(f"{name}.observations", key, "a key of lower-case letters, digits and '_' starting with a letter")
         if not isinstance(data, dict):
             fail(here, data, "a mapping")
-        data = dict(data)
+        data = dict(data)  # noqa: PLW2901 - a copy to fill with the typed parts
         if "measure" not in data:
             fail(f"{here}.measure", None, "what is observed (statistic, milestone, filters, window)")
         data["measure"] = _measure(data["measure"], f"{here}.measure")
@@ -468,7 +489,9 @@ def observations_path(name: str | Path = DEFAULT_OBSERVATIONS) -> Path:
     path = Path(name) if str(name).endswith((".yaml", ".yml")) else OBSERVATIONS_DIR / f"{name}.yaml"
     if not path.exists():
         known = ", ".join(sorted(p.stem for p in OBSERVATIONS_DIR.glob("*.yaml")))
-        raise ConfigError(f"config field 'observations' = {str(name)!r} is not allowed: expected one of {known} or a YAML file")
+        raise ConfigError(
+            f"config field 'observations' = {str(name)!r} is not allowed: expected one of {known} or a YAML file"
+        )
     return path
 
 

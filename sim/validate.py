@@ -38,11 +38,15 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(
         prog="python -m sim.validate", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    p.add_argument("--out", required=True, help="output directory (new or empty; or an earlier validation with --force)")
+    p.add_argument(
+        "--out", required=True, help="output directory (new or empty; or an earlier validation with --force)"
+    )
     p.add_argument("--replications", type=int, default=None, help=f"replications (default {DEFAULT_REPLICATIONS})")
     p.add_argument("--observations", default="huaian_pre2023", help="conf/observations/<name>.yaml or a YAML path")
     p.add_argument("--force", action="store_true", help="replace the files of an earlier validation in --out")
-    p.add_argument("overrides", nargs="*", help="Hydra overrides, as for python -m sim (e.g. policy=status_quo run.jobs=2)")
+    p.add_argument(
+        "overrides", nargs="*", help="Hydra overrides, as for python -m sim (e.g. policy=status_quo run.jobs=2)"
+    )
     return p.parse_args(argv)
 
 
@@ -67,7 +71,13 @@ def commit() -> str:
     root = Path(__file__).resolve().parents[1]
     try:
         head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, check=True)
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=root, capture_output=True, text=True, check=True)
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
     return head.stdout.strip()[:12] + ("+dirty" if dirty.stdout.strip() else "")
@@ -77,6 +87,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     """Compose, observe every replication, write the files; return the meta written."""
     import datetime
     import json
+    import math
     import time
 
     from analysis.plots.style import save_figure
@@ -126,18 +137,21 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "commit": commit(),
         "date": datetime.date.today().isoformat(),
         "wall_time_s": round(wall, 2),
-        "coverage": {k: {c: (None if v != v else v) for c, v in row.items()} for k, row in cov.to_dict("index").items()},
+        "coverage": {
+            k: {c: (None if math.isnan(v) else v) for c, v in row.items()} for k, row in cov.to_dict("index").items()
+        },
         "worst_misses": [k for k, v in worst.items() if v > 0][:5],
         "not_modelled": list(record.not_modelled),
     }
     (out / MARKER).write_text(json.dumps(meta, indent=2, ensure_ascii=False), encoding="utf-8")
     lines = [f"validation of {study.scenario_name} x {study.policy_name}: {n} replications, {len(table)} observations"]
     lines += [format_line(r) for _i, r in table.iterrows()]
-    for name in ("fit", "held_out"):
-        c = cov.loc[name]
+    for name, c in cov.to_dict("index").items():
+        if name == "all":
+            continue
         lines.append(
-            f"coverage {name:<8}: {int(c['inside'])}/{int(c['n'])} inside the 90% interval"
-            f" ({c['coverage']:.0%}); with the observation error {int(c['inside_with_error'])}/{int(c['n'])}"
+            f"coverage {name:<8}: {c['inside']}/{c['n']} inside the 90% interval"
+            f" ({c['coverage']:.0%}); with the observation error {c['inside_with_error']}/{c['n']}"
         )
     lines.append(f"not modelled (kept in the file with the reason): {len(record.not_modelled)}")
     lines.append(f"wrote {out}/validation.csv, validation.png, validation.svg ({wall:.0f} s of runs)")

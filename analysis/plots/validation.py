@@ -75,7 +75,9 @@ def plot_validation(table: pd.DataFrame, *, subtitle: str = "") -> Figure:
             y_of.append((i, y))
             r = rows.iloc[i]
             star = " *" if r["other_city"] else ""
-            label = bilingual(str(r["label_zh"]), str(r["label_en"]), sep=" ") if has_cjk() else english(str(r["label_en"]))
+            label = (
+                bilingual(str(r["label_zh"]), str(r["label_en"]), sep=" ") if has_cjk() else english(str(r["label_en"]))
+            )
             labels.append(label + star)
             ticks.append(y)
     lo_edge, hi_edge = SHOWN
@@ -93,17 +95,28 @@ def plot_validation(table: pd.DataFrame, *, subtitle: str = "") -> Figure:
             ax.plot([a], [yy], marker="o", ms=9, mfc=face, mec=colour, mew=2, zorder=4, ls="none")
         for edge, hit in ((lo_edge, min(low[i], high[i]) < lo_edge), (hi_edge, max(low[i], high[i]) > hi_edge)):
             if hit:
-                ax.annotate("", (edge, yy), xytext=(edge - np.sign(edge) * 0.35, yy),
-                            arrowprops={"arrowstyle": "->", "color": colour, "lw": 2}, zorder=5)
-        observed = str(r["observed"])
-        text = f"{observed if r['unit'] != '%' else _range_pct(r)}  |  {_number(r['p05'], r['unit'])}–{_number(r['p95'], r['unit'])}"
+                ax.annotate(
+                    "",
+                    (edge, yy),
+                    xytext=(edge - np.sign(edge) * 0.35, yy),
+                    arrowprops={"arrowstyle": "->", "color": colour, "lw": 2},
+                    zorder=5,
+                )
+        observed = str(r["observed"]) if r["unit"] != "%" else _range_pct(r)
+        text = f"{observed}  |  {_number(r['p05'], r['unit'])}–{_number(r['p95'], r['unit'])}"
         ax.text(TEXT_AT, yy, text, va="center", fontsize="x-small", color=colour)
     ax.set_yticks(ticks, labels, fontsize="x-small")
     ax.set_ylim(-0.5, n_lines - 0.5)
     ax.set_xlim(lo_edge, RIGHT_EDGE)
     ax.axvline(hi_edge, color="#b0bec5", lw=0.8)
-    ax.text(TEXT_AT, n_lines - 1, bilingual("公开值 | 模型90%区间", "observed | model 90%", sep=" "), fontsize="x-small",
-            fontweight="bold", va="center")
+    ax.text(
+        TEXT_AT,
+        n_lines - 1,
+        bilingual("公开值 | 模型90%区间", "observed | model 90%", sep=" "),
+        fontsize="x-small",
+        fontweight="bold",
+        va="center",
+    )
     ax.set_xticks([0, 1], ["p05", "p95"])
     ax.grid(axis="y", visible=False)
     ax.set_xlabel(
@@ -122,7 +135,9 @@ def plot_validation(table: pd.DataFrame, *, subtitle: str = "") -> Figure:
         Patch(color=BAND_GREY, label=bilingual("模型90%区间", "model 90% interval", sep=" ")),
         Line2D([], [], marker="o", ls="none", color=INSIDE_COLOUR, label=bilingual("区间内", "inside", sep=" ")),
         Line2D([], [], marker="o", ls="none", color=OUTSIDE_COLOUR, label=bilingual("区间外", "outside", sep=" ")),
-        Line2D([], [], marker="o", ls="none", mfc="white", mec="#555555", label=bilingual("留出检验", "held out", sep=" ")),
+        Line2D(
+            [], [], marker="o", ls="none", mfc="white", mec="#555555", label=bilingual("留出检验", "held out", sep=" ")
+        ),
         Line2D([], [], ls="none", label=bilingual("* 同类城市", "* another city", sep=" ")),
     ]
     fig.set_layout_engine("constrained")

@@ -85,7 +85,9 @@ def observe_chunk(observations: ObservationSet, cfg: StudyConfig, replications: 
     return ObservedChunk(list(replications), observations.keys, np.array(rows, dtype=float).reshape(len(rows), -1))
 
 
-def observe_study(cfg: StudyConfig, observations: ObservationSet, replications: list[int] | None = None) -> pd.DataFrame:
+def observe_study(
+    cfg: StudyConfig, observations: ObservationSet, replications: list[int] | None = None
+) -> pd.DataFrame:
     """The observed values of ``replications`` (default ``range(run.replications)``), tidy.
 
     Runs on the study's backend in chunks of ``run.chunk_size``; returns columns
