@@ -133,18 +133,19 @@ def coverage(table: pd.DataFrame) -> pd.DataFrame:
 
 
 def miss_score(table: pd.DataFrame) -> pd.Series:
-    """How far each observation lies outside its interval, in interval widths (0 inside).
+    """How far each observation lies outside its interval, as a share of the observed value (0 inside).
 
-    The distance from the observed value (or range) to the nearer end of ``[p05, p95]``
-    divided by the interval's width (or, for a zero-width interval, by the observed
-    value's size): used to list the worst misses first.
+    The gap between the observed value (or the nearer end of its range) and the nearer end of
+    ``[p05, p95]``, divided by that observed value: 0.8 means the interval stops 80% short
+    of the record. Used to list the worst misses first; an undefined interval scores inf.
     """
     p05, p95 = table["p05"].to_numpy(float), table["p95"].to_numpy(float)
     low, high = table["observed_low"].to_numpy(float), table["observed_high"].to_numpy(float)
-    gap = np.maximum(np.maximum(p05 - high, low - p95), 0.0)
-    width = p95 - p05
-    scale = np.where(width > 0, width, np.maximum(np.abs(low), 1e-9))
-    return pd.Series(np.where(np.isfinite(gap), gap / scale, np.inf), index=table["observation"])
+    above, below = low - p95, p05 - high  # the record above the interval, or below it
+    gap = np.maximum(np.maximum(above, below), 0.0)
+    nearest = np.where(above > 0, low, high)
+    score = np.where(gap > 0, gap / np.maximum(np.abs(nearest), 1e-12), 0.0)
+    return pd.Series(np.where(np.isfinite(p05) & np.isfinite(p95), score, np.inf), index=table["observation"])
 
 
 def format_line(row: pd.Series) -> str:

@@ -337,7 +337,8 @@ def test_inside_is_the_overlap_with_the_90_percent_interval() -> None:
     assert cov.loc["fit", "n"] == 4
     assert cov.loc["fit", "inside"] == 3
     assert cov.loc["held_out", "coverage"] == 0.0
-    assert miss_score(table)["out"] == pytest.approx(1 / 90)
+    assert miss_score(table)["out"] == pytest.approx(1 / 96)  # 1 beyond p95, as a share of 96
+    assert miss_score(table)["in"] == 0.0
     assert not overlaps(0, 1, float("nan"), float("nan"))
 
 
