@@ -95,8 +95,10 @@ class DemandConfig:
     # rate, which includes those years' own effort); no evidence inside the range, so the
     # default is its geometric midpoint, sqrt(1.477) - 1.
     lead_growth_per_year: float = 0.215
-    # Share of a sector's >= 1000万 leads that are below 1亿. Agriculture: 57 of 130 start
-    # targets are >= 1亿 (plan), so ~0.55 below (derived); other sectors: assumption.
+    # Share of a sector's >= 1000万 leads that are below 1亿 (assumption; no published count).
+    # Agriculture: uncertain input, range 0.3-0.8 (prior in conf/uncertainty/evidence.yaml),
+    # default its midpoint; the plan's own target ratio (57 of 130 starts >= 1亿) is a goal,
+    # not evidence, and is not the source. Other sectors: assumption.
     share_below_1e8: BySector = by_sector(0.35, 0.30, 0.30, 0.55)
     # Relative lead rate by month (Jan..Dec). calibration.md §1: Jan 2023 filings ~150 vs
     # ~345/month Feb-Apr (0.45, derived); year-end rush +15% in December (estimate).
@@ -117,8 +119,13 @@ class DemandConfig:
     # Pareto tail index of size inside the bounded tiers (density ~ x^-(alpha+1)). With 1.0
     # the mean >= 1亿 project is ~5.6亿, inside calibration.md §1's 4.5-6.3亿 (derived).
     within_tier_pareto_alpha: float = 1.0
-    # Tail index above 50亿 and the largest agreed investment allowed (assumption).
-    top_tier_pareto_alpha: float = 1.5
+    # Tail index above 50亿 (Pareto on [50亿, max_investment_yi]). calibration.md §9: the 2022
+    # Huaihe convention's 9 projects >= 50亿 held 67% of its 876.2亿, a mean of ~65亿, which a
+    # bounded Pareto on 50-300亿 gives at alpha ~4.3 (derived, one event of 9 projects).
+    # Uncertain input, range 1.5-4.5 (prior; 1.5, mean ~95亿, the former unsourced default).
+    top_tier_pareto_alpha: float = 4.3
+    # The largest agreed investment allowed (assumption; at alpha 4.3 under 0.1% of >= 50亿
+    # projects would exceed it, so it matters little).
     max_investment_yi: float = 300.0
     # Probability that a lead is foreign-invested. calibration.md §1: 168 foreign-funded
     # projects in 2018 against ~1000+ leads (assumption ~0.12).
@@ -227,9 +234,9 @@ class AttractionConfig:
     # visits take months to yield leads. Assumption, range 0.25-1 (a lag of 0-3.5 months).
     effort_adjust_share_per_month: float = 0.5
     # Extra leads at full effort, as a share of the trend; effort e adds
-    # max_extra_lead_share x (1 - exp(-e)) (diminishing returns). Assumption, range 0-1
-    # (calibration.md §1: Huai'an H1 2021 +67% year on year, 2018-21 +47%/yr, bound what a
-    # campaign year adds).
+    # max_extra_lead_share x (1 - exp(-e)) (diminishing returns). Uncertain input, range 0-1
+    # (prior): calibration.md §1, Huai'an H1 2021 +67% year on year against a 2018-21 trend of
+    # +47.7%/yr (~+13% above trend at partial effort); §6, achieved / target up to 1.8.
     max_extra_lead_share: float = 0.5
     # Relative response of each size tier (< 1亿, 1-10亿, 10-50亿, >= 50亿) to effort.
     # calibration.md §1 (H1 2021: small projects at 65% of their sub-target, 10-50亿 46%,
@@ -238,8 +245,10 @@ class AttractionConfig:
     tier_response: list[float] = field(default_factory=lambda: [1.0, 1.0, 0.5, 0.25])
     # Not a model parameter: candidate leads are drawn at this multiple of the trend and
     # thinned. It only has to cover the largest intensity multiplier (checked); every cell
-    # of a comparison must use the same value, since changing it changes every draw.
-    candidate_intensity_factor: float = 2.5
+    # of a comparison must use the same value, since changing it changes every draw. 2.7
+    # covers max_extra_lead_share's prior (up to 1.0) with the plan's levers (2.0 x 1.1 x 1.2
+    # = 2.64); cost: candidates drawn and thinned grow in proportion (+8% against 2.5).
+    candidate_intensity_factor: float = 2.7
     # Event leads sign at the event. calibration.md §1: a project counts as signed once the
     # investor is named, the company registered and the project filed; a signing ceremony
     # signs projects negotiated (and reviewed) before it, and the event's count is reported

@@ -12,8 +12,10 @@ from dataclasses import dataclass, field
 from cityplan.schema import SECTORS
 from sim.config.checks import (
     DAYS_PER_YEAR,
+    MONTHS_PER_YEAR,
     N_LEADER_TIERS,
     N_SIZE_TIERS,
+    SHARE_TOLERANCE,
     check_all,
     check_day_of_year,
     check_iso_date,
@@ -302,6 +304,20 @@ class ConstructionConfig:
     # Spending follows a Beta(a, b) S-curve over the construction period (assumption).
     spend_curve_a: float = 2.0
     spend_curve_b: float = 2.0
+    # Concentrated-start ceremonies (集中开工) and the year-end assessment (全年一考核): days of
+    # year on which projects with their permits in hand start together. calibration.md §4
+    # (measured events, rhythm an estimate): about once a quarter, late Jan/Feb right after
+    # the Spring Festival (mid-February, 45), April (110), July-September (227, mid-August),
+    # October-November (298, late October); §6: starts count after city verification, and the
+    # year's assessment counts the year's starts, so late December is a deadline (358,
+    # estimate). In force before 2023 (§6: a new-spring mega-project meeting every year since
+    # 2021), so the status quo has them. Empty = no ceremonies.
+    ceremony_days_of_year: list[int] = field(default_factory=lambda: [45, 110, 227, 298, 358])
+    # At most this many days a start is brought forward to a ceremony: the site preparation
+    # cut short (the start lag is 20 days in the status quo, model.approvals). Uncertain input,
+    # range 0-30 (prior; assumption: §4 says ceremonies collect projects started in the weeks
+    # before, so within a month); default the midpoint.
+    ceremony_pull_days: float = 15.0
     # Probability that a project stalls during construction, and stall length (assumption).
     stall_probability: float = 0.15
     stall_median_days: float = 60.0
@@ -312,9 +328,48 @@ class ConstructionConfig:
     # first phase in production, so later phases last about as long as the first (0.5,
     # derived, top tier); 10-50亿 0.33 (assumption, range 0-0.5); smaller ones one phase.
     later_phase_share_by_tier: list[float] = field(default_factory=lambda: [0.0, 0.0, 0.33, 0.5])
+    # Industrial investment the statistics count (规上工业投资, calibration.md §7: all industrial
+    # fixed-asset spending above the size threshold) outside the model's projects and retrofits:
+    # projects signed before run.first_year still building, existing firms' own investment
+    # (技改, expansions without a new signing) beyond the modelled retrofits. 亿元 in
+    # demand.base_year. Uncertain input, range 300-1,200 (prior): §9 industrial investment 2017
+    # ~1,700亿 on the old basis, revised down in 2018-19 by an unpublished amount; 技改 was
+    # 58.3% of Jiangsu's industrial investment in Jan-Oct 2017 (省经信委, press; not in
+    # calibration.md), i.e. ~990亿 of Huai'an's 2017 total, less the modelled retrofits
+    # (~150亿 a year in 2021); the lower end allows a revision that halves the basis. Default:
+    # the range's geometric midpoint.
+    other_industrial_investment_yi_in_base_year: float = 600.0
+    # Its growth per year. Uncertain input, range 0.05-0.15 (prior): §9 Huai'an industrial
+    # investment 2017 +13%, H1 2017 +11%; §7 >10% a year 2021-22 (weak); default 0.10.
+    other_industrial_investment_growth_per_year: float = 0.10
+    # Share of it spent by each month end (Jan..Dec): calibration.md §4, national fixed-asset
+    # investment 2023, cumulative Q1 21.3%, H1 48.3%, Jan-Oct 83.4% (NBS, measured), 100% by
+    # December; months between the published points linearly (derived).
+    other_investment_cumulative_share_by_month: list[float] = field(
+        default_factory=lambda: [0.071, 0.142, 0.213, 0.303, 0.393, 0.483, 0.571, 0.659, 0.746, 0.834, 0.917, 1.0]
+    )
 
     def __post_init__(self) -> None:
         p = "model.construction"
+        if not all(0 <= d < DAYS_PER_YEAR for d in self.ceremony_days_of_year):
+            fail(f"{p}.ceremony_days_of_year", self.ceremony_days_of_year, "days of year 0..364")
+        check_positive(f"{p}.ceremony_pull_days", self.ceremony_pull_days, allow_zero=True)
+        months = self.other_investment_cumulative_share_by_month
+        if (
+            len(months) != MONTHS_PER_YEAR
+            or min(months) < 0
+            or abs(months[-1] - 1) > SHARE_TOLERANCE
+            or sorted(months) != months
+        ):
+            fail(f"{p}.other_investment_cumulative_share_by_month", months, "12 non-decreasing shares ending at 1")
+        check_positive(
+            f"{p}.other_industrial_investment_yi_in_base_year",
+            self.other_industrial_investment_yi_in_base_year,
+            allow_zero=True,
+        )
+        check_positive(
+            f"{p}.other_industrial_investment_growth_per_year", self.other_industrial_investment_growth_per_year + 1.0
+        )
         before, after = self.dead_period_days_before_festival, self.dead_period_days_after_festival
         if min(before, after) < 0 or before + after >= DAYS_PER_YEAR:
             fail(f"{p}.dead_period_days_before/after_festival", (before, after), "days >= 0, together < 365")

@@ -17,6 +17,7 @@ no literals and draw no random numbers. Bookkeeping goes to the ledger.
 
 from __future__ import annotations
 
+import bisect
 import math
 from collections.abc import Generator
 from typing import Any
@@ -411,9 +412,31 @@ def start_and_build(s: System, project: int, ready_day: float, lag_days: float) 
         # not ``lull_end``: the event path waited (lull_end - start) from start, and floating
         # point may round that sum differently; the same sum keeps the tables bit-identical
         start = start + (lull_end - start)
+    start = join_ceremony(s, ready_day, start)
     record_ahead(s, "started", project, start)
     p = s.regime_at(start).lists
     build_and_reach_output(s, project, start, p.construction_days[project] + p.stall_days[project])
+
+
+def join_ceremony(s: System, ready_day: float, start: float) -> float:
+    """The start day once a concentrated-start ceremony (集中开工) or the year-end deadline pulls it forward.
+
+    A project whose procedures are done (``ready_day``) and whose site preparation would end
+    on ``start`` starts at a ceremony (or the year-end assessment deadline) that falls on or
+    after ``ready_day``, before ``start`` and at most ``construction.ceremony_pull_days``
+    before it, outside the Spring Festival dead period; the latest such day (model days).
+    The start so brought forward is the one the city verifies and counts (calibration.md §4, §6).
+    """
+    c = s.regime_at(ready_day)[0].construction
+    earliest = max(ready_day, start - c.ceremony_pull_days)
+    i = bisect.bisect_right(s.year_starts, start) - 1
+    days = [s.year_starts[j] + d for j in (i - 1, i) if 0 <= j < len(s.year_starts) for d in c.ceremony_days_of_year]
+    for day in sorted(days, reverse=True):
+        if earliest <= day < start:
+            lull_start, lull_end = s.festival_lull(day)
+            if not lull_start <= day < lull_end:
+                return day
+    return start
 
 
 def build_and_reach_output(s: System, project: int, day: float, build_days: float) -> None:
