@@ -82,3 +82,16 @@ def test_budget_runs_one_day_a_day_however_many_lines_wait() -> None:
     budget.begin(70.0)
     budget.end(75.0)
     np.testing.assert_allclose(budget.left_days, 45.0)
+
+
+def test_nowcast_counts_the_waits_of_both_chains_once() -> None:
+    """The nowcast's estimate of the budget spent under 拿地即开工: the union of the chains' waits."""
+    from sim.nowcast.remaining import _union_of_waits
+
+    land = np.array([20.0, 50.0, 0.0, 80.0])
+    energy = np.array([30.0, 10.0, 0.0, 10.0])
+    file_from_start = np.array([60.0, 40.0, 0.0, 40.0])  # the file is ready this long after the problem
+    approvals = np.array([5.0, 30.0, 0.0, 30.0])
+    # 0: land and energy overlap (30), approvals after both (5); 1: approvals 40-70 overlaps land
+    # (0-50) for 10 days; 2: nothing waited; 3: approvals 40-70 lie inside the land wait (0-80)
+    np.testing.assert_allclose(_union_of_waits(land, energy, file_from_start, approvals), [35.0, 70.0, 0.0, 80.0])
