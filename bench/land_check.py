@@ -60,7 +60,7 @@ def measure(policy: str, replications: int, overrides: list[str]) -> dict[str, f
                 "completed_2020_jan_sep": (big & _window(lg["t_completed"], s20, oct20)).sum(),
             }
         )
-    out = pd.DataFrame(rows).mean().to_dict()
+    out = {str(k): float(v) for k, v in pd.DataFrame(rows).mean().items()}
     for target in ("start_rate_same_year", "started_same_year", "started_industrial_1e8", "signed_industrial_1e8"):
         out[target] = float(wide[target].mean())
     return out
