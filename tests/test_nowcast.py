@@ -19,6 +19,7 @@ from sim.config.steps import PreworkConfig
 from sim.config.study import NowcastConfig, StudyConfig, calendar_of
 from sim.ledger.io import from_model, write_ledger
 from sim.model.leads import draw_leads
+from sim.model.system import land_release
 from sim.nowcast.actual import actual_monthly
 from sim.nowcast.read import load_model_ledger
 from sim.nowcast.remaining import _known_in_problem
@@ -184,7 +185,7 @@ def test_starting_state_matches_the_simulated_city(simulated: tuple[StudyConfig,
         rows = log[(log["resource"] == resource) & (log["day"] == a)].set_index("metric")["value"]
         tranche = {"land_mu": now.model.land, "energy_tce": now.model.energy}[resource]
         per_month = (
-            tranche.quota_mu_per_year / 12 + tranche.reclamation_mu_per_month
+            land_release(now.model, calendar_of(now), a).tranche
             if resource == "land_mu"
             else tranche.quota_tce_per_year / 12 + tranche.swap_tce_per_month
         )

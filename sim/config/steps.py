@@ -76,18 +76,27 @@ class LandConfig:
     # agriculture 2 (assumption: multi-storey and facility land, range x0.5-x2).
     land_mu_per_yi: BySector = by_sector(15.0, 6.7, 6.7, 2.0)
     intensity_sigma_log: float = 0.4
-    # Annual land quota for campaign projects in 亩, released in equal monthly tranches at
-    # each month start. No Huai'an figure is published (calibration.md §8): derived as the
-    # investment volume the quota covers x the land per 亿 above. Volume: the 2020 start
-    # volume, 758亿 in Jan-Sep (calibration.md §1), ~1,010亿 a year, up to twice that
-    # (assumption: the quota at least covered what was started, and also serves growth);
-    # default the centre, 1,515亿 a year x 15 亩/亿 = 22,700 亩 (derived). Under
-    # `uncertainty=evidence` the volume is the uncertain input and the quota moves with the
-    # drawn land per 亿 (a ratio prior), not independently of it.
-    quota_mu_per_year: float = 22700.0
-    # Quota in stock on 1 January of the first simulated year (亩; assumption: two months
-    # of quota, 22,700 / 6; range 0-6 months).
-    initial_stock_mu: float = 3800.0
+    # Annual land quota (用地计划指标) for campaign projects, released in equal monthly tranches
+    # at each month start. No Huai'an quota is published (calibration.md §8: uncertain, wide
+    # range). Since 2020 the annual land plan follows the projects (土地要素跟着项目走; new
+    # quota for ordinary projects tied to the stock land a city revives, 增存挂钩; national
+    # and provincial list projects 应保尽保: docs/assumptions.md, land), so the quota of each
+    # year is this ratio x the land that year's expected projects need
+    # (sim.model.land_plan.expected_land_need_mu: the trend of leads, size mix, share needing
+    # land, land per 亿; it grows with the trend, x2.2 from 2020 to 2023). Uncertain input,
+    # range 0.5-1.5: below 1 when the new quota falls short and 增存挂钩 leaves the rest to
+    # revived stock; above 1 with ample stock (地等项目); centre 1 = the plan covers its
+    # projects. Not fitted to any outcome.
+    quota_coverage_of_need: float = 1.0
+    # A fixed annual quota in 亩 instead (what-if scenarios, tests); null = sized on the need
+    # above. The quota before issue 23 was a flat 22,700 亩 a year (the 2020 start volume,
+    # calibration.md §1, x 15 亩/亿), 40-75% of 2023's need by construction.
+    quota_mu_per_year: float | None = None
+    # Quota in stock on 1 January of the first simulated year, in months of that year's quota
+    # (assumption: two months; range 0-6).
+    initial_stock_months: float = 2.0
+    # A fixed stock in 亩 instead (tests); null = initial_stock_months of the first year's quota.
+    initial_stock_mu: float | None = None
     # Share of projects that need no new land: expansions on their own plot or standard
     # factory buildings (标准厂房). calibration.md §2.3 (standard-plant projects finish within
     # months) and §2.1 (Yancheng: 14-17% start within months of signing); share an estimate.
@@ -105,8 +114,14 @@ class LandConfig:
     # Who gets land first: "fifo" (status quo) or "size" (differentiated supply). The office
     # serves, in that order, every request the quota covers (first fit).
     priority: str = "fifo"
-    # Strict reservation: the head of the line blocks all behind it until the quota covers
-    # it. Off by default: with it, one giant request held every smaller one for months.
+    # How the city allocates the quota in stock: first fit (false: every waiting request the
+    # stock covers is served, in priority order) or head of line (true: the first request
+    # blocks all behind it until the stock covers it). First fit is the documented choice of
+    # how a city allocates, not chosen for its effect (docs/assumptions.md, land): unused
+    # quota lapses in part at year end (carryover_share), so a city does not hold quota idle
+    # for one request while ready projects wait; and the largest projects' land comes from
+    # the national and provincial key-project lists (单列, 应保尽保), not from reserving the
+    # city pool. Head of line is the what-if (model.land.reserve_for_head=true).
     reserve_for_head: bool = False
     # Land transfer after the quota is granted. calibration.md §2.2: ~3 months; >= 20 days
     # public notice in 招拍挂 (estimate from reform texts).
@@ -179,13 +194,16 @@ class EnergyConfig:
 class ApprovalConfig:
     """Planning and construction permits served by limited approval capacity."""
 
-    # Files the approval offices work on at once (servers). No published figure: an
-    # uncertain input, range 177-354. Lower end: the most files the offices held at once in
-    # 2022 in the status quo (177: mean over 20 replications of a run with unlimited
-    # offices, 2026-11-25); before 2023 the chain met Jiangsu's <= 100 working-day cap
-    # (calibration.md §2.2), so the offices were no lasting queue then. Upper end: twice
-    # that (assumption: offices can double their staff for a campaign). Default: the centre.
-    capacity_projects: int = 265
+    # Files the approval offices work on at once (servers). No staffing figure is published:
+    # an uncertain input, range 135-540 (log-uniform), sized on measured throughput, not on
+    # the model's load. Lower end: the offices issued the permits of 2020's starts (calibration
+    # .md §1: 305 >= 1亿 starts Jan-Sep 2020, ~407 a year; with the projects below 1亿 at
+    # demand.share_below_1e8, ~645 files a year) at the mean office time per file of the
+    # defaults here (review 25 x e^(0.5^2/2) x 1.3 rework + permits 35 x e^(0.5^2/2) = 76.5
+    # days): 645 x 76.5 / 365 = 135 files at once, the fewest that keep up with that flow.
+    # Upper end: four times that (assumption: campaign staffing, 全程代办 agents, and the
+    # concurrent-file limit is soft). Default: the geometric midpoint, 270 (derived).
+    capacity_projects: int = 270
     # Applicant-side preparation of the file (days). calibration.md §2.2: land -> start took
     # at least 4-6 months conventionally (with energy assessment and site preparation);
     # split into applicant 30 + review 25 (x2 on rework) + permits 35 (assumption).

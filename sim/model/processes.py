@@ -7,7 +7,8 @@ sequential, or permits in parallel with land under 拿地即开工) -> start (�
 complete (竣工) -> register (列统) and reach output (达效).
 
 From signing to the start the investor may leave: at its leave day (a hazard growing with
-the time since signing, in any step) or when a queue outlasts its patience. Quota granted to
+the time since signing, in any step) or when its waits in queues, on either chain, outlast
+its one budget of patience (:mod:`sim.model.waiting`). Quota granted to
 a project that leaves goes back to the pool, or, once the plot is delivered, lies idle until
 the city recovers it (闲置土地); the ledger records which.
 
@@ -29,6 +30,7 @@ from sim.engine.clock import at
 from sim.engine.detached import Detached
 from sim.engine.resources import PriorityContainer, QueuedRequest
 from sim.model.system import PlanLists, System
+from sim.model.waiting import WaitingBudget
 
 StepResult = Generator[simpy.Event, Any, bool]
 
@@ -166,23 +168,32 @@ def do_procedures(env: simpy.Environment, project: int, s: System) -> StepResult
     solved = yield from resolve_problem(env, project, s)
     if not solved:
         return False
+    patience = waiting_budget(s, project)
     if not s.cfg.approvals.parallel_with_land:
         for step in (obtain_land, take_energy_quota):
-            ok = yield from step(env, project, s, [s.p.patience_days[project]])
+            ok = yield from step(env, project, s, patience)
             if not ok:
                 return False
         file_rules = yield from assess_energy_then_file(env, project, s)
         if file_rules is None:
             return False
-        return (yield from seek_permits(env, project, s, [file_rules.patience_days[project]], file_rules))
-    patience = s.p.patience_days[project]
-    paperwork = env.process(energy_then_permits(env, project, s, [patience]))
-    land = yield from obtain_land(env, project, s, [patience])
+        return (yield from seek_permits(env, project, s, patience, file_rules))
+    paperwork = env.process(energy_then_permits(env, project, s, patience))
+    land = yield from obtain_land(env, project, s, patience)
     paperwork_done = yield paperwork
     return bool(land and paperwork_done)
 
 
-def energy_then_permits(env: simpy.Environment, project: int, s: System, patience: list[float]) -> StepResult:
+def waiting_budget(s: System, project: int) -> WaitingBudget:
+    """The investor's one waiting budget for all its queues: its patience under the rules in force now.
+
+    Drawn when its procedures begin (after any problem), shared by every queue of whichever
+    chain it takes (:mod:`sim.model.waiting`).
+    """
+    return WaitingBudget(s.p.patience_days[project])
+
+
+def energy_then_permits(env: simpy.Environment, project: int, s: System, patience: WaitingBudget) -> StepResult:
     """Energy assessment, then permits: the paperwork chain run beside land delivery."""
     ok = yield from obtain_energy(env, project, s, patience)
     if not ok:
@@ -216,23 +227,27 @@ def resolve_problem(env: simpy.Environment, project: int, s: System) -> StepResu
 
 
 def wait_in_line(
-    env: simpy.Environment, request: QueuedRequest, project: int, s: System, patience: list[float], cause: str
+    env: simpy.Environment, request: QueuedRequest, project: int, s: System, patience: WaitingBudget, cause: str
 ) -> StepResult:
     """Wait for ``request``; the investor leaves if the wait outlasts its patience or its leave day.
 
-    ``patience`` is a one-element list holding the days of waiting the investor still
-    tolerates; it shrinks by every wait, so the hazard of leaving grows with waiting time.
-    A granted request returns True even if the investor left meanwhile (the caller gives
-    the grant back).
+    ``patience`` is the investor's one waiting budget (:class:`~sim.model.waiting.WaitingBudget`):
+    every wait of either chain spends it, by wall-clock time while any of its requests waits, so
+    the hazard of leaving grows with all the waiting so far. A granted request returns True even
+    if the investor left meanwhile (the caller gives the grant back).
     """
     if request.triggered:
         return True
     start = env.now
     waiting = s.pending.setdefault(project, [])
     waiting.append(request)
-    yield request | env.timeout(max(min(patience[0], s.leave_day[project] - start), 0.0))
+    # while this request waits the budget runs down one day a day (another chain's wait runs
+    # the same clock), so it runs out left_on(start) days from now
+    tolerated = patience.left_on(start)
+    patience.begin(start)
+    yield request | env.timeout(max(min(tolerated, s.leave_day[project] - start), 0.0))
+    patience.end(env.now)
     waited = env.now - start
-    patience[0] -= waited
     s.ledger.add_wait(cause, project, waited)
     if request in waiting:
         waiting.remove(request)
@@ -251,7 +266,7 @@ def take_quota(
     priority: float,
     project: int,
     s: System,
-    patience: list[float],
+    patience: WaitingBudget,
     cause: str,
 ) -> StepResult:
     """Queue for ``amount`` of a quota (land 亩 or energy 吨标煤) and hold what is granted.
@@ -275,7 +290,7 @@ def take_quota(
     return True
 
 
-def obtain_land(env: simpy.Environment, project: int, s: System, patience: list[float]) -> StepResult:
+def obtain_land(env: simpy.Environment, project: int, s: System, patience: WaitingBudget) -> StepResult:
     """Get land quota, then the land transfer (征地, 招拍挂) delivers the plot (供地)."""
     p = s.p
     ok = yield from take_quota(env, s.land, p.land_mu[project], p.land_priority[project], project, s, patience, "land")
@@ -285,7 +300,7 @@ def obtain_land(env: simpy.Environment, project: int, s: System, patience: list[
     return (yield from deliver_land(env, project, s, patience))
 
 
-def deliver_land(env: simpy.Environment, project: int, s: System, patience: list[float]) -> StepResult:
+def deliver_land(env: simpy.Environment, project: int, s: System, patience: WaitingBudget) -> StepResult:
     """The land transfer (征地, 招拍挂) after the quota is granted delivers the plot (供地)."""
     ok = yield from hold(env, project, s, s.p.land_transfer_days[project], "land")
     if not ok:
@@ -307,7 +322,7 @@ def energy_need_tce(env: simpy.Environment, project: int, s: System) -> float:
     return float(p.energy_tce[project] - feedstock)
 
 
-def obtain_energy(env: simpy.Environment, project: int, s: System, patience: list[float]) -> StepResult:
+def obtain_energy(env: simpy.Environment, project: int, s: System, patience: WaitingBudget) -> StepResult:
     """Get energy quota, then the energy assessment (能评)."""
     ok = yield from take_energy_quota(env, project, s, patience)
     if not ok:
@@ -315,7 +330,7 @@ def obtain_energy(env: simpy.Environment, project: int, s: System, patience: lis
     return (yield from assess_energy(env, project, s, patience))
 
 
-def take_energy_quota(env: simpy.Environment, project: int, s: System, patience: list[float]) -> StepResult:
+def take_energy_quota(env: simpy.Environment, project: int, s: System, patience: WaitingBudget) -> StepResult:
     """Queue for the energy quota the project needs (吨标煤) and hold it."""
     need = energy_need_tce(env, project, s)
     ok = yield from take_quota(env, s.energy, need, s.p.energy_priority[project], project, s, patience, "energy")
@@ -325,7 +340,7 @@ def take_energy_quota(env: simpy.Environment, project: int, s: System, patience:
     return True
 
 
-def assess_energy(env: simpy.Environment, project: int, s: System, patience: list[float]) -> StepResult:
+def assess_energy(env: simpy.Environment, project: int, s: System, patience: WaitingBudget) -> StepResult:
     """The energy assessment (能评) once the energy quota is granted."""
     ok = yield from hold(env, project, s, s.p.energy_days[project], "energy")
     if not ok:
@@ -364,7 +379,7 @@ def assess_energy_then_file(
     return None
 
 
-def obtain_permits(env: simpy.Environment, project: int, s: System, patience: list[float]) -> StepResult:
+def obtain_permits(env: simpy.Environment, project: int, s: System, patience: WaitingBudget) -> StepResult:
     """Applicant prepares the file, then waits for an approval office: review and permits."""
     rules = s.p
     ok = yield from hold(env, project, s, rules.applicant_days[project], "procedures")
@@ -374,7 +389,7 @@ def obtain_permits(env: simpy.Environment, project: int, s: System, patience: li
 
 
 def seek_permits(
-    env: simpy.Environment, project: int, s: System, patience: list[float], rules: PlanLists
+    env: simpy.Environment, project: int, s: System, patience: WaitingBudget, rules: PlanLists
 ) -> StepResult:
     """With the file ready, wait for an approval office: review and permits.
 

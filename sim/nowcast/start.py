@@ -16,6 +16,7 @@ import pandas as pd
 from cityplan.calendar import Calendar
 from sim.config.model import ModelConfig
 from sim.config.study import StudyConfig
+from sim.model.land_plan import initial_land_stock_mu
 from sim.model.leads import Leads
 from sim.model.project_plan import plan_projects
 from sim.model.recorder import MILESTONES
@@ -169,7 +170,7 @@ def starting_state(
         month_starts,
         year_starts,
         lambda d: land_release(in_force(d), cal, d),
-        base.land.initial_stock_mu,
+        initial_land_stock_mu(base, cal.first_year),
         a,
         returns=(np.where(land_grant <= walked, land_back, np.nan), land_mu),
     )
@@ -212,8 +213,7 @@ def starting_state(
         done=[*done, *([None] * len(pending))],
         history=history,
         start_lag_days=np.concatenate([lag, np.full(len(pending), m.approvals.start_lag_days)]).tolist(),
-        patience_now=np.concatenate([patience_now[0], plan.patience_days[n:]]).tolist(),
-        paper_patience_now=np.concatenate([patience_now[1], plan.patience_days[n:]]).tolist(),
+        patience_now=np.concatenate([patience_now, plan.patience_days[n:]]).tolist(),
         land_level_mu=land_level,
         energy_level_tce=energy_level,
         parallel_procedures=[*parallel.tolist(), *([m.approvals.parallel_with_land] * len(pending))],
