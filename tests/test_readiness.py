@@ -144,3 +144,61 @@ def test_snapshot_reads_three_states_off_a_ledger() -> None:
     assert started_within(_ledger(), cohort, 90.0) == 0.25
     assert started_within(_ledger(), cohort, 79.0) == 0.0
     assert np.isnan(stage_snapshot(_ledger(), Cohort(500.0, 600.0), 700.0)["started"])
+
+
+@pytest.mark.parametrize("policy", ["status_quo", "plan"])
+def test_the_no_queue_ceiling_is_the_models_own_durations_without_waiting(policy: str) -> None:
+    """scenario=no_queue_ceiling removes every queue and walk-away and nothing else.
+
+    Paired on one replication's draws: every project signs on the same day, and one signed
+    after the campaign launch starts no later than in the default run (the same durations, no
+    waiting), on the same day if it never waited. (Before the launch a project that waited
+    could begin a step under the levers and overtake: waiting past the launch pays.) A
+    ceiling computed from anything but the model's own durations breaks one of these.
+    """
+    from sim.run.replication import run_replication
+    from tests.conftest import compose_study
+
+    base = ["run=smoke", "uncertainty=none", f"policy={policy}"]
+    cfg = compose_study(base)
+    launch = calendar_of(cfg).day_of(cfg.launch_date())
+    default = run_replication(cfg, 0, keep_ledger=True).ledger
+    ceiling = run_replication(compose_study([*base, "scenario=no_queue_ceiling"]), 0, keep_ledger=True).ledger
+    assert default is not None
+    assert ceiling is not None
+    np.testing.assert_array_equal(default["t_signed"], ceiling["t_signed"])
+    after_launch = (default["t_signed"] >= launch).to_numpy()
+    never = np.inf
+    started = default["t_started"].fillna(never).to_numpy()[after_launch]
+    started_ceiling = ceiling["t_started"].fillna(never).to_numpy()[after_launch]
+    assert (started_ceiling <= started + 1e-9).all()
+    waits = default[["wait_land_days", "wait_energy_days", "wait_approvals_days"]]
+    waited = waits.sum(axis=1).to_numpy()[after_launch] > 0
+    unhindered = np.isfinite(started) & ~waited
+    np.testing.assert_allclose(started_ceiling[unhindered], started[unhindered])
+    assert (started_ceiling < started).sum() > 0
+
+
+def test_a_nowcast_keeps_the_ledgers_land_need_and_readiness_follows_it() -> None:
+    """A ledger project with land cannot be ready; one without land draws its no-land uniform below the share."""
+    from sim.nowcast.read import ledger_leads
+    from sim.nowcast.start import land_need_as_ledgered
+
+    n = 300
+    ledger = pd.DataFrame(
+        {
+            "t_signed": np.zeros(n),
+            "sector": ["industrial"] * n,
+            "investment_yi": np.full(n, 2.0),
+            "taiwan": np.zeros(n, bool),
+            "foreign": np.zeros(n, bool),
+            "land_mu": np.tile([0.0, 30.0, np.nan], n // 3),
+        }
+    )
+    m = ModelConfig()
+    rows = land_need_as_ledgered(ledger_leads(ledger, np.random.default_rng(1)), ledger, m)
+    p = plan_projects(rows, m)
+    no_land, land = ledger["land_mu"].to_numpy() == 0, ledger["land_mu"].to_numpy() > 0
+    assert p.ready[no_land].all()  # ready_share_of_no_land 1.0: every no-land project is ready
+    assert not p.ready[land].any()
+    assert (p.land_mu[land] > 0).all()
