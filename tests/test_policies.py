@@ -51,6 +51,7 @@ SLOW = pytest.mark.slow
         pytest.param("five_permits", "start_rate_same_year", "up", marks=SLOW),
         pytest.param("joint_review", "start_rate_same_year", "up", marks=SLOW),
         pytest.param("agency_service", "start_rate_same_year", "up", marks=SLOW),
+        pytest.param("advance_service", "start_rate_same_year", "up", marks=SLOW),
         pytest.param("parks_platform", "parks_share", "up", marks=SLOW),
         pytest.param("promotion_events", "signed_industrial_1e8", "up", marks=SLOW),
         pytest.param("chain_targeting", "signed_industrial_1e8", "up", marks=SLOW),

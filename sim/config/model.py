@@ -15,6 +15,7 @@ from sim.config.steps import (
     LandConfig,
     PreworkConfig,
     ProblemConfig,
+    ReadinessConfig,
     RetrofitConfig,
     WalkawayConfig,
 )
@@ -28,6 +29,7 @@ class ModelConfig:
     attraction: AttractionConfig = field(default_factory=AttractionConfig)
     appraisal: AppraisalConfig = field(default_factory=AppraisalConfig)
     prework: PreworkConfig = field(default_factory=PreworkConfig)
+    readiness: ReadinessConfig = field(default_factory=ReadinessConfig)
     land: LandConfig = field(default_factory=LandConfig)
     energy: EnergyConfig = field(default_factory=EnergyConfig)
     approvals: ApprovalConfig = field(default_factory=ApprovalConfig)

@@ -36,8 +36,21 @@ class AppraisalConfig:
     sigma_log: float = 0.5
     # Share of leads passing due diligence whatever their quality (assumption).
     pass_probability: float = 0.85
-    # Leads with latent quality (uniform 0-1) below this are screened out. 0 = no screen.
+    # 前期研判 screen (issue 23): the share of leads appraised under the plan's screen
+    # (研判 on readiness, 投资强度/亩均 and 能耗限度), decided per lead by its own uniform, the
+    # same in every policy (the dosage). 0 = no lead is screened (status quo: before 2023 the
+    # pass rate above was the whole of due diligence; the level of 2022 is not published).
+    screen_share: float = 0.0
+    # Readiness: a screened lead with latent readiness to proceed (quality, uniform 0-1; it
+    # sets the pre-work speed) below this is not signed, unless it is ready at signing
+    # (model.readiness). 0 = no readiness screen.
     min_quality: float = 0.0
+    # 投资强度/亩均: a screened lead needing more land per 亿 than this multiple of its
+    # sector's median (model.land.land_mu_per_yi) is not signed; 0 = no land screen. No
+    # Huai'an 2023 floor is in calibration.md (assumption; the plan's level in its file).
+    screen_land_ratio_max: float = 0.0
+    # 能耗限度: the same for energy per 亿 against model.energy.tce_per_yi; 0 = no energy screen.
+    screen_energy_ratio_max: float = 0.0
     # plan: 10亿+ industry and services projects go to the city industry department.
     city_review_threshold_yi: float = 10.0
     # Days that review adds before signing (assumption).
@@ -55,15 +68,77 @@ class AppraisalConfig:
 class PreworkConfig:
     """Project-side preparation after signing, before procedures (front-end work)."""
 
+    # Pre-work of a project not ready at signing (model.readiness: ready ones have their own).
     # calibration.md §2.1-2.2: signing -> land is often the dominant wait; Yancheng had
-    # 64.5% of signings "being tracked" months later. Median 75 days (estimate), wide.
+    # 64.5% of signings "being tracked" months later. Median 60 days (estimate; prior 30-120
+    # in conf/uncertainty/evidence.yaml). The flagship median of 70 days (§2.1) is signing ->
+    # start of showcase projects, not pre-work: it sizes the ready path instead.
     median_days: float = 60.0
+    # Log-sd of pre-work. No direct figure: §3's start rates spread from 14-41% within 4-9
+    # months to 67-68% within 4-15 months, a wide spread (p10 0.28x, p90 3.6x the median at
+    # 1.0). Prior 0.6-1.2 (conf/uncertainty/evidence.yaml; assumption).
     sigma_log: float = 1.0
-    # Median multiplier exp(-effect * (quality - 0.5)): better projects prepare faster.
+    # Median multiplier exp(-effect * (quality - 0.5)): better-prepared projects prepare
+    # faster (0.47x-2.1x at 1.5). No figure: prior 0-2 (0 = quality does not matter;
+    # assumption). With sigma_log 1.0 the mean pre-work is 60 e^0.5 sinh(0.75)/0.75 = 109 d.
     quality_effect: float = 1.5
+    # 前移指导、前置服务 (issue 23): share of leads whose pre-work is guided from the lead's
+    # arrival on, so that it overlaps due diligence and the city review (the days before
+    # signing count towards it), decided by the lead's own uniform (the dosage). 0 = status
+    # quo (pre-work begins at signing). Event leads were appraised before the ceremony: the
+    # service has nothing to overlap for them.
+    advance_service_share: float = 0.0
+    # 全程代办 of pre-work (issue 23): share of signed projects whose filings (立项备案, company
+    # set-up, design tender) an agent runs, decided by the project's own uniform; their
+    # pre-work median is multiplied by agency_factor. 0 = status quo.
+    agency_share: float = 0.0
+    # Median multiplier of pre-work under 全程代办 (assumption 0.7, range 0.5-0.9: the agent
+    # does the paperwork share of pre-work, the investor's own decisions remain; no figure).
+    agency_factor: float = 0.7
 
     def __post_init__(self) -> None:
         check_all(self, "model.prework")
+
+
+@dataclass
+class ReadinessConfig:
+    """Readiness at signing and the short path it takes (issue 23; docs/assumptions.md).
+
+    A ready project needs no new land (it moves into a standard factory building, 标准厂房,
+    or expands on its own plot: a share of ``land.standard_plant_share``) and has its design
+    done when it signs. It skips the land steps and the building permits of a new build:
+    用地预审与选址, 用地规划许可, the land transfer (招拍挂), 建设工程规划许可 and the full
+    construction-drawing review (施工图审查) of a new building. It still files a fit-out or
+    expansion permit (装修/改扩建 施工许可 with its fire-safety design review, 消防设计审查)
+    at the approval offices, and an energy review only above the 节能审查 threshold
+    (``energy.review_exempt_below_tce``). Projects not ready keep today's chain.
+    """
+
+    # Share of the projects needing no new land that are ready at signing (design done),
+    # decided by the same uniform as land.standard_plant_share (ready ones are its lowest
+    # values). Ready share of all signings = this x standard_plant_share (1.0 x 0.3 = 0.3).
+    # Fitted to Yancheng's snapshot (calibration.md §2.1: 14% of H1 signings started by 30
+    # June, 17% of Jan-Sep ones by 30 September) over the ready path's own durations
+    # (python -m sim.experiments.readiness_fit --fit): both figures ask for every no-land
+    # project to be ready (the fit is clipped at 1.0); their ±7-point error as another city
+    # allows 0.36-1.0. Prior triangular 0.4-1.0, mode 1.0 (docs/results/readiness.md).
+    ready_share_of_no_land: float = 1.0
+    # Pre-work of a ready project, median days (log-sd and quality effect as pre-work's).
+    # calibration.md §2.1: Huai'an flagships start 32-216 days after signing, median 70;
+    # less the ready path's own steps (fit-out file 10 + permit 10 + site preparation 20 days,
+    # a problem in 35% of cases) that leaves ~25 days (derived; prior 12-50).
+    prework_median_days: float = 25.0
+    # Fit-out or expansion permit file, applicant side, median days (assumption; range
+    # 5-20: a fit-out file is a part of a new build's, model.approvals.applicant_median_days).
+    fitout_applicant_median_days: float = 10.0
+    # Fit-out permit (施工许可 with 消防设计审查) once the office takes the file, median days.
+    # calibration.md §2.2: Jiangyin's whole industrial chain takes 12-17 working days of
+    # government time; a fit-out permit is a part of it: 10 days (range 5-24, derived).
+    # Review and permit of a new build are replaced by it (never longer than theirs).
+    fitout_permit_median_days: float = 10.0
+
+    def __post_init__(self) -> None:
+        check_all(self, "model.readiness", probability=("ready_share_of_no_land",))
 
 
 @dataclass
@@ -178,6 +253,19 @@ class EnergyConfig:
     # Energy assessment duration in days (assumption).
     assessment_median_days: float = 30.0
     assessment_sigma_log: float = 0.4
+    # 节能审查 threshold (issue 23): a project using less than 1,000 吨标煤 a year AND less than
+    # 5 million kWh of electricity needs no separate energy review (固定资产投资项目节能审查办法,
+    # 国家发展改革委令2016年第44号 art. 6; kept by the 2023 revision, 令2023年第2号, in force
+    # 1 June 2023): it skips the assessment, its energy use still draws on the city's quota.
+    # The rule held before 2023, so it holds in the status quo too. 0 = every project reviewed.
+    review_exempt_below_tce: float = 1000.0
+    review_exempt_below_kwh: float = 5.0e6
+    # Electricity in 吨标煤 per kWh at the equivalent value (当量值 0.1229 kgce/kWh), as the
+    # rule converts it (national standard GB/T 2589).
+    tce_per_kwh: float = 0.0001229
+    # Share of a project's energy use (吨标煤) that is electricity (assumption 0.5, range
+    # 0.3-0.8: manufacturing outside heavy industry runs mostly on power; no Huai'an figure).
+    electricity_share_of_energy: float = 0.5
 
     def __post_init__(self) -> None:
         for sector, value in zip(SECTORS, self.tce_per_yi.as_tuple(), strict=True):
@@ -187,7 +275,7 @@ class EnergyConfig:
         check_year("model.energy.frozen_from_year", self.frozen_from_year, zero_means_never=True)
         if self.feedstock_deducted_from:
             check_iso_date("model.energy.feedstock_deducted_from", self.feedstock_deducted_from)
-        check_all(self, "model.energy")
+        check_all(self, "model.energy", probability=("electricity_share_of_energy",))
 
 
 @dataclass

@@ -60,6 +60,9 @@ DECISION_LATENTS: tuple[str, ...] = (
     "never_proceeds",
     "leave",
     "resigned",
+    "screen",  # issue 23: whether the 研判 screen is applied to the lead (the dosage)
+    "advance_service",  # issue 23: whether pre-work is guided from the lead's arrival (前移指导)
+    "prework_agency",  # issue 23: whether an agent runs the pre-work filings (全程代办)
 )
 
 # Sector mix of event leads (industry-heavy; assumption).

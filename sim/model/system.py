@@ -79,6 +79,9 @@ class PlanLists:
     energy_national: list[bool]
     energy_feedstock_tce: list[float]
     spend_span_factor: list[float]
+    ready: list[bool]
+    prework_median_days: list[float]
+    energy_review_exempt: list[bool]
     # the leads' (LEAD_LISTS)
     arrival_day: list[float]
     investment_yi: list[float]

@@ -76,9 +76,13 @@ def _residual_procedures(
     has, since = now.has, now.since
     pw = m.prework
     in_prework = has["signed"] & ~has["procedures"]
-    quality = quality_given_prework(since("signed"), pw, m.appraisal.min_quality, u["quality"])
+    # each project's median at quality 0.5 (ready or not, 全程代办; issue 23), from its plan
+    base = new["prework_median_days"] / np.exp(-pw.quality_effect * (new["quality"] - 0.5))
+    screened_all = m.appraisal.screen_share >= 1.0
+    min_quality = m.appraisal.min_quality if screened_all else 0.0
+    quality = quality_given_prework(since("signed"), pw, min_quality, u["quality"], base)
     new["quality"] = np.where(in_prework, quality, new["quality"])
-    prework_median = pw.median_days * np.exp(-pw.quality_effect * (new["quality"] - 0.5))
+    prework_median = base * np.exp(-pw.quality_effect * (new["quality"] - 0.5))
     rest = residual_lognormal(prework_median, pw.sigma_log, since("signed"), u["prework"])
     new["prework_days"] = np.where(has["procedures"], 0.0, rest)
     # a problem (堵点) is settled before any quota is taken
@@ -110,7 +114,8 @@ def _residual_procedures(
     rest = residual_lognormal(
         en.assessment_median_days, en.assessment_sigma_log, since("energy_granted"), u["energy_assessment"]
     )
-    new["energy_days"] = np.where(has["energy_granted"], rest, new["energy_days"])
+    reviewed = has["energy_granted"] & ~new["energy_review_exempt"]  # exempt: no 能评 (issue 23)
+    new["energy_days"] = np.where(reviewed, rest, new["energy_days"])
     # no review date yet: still preparing the file (approval queues are short next to the
     # applicant's time, so a file not under review is taken to be still in preparation)
     ap = m.approvals

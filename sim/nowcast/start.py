@@ -17,7 +17,7 @@ from cityplan.calendar import Calendar
 from sim.config.model import ModelConfig
 from sim.config.study import StudyConfig
 from sim.model.land_plan import initial_land_stock_mu
-from sim.model.leads import Leads
+from sim.model.leads import DECISION_LATENTS, Leads
 from sim.model.project_plan import plan_projects
 from sim.model.recorder import MILESTONES
 from sim.model.system import QuotaRelease, StartState, energy_release, feedstock_day, land_release
@@ -95,6 +95,24 @@ def _replay_quota(
     return max(level, 0.0)
 
 
+def land_need_as_ledgered(rows: Leads, ledger: pd.DataFrame, model: ModelConfig) -> Leads:
+    """The ledger projects' leads with their no-land uniform drawn given the ledger's land need.
+
+    Whether a project needs new land (and so whether it can be ready at signing, issue 23)
+    comes from one uniform (:func:`sim.model.project_plan.land_and_readiness`): a project the
+    ledger shows with no new land draws it below ``land.standard_plant_share``, one with land
+    above it; an unknown land need keeps the fresh draw.
+    """
+    if "land_mu" not in ledger:
+        return rows
+    given = ledger["land_mu"].to_numpy(dtype=float)
+    share = model.land.standard_plant_share
+    u = rows.u.copy()
+    k = DECISION_LATENTS.index("standard_plant")
+    u[k] = np.where(given == 0, u[k] * share, np.where(given > 0, share + u[k] * (1.0 - share), u[k]))
+    return replace(rows, u=u)
+
+
 def starting_state(
     cfg: StudyConfig, ledger: pd.DataFrame, leads: Leads, rng: np.random.Generator
 ) -> tuple[Leads, StartState]:
@@ -114,7 +132,7 @@ def starting_state(
     cal = Calendar(cfg.run.first_year, cfg.run.target_year)
     a = cal.day_of(cfg.nowcast.as_of) + 1.0
     n = len(ledger)
-    rows = ledger_leads(ledger, rng)
+    rows = land_need_as_ledgered(ledger_leads(ledger, rng), ledger, cfg.model)
     u = dict(zip(RESIDUALS, rng.random((len(RESIDUALS), n)), strict=True))
     # new leads: those arriving after as_of and those still in appraisal on as_of
     fresh = plan_projects(leads, cfg.model)
