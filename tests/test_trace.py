@@ -100,7 +100,9 @@ def test_ready_project_takes_the_short_path() -> None:
     = 1,250 吨标煤 a year (above 1,000): signed 20, pre-work 25 (the ready median), energy
     review 30, fit-out file 10, no drawing review, fit-out permit 10, start lag 20. Project 1,
     3亿 = 750 吨标煤 and 750 x 0.5 / 0.0001229 = 3.05 million kWh (both below the 节能审查
-    threshold): no energy review, so 30 days sooner.
+    threshold): no energy review, so 30 days sooner. Project 0's own start (95 + 20 = 115) is
+    brought to the 集中开工 ceremony on day 110 (ready since 95, at most 15 days early); project 1's
+    (65 + 20 = 85) has no ceremony within 15 days before it.
     """
     m = deterministic_model()
     cfg = StudyConfig(model=m, run=RunConfig(first_year=2021, target_year=2021, replications=1))
@@ -111,7 +113,7 @@ def test_ready_project_takes_the_short_path() -> None:
     np.testing.assert_allclose(frame["t_energy"], [75.0, 45.0], rtol=1e-12)
     np.testing.assert_allclose(frame["t_review"], [85.0, 55.0], rtol=1e-12)
     np.testing.assert_allclose(frame["t_permits"], [95.0, 65.0], rtol=1e-12)
-    np.testing.assert_allclose(frame["t_started"], [115.0, 85.0], rtol=1e-12)
+    np.testing.assert_allclose(frame["t_started"], [110.0, 85.0], rtol=1e-12)
 
 
 def test_plan_lists_hold_the_plan_and_the_leads_as_lists() -> None:
