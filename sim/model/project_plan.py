@@ -14,8 +14,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from cityplan.schema import SIZE_TIER_LOWER_YI
+from cityplan.schema import SECTORS, SIZE_TIER_LOWER_YI
 from sim.config.model import ModelConfig
+from sim.config.uptake import Dosage
 from sim.model.attraction import park_choice_probabilities
 from sim.model.leads import AGRICULTURE, INDUSTRIAL, Leads
 
@@ -70,11 +71,36 @@ class ProjectPlan:
     energy_national: np.ndarray
     energy_feedstock_tce: np.ndarray
     spend_span_factor: np.ndarray
+    # 拿地即开工 taken up: land and paperwork side by side (else one after the other).
+    parallel_procedures: np.ndarray
+    start_lag_days: np.ndarray
+    # 问题会办: the project's problems are on the meetings' agenda.
+    on_meeting_agenda: np.ndarray
 
 
-def _priority(rule: str, leads: Leads) -> np.ndarray:
-    """Heap key: smaller is served first. 'fifo' keeps arrival order; 'size' serves big first."""
-    return -leads.investment_yi if rule == "size" else leads.arrival_day.copy()
+def _priority(rule: str, leads: Leads, favoured: np.ndarray) -> np.ndarray:
+    """Heap key: smaller is served first. 'fifo' keeps arrival order; 'size' serves big first.
+
+    ``favoured``: projects under differentiated supply (差别化供给), served before all others
+    (largest first among them; keys below every arrival day).
+    """
+    if rule == "size":
+        return -leads.investment_yi
+    return np.where(favoured, -leads.investment_yi, leads.arrival_day)
+
+
+def takes_up(dosage: Dosage, leads: Leads, lever: str, needs_land: np.ndarray) -> np.ndarray:
+    """Whether each project takes the reform ``lever`` up under ``dosage`` (boolean array).
+
+    Eligible (sector, size, new land) and either large enough to take it up always or its own
+    ``uptake`` uniform below the share in force: the same uniform in every policy, so a larger
+    share only adds projects.
+    """
+    size = leads.investment_yi
+    eligible = np.isin(leads.sector, [SECTORS.index(name) for name in dosage.sectors]) & (size >= dosage.min_size_yi)
+    if dosage.needs_land:
+        eligible &= needs_land
+    return eligible & ((size >= dosage.always_from_yi) | (leads.uptake_uniform(lever) < dosage.share_in_force()))
 
 
 def plan_projects(leads: Leads, model: ModelConfig) -> ProjectPlan:
@@ -105,6 +131,13 @@ def plan_projects(leads: Leads, model: ModelConfig) -> ProjectPlan:
 
     mu_per_yi = np.asarray(model.land.land_mu_per_yi.as_tuple())[sector]
     needs_land = leads.uniform("standard_plant") >= model.land.standard_plant_share
+    up = model.uptake
+
+    def uptake(lever: str) -> np.ndarray:
+        return takes_up(getattr(up, lever), leads, lever, needs_land)
+
+    # 领导挂钩帮办: only a project with a leader assigned has a leader's route
+    leader_tier = np.where(uptake("leader_help"), leader_tier, -1)
     land_mu = size * mu_per_yi * np.exp(model.land.intensity_sigma_log * leads.normal("land_need"))
     land_mu = np.where(needs_land, land_mu, 0.0)
     tce = np.asarray(model.energy.tce_per_yi.as_tuple())[sector]
@@ -126,19 +159,37 @@ def plan_projects(leads: Leads, model: ModelConfig) -> ProjectPlan:
     transfer = np.where(in_park, transfer * land.in_park_transfer_factor, transfer)
     transfer = np.where(needs_land, transfer, 0.0)
     ap = model.approvals
-    review = lognormal_days(ap.review_median_days, ap.sigma_log, z("review"))
-    review = np.where(leads.uniform("rework") < ap.rework_probability, 2.0 * review, review)
-    permit = lognormal_days(ap.permit_median_days, ap.sigma_log, z("permit"))
+    joint = uptake("joint_review")  # 数字化联合审图: a shorter review, less rework
+    review_median = np.where(joint, ap.review_median_days * ap.joint_review_time_factor, ap.review_median_days)
+    review = lognormal_days(review_median, ap.sigma_log, z("review"))
+    rework = np.where(joint, ap.joint_review_rework_probability, ap.rework_probability)
+    review = np.where(leads.uniform("rework") < rework, 2.0 * review, review)
+    five = uptake("five_permits")  # 五证联发: the permits within a working day
+    permit_median = np.where(five, ap.five_permits_permit_median_days, ap.permit_median_days)
+    permit = lognormal_days(permit_median, ap.sigma_log, z("permit"))
     if ap.service_distribution == "exponential":
         mean_days = ap.review_median_days + ap.permit_median_days
         review = -mean_days * np.log1p(-leads.uniform("approval_service"))
         permit = np.zeros_like(review)
+    agency = uptake("agency_service")  # 全程代办: an agent prepares the file
+    applicant_median = np.where(
+        agency, ap.applicant_median_days * ap.agency_applicant_time_factor, ap.applicant_median_days
+    )
+    parallel = uptake("parallel_with_land")  # 拿地即开工
+    favoured = uptake("differentiated_supply")  # 差别化供给
     pr = model.problems
     has_problem = leads.uniform("problem") < pr.probability
     c = model.construction
     months = np.asarray(c.median_months_by_tier)[size_tier] * DAYS_PER_MONTH
     stalls = leads.uniform("stall") < c.stall_probability
+    sv = model.supervision
+    stall_median = c.stall_median_days * (sv.stall_factor if sv.in_force else 1.0)
+    patience_scale = model.walkaway.patience_scale_days * (sv.patience_factor if sv.in_force else 1.0)
     comp = model.completion
+    served = uptake("completion_service")  # 竣工项目服务帮办
+    registration_median = comp.registration_median_days * np.where(served, comp.served_registration_time_factor, 1.0)
+    registration_sigma = np.where(served, comp.served_registration_sigma_log, comp.registration_sigma_log)
+    output_median = comp.output_median_days * np.where(served, comp.served_output_time_factor, 1.0)
     w = model.walkaway
     reg_p = np.asarray(comp.registration_probability.as_tuple())[sector]
     registers = leads.uniform("registration") < reg_p
@@ -162,7 +213,7 @@ def plan_projects(leads: Leads, model: ModelConfig) -> ProjectPlan:
         energy_days=lognormal_days(
             model.energy.assessment_median_days, model.energy.assessment_sigma_log, z("energy_assessment")
         ),
-        applicant_days=lognormal_days(ap.applicant_median_days, ap.sigma_log, z("applicant")),
+        applicant_days=lognormal_days(applicant_median, ap.sigma_log, z("applicant")),
         review_days=review,
         permit_days=permit,
         problem_days=np.where(
@@ -170,21 +221,22 @@ def plan_projects(leads: Leads, model: ModelConfig) -> ProjectPlan:
         ),
         leader_days=lognormal_days(pr.leader_median_days, pr.sigma_log, z("problem_leader")),
         construction_days=lognormal_days(months, c.sigma_log, z("construction")),
-        stall_days=np.where(stalls, lognormal_days(c.stall_median_days, c.sigma_log, z("stall")), 0.0),
+        stall_days=np.where(stalls, lognormal_days(stall_median, c.sigma_log, z("stall")), 0.0),
         registration_days=np.where(
-            registers,
-            lognormal_days(comp.registration_median_days, comp.registration_sigma_log, z("registration")),
-            nan,
+            registers, registration_median * np.exp(registration_sigma * z("registration")), nan
         ),
-        output_days=np.where(outputs, lognormal_days(comp.output_median_days, comp.sigma_log, z("output")), nan),
-        patience_days=weibull_days(model.walkaway.patience_scale_days, model.walkaway.patience_shape, leads.patience_u),
-        land_priority=_priority(land.priority, leads),
-        energy_priority=_priority(model.energy.priority, leads),
-        approval_priority=_priority(ap.priority, leads),
+        output_days=np.where(outputs, lognormal_days(output_median, comp.sigma_log, z("output")), nan),
+        patience_days=weibull_days(patience_scale, model.walkaway.patience_shape, leads.patience_u),
+        land_priority=_priority(land.priority, leads, favoured),
+        energy_priority=_priority(model.energy.priority, leads, favoured),
+        approval_priority=_priority(ap.priority, leads, favoured),
         never_proceeds=leads.uniform("never_proceeds") < w.never_proceed_share,
         leave_days=weibull_days(w.leave_scale_days, w.leave_shape, leads.uniform("leave")),
         resigned=leads.from_event & (leads.uniform("resigned") < a.resigned_share_of_event_leads),
         energy_national=energy_national,
         energy_feedstock_tce=feedstock,
         spend_span_factor=1.0 / (1.0 - np.asarray(c.later_phase_share_by_tier)[size_tier]),
+        parallel_procedures=parallel,
+        start_lag_days=np.where(parallel, ap.parallel_start_lag_days, ap.start_lag_days),
+        on_meeting_agenda=uptake("problem_meetings"),
     )

@@ -17,7 +17,7 @@ from cityplan.calendar import Calendar
 from sim.config.model import ModelConfig
 from sim.config.study import StudyConfig
 from sim.model.leads import Leads
-from sim.model.project_plan import plan_projects
+from sim.model.project_plan import plan_projects, takes_up
 from sim.model.recorder import MILESTONES
 from sim.model.system import QuotaRelease, StartState, energy_release, feedstock_day, land_release
 from sim.nowcast.read import _concat, _subset, ledger_leads
@@ -137,9 +137,11 @@ def starting_state(
     # (as in the model, where a step reads the regime when it begins): a backlog project whose
     # procedures began before the launch stays sequential under 拿地即开工.
     t_proc = ledger["t_procedures"].to_numpy(dtype=float) if "t_procedures" in ledger else np.full(n, np.nan)
-    parallel = np.where(
-        np.isfinite(t_proc) & (t_proc < launch), base.approvals.parallel_with_land, m.approvals.parallel_with_land
-    )
+    # whether each project takes 拿地即开工 up (its uptake draw) under either regime
+    base_parallel = plan.parallel_procedures[:n]
+    if base is not m:
+        base_parallel = takes_up(base.uptake.parallel_with_land, rows, "parallel_with_land", plan.land_mu[:n] > 0)
+    parallel = np.where(np.isfinite(t_proc) & (t_proc < launch), base_parallel, plan.parallel_procedures[:n])
     fresh_problem_days = plan.problem_days[:n].copy()
     history = {ms: np.full(len(everyone), np.nan) for ms in MILESTONES}
     for ms in MILESTONES:
@@ -211,12 +213,12 @@ def starting_state(
         release_day=release.tolist(),
         done=[*done, *([None] * len(pending))],
         history=history,
-        start_lag_days=np.concatenate([lag, np.full(len(pending), m.approvals.start_lag_days)]).tolist(),
+        start_lag_days=np.concatenate([lag, plan.start_lag_days[n:]]).tolist(),
         patience_now=np.concatenate([patience_now[0], plan.patience_days[n:]]).tolist(),
         paper_patience_now=np.concatenate([patience_now[1], plan.patience_days[n:]]).tolist(),
         land_level_mu=land_level,
         energy_level_tce=energy_level,
-        parallel_procedures=[*parallel.tolist(), *([m.approvals.parallel_with_land] * len(pending))],
+        parallel_procedures=[*parallel.tolist(), *plan.parallel_procedures[n:].tolist()],
         idle_recoveries=[(int(i), float(land_back[i]), float(land_mu[i])) for i in recovering],
     )
     return everyone, start
