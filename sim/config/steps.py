@@ -362,7 +362,8 @@ class CompletionConfig:
     registration_sigma_log: float = 0.6
     # A project the completion service (竣工项目服务帮办) serves (who is: model.uptake.
     # completion_service): staff help it file for registration and reach output, so the wait
-    # is shorter and steadier; it does not change which firms are large enough to register
+    # is shorter and steadier (never longer than the same firm's wait unserved); it does not
+    # change which firms are large enough to register
     # (assumption: registration median x0.5, 120 -> 60 days, range x0.4-x0.75; log-sd 0.3,
     # range 0.2-0.5; output median x0.74, 365 -> 270 days, range x0.6-x0.9).
     served_registration_time_factor: float = 0.5

@@ -187,8 +187,11 @@ def plan_projects(leads: Leads, model: ModelConfig) -> ProjectPlan:
     patience_scale = model.walkaway.patience_scale_days * (sv.patience_factor if sv.in_force else 1.0)
     comp = model.completion
     served = uptake("completion_service")  # 竣工项目服务帮办
-    registration_median = comp.registration_median_days * np.where(served, comp.served_registration_time_factor, 1.0)
-    registration_sigma = np.where(served, comp.served_registration_sigma_log, comp.registration_sigma_log)
+    # served: a shorter, steadier wait, never longer than the same firm's wait unserved
+    registration = lognormal_days(comp.registration_median_days, comp.registration_sigma_log, z("registration"))
+    served_median = comp.registration_median_days * comp.served_registration_time_factor
+    served_registration = lognormal_days(served_median, comp.served_registration_sigma_log, z("registration"))
+    registration = np.where(served, np.minimum(served_registration, registration), registration)
     output_median = comp.output_median_days * np.where(served, comp.served_output_time_factor, 1.0)
     w = model.walkaway
     reg_p = np.asarray(comp.registration_probability.as_tuple())[sector]
@@ -222,9 +225,7 @@ def plan_projects(leads: Leads, model: ModelConfig) -> ProjectPlan:
         leader_days=lognormal_days(pr.leader_median_days, pr.sigma_log, z("problem_leader")),
         construction_days=lognormal_days(months, c.sigma_log, z("construction")),
         stall_days=np.where(stalls, lognormal_days(stall_median, c.sigma_log, z("stall")), 0.0),
-        registration_days=np.where(
-            registers, registration_median * np.exp(registration_sigma * z("registration")), nan
-        ),
+        registration_days=np.where(registers, registration, nan),
         output_days=np.where(outputs, lognormal_days(output_median, comp.sigma_log, z("output")), nan),
         patience_days=weibull_days(patience_scale, model.walkaway.patience_shape, leads.patience_u),
         land_priority=_priority(land.priority, leads, favoured),
