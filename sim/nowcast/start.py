@@ -94,6 +94,23 @@ def _replay_quota(
     return max(level, 0.0)
 
 
+def _paperwork_before_land(ledger: pd.DataFrame) -> np.ndarray:
+    """Ledger projects whose dates show 拿地即开工: energy or permits reached before the land.
+
+    A ledger does not say which projects took 拿地即开工 up; where its dates show paperwork done
+    ahead of the land delivery the project did (sequentially the paperwork begins after the
+    land); elsewhere its uptake draw decides.
+    """
+    n = len(ledger)
+
+    def t(milestone: str) -> np.ndarray:
+        return ledger[f"t_{milestone}"].to_numpy(dtype=float) if f"t_{milestone}" in ledger else np.full(n, np.nan)
+
+    land = np.where(np.isfinite(t("land")), t("land"), np.inf)
+    paper = np.fmin(np.fmin(t("energy_granted"), t("energy")), np.fmin(t("review"), t("permits")))
+    return np.isfinite(paper) & (paper < land)
+
+
 def starting_state(
     cfg: StudyConfig, ledger: pd.DataFrame, leads: Leads, rng: np.random.Generator
 ) -> tuple[Leads, StartState]:
@@ -142,6 +159,7 @@ def starting_state(
     if base is not m:
         base_parallel = takes_up(base.uptake.parallel_with_land, rows, "parallel_with_land", plan.land_mu[:n] > 0)
     parallel = np.where(np.isfinite(t_proc) & (t_proc < launch), base_parallel, plan.parallel_procedures[:n])
+    parallel = np.where(_paperwork_before_land(ledger), True, parallel)
     fresh_problem_days = plan.problem_days[:n].copy()
     history = {ms: np.full(len(everyone), np.nan) for ms in MILESTONES}
     for ms in MILESTONES:
