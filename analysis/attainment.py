@@ -67,7 +67,10 @@ def wilson_bounds(hits: np.ndarray, n: np.ndarray, level: float = 0.95) -> tuple
     with np.errstate(invalid="ignore", divide="ignore"):
         centre = (hits / n + z**2 / (2 * n)) / (1 + z**2 / n)
     half = wilson_halfwidth(hits, n, level)
-    return np.clip(centre - half, 0.0, 1.0), np.clip(centre + half, 0.0, 1.0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        p = hits / n
+    # the interval always holds the observed share (rounding must not put 100% above its bound)
+    return np.clip(np.fmin(centre - half, p), 0.0, 1.0), np.clip(np.fmax(centre + half, p), 0.0, 1.0)
 
 
 def wilson_interval(successes: int, trials: int, level: float = 0.95) -> tuple[float, float]:

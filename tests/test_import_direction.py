@@ -47,6 +47,8 @@ ALLOWED: dict[str, set[str]] = {
     "sim.tune": {"sim.experiments"},
     "sim.what_it_takes": {"sim.experiments"},
     "sim.calibrate": {"sim.ledger"},
+    # python -m sim.validate: the model against the published record (issue 22)
+    "sim.validate": {"cityplan", "sim.config", "sim.run", "sim.compose", ANALYSES, "analysis.plots"},
     "sim.__main__": {
         "cityplan", "sim.config", "sim.model", "sim.ledger", "sim.nowcast", "sim.run", "sim.compose",
         "sim.commands", "sim.help_cache", ANALYSES,

@@ -273,7 +273,7 @@ def _days(sheets: list[tuple[str, list[list[object]]]]) -> list[tuple[str, list[
 def test_xlsx_cells_read_as_openpyxl_read_them(tmp_path: Path, which: str) -> None:
     """Merged ranges, two header rows, dates as dates and as serials, blanks (the office's
     simulated ledger round trip is tests/test_ledger_round_trip.py)."""
-    from sim.ledger.tolerant import _xlsx_sheets
+    from sim.ledger.grids import _xlsx_sheets
 
     template = Path(__file__).resolve().parents[1] / "data" / "ledger_template.xlsx"
     path = _messy_xlsx(tmp_path / "office.xlsx") if which == "messy" else template

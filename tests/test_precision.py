@@ -55,6 +55,11 @@ def test_the_one_wilson_interval_matches_scipy() -> None:
     low, high = wilson_bounds(np.array([h for h, _ in cases]), np.array([n for _, n in cases]))
     assert low.min() >= 0.0
     assert high.max() <= 1.0
+    shares = np.array([h / n for h, n in cases])
+    assert (low <= shares).all()  # 100% and 0% sit inside their own interval, not a rounding off it
+    assert (shares <= high).all()
+    assert wilson_interval(300, 300)[1] == 1.0
+    assert wilson_interval(0, 300)[0] == 0.0
 
 
 def test_cap_stops_the_run(study: Callable[..., StudyConfig]) -> None:

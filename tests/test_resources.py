@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import simpy
 
-from sim.engine.resources import HeapPriorityResource, PriorityContainer
+from sim.engine.resources import HeapPriorityResource, OfficeRequest, PriorityContainer
 
 
 def test_container_serves_by_priority_then_arrival() -> None:
@@ -221,3 +221,22 @@ def test_request_at_once_is_granted_only_ahead_of_every_waiting_file() -> None:
         assert offices.count == 1
         assert len(offices.queue) == 1
         assert new.key == (priority, 0.0, False)
+
+
+def test_office_requests_carry_their_project_on_every_path() -> None:
+    """``request`` and both paths of ``request_at_once`` (granted now, or waiting) name the requester."""
+    env = simpy.Environment()
+    offices = HeapPriorityResource(env, capacity=1)
+    granted = offices.request_at_once(0.0, project=7)
+    waiting = offices.request_at_once(1.0, project=8)
+    plain = offices.request(2.0, project=9)
+    assert granted.triggered
+    assert not waiting.triggered
+    assert [r.project for r in (granted, waiting, plain)] == [7, 8, 9]
+    assert all(isinstance(r, OfficeRequest) for r in (granted, waiting, plain))
+    # a new rule ranks the line by project: 9 ahead of 8
+    offices.rekey(lambda req: (-req.project, req.time, False))
+    offices.free(granted)
+    env.run()
+    assert plain.triggered
+    assert not waiting.triggered

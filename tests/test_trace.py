@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import math
-from dataclasses import replace
+from dataclasses import fields, replace
 
 import numpy as np
 import pytest
 
 from sim.config.run import RunConfig
 from sim.config.study import StudyConfig
-from sim.model.project_plan import DAYS_PER_MONTH
+from sim.model.project_plan import DAYS_PER_MONTH, ProjectPlan, plan_projects
+from sim.model.system import LEAD_LISTS, PlanLists, plan_lists
 from sim.run.replication import ledger_frame, simulate_leads
 from tests.helpers import deterministic_model, make_leads
 
@@ -87,3 +88,18 @@ def test_levers_apply_from_campaign_launch() -> None:
     leads = make_leads(arrival_day=[0.0, 10.0], investment_yi=[5.0, 5.0], uniforms={"standard_plant": [0.0, 0.99]})
     frame = ledger_frame(simulate_leads(cfg, leads))
     np.testing.assert_allclose(frame["t_permits"], [200.0, 267.0], rtol=1e-12)
+
+
+def test_plan_lists_hold_the_plan_and_the_leads_as_lists() -> None:
+    """``PlanLists`` has one list per ``ProjectPlan`` field and per lead list, element for element."""
+    leads = make_leads(arrival_day=[0.0, 10.0], investment_yi=[5.0, 50.0], uniforms={})
+    plan = plan_projects(leads, deterministic_model())
+    lists = plan_lists(plan, leads)
+    names = [f.name for f in fields(PlanLists)]
+    assert names == [*(f.name for f in fields(ProjectPlan)), *LEAD_LISTS]
+    for name in names:
+        source = getattr(plan, name) if hasattr(plan, name) else getattr(leads, name)
+        np.testing.assert_array_equal(getattr(lists, name), source, err_msg=name)
+        assert type(getattr(lists, name)) is list
+    shared = plan_lists(plan, leads, shared_with=(plan, lists))
+    assert all(getattr(shared, name) is getattr(lists, name) for name in names)

@@ -259,6 +259,10 @@ def _write_report(root: Path, *, force: bool, pool: ProcessPoolExecutor | None, 
     budget = uncertainty_section(tables.cells)  # replaces the hand-written assumptions list
     if budget is not None:
         extra.append(budget)
+    from analysis.report.validation import validation_section
+
+    if (validation := validation_section(root)) is not None:  # python -m sim.validate wrote one
+        extra.append(validation)
     metas = [tables.meta.get(c.name, {}) for c in tables.cells]
     provenance = (
         f"{root} · {len(tables.cells)} job(s) · root seed {metas[0].get('root_seed', 'n/a')} · "

@@ -12,6 +12,7 @@ from __future__ import annotations
 import heapq
 import itertools
 import operator
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, cast
 
 import simpy
@@ -93,6 +94,25 @@ class PriorityGet(ContainerGet):
         self.key = priority
         self.project = project
         super().__init__(container, amount)
+
+
+class OfficeRequest(PriorityRequest):
+    """A request for a server of a :class:`HeapPriorityResource`: smaller ``priority`` first.
+
+    SimPy's ``PriorityRequest`` with the requester, ``project``, carried as a field (as
+    :class:`PriorityGet` carries it), so a change of priority rule can rank the waiting line
+    by project.
+    """
+
+    def __init__(
+        self, resource: HeapPriorityResource, priority: float = 0, preempt: bool = True, project: int = -1
+    ) -> None:
+        self.project = project
+        super().__init__(resource, priority, preempt)  # type: ignore[arg-type]  # SimPy types priority as int
+
+
+# A request a process may wait on and withdraw: a quota get or an office request.
+QueuedRequest = PriorityGet | OfficeRequest
 
 
 class PriorityContainer(simpy.Container):
@@ -189,7 +209,7 @@ class PriorityContainer(simpy.Container):
         self.first_fit = first_fit
         self._scan()
 
-    def rekey(self, key_of: Any) -> None:
+    def rekey(self, key_of: Callable[[PriorityGet], float]) -> None:
         """Rank every waiting request by ``key_of(request)`` (a new priority rule), then serve."""
         queue: HeapQueue = self.get_queue  # type: ignore[assignment]
         queue.refill(self._live(queue))
@@ -280,20 +300,20 @@ class HeapPriorityResource(simpy.Resource):
         while self.put_queue and len(self.users) < capacity:
             self._admit(at_once=False)
 
-    def rekey(self, key_of: Any) -> None:
+    def rekey(self, key_of: Callable[[OfficeRequest], tuple[float, float, bool]]) -> None:
         """Rank every waiting request by ``key_of(request)`` (a new priority rule)."""
         cast(HeapQueue, self.put_queue).rekey(key_of)
 
     PutQueue = HeapQueue  # type: ignore[assignment]
     if TYPE_CHECKING:
 
-        def request(self, priority: float = 0, preempt: bool = True) -> PriorityRequest:  # type: ignore[override]
-            """Request a server; smaller ``priority`` is served first."""
+        def request(self, priority: float = 0, preempt: bool = True, project: int = -1) -> OfficeRequest:
+            """Request a server; smaller ``priority`` is served first; ``project`` names the requester."""
             ...
     else:
-        request = BoundClass(PriorityRequest)
+        request = BoundClass(OfficeRequest)
 
-    def request_at_once(self, priority: float) -> PriorityRequest:
+    def request_at_once(self, priority: float, project: int = -1) -> OfficeRequest:
         """Request a server; if one is free it is granted now, with no event: check ``triggered`` before yielding.
 
         A request that would be served the moment it is made (a server free and no waiting
@@ -303,17 +323,18 @@ class HeapPriorityResource(simpy.Resource):
         key = (priority, self._env.now, False)  # PriorityRequest's key: (priority, time, not preempt)
         heap = cast(HeapQueue, self.put_queue)._heap
         if len(self.users) < self._capacity and (not heap or key < heap[0][0]):
-            return self._granted_request(priority, key)
+            return self._granted_request(priority, key, project)
         self._at_once = True
         try:
-            return self.request(priority=priority)
+            return self.request(priority, project=project)
         finally:
             self._at_once = False
 
-    def _granted_request(self, priority: float, key: tuple[float, float, bool]) -> PriorityRequest:
-        """A request made now and granted now: the attributes SimPy's constructors set, already triggered."""
-        request = PriorityRequest.__new__(PriorityRequest)
+    def _granted_request(self, priority: float, key: tuple[float, float, bool], project: int) -> OfficeRequest:
+        """A request made now and granted now: the attributes the constructors set, already triggered."""
+        request = OfficeRequest.__new__(OfficeRequest)
         simpy.Event.__init__(request, self._env)
+        request.project = project
         request.priority, request.key = priority, key  # type: ignore[assignment]  # SimPy types priority as int
         request.preempt, request.time = True, key[1]
         request.resource, request.proc = self, self._env.active_process
@@ -322,7 +343,7 @@ class HeapPriorityResource(simpy.Resource):
         self.users.append(request)
         return request
 
-    def free(self, request: PriorityRequest) -> None:
+    def free(self, request: OfficeRequest) -> None:
         """Release the server ``request`` holds: SimPy's ``release`` when requests wait, else no event."""
         if self.put_queue:
             self.release(request)

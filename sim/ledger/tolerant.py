@@ -17,25 +17,26 @@ Every source row gets one line in the account (``source_row, status, reason``):
   total's sum is checked against the rows it covers and a mismatch is reported in the reason);
 - ``refused``: a project row with a problem: which column, what it holds, what is allowed.
 
-The input file is only read.
+The reading is in layers: :mod:`sim.ledger.grids` (the file as cells), :mod:`sim.ledger.header`
+(which row names which column), then here the rows below the header and the account. The
+input file is only read.
 """
 
 from __future__ import annotations
 
-import csv
 import functools
 import logging
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from cityplan.units import HUAIAN_UNITS, unit_key
 from sim.ledger.dates import ALLOWED as DATE_ALLOWED
 from sim.ledger.dates import parse_date
+from sim.ledger.grids import cell_text, load_grids
+from sim.ledger.header import Header, find_header
 from sim.ledger.io import (
     COLUMNS,
     DATE_COLUMNS,
@@ -50,10 +51,7 @@ from sim.ledger.io import (
     validate_ledger,
 )
 from sim.ledger.vocabulary import (
-    YI_COLUMNS,
-    amount_factor,
     flag_value,
-    header_key,
     normalise,
     sector_key,
     stage_key,
@@ -63,10 +61,6 @@ from sim.ledger.vocabulary import (
 log = logging.getLogger(__name__)
 
 STATUSES: tuple[str, ...] = ("read", "assumed", "skipped", "refused")
-# Offices put one to three rows (title, unit, date) above the header; search a few more
-# (assumption: a header below row 20 is not a ledger this reader should guess at).
-HEADER_SEARCH_ROWS = 20
-MIN_HEADER_COLUMNS = 3  # a header names at least name, sector, investment ... (REQUIRED has 5)
 STAGE_ORDER: tuple[str, ...] = ("signed", "procedures", "land", "building", "completed", "registered")
 # Amount columns whose totals are checked, in the file's own unit.
 SUMMED: tuple[str, ...] = ("investment_yi", "spent_to_date_yi", "land_mu", "energy_tce")
@@ -75,19 +69,6 @@ SUMMED: tuple[str, ...] = ("investment_yi", "spent_to_date_yi", "land_mu", "ener
 ROUNDING_PER_ROW = 0.005
 _NUMBER = re.compile(r"^([-+]?\d+(?:\.\d*)?)(亿元|亿|万元|万)?$")
 _HEADING_NUMBER = re.compile(r"^(?:[一二三四五六七八九十]+[、.]|\([一二三四五六七八九十]+\))")
-_ENCODINGS: tuple[str, ...] = ("utf-8-sig", "gb18030")  # Excel on Chinese Windows saves CSV as GBK
-
-
-@dataclass(frozen=True)
-class Header:
-    """Where the header is and what each column holds."""
-
-    first: int  # 0-based index of the (first) header row in the grid
-    last: int  # 0-based index of the last header row (second header row, if any)
-    columns: dict[str, int]  # column key -> grid column index (first occurrence)
-    factors: dict[str, float]  # amount column -> factor to 亿元 (万元 headers)
-    ignored: tuple[str, ...]  # known columns the model does not use (序号, 备注 ...)
-    unknown: tuple[str, ...]  # headers not in the vocabulary
 
 
 @dataclass(frozen=True)
@@ -118,133 +99,6 @@ class _Row:
     clean: dict[str, str] = field(default_factory=dict)
     stage_text: str = ""  # the stage as written, for messages
     amounts: dict[str, float | None] = field(default_factory=dict)  # file units, for sum checks
-
-
-def load_grids(path: str | Path) -> list[tuple[str, list[list[object]]]]:
-    """(sheet name, rows) of every sheet of an XLSX (merged cells filled) or of a CSV ("" name), padded."""
-    path = Path(path)
-    if not path.is_file():
-        raise LedgerError(str(path), [Problem(0, "file", str(path), "an existing .csv or .xlsx file")])
-    suffix = path.suffix.lower()
-    if suffix == ".xlsx":
-        sheets = _xlsx_sheets(path)
-    elif suffix == ".csv":
-        sheets = [("", _csv_rows(path))]
-    else:
-        raise LedgerError(str(path), [Problem(0, "file", path.suffix, "a .csv or .xlsx file")])
-    return [(name, _padded(rows)) for name, rows in sheets]
-
-
-def _padded(rows: list[list[object]]) -> list[list[object]]:
-    width = max((len(r) for r in rows), default=0)
-    return [list(r) + [None] * (width - len(r)) for r in rows]
-
-
-def _csv_rows(path: Path) -> list[list[object]]:
-    for encoding in _ENCODINGS:
-        try:
-            with path.open(encoding=encoding, newline="") as f:
-                return [list(r) for r in csv.reader(f)]
-        except UnicodeDecodeError:
-            continue
-    raise LedgerError(str(path), [Problem(0, "file", "encoding", "a CSV in UTF-8 or GBK (GB18030)")])
-
-
-def _xlsx_sheets(path: Path) -> list[tuple[str, list[list[object]]]]:
-    """Every sheet's cells from A1, read with calamine (Rust; openpyxl took ~0.8 s of a 1.1 s read).
-
-    Cells as openpyxl gave them, so the reading downstream is unchanged: a blank cell is None,
-    a whole number an int; dates come as ``datetime.date``/``datetime`` (both read as dates).
-    A merged cell holds its value in the top-left cell: it is copied over the whole range.
-    """
-    from python_calamine import CalamineError, CalamineWorkbook
-
-    try:
-        book = CalamineWorkbook.from_path(str(path))
-        sheets = [book.get_sheet_by_name(name) for name in book.sheet_names]
-        grids = [(sheet.name, sheet.to_python(skip_empty_area=False), sheet.merged_cell_ranges) for sheet in sheets]
-    except (CalamineError, OSError, ValueError) as err:
-        raise LedgerError(str(path), [Problem(0, "file", str(err), "a readable .xlsx workbook")]) from err
-    out = []
-    for name, cells, merged_ranges in grids:
-        rows = [[_as_openpyxl(v) for v in row] for row in cells]
-        for (top, left), (bottom, right) in merged_ranges or []:
-            value = rows[top][left]
-            for r in range(top, bottom + 1):
-                for c in range(left, right + 1):
-                    rows[r][c] = value
-        out.append((name, rows))
-    return out
-
-
-def _as_openpyxl(value: object) -> object:
-    """A calamine cell as openpyxl gives it: "" (blank) -> None, 52.0 -> 52."""
-    if type(value) is float and value.is_integer():
-        return int(value)
-    return None if value == "" else value
-
-
-def cell_text(value: object) -> str:
-    """A cell as stripped text ("" for blank); a date cell as its ISO day; 3.0 as 3."""
-    if type(value) is str:  # most cells: the fast path
-        return value.strip()
-    if value is None or (isinstance(value, float) and np.isnan(value)):
-        return ""
-    if isinstance(value, pd.Timestamp | np.datetime64) or hasattr(value, "isoformat"):
-        return pd.Timestamp(value).date().isoformat()  # type: ignore[arg-type]
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
-
-
-def find_header(grid: list[list[object]], source: str = "ledger") -> Header:
-    """The header row (or two rows: group headings over column names) among the first rows.
-
-    The row, or pair of rows, naming the most known columns wins (the earlier on a tie). A
-    pair counts when both rows name at least two columns (a data row or a unit row names
-    none). Money columns are in 亿元 unless their header, their group heading or a unit row
-    above (单位：万元) names 万元.
-    """
-    texts = [[cell_text(c) for c in row] for row in grid[: HEADER_SEARCH_ROWS + 1]]
-    keyed = [[header_key(t) if t else None for t in row] for row in texts]
-    best: tuple[int, int, int, list[str | None]] | None = None
-    for h in range(min(HEADER_SEARCH_ROWS, len(texts))):
-        candidates = [(h, keyed[h])]
-        if h + 1 < len(texts) and min(_score(keyed[h]), _score(keyed[h + 1])) >= 2:  # noqa: PLR2004
-            both = [
-                second if second is not None else first if first is not None else header_key(a + b)
-                for first, second, a, b in zip(keyed[h], keyed[h + 1], texts[h], texts[h + 1], strict=True)
-            ]
-            candidates.append((h + 1, both))
-        for last, keys in candidates:
-            if best is None or _score(keys) > best[0]:
-                best = (_score(keys), h, last, keys)
-    if best is None or best[0] < MIN_HEADER_COLUMNS or "name" not in best[3]:
-        found = "; ".join(" | ".join(t for t in row if t) for row in texts[:5])
-        allowed = "a header row naming 项目名称 and the other columns (see sim/ledger/vocabulary.py)"
-        raise LedgerError(source, [Problem(0, "header", found[:200], allowed)])
-    _, first, last, keys = best
-    above = [amount_factor(t) for row in texts[:first] for t in row if normalise(t).startswith("单位")]
-    default = next((f for f in above if f is not None), 1.0)
-    columns: dict[str, int] = {}
-    factors: dict[str, float] = {}
-    ignored, unknown = [], []
-    for j, key in enumerate(keys):
-        label = " ".join(dict.fromkeys(t for t in (texts[first][j], texts[last][j]) if t))
-        if key is None:
-            if label:
-                unknown.append(label)
-        elif key == "" or key in columns:
-            ignored.append(label)
-        else:
-            columns[key] = j
-            own = [amount_factor(t) for t in (texts[last][j], texts[first][j])]
-            factors[key] = next((f for f in own if f is not None), default) if key in YI_COLUMNS else 1.0
-    return Header(first, last, columns, factors, tuple(dict.fromkeys(ignored)), tuple(dict.fromkeys(unknown)))
-
-
-def _score(keys: Iterable[str | None]) -> int:
-    return len({k for k in keys if k})
 
 
 def _number(text: str) -> tuple[float | None, float]:

@@ -24,7 +24,7 @@ from sim.model.processes import recover_idle_land
 from sim.model.project_plan import plan_projects
 from sim.model.recorder import ProjectLedger, ResourceLog
 from sim.model.resume import resume_source
-from sim.model.system import StartState, System, feedstock_day, plan_lists
+from sim.model.system import LaunchRegime, Regime, StartState, System, feedstock_day, plan_lists
 
 
 def build_model(
@@ -112,8 +112,9 @@ def build_model(
         [calendar.month_starts(y) for y in range(calendar.first_year, calendar.last_year + 1)]
     ).tolist()
     if switch:
-        system.launch_regime = (cfg, plan, plan_lists(plan, leads, shared_with=(start_plan, system.p)))
-        env.process(launch_campaign(env, system, launch_day, *system.launch_regime))
+        lists = plan_lists(plan, leads, shared_with=(start_plan, system.p))
+        system.launch_regime = LaunchRegime(Regime(cfg, lists), plan)
+        env.process(launch_campaign(env, system, launch_day))
     skip_before = -np.inf
     if start is not None:
         skip_before = start.as_of_day

@@ -10,16 +10,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from typing import Any
 
 import simpy
 from simpy.events import ProcessGenerator
 
 from sim.config.checks import MONTHS_PER_YEAR
-from sim.config.model import ModelConfig
 from sim.engine.resources import PriorityContainer
 from sim.model.processes import appraise
-from sim.model.project_plan import ProjectPlan
 from sim.model.recorder import ResourceLog
 from sim.model.system import QuotaRelease, System
 
@@ -51,20 +48,20 @@ def monthly_bulletin(env: simpy.Environment, s: System, schedule: list[tuple[flo
         s.publish_bulletin(env.now, year, month)
 
 
-def launch_campaign(
-    env: simpy.Environment, s: System, launch_day: float, cfg: ModelConfig, plan: ProjectPlan, lists: Any
-) -> ProcessGenerator:
-    """The campaign launches (攻坚 starts): the policy's levers apply from this day on.
+def launch_campaign(env: simpy.Environment, s: System, launch_day: float) -> ProcessGenerator:
+    """The campaign launches (攻坚 starts): the policy's levers (``s.launch_regime``) apply from this day on.
 
     Steps that begin afterwards read the new durations, priorities and rules; leaders'
     attention and approval capacity change by the difference between the regimes.
     """
     yield env.timeout(launch_day - env.now)
+    assert s.launch_regime is not None
+    launch = s.launch_regime
+    cfg, lists = launch.regime
     for tier, (old, new) in enumerate(zip(s.cfg.problems.leader_capacity, cfg.problems.leader_capacity, strict=True)):
         s.leaders_free[tier] += new - old
     s.approvals.set_capacity(cfg.approvals.capacity_projects)
-    s.cfg, s.plan, s.p = cfg, plan, lists
-    s.launch_regime = None
+    s.put_in_force(launch)
     # one priority key for the backlog and new requests: the waiting lines are re-ranked
     # under the new rule (差别化供给 ranks the carried-over backlog by size too)
     s.land.rekey(lambda request: lists.land_priority[request.project])

@@ -26,8 +26,8 @@ from simpy.events import ProcessGenerator
 
 from sim.engine.clock import at
 from sim.engine.detached import Detached
-from sim.engine.resources import PriorityContainer
-from sim.model.system import System
+from sim.engine.resources import PriorityContainer, QueuedRequest
+from sim.model.system import PlanLists, System
 
 StepResult = Generator[simpy.Event, Any, bool]
 
@@ -40,20 +40,20 @@ def appraise(env: simpy.Environment, project: int, s: System, day: float) -> Non
     process; a signing starts the project's life, which waits for that day.
     """
     s.ledger.enter(project)
-    appraised = day + s.regime_at(day)[1].appraisal_days[project]
-    p = s.regime_at(appraised)[1]
+    appraised = day + s.regime_at(day).lists.appraisal_days[project]
+    p = s.regime_at(appraised).lists
     if not p.passes[project]:
         record_ahead(s, "rejected", project, appraised)
         return
     review = p.city_review_days[project]
     signing = appraised + review if review > 0 else appraised
-    if s.regime_at(signing)[1].resigned[project]:
+    if s.regime_at(signing).lists.resigned[project]:
         record_ahead(s, "resigned", project, signing)
         return
     if signing >= s.horizon_day:
         return
     s.ledger.record("signed", project, signing)
-    s.leave_day[project] = signing + s.regime_at(signing)[1].leave_days[project]
+    s.leave_day[project] = signing + s.regime_at(signing).lists.leave_days[project]
     procedures = prepare(s, project, signing)
     if procedures is not None:
         Detached(env, project_life(env, project, s), start=at(env, procedures))
@@ -86,14 +86,14 @@ def prepare(s: System, project: int, day: float) -> float | None:
     day, as :func:`hold` and :func:`walk_away` would. None also if the run ends first.
     """
     left = s.leave_day[project] - day
-    days = s.regime_at(day)[1].prework_days[project]
+    days = s.regime_at(day).lists.prework_days[project]
     if days > left:
         walk_away_ahead(s, project, day + max(left, 0.0), "prework")
         return None
     end = day + days
     if end >= s.horizon_day:
         return None
-    if s.regime_at(end)[1].never_proceeds[project]:
+    if s.regime_at(end).lists.never_proceeds[project]:
         walk_away_ahead(s, project, end, "never_proceeds")
         return None
     return end
@@ -132,7 +132,7 @@ def walk_away(env: simpy.Environment, project: int, s: System, cause: str) -> No
     s.ledger.walk_away(cause, project, env.now)
     for request in s.pending.pop(project, ()):
         if not request.triggered:
-            request.cancel()  # type: ignore[attr-defined]
+            request.cancel()
     land, energy = s.held_land[project], s.held_energy[project]
     s.held_land[project] = s.held_energy[project] = 0.0
     if land > 0 and math.isnan(s.ledger.times["land"][project]):
@@ -216,7 +216,7 @@ def resolve_problem(env: simpy.Environment, project: int, s: System) -> StepResu
 
 
 def wait_in_line(
-    env: simpy.Environment, request: simpy.Event, project: int, s: System, patience: list[float], cause: str
+    env: simpy.Environment, request: QueuedRequest, project: int, s: System, patience: list[float], cause: str
 ) -> StepResult:
     """Wait for ``request``; the investor leaves if the wait outlasts its patience or its leave day.
 
@@ -239,7 +239,7 @@ def wait_in_line(
     if request.triggered:
         return True
     if not s.walked[project]:
-        request.cancel()  # type: ignore[attr-defined]
+        request.cancel()
         walk_away(env, project, s, cause)
     return False
 
@@ -334,7 +334,9 @@ def assess_energy(env: simpy.Environment, project: int, s: System, patience: lis
     return True
 
 
-def assess_energy_then_file(env: simpy.Environment, project: int, s: System) -> Generator[simpy.Event, Any, Any]:
+def assess_energy_then_file(
+    env: simpy.Environment, project: int, s: System
+) -> Generator[simpy.Event, Any, PlanLists | None]:
     """Sequential chain: the energy assessment (能评), then the applicant prepares the file.
 
     Two pure delays in one wait: the same days, sums, regime and walk-away causes as
@@ -352,7 +354,7 @@ def assess_energy_then_file(env: simpy.Environment, project: int, s: System) -> 
     assessed = env.now + days
     record_ahead(s, "energy", project, assessed)
     left = s.leave_day[project] - assessed
-    rules = s.regime_at(assessed)[1]
+    rules = s.regime_at(assessed).lists
     days = rules.applicant_days[project]
     if days <= left:
         yield at(env, assessed + days)
@@ -371,15 +373,16 @@ def obtain_permits(env: simpy.Environment, project: int, s: System, patience: li
     return (yield from seek_permits(env, project, s, patience, rules))
 
 
-def seek_permits(env: simpy.Environment, project: int, s: System, patience: list[float], rules: Any) -> StepResult:
+def seek_permits(
+    env: simpy.Environment, project: int, s: System, patience: list[float], rules: PlanLists
+) -> StepResult:
     """With the file ready, wait for an approval office: review and permits.
 
     ``rules``: the plan lists in force when the file was begun; the request's priority and the
     review and permit days are read from them (a file begun before the launch keeps the
     baseline's, as it always has).
     """
-    request = s.approvals.request_at_once(rules.approval_priority[project])
-    request.project = project  # type: ignore[attr-defined]
+    request = s.approvals.request_at_once(rules.approval_priority[project], project)
     ok = yield from wait_in_line(env, request, project, s, patience, "approvals")
     if ok and not s.walked[project]:
         s.ledger.record("review", project, env.now)
@@ -410,7 +413,7 @@ def start_and_build(s: System, project: int, ready_day: float, lag_days: float) 
         # point may round that sum differently; the same sum keeps the tables bit-identical
         start = start + (lull_end - start)
     record_ahead(s, "started", project, start)
-    p = s.regime_at(start)[1]
+    p = s.regime_at(start).lists
     build_and_reach_output(s, project, start, p.construction_days[project] + p.stall_days[project])
 
 
@@ -425,7 +428,7 @@ def build_and_reach_output(s: System, project: int, day: float, build_days: floa
 
 def reach_output(s: System, project: int, completed: float) -> None:
     """After completion on day ``completed``: statistical registration (列统) and design output (达效)."""
-    p = s.regime_at(completed)[1]
+    p = s.regime_at(completed).lists
     delays = [
         (d, m)
         for d, m in ((p.registration_days[project], "registered"), (p.output_days[project], "output"))

@@ -141,8 +141,7 @@ def finish_review(env: simpy.Environment, project: int, s: System, patience: lis
     review and permit time (the plan's ``review_days``); the investor may still leave on its
     leave day meanwhile, as in :func:`seek_permits`.
     """
-    request = s.approvals.request_at_once(-math.inf)
-    request.project = project  # type: ignore[attr-defined]
+    request = s.approvals.request_at_once(-math.inf, project)
     if not request.triggered:  # else served the moment it was made
         yield request
     ok = yield from hold(env, project, s, s.p.review_days[project] + s.p.permit_days[project], "procedures")

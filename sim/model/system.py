@@ -10,8 +10,7 @@ from __future__ import annotations
 import bisect
 import math
 from dataclasses import dataclass, field
-from types import SimpleNamespace
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import simpy
@@ -19,7 +18,7 @@ import simpy
 from cityplan.calendar import Calendar
 from sim.config.checks import MONTHS_PER_YEAR
 from sim.config.model import ModelConfig
-from sim.engine.resources import HeapPriorityResource, PriorityContainer
+from sim.engine.resources import HeapPriorityResource, PriorityContainer, QueuedRequest
 from sim.model.attraction import EffortState, intensity_factor, intensity_factors, pace_shares, target_of
 from sim.model.leads import Leads
 from sim.model.project_plan import ProjectPlan
@@ -34,27 +33,91 @@ class QuotaRelease:
     carryover_share: float
 
 
-def plan_lists(
-    plan: ProjectPlan, leads: Leads, shared_with: tuple[ProjectPlan, SimpleNamespace] | None = None
-) -> SimpleNamespace:
-    """The plan as Python lists, read one element at a time by the processes.
+@dataclass(slots=True)
+class PlanLists:
+    """One regime's plan as Python lists, one element per project, read by the processes.
 
-    List indexing is several times faster than numpy scalar indexing in the hot path.
+    The fields are :class:`~sim.model.project_plan.ProjectPlan`'s (same names, same meaning)
+    followed by the leads' :data:`LEAD_LISTS`. List indexing is several times faster than
+    numpy scalar indexing in the hot path, and a slots dataclass reads an attribute as fast
+    as the ``SimpleNamespace`` it replaces. Built by :func:`plan_lists` only; never mutated.
+    """
+
+    # ProjectPlan's fields, in its order
+    passes: list[bool]
+    quality: list[float]
+    size_tier: list[int]
+    leader_tier: list[int]
+    in_park: list[bool]
+    foreign: list[bool]
+    taiwan: list[bool]
+    tech_talent: list[bool]
+    land_mu: list[float]
+    energy_tce: list[float]
+    appraisal_days: list[float]
+    city_review_days: list[float]
+    prework_days: list[float]
+    land_transfer_days: list[float]
+    energy_days: list[float]
+    applicant_days: list[float]
+    review_days: list[float]
+    permit_days: list[float]
+    problem_days: list[float]
+    leader_days: list[float]
+    construction_days: list[float]
+    stall_days: list[float]
+    registration_days: list[float]
+    output_days: list[float]
+    patience_days: list[float]
+    land_priority: list[float]
+    energy_priority: list[float]
+    approval_priority: list[float]
+    never_proceeds: list[bool]
+    leave_days: list[float]
+    resigned: list[bool]
+    energy_national: list[bool]
+    energy_feedstock_tce: list[float]
+    spend_span_factor: list[float]
+    # the leads' (LEAD_LISTS)
+    arrival_day: list[float]
+    investment_yi: list[float]
+    from_event: list[bool]
+    series_slot: list[int]
+    accept_u: list[float]
+
+
+class Regime(NamedTuple):
+    """The rules in force on a day: the model configuration and the plan lists it gives."""
+
+    cfg: ModelConfig
+    lists: PlanLists
+
+
+class LaunchRegime(NamedTuple):
+    """The policy's regime waiting for the campaign launch: its rules and the plan they come from."""
+
+    regime: Regime
+    plan: ProjectPlan
+
+
+def plan_lists(plan: ProjectPlan, leads: Leads, shared_with: tuple[ProjectPlan, PlanLists] | None = None) -> PlanLists:
+    """The plan as Python lists (:class:`PlanLists`), read one element at a time by the processes.
+
     ``shared_with``: another plan of the same leads (the baseline's) and its lists; a field
     whose array is the same bit for bit shares that list (lists are only read): converting
     every field of every candidate lead twice was most of the time building the model took.
     """
-    lists = SimpleNamespace()
-    for name, values in vars(plan).items():
-        if not isinstance(values, np.ndarray):
-            setattr(lists, name, values)
-        elif shared_with is not None and _same_bits(values, getattr(shared_with[0], name)):
-            setattr(lists, name, getattr(shared_with[1], name))
+    values: dict[str, Any] = {}
+    for name, array in vars(plan).items():
+        if not isinstance(array, np.ndarray):
+            values[name] = array
+        elif shared_with is not None and _same_bits(array, getattr(shared_with[0], name)):
+            values[name] = getattr(shared_with[1], name)
         else:
-            setattr(lists, name, values.tolist())
+            values[name] = array.tolist()
     for name in LEAD_LISTS:
-        setattr(lists, name, getattr(leads, name).tolist() if shared_with is None else getattr(shared_with[1], name))
-    return lists
+        values[name] = getattr(leads, name).tolist() if shared_with is None else getattr(shared_with[1], name)
+    return PlanLists(**values)
 
 
 # Attributes of the leads the processes read as lists, beside the plan's.
@@ -144,8 +207,9 @@ class System:
     """Everything a process may touch: resources, per-project plan, recorder, config.
 
     ``cfg``, ``plan`` and ``p`` are the regime in force: the baseline (no levers) until the
-    campaign launch, then the policy's (:func:`sim.model.city.launch_campaign` swaps them).
-    A process reads them when a step begins, so a lever applies to steps begun after launch.
+    campaign launch, then the policy's (:func:`sim.model.city.launch_campaign` swaps them
+    with :meth:`put_in_force`). A process reads them when a step begins, so a lever applies
+    to steps begun after launch.
     """
 
     env: simpy.Environment
@@ -153,7 +217,7 @@ class System:
     calendar: Calendar
     leads: Leads
     plan: ProjectPlan
-    p: Any
+    p: PlanLists
     land: PriorityContainer
     energy: PriorityContainer
     approvals: HeapPriorityResource
@@ -166,7 +230,7 @@ class System:
     held_energy: list[float]
     # Requests a project is waiting on (withdrawn if it leaves); model day from which
     # feedstock energy is deducted (inf = never).
-    pending: dict[int, list[Any]]
+    pending: dict[int, list[QueuedRequest]]
     feedstock_day: float
     ledger: ProjectLedger
     log: ResourceLog
@@ -178,14 +242,26 @@ class System:
 
     # Set when the run starts from a planner ledger (nowcast); None for a normal run.
     start: StartState | None = None
-    # The policy's regime (cfg, plan, lists) until the campaign launch puts it in force; None after.
-    launch_regime: tuple[ModelConfig, ProjectPlan, Any] | None = None
+    # The policy's regime until the campaign launch puts it in force; None after.
+    launch_regime: LaunchRegime | None = None
     # Model day the run stops (1 January after the last year): nothing at or after it is recorded.
     horizon_day: float = math.inf
     # Units' promotion effort, moved by the monthly bulletin (sim.model.attraction).
     effort: EffortState | None = None
     # Pace line of each (year, month weights): share of the year's target due by each month start.
     pace_lines: dict[tuple[int, tuple[float, ...]], list[float]] = field(default_factory=dict)
+    # ``Regime(cfg, p)``, built once per regime: :meth:`regime_at` answers ~40,000 times a
+    # replication, and building a NamedTuple each time would cost ~2% of it (measured).
+    in_force: Regime = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.in_force = Regime(self.cfg, self.p)
+
+    def put_in_force(self, launch: LaunchRegime) -> None:
+        """Make ``launch`` the regime in force (the campaign launch); nothing waits to launch after."""
+        self.cfg, self.p = self.in_force = launch.regime
+        self.plan = launch.plan
+        self.launch_regime = None
 
     def year_of(self, day: float) -> int:
         """Calendar year containing model ``day``."""
@@ -235,11 +311,12 @@ class System:
         comes = self.leads.accept_u[first:end] * self.cfg.attraction.candidate_intensity_factor < factor
         return projects[comes].tolist(), end
 
-    def regime_at(self, day: float) -> tuple[ModelConfig, Any]:
+    def regime_at(self, day: float) -> Regime:
         """Config and plan lists in force on model ``day`` (now or later): the policy's from the launch."""
-        if self.launch_regime is not None and day >= self.launch_day:
-            return self.launch_regime[0], self.launch_regime[2]
-        return self.cfg, self.p
+        launch = self.launch_regime
+        if launch is not None and day >= self.launch_day:
+            return launch.regime
+        return self.in_force
 
     def publish_bulletin(self, day: float, year: int, month: int, *, log: bool = True) -> None:
         """The monthly bulletin of ``month`` (0-11) of ``year``: effort answers each unit's pace.
@@ -282,7 +359,7 @@ class System:
         """
         i = bisect.bisect_right(self.year_starts, day) - 1
         festival = self.festival_days[i]
-        c = self.regime_at(day)[0].construction
+        c = self.regime_at(day).cfg.construction
         return festival - c.dead_period_days_before_festival, festival + c.dead_period_days_after_festival
 
     def next_year_start(self, day: float) -> float:

@@ -19,44 +19,47 @@ import logging
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from contextlib import contextmanager
-from typing import Any, Protocol
+from typing import Any, Generic, Protocol, TypeVar
 
 from sim.config.run import RunConfig
 from sim.config.study import StudyConfig
-from sim.run.parts import ChunkResult
 
 log = logging.getLogger(__name__)
 
-ChunkFn = Callable[[StudyConfig, list[int]], ChunkResult]
+# What a chunk function returns: a ChunkResult for a study, or e.g. the observed values of
+# sim.run.observe; the backends only ship it back.
+T = TypeVar("T")
+T_co = TypeVar("T_co", covariant=True)
+ChunkFn = Callable[[StudyConfig, list[int]], T]
 
 
-class Backend(Protocol):
+class Backend(Protocol[T_co]):
     """Runs chunks and yields their results as they finish."""
 
-    def map(self, cfg: StudyConfig, chunks: list[list[int]]) -> Iterator[ChunkResult]:
+    def map(self, cfg: StudyConfig, chunks: list[list[int]]) -> Iterator[T_co]:
         """Run ``fn(cfg, chunk)`` for every chunk; yield results in completion order."""
         ...
 
 
-class SerialBackend:
+class SerialBackend(Generic[T]):
     """Every chunk in this process, one after the other."""
 
-    def __init__(self, fn: ChunkFn) -> None:
+    def __init__(self, fn: ChunkFn[T]) -> None:
         self.fn = fn
 
-    def map(self, cfg: StudyConfig, chunks: list[list[int]]) -> Iterator[ChunkResult]:
+    def map(self, cfg: StudyConfig, chunks: list[list[int]]) -> Iterator[T]:
         """Run the chunks in order."""
         for chunk in chunks:
             yield self.fn(cfg, chunk)
 
 
-class PoolBackend:
+class PoolBackend(Generic[T]):
     """Chunks in a pool of worker processes on this machine."""
 
-    def __init__(self, fn: ChunkFn, pool: ProcessPoolExecutor) -> None:
+    def __init__(self, fn: ChunkFn[T], pool: ProcessPoolExecutor) -> None:
         self.fn, self.pool = fn, pool
 
-    def map(self, cfg: StudyConfig, chunks: list[list[int]]) -> Iterator[ChunkResult]:
+    def map(self, cfg: StudyConfig, chunks: list[list[int]]) -> Iterator[T]:
         """Submit every chunk; yield each result when its worker is done."""
         futures = [self.pool.submit(self.fn, cfg, chunk) for chunk in chunks]
         try:
@@ -67,13 +70,13 @@ class PoolBackend:
                 future.cancel()
 
 
-class DaskBackend:
+class DaskBackend(Generic[T]):
     """Chunks as tasks on a Dask distributed cluster."""
 
-    def __init__(self, fn: ChunkFn, client: Any) -> None:
+    def __init__(self, fn: ChunkFn[T], client: Any) -> None:
         self.fn, self.client = fn, client
 
-    def map(self, cfg: StudyConfig, chunks: list[list[int]]) -> Iterator[ChunkResult]:
+    def map(self, cfg: StudyConfig, chunks: list[list[int]]) -> Iterator[T]:
         """Submit every chunk as one task; yield each result when it arrives."""
         from distributed import as_completed as dask_completed
 
@@ -86,7 +89,7 @@ class DaskBackend:
 
 
 @contextmanager
-def open_backend(run: RunConfig, fn: ChunkFn) -> Iterator[Backend]:
+def open_backend(run: RunConfig, fn: ChunkFn[T]) -> Iterator[Backend[T]]:
     """The backend chosen by ``run.backend`` and ``run.jobs``, open for the whole run.
 
     Parameters
@@ -94,7 +97,8 @@ def open_backend(run: RunConfig, fn: ChunkFn) -> Iterator[Backend]:
     run
         Run settings (``backend``, ``jobs``, ``dask_address``).
     fn
-        Module-level (picklable) function running one chunk: ``fn(cfg, replications)``.
+        Module-level (picklable) function running one chunk: ``fn(cfg, replications)``
+        (a ``functools.partial`` of one is picklable too).
     """
     if run.backend == "dask":
         with _dask_client(run) as client:

@@ -115,19 +115,28 @@ def ledger_frame(system: System) -> pd.DataFrame:
     return pd.DataFrame({k: v[entered] for k, v in cols.items()}).reset_index(drop=True)
 
 
-def simulate_leads(cfg: StudyConfig, leads: Leads) -> System:
-    """Run the model on given leads (e.g. hand-made for a trace test) to the horizon."""
+def simulate_leads(cfg: StudyConfig, leads: Leads, *, until_day: float | None = None) -> System:
+    """Run the model on given leads (e.g. hand-made for a trace test) to the horizon.
+
+    ``until_day`` stops it earlier (a model day): every event before that day happens as in
+    the full run (the leads are drawn up front and each step draws in time order), so the
+    warm-up years can be checked against the record without simulating the target year.
+    """
     cal = calendar_of(cfg)
     env = simpy.Environment()
     system = build_model(
         env, cfg.model, cal, leads, baseline=cfg.baseline_model, launch_day=cal.day_of(cfg.launch_date())
     )
-    env.run(until=cal.horizon_days)
+    env.run(until=cal.horizon_days if until_day is None else min(until_day, cal.horizon_days))
     return system
 
 
-def simulate(cfg: StudyConfig, replication: int) -> tuple[System, pd.DataFrame]:
-    """Build and run one replication; return the finished system and its retrofits."""
+def simulate(cfg: StudyConfig, replication: int, *, until_day: float | None = None) -> tuple[System, pd.DataFrame]:
+    """Build and run one replication; return the finished system and its retrofits.
+
+    ``until_day`` (model day) stops a plain run early (:func:`simulate_leads`); a nowcast
+    always runs to the horizon.
+    """
     cal = calendar_of(cfg)
     streams = replication_streams(cfg.run.seed, replication)
     leads = draw_leads(cfg.model.demand, cal, streams, cfg.model.attraction)
@@ -135,7 +144,7 @@ def simulate(cfg: StudyConfig, replication: int) -> tuple[System, pd.DataFrame]:
 
         system = simulate_from_ledger(cfg, leads, streams)
     else:
-        system = simulate_leads(cfg, leads)
+        system = simulate_leads(cfg, leads, until_day=until_day)
     retrofits = draw_retrofits(cfg.model.retrofit, cfg.model.demand, cal, streams["retrofits"])
     return system, retrofits
 

@@ -146,7 +146,12 @@ def _precision_round(year_end: np.ndarray, run: RunConfig, goals: Goals) -> tupl
 
 
 def _fill(
-    backend: Backend, cfg: StudyConfig, got: _Collected, n: int, store: PartStore | None, progress: _Progress
+    backend: Backend[ChunkResult],
+    cfg: StudyConfig,
+    got: _Collected,
+    n: int,
+    store: PartStore | None,
+    progress: _Progress,
 ) -> set[int]:
     """Compute the missing replications below ``n``, saving each chunk as it finishes.
 
