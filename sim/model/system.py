@@ -78,6 +78,9 @@ class PlanLists:
     energy_national: list[bool]
     energy_feedstock_tce: list[float]
     spend_span_factor: list[float]
+    parallel_procedures: list[bool]
+    start_lag_days: list[float]
+    on_meeting_agenda: list[bool]
     # the leads' (LEAD_LISTS)
     arrival_day: list[float]
     investment_yi: list[float]
