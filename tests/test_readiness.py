@@ -113,12 +113,20 @@ def test_advance_service_overlaps_pre_work_with_appraisal() -> None:
 
 
 def test_pre_work_agency_shortens_pre_work_for_its_takers_only() -> None:
-    base = plan()
-    half = plan(prework={"agency_share": 0.5})
-    takers = half.prework_days < base.prework_days
+    """全程代办 is one service: the projects that take it up get their file and their pre-work filings run."""
+    m = ModelConfig()
+    none = replace(m.uptake, agency_service=replace(m.uptake.agency_service, status_quo_share=0.0))
+    half = replace(m.uptake, agency_service=replace(m.uptake.agency_service, status_quo_share=0.5))
+    base = plan_projects(leads(), replace(m, uptake=none))
+    served = plan_projects(leads(), replace(m, uptake=half))
+    takers = served.prework_days < base.prework_days
     assert abs(takers.mean() - 0.5) < 0.01
-    np.testing.assert_allclose(half.prework_days[takers], 0.7 * base.prework_days[takers])
-    np.testing.assert_array_equal(half.prework_days[~takers], base.prework_days[~takers])
+    np.testing.assert_allclose(served.prework_days[takers], m.prework.agency_factor * base.prework_days[takers])
+    np.testing.assert_array_equal(served.prework_days[~takers], base.prework_days[~takers])
+    # the same projects have their permit file prepared by the agent (ready ones file a fit-out)
+    shorter_file = served.applicant_days < base.applicant_days
+    assert (shorter_file <= takers).all()
+    assert shorter_file[takers & ~served.ready].all()
 
 
 def _ledger() -> pd.DataFrame:

@@ -11,6 +11,7 @@ import pytest
 from cityplan.errors import ConfigError
 from sim.config.model import ModelConfig
 from sim.config.priors import Prior, UncertaintyConfig, get_field, lever_value, set_field
+from sim.config.uptake import UPTAKE_LEVERS
 from sim.run.parameters import parameter_frame, quantile, with_parameters
 from sim.run.study import run_study
 
@@ -99,7 +100,7 @@ def test_lever_effect_survives_the_prior(study):
     """Where a lever of the plan sets a field with a prior, the lever's direction holds in every draw."""
     s = study("policy=plan")
     changed = [p for p in s.uncertainty.priors if get_field(s.model, p.path) != get_field(s.baseline_model, p.path)]
-    assert len(changed) >= 5  # permits, review, rework, applicant, patience, registration, parks
+    assert [p.path for p in changed] == ["land.in_park_transfer_factor"]  # 园区主平台; the reforms are dosages
     for prior in changed:
         before = np.sign(get_field(s.model, prior.path) - get_field(s.baseline_model, prior.path))
         for r in range(0, 40, 2):
@@ -107,9 +108,6 @@ def test_lever_effect_survives_the_prior(study):
             after = np.sign(get_field(drawn.model, prior.path) - get_field(drawn.baseline_model, prior.path))
             assert after == before, (prior.path, r)
     drawn = with_parameters(s, 5)
-    assert drawn.model.approvals.permit_median_days == 2.0  # keep: 1 working day whatever the status quo
-    patience = drawn.model.walkaway.patience_scale_days
-    assert patience == pytest.approx(1.25 * drawn.baseline_model.walkaway.patience_scale_days)  # scale
     assert drawn.model.land.in_park_transfer_factor == 0.35  # keep: 园区主平台 as written
     registration = next(p for p in s.uncertainty.priors if p.lever == "shift")
     assert lever_value(registration, 0.85, 0.72, 0.6) == pytest.approx(0.73)  # shift: +13 points kept
@@ -247,3 +245,17 @@ def test_prior_labels_name_a_ratio_prior_by_its_key(tmp_path):
     assert labels[f"{QUOTA}/{LAND}"] == ("能耗指标可保障的年投资", "investment the energy quota covers")
     assert labels[f"{STOCK}/{QUOTA}"][1] == "energy initial stock tce per energy quota tce per year"
     assert labels[LAND][0] == "每亿元用地"
+
+
+def test_a_reform_dosage_is_drawn_alike_in_both_regimes_and_the_plan_never_takes_it_back(study):
+    """Both levels of every reform are uncertain inputs drawn once for the cell; the policy only
+    puts the plan's in force, and the plan's share is at least 2022's in every draw."""
+    s = study("policy=plan")
+    for r in range(0, 40, 2):
+        drawn = with_parameters(s, r)
+        for lever in UPTAKE_LEVERS:
+            base, plan = getattr(drawn.baseline_model.uptake, lever), getattr(drawn.model.uptake, lever)
+            assert (base.status_quo_share, base.plan_share) == (plan.status_quo_share, plan.plan_share), lever
+            assert not base.plan_level, lever
+            assert plan.plan_level, lever
+            assert plan.share_in_force() >= base.share_in_force(), (lever, r)

@@ -15,6 +15,7 @@ import pytest
 from sim.config.model import ModelConfig
 from sim.config.run import RunConfig
 from sim.config.study import StudyConfig
+from sim.config.uptake import Dosage
 from sim.model.waiting import WaitingBudget
 from sim.run.replication import ledger_frame, simulate_leads
 from tests.helpers import deterministic_model, make_leads
@@ -36,7 +37,7 @@ def _city(*, parallel: bool) -> dict[str, float]:
         m,
         land=replace(m.land, initial_stock_mu=0.0, quota_mu_per_year=12 * TRANCHE_MU),
         energy=replace(m.energy, initial_stock_tce=0.0, quota_tce_per_year=0.0),
-        approvals=replace(m.approvals, parallel_with_land=parallel),
+        uptake=replace(m.uptake, parallel_with_land=Dosage(status_quo_share=1.0 if parallel else 0.0)),
     )
     assert isinstance(m, ModelConfig)
     cfg = StudyConfig(

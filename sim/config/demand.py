@@ -264,12 +264,22 @@ class AttractionConfig:
     # Assumption, range 2-10 (smaller than the city events of calibration.md §1, whose
     # Huaihe convention brought ~37).
     series_event_leads_1e8_mean: float = 5.0
-    # 链式招商 with 委托招商、基金招商 (chain targeting, entrusted and fund promotion): extra
-    # industrial leads as a share of the trend. 0 = off.
-    chain_extra_share_industrial: float = 0.0
-    # 一号招商员 (top leaders as lead promoters, one leader and team per >= 10亿 project):
-    # extra >= 10亿 leads as a share of the trend. 0 = off.
-    leader_extra_share_1e9: float = 0.0
+    # 链式招商 with 委托招商、基金招商 (chain targeting, entrusted and fund promotion; plan:
+    # 探索, "explore"): extra industrial leads as a share of the trend while ``chain_targeting``
+    # is in force. An uncertain input, not a mechanism: no figure links a team or a fund to
+    # leads, and the trend (fitted to 2018-21, calibration.md §1) already holds the chain
+    # promotion done before 2023. Assumption 0-0.15, point the centre (the upper end is cut
+    # by candidate_intensity_factor: 1.8 x 1.15 x 1.2 < 2.5).
+    chain_targeting: bool = False
+    chain_extra_share_industrial: float = 0.075
+    # 一号招商员 (top leaders as lead promoters, one leader and team per >= 10亿 project; plan:
+    # 充分发挥, "give full play"): extra >= 10亿 leads as a share of the trend while
+    # ``lead_promoter`` is in force. An uncertain input: no figure on leads per leader-day, and
+    # leaders promoted before 2023 too (in the trend). Assumption 0-0.2, point the centre
+    # (calibration.md §6: >= 50亿 and value sub-targets are the ones cities fall short of).
+    # Its follow-up after signing (一抓到底) is leader help (model.uptake.leader_help).
+    lead_promoter: bool = False
+    leader_extra_share_1e9: float = 0.1
     # Costs of the levers (reported, not simulated): staff-days per series event, promotion
     # staff (full-time) of the chain, entrusted and fund teams, leader-days a year.
     cost_staff_days_per_series_event: float = 0.0
@@ -320,4 +330,12 @@ class AttractionConfig:
     def max_multiplier(self) -> float:
         """The largest multiple of the trend the levers and full effort can reach."""
         effort = 1.0 + self.max_extra_lead_share * max(self.tier_response)
-        return effort * (1.0 + self.chain_extra_share_industrial) * (1.0 + self.leader_extra_share_1e9)
+        return effort * (1.0 + self.chain_share_in_force()) * (1.0 + self.leader_share_in_force())
+
+    def chain_share_in_force(self) -> float:
+        """Extra industrial leads from chain targeting in force (0 unless ``chain_targeting``)."""
+        return self.chain_extra_share_industrial if self.chain_targeting else 0.0
+
+    def leader_share_in_force(self) -> float:
+        """Extra >= 10亿 leads from 一号招商员 in force (0 unless ``lead_promoter``)."""
+        return self.leader_extra_share_1e9 if self.lead_promoter else 0.0

@@ -19,6 +19,7 @@ from sim.config.steps import (
     RetrofitConfig,
     WalkawayConfig,
 )
+from sim.config.uptake import SupervisionConfig, UptakeConfig
 
 
 @dataclass
@@ -38,6 +39,9 @@ class ModelConfig:
     construction: ConstructionConfig = field(default_factory=ConstructionConfig)
     completion: CompletionConfig = field(default_factory=CompletionConfig)
     retrofit: RetrofitConfig = field(default_factory=RetrofitConfig)
+    # Who takes each service reform up, at 2022's level or the plan's (sim.config.uptake).
+    uptake: UptakeConfig = field(default_factory=UptakeConfig)
+    supervision: SupervisionConfig = field(default_factory=SupervisionConfig)
 
     def __post_init__(self) -> None:
         a = self.attraction

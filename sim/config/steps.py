@@ -88,10 +88,9 @@ class PreworkConfig:
     # quo (pre-work begins at signing). Event leads were appraised before the ceremony: the
     # service has nothing to overlap for them.
     advance_service_share: float = 0.0
-    # 全程代办 of pre-work (issue 23): share of signed projects whose filings (立项备案, company
-    # set-up, design tender) an agent runs, decided by the project's own uniform; their
-    # pre-work median is multiplied by agency_factor. 0 = status quo.
-    agency_share: float = 0.0
+    # 全程代办 of pre-work (issue 23): the projects that take the agency service up
+    # (model.uptake.agency_service, one uptake decision for the one service) also have their
+    # pre-work filings (立项备案, company set-up, design tender) run by the agent.
     # Median multiplier of pre-work under 全程代办 (assumption 0.7, range 0.5-0.9: the agent
     # does the paperwork share of pre-work, the investor's own decisions remain; no figure).
     agency_factor: float = 0.7
@@ -303,11 +302,24 @@ class ApprovalConfig:
     # working days in Jiangsu; assumption for the split).
     permit_median_days: float = 35.0
     sigma_log: float = 0.5
-    # 拿地即开工: permits prepared in parallel before land delivery.
-    parallel_with_land: bool = False
     # Days from having land and permits to a physical start. calibration.md §2.2:
     # Zhangzhou <= 7 days (reformed); the status quo adds site preparation (assumption).
     start_lag_days: float = 20.0
+    # What each service reform does for a project that takes it up (who does, and how many:
+    # model.uptake). 拿地即开工: permits prepared while the land is delivered, and the site
+    # starts within days of the land (calibration.md §2.2: Zhangzhou <= 7 days from land
+    # handover to start; Taizhou "zero wait").
+    parallel_start_lag_days: float = 7.0
+    # 五证联发: the permits within 1 working day of the land transfer (calibration.md §2.2,
+    # Huai'an, measured): median 2 calendar days.
+    five_permits_permit_median_days: float = 2.0
+    # 数字化联合审图: one joint review instead of several (assumption: review time x0.48, 25 ->
+    # 12 days; range x0.3-x0.7) and rework 30% -> 10% (assumption, range 0.05-0.2).
+    joint_review_time_factor: float = 0.48
+    joint_review_rework_probability: float = 0.1
+    # 全程代办: an agent prepares the applicant's file (assumption: applicant-side time x0.5,
+    # 30 -> 15 days; range x0.3-x0.8).
+    agency_applicant_time_factor: float = 0.5
     # Larger projects served first at the approval offices ("fifo" or "size").
     priority: str = "fifo"
     # Distribution of the office's time per file (review + permits): "lognormal" with the
@@ -364,13 +376,17 @@ class ProblemConfig:
     sigma_log: float = 0.8
     # Leader help (领导帮办): size thresholds in 亿 for tiers (plan: >= 1亿 county/park head,
     # >= 10亿 city deputy leader, >= 50亿 top leaders) and how many problems each tier can
-    # work on at once. All zero = lever off.
+    # work on at once. The leaders were there before 2023 (the plan 完善s the 挂钩帮办 system):
+    # ~10 county/park heads x 4, ~10 city deputy leaders x 3, the top leaders 10 (assumption;
+    # range x0.5-x2). Which projects have a leader assigned: model.uptake.leader_help.
     leader_threshold_yi: list[float] = field(default_factory=lambda: [1.0, 10.0, 50.0])
-    leader_capacity: list[int] = field(default_factory=lambda: [0, 0, 0])
+    leader_capacity: list[int] = field(default_factory=lambda: [40, 30, 10])
     # Days for a leader to settle a problem (assumption).
     leader_median_days: float = 15.0
-    # Problem-resolution meetings (问题会办) every N days settle open problems; 0 = none.
-    meeting_interval_days: float = 0.0
+    # Problem-resolution meetings (问题会办) every N days settle the open problems on their
+    # agenda; 0 = none. Monthly, with the monthly bulletin (一月一通报; assumption, range
+    # 14-90 days); which problems are on the agenda: model.uptake.problem_meetings.
+    meeting_interval_days: float = 30.0
     meeting_followup_days: float = 7.0
 
     def __post_init__(self) -> None:
@@ -504,6 +520,15 @@ class CompletionConfig:
     output_median_days: float = 365.0
     sigma_log: float = 0.6
     registration_sigma_log: float = 0.6
+    # A project the completion service (竣工项目服务帮办) serves (who is: model.uptake.
+    # completion_service): staff help it file for registration and reach output, so the wait
+    # is shorter and steadier (never longer than the same firm's wait unserved); it does not
+    # change which firms are large enough to register
+    # (assumption: registration median x0.5, 120 -> 60 days, range x0.4-x0.75; log-sd 0.3,
+    # range 0.2-0.5; output median x0.74, 365 -> 270 days, range x0.6-x0.9).
+    served_registration_time_factor: float = 0.5
+    served_registration_sigma_log: float = 0.3
+    served_output_time_factor: float = 0.74
 
     def __post_init__(self) -> None:
         for sector, value in zip(SECTORS, self.registration_probability.as_tuple(), strict=True):

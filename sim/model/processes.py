@@ -78,7 +78,7 @@ def project_life(env: simpy.Environment, project: int, s: System) -> ProcessGene
     s.ledger.record("procedures", project, env.now)
     ready = yield from do_procedures(env, project, s)
     if ready:
-        start_and_build(s, project, env.now, s.cfg.approvals.start_lag_days)
+        start_and_build(s, project, env.now, s.p.start_lag_days[project])
 
 
 def prepare(s: System, project: int, day: float) -> float | None:
@@ -161,15 +161,15 @@ def recover_idle_land(env: simpy.Environment, project: int, s: System, amount: f
 def do_procedures(env: simpy.Environment, project: int, s: System) -> StepResult:
     """Procedures (手续): settle any problem, then land, energy and permits.
 
-    Status quo: land -> energy -> permits, one after the other. With
-    ``approvals.parallel_with_land`` (拿地即开工) the energy assessment and permits are
-    prepared while the land is delivered, and the project is ready when both are done.
+    Conventionally land -> energy -> permits, one after the other. A project that takes
+    拿地即开工 up (its uptake draw, ``model.uptake.parallel_with_land``) prepares the energy
+    assessment and permits while the land is delivered, and is ready when both are done.
     """
     solved = yield from resolve_problem(env, project, s)
     if not solved:
         return False
     patience = waiting_budget(s, project)
-    if not s.cfg.approvals.parallel_with_land:
+    if not s.p.parallel_procedures[project]:
         for step in (obtain_land, take_energy_quota):
             ok = yield from step(env, project, s, patience)
             if not ok:
@@ -204,8 +204,9 @@ def energy_then_permits(env: simpy.Environment, project: int, s: System, patienc
 def resolve_problem(env: simpy.Environment, project: int, s: System) -> StepResult:
     """A problem (堵点) holds the project until the fastest available route settles it.
 
-    Routes: the ordinary route; a leader of the project's size tier if one has attention
-    free (领导帮办); the next problem-resolution meeting (问题会办) plus follow-up.
+    Routes: the ordinary route; the project's assigned leader (领导挂钩帮办) if its size tier
+    has attention free; the next problem-resolution meeting (问题会办) plus follow-up if the
+    project is on the meetings' agenda.
     """
     ordinary = s.p.problem_days[project]
     if ordinary <= 0:
@@ -217,7 +218,7 @@ def resolve_problem(env: simpy.Environment, project: int, s: System) -> StepResu
         s.leaders_free[tier] -= 1
         routes.append(s.p.leader_days[project])
     interval = s.cfg.problems.meeting_interval_days
-    if interval > 0:
+    if interval > 0 and s.p.on_meeting_agenda[project]:
         next_meeting = (math.floor(env.now / interval) + 1) * interval
         routes.append(next_meeting - env.now + s.cfg.problems.meeting_followup_days)
     ok = yield from hold(env, project, s, min(routes), "procedures")

@@ -14,8 +14,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from cityplan.schema import SIZE_TIER_LOWER_YI
+from cityplan.schema import SECTORS, SIZE_TIER_LOWER_YI
 from sim.config.model import ModelConfig
+from sim.config.uptake import Dosage
 from sim.model.attraction import park_choice_probabilities
 from sim.model.leads import AGRICULTURE, INDUSTRIAL, Leads
 
@@ -74,11 +75,36 @@ class ProjectPlan:
     ready: np.ndarray
     prework_median_days: np.ndarray
     energy_review_exempt: np.ndarray
+    # 拿地即开工 taken up: land and paperwork side by side (else one after the other).
+    parallel_procedures: np.ndarray
+    start_lag_days: np.ndarray
+    # 问题会办: the project's problems are on the meetings' agenda.
+    on_meeting_agenda: np.ndarray
 
 
-def _priority(rule: str, leads: Leads) -> np.ndarray:
-    """Heap key: smaller is served first. 'fifo' keeps arrival order; 'size' serves big first."""
-    return -leads.investment_yi if rule == "size" else leads.arrival_day.copy()
+def _priority(rule: str, leads: Leads, favoured: np.ndarray) -> np.ndarray:
+    """Heap key: smaller is served first. 'fifo' keeps arrival order; 'size' serves big first.
+
+    ``favoured``: projects under differentiated supply (差别化供给), served before all others
+    (largest first among them; keys below every arrival day).
+    """
+    if rule == "size":
+        return -leads.investment_yi
+    return np.where(favoured, -leads.investment_yi, leads.arrival_day)
+
+
+def takes_up(dosage: Dosage, leads: Leads, lever: str, needs_land: np.ndarray) -> np.ndarray:
+    """Whether each project takes the reform ``lever`` up under ``dosage`` (boolean array).
+
+    Eligible (sector, size, new land) and either large enough to take it up always or its own
+    ``uptake`` uniform below the share in force: the same uniform in every policy, so a larger
+    share only adds projects.
+    """
+    size = leads.investment_yi
+    eligible = np.isin(leads.sector, [SECTORS.index(name) for name in dosage.sectors]) & (size >= dosage.min_size_yi)
+    if dosage.needs_land:
+        eligible &= needs_land
+    return eligible & ((size >= dosage.always_from_yi) | (leads.uptake_uniform(lever) < dosage.share_in_force()))
 
 
 def plan_projects(leads: Leads, model: ModelConfig) -> ProjectPlan:
@@ -109,6 +135,13 @@ def plan_projects(leads: Leads, model: ModelConfig) -> ProjectPlan:
     tech_talent = leads.uniform("tech_talent") < d.tech_talent_probability
 
     mu_per_yi = np.asarray(model.land.land_mu_per_yi.as_tuple())[sector]
+    up = model.uptake
+
+    def uptake(lever: str) -> np.ndarray:
+        return takes_up(getattr(up, lever), leads, lever, needs_land)
+
+    # 领导挂钩帮办: only a project with a leader assigned has a leader's route
+    leader_tier = np.where(uptake("leader_help"), leader_tier, -1)
     land_mu = size * mu_per_yi * np.exp(model.land.intensity_sigma_log * leads.normal("land_need"))
     land_mu = np.where(needs_land, land_mu, 0.0)
     tce = np.asarray(model.energy.tce_per_yi.as_tuple())[sector]
@@ -124,16 +157,27 @@ def plan_projects(leads: Leads, model: ModelConfig) -> ProjectPlan:
     before_event = leads.from_event & model.attraction.event_leads_sign_at_event
     city_review = np.where(before_event, 0.0, city_review)
     pw = model.prework
-    prework_median = prework_median_days(leads, model, quality, ready)
+    agency = uptake("agency_service")  # 全程代办: an agent prepares the file and the pre-work filings
+    prework_median = prework_median_days(model, quality, ready, agency)
     land = model.land
     transfer = lognormal_days(land.transfer_median_days, land.transfer_sigma_log, z("land_transfer"))
     transfer = np.where(in_park, transfer * land.in_park_transfer_factor, transfer)
     transfer = np.where(needs_land, transfer, 0.0)
     ap = model.approvals
-    review = lognormal_days(ap.review_median_days, ap.sigma_log, z("review"))
-    review = np.where(leads.uniform("rework") < ap.rework_probability, 2.0 * review, review)
-    permit = lognormal_days(ap.permit_median_days, ap.sigma_log, z("permit"))
-    applicant = lognormal_days(ap.applicant_median_days, ap.sigma_log, z("applicant"))
+    joint = uptake("joint_review")  # 数字化联合审图: a shorter review, less rework
+    review_median = np.where(joint, ap.review_median_days * ap.joint_review_time_factor, ap.review_median_days)
+    review = lognormal_days(review_median, ap.sigma_log, z("review"))
+    rework = np.where(joint, ap.joint_review_rework_probability, ap.rework_probability)
+    review = np.where(leads.uniform("rework") < rework, 2.0 * review, review)
+    five = uptake("five_permits")  # 五证联发: the permits within a working day
+    permit_median = np.where(five, ap.five_permits_permit_median_days, ap.permit_median_days)
+    permit = lognormal_days(permit_median, ap.sigma_log, z("permit"))
+    applicant_median = np.where(
+        agency, ap.applicant_median_days * ap.agency_applicant_time_factor, ap.applicant_median_days
+    )
+    applicant = lognormal_days(applicant_median, ap.sigma_log, z("applicant"))
+    parallel = uptake("parallel_with_land")  # 拿地即开工
+    favoured = uptake("differentiated_supply")  # 差别化供给
     if ap.service_distribution == "exponential":
         mean_days = ap.review_median_days + ap.permit_median_days
         review = -mean_days * np.log1p(-leads.uniform("approval_service"))
@@ -149,7 +193,17 @@ def plan_projects(leads: Leads, model: ModelConfig) -> ProjectPlan:
     c = model.construction
     months = np.asarray(c.median_months_by_tier)[size_tier] * DAYS_PER_MONTH
     stalls = leads.uniform("stall") < c.stall_probability
+    sv = model.supervision
+    stall_median = c.stall_median_days * (sv.stall_factor if sv.in_force else 1.0)
+    patience_scale = model.walkaway.patience_scale_days * (sv.patience_factor if sv.in_force else 1.0)
     comp = model.completion
+    served = uptake("completion_service")  # 竣工项目服务帮办
+    # served: a shorter, steadier wait, never longer than the same firm's wait unserved
+    registration = lognormal_days(comp.registration_median_days, comp.registration_sigma_log, z("registration"))
+    served_median = comp.registration_median_days * comp.served_registration_time_factor
+    served_registration = lognormal_days(served_median, comp.served_registration_sigma_log, z("registration"))
+    registration = np.where(served, np.minimum(served_registration, registration), registration)
+    output_median = comp.output_median_days * np.where(served, comp.served_output_time_factor, 1.0)
     w = model.walkaway
     reg_p = np.asarray(comp.registration_probability.as_tuple())[sector]
     registers = leads.uniform("registration") < reg_p
@@ -181,17 +235,13 @@ def plan_projects(leads: Leads, model: ModelConfig) -> ProjectPlan:
         ),
         leader_days=lognormal_days(pr.leader_median_days, pr.sigma_log, z("problem_leader")),
         construction_days=lognormal_days(months, c.sigma_log, z("construction")),
-        stall_days=np.where(stalls, lognormal_days(c.stall_median_days, c.sigma_log, z("stall")), 0.0),
-        registration_days=np.where(
-            registers,
-            lognormal_days(comp.registration_median_days, comp.registration_sigma_log, z("registration")),
-            nan,
-        ),
-        output_days=np.where(outputs, lognormal_days(comp.output_median_days, comp.sigma_log, z("output")), nan),
-        patience_days=weibull_days(model.walkaway.patience_scale_days, model.walkaway.patience_shape, leads.patience_u),
-        land_priority=_priority(land.priority, leads),
-        energy_priority=_priority(model.energy.priority, leads),
-        approval_priority=_priority(ap.priority, leads),
+        stall_days=np.where(stalls, lognormal_days(stall_median, c.sigma_log, z("stall")), 0.0),
+        registration_days=np.where(registers, registration, nan),
+        output_days=np.where(outputs, lognormal_days(output_median, comp.sigma_log, z("output")), nan),
+        patience_days=weibull_days(patience_scale, model.walkaway.patience_shape, leads.patience_u),
+        land_priority=_priority(land.priority, leads, favoured),
+        energy_priority=_priority(model.energy.priority, leads, favoured),
+        approval_priority=_priority(ap.priority, leads, favoured),
         never_proceeds=leads.uniform("never_proceeds") < w.never_proceed_share,
         leave_days=weibull_days(w.leave_scale_days, w.leave_shape, leads.uniform("leave")),
         resigned=leads.from_event & (leads.uniform("resigned") < a.resigned_share_of_event_leads),
@@ -201,6 +251,9 @@ def plan_projects(leads: Leads, model: ModelConfig) -> ProjectPlan:
         ready=ready,
         prework_median_days=prework_median,
         energy_review_exempt=exempt,
+        parallel_procedures=parallel,
+        start_lag_days=np.where(parallel, ap.parallel_start_lag_days, ap.start_lag_days),
+        on_meeting_agenda=uptake("problem_meetings"),
     )
 
 
@@ -240,16 +293,18 @@ def passes_screen(
     return ~screened | ok
 
 
-def prework_median_days(leads: Leads, model: ModelConfig, quality: np.ndarray, ready: np.ndarray) -> np.ndarray:
+def prework_median_days(
+    model: ModelConfig, quality: np.ndarray, ready: np.ndarray, agency: np.ndarray
+) -> np.ndarray:
     """Each project's pre-work median (days): ready or not, quality, and 全程代办 where taken up.
 
     ``m * exp(-quality_effect * (quality - 0.5))`` with ``m`` = ``readiness.prework_median_days``
     for ready projects and ``prework.median_days`` for the rest, times ``prework.agency_factor``
-    for the share ``prework.agency_share`` whose filings an agent runs (their own uniform).
+    for the projects that take the agency service up (``agency``: the one uptake decision of
+    ``model.uptake.agency_service``, which also shortens their permit file).
     """
     pw = model.prework
     median = np.where(ready, model.readiness.prework_median_days, pw.median_days)
-    agency = leads.uniform("prework_agency") < pw.agency_share
     median = np.where(agency, median * pw.agency_factor, median)
     return median * np.exp(-pw.quality_effect * (quality - 0.5))
 

@@ -82,6 +82,9 @@ class PlanLists:
     ready: list[bool]
     prework_median_days: list[float]
     energy_review_exempt: list[bool]
+    parallel_procedures: list[bool]
+    start_lag_days: list[float]
+    on_meeting_agenda: list[bool]
     # the leads' (LEAD_LISTS)
     arrival_day: list[float]
     investment_yi: list[float]

@@ -101,9 +101,8 @@ def _residual_procedures(
         interval = pr.meeting_interval_days
         settled = (np.floor(now.t["procedures"] / interval) + 1.0) * interval + pr.meeting_followup_days
         by_meeting = np.maximum(np.nan_to_num(settled - now.day, nan=np.inf), 0.0)
-        new["problem_days"] = np.where(
-            has["procedures"], np.minimum(new["problem_days"], by_meeting), new["problem_days"]
-        )
+        on_agenda = has["procedures"] & new["on_meeting_agenda"]
+        new["problem_days"] = np.where(on_agenda, np.minimum(new["problem_days"], by_meeting), new["problem_days"])
     # land transfer: the ledger's land need and park flag; residual once the quota is granted
     land = m.land
     transfer_median = land.transfer_median_days * np.where(new["in_park"], land.in_park_transfer_factor, 1.0)
@@ -181,11 +180,15 @@ def _residual_after_completion(
         new[f"{name}_days"] = np.where(now.has[milestone], np.nan, new[f"{name}_days"])
 
 
-def _start_lag(now: _AsOf, ap: ApprovalConfig) -> np.ndarray:
-    """Site preparation left once both land and permits are in hand (days)."""
+def _start_lag(now: _AsOf, ap: ApprovalConfig, parallel: np.ndarray) -> np.ndarray:
+    """Site preparation left once both land and permits are in hand (days).
+
+    ``parallel``: the project took 拿地即开工 up (its site starts within days of the land).
+    """
     t = now.t
+    lag = np.where(parallel, ap.parallel_start_lag_days, ap.start_lag_days)
     ready_since = np.where(now.has["permits"] & now.has["land"], now.day - np.fmax(t["permits"], t["land"]), np.nan)
-    return np.where(np.isfinite(ready_since), np.maximum(ap.start_lag_days - ready_since, 0.0), ap.start_lag_days)
+    return np.where(np.isfinite(ready_since), np.maximum(lag - ready_since, 0.0), lag)
 
 
 def _patience_now(
@@ -377,7 +380,7 @@ def _residual_plan(
     new["resigned"] = np.zeros(n, dtype=bool)
     new["never_proceeds"] = new["never_proceeds"] & ~now.has["procedures"]
     merged = {name: np.concatenate([new[name], np.asarray(v)[n:]]) for name, v in vars(plan).items()}
-    return ProjectPlan(**merged), _start_lag(now, m.approvals), patience_now
+    return ProjectPlan(**merged), _start_lag(now, m.approvals, draws.parallel), patience_now
 
 
 # The step each residual belongs to (the milestone that began it): a step begun before the

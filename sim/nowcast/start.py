@@ -18,7 +18,7 @@ from sim.config.model import ModelConfig
 from sim.config.study import StudyConfig
 from sim.model.land_plan import initial_land_stock_mu
 from sim.model.leads import DECISION_LATENTS, Leads
-from sim.model.project_plan import plan_projects
+from sim.model.project_plan import plan_projects, takes_up
 from sim.model.recorder import MILESTONES
 from sim.model.system import QuotaRelease, StartState, energy_release, feedstock_day, land_release
 from sim.nowcast.read import _concat, _subset, ledger_leads
@@ -113,6 +113,23 @@ def land_need_as_ledgered(rows: Leads, ledger: pd.DataFrame, model: ModelConfig)
     return replace(rows, u=u)
 
 
+def _paperwork_before_land(ledger: pd.DataFrame) -> np.ndarray:
+    """Ledger projects whose dates show 拿地即开工: energy or permits reached before the land.
+
+    A ledger does not say which projects took 拿地即开工 up; where its dates show paperwork done
+    ahead of the land delivery the project did (sequentially the paperwork begins after the
+    land); elsewhere its uptake draw decides.
+    """
+    n = len(ledger)
+
+    def t(milestone: str) -> np.ndarray:
+        return ledger[f"t_{milestone}"].to_numpy(dtype=float) if f"t_{milestone}" in ledger else np.full(n, np.nan)
+
+    land = np.where(np.isfinite(t("land")), t("land"), np.inf)
+    paper = np.fmin(np.fmin(t("energy_granted"), t("energy")), np.fmin(t("review"), t("permits")))
+    return np.isfinite(paper) & (paper < land)
+
+
 def starting_state(
     cfg: StudyConfig, ledger: pd.DataFrame, leads: Leads, rng: np.random.Generator
 ) -> tuple[Leads, StartState]:
@@ -156,9 +173,12 @@ def starting_state(
     # (as in the model, where a step reads the regime when it begins): a backlog project whose
     # procedures began before the launch stays sequential under 拿地即开工.
     t_proc = ledger["t_procedures"].to_numpy(dtype=float) if "t_procedures" in ledger else np.full(n, np.nan)
-    parallel = np.where(
-        np.isfinite(t_proc) & (t_proc < launch), base.approvals.parallel_with_land, m.approvals.parallel_with_land
-    )
+    # whether each project takes 拿地即开工 up (its uptake draw) under either regime
+    base_parallel = plan.parallel_procedures[:n]
+    if base is not m:
+        base_parallel = takes_up(base.uptake.parallel_with_land, rows, "parallel_with_land", plan.land_mu[:n] > 0)
+    parallel = np.where(np.isfinite(t_proc) & (t_proc < launch), base_parallel, plan.parallel_procedures[:n])
+    parallel = np.where(_paperwork_before_land(ledger), True, parallel)
     fresh_problem_days = plan.problem_days[:n].copy()
     history = {ms: np.full(len(everyone), np.nan) for ms in MILESTONES}
     for ms in MILESTONES:
@@ -230,11 +250,11 @@ def starting_state(
         release_day=release.tolist(),
         done=[*done, *([None] * len(pending))],
         history=history,
-        start_lag_days=np.concatenate([lag, np.full(len(pending), m.approvals.start_lag_days)]).tolist(),
+        start_lag_days=np.concatenate([lag, plan.start_lag_days[n:]]).tolist(),
         patience_now=np.concatenate([patience_now, plan.patience_days[n:]]).tolist(),
         land_level_mu=land_level,
         energy_level_tce=energy_level,
-        parallel_procedures=[*parallel.tolist(), *([m.approvals.parallel_with_land] * len(pending))],
+        parallel_procedures=[*parallel.tolist(), *plan.parallel_procedures[n:].tolist()],
         idle_recoveries=[(int(i), float(land_back[i]), float(land_mu[i])) for i in recovering],
     )
     return everyone, start
