@@ -7,7 +7,8 @@ directory: ``kpis.parquet``, ``monthly.parquet``, ``attainment.csv`` (UTF-8 with
 Excel shows the Chinese labels), ``ledgers.parquet``, ``resources.parquet`` and
 ``meta.json``, and with unit goals in the plan ``attainment_units.csv`` and
 ``unit_kpis.parquet``; a nowcast (``nowcast.ledger``, ``nowcast.as_of``) marks them with ``as_of``
-and adds ``actual_monthly.parquet``; ``nowcast.export_at`` writes ``ledger_<date>.csv``.
+and adds ``actual_monthly.parquet``; ``nowcast.export_at`` writes ``ledger_<date>.csv``; a nowcast writes the watch list
+(``watchlist.csv``, ``watchlist.parquet``, ``watch_outcomes.parquet``).
 Heavy imports wait until a run starts so ``--help`` stays quick, and ``--help`` itself is
 printed from a cache while the config files and code are unchanged (:mod:`sim.help_cache`),
 before Hydra is imported.
@@ -114,6 +115,28 @@ def export_ledger(out: Path, study: StudyConfig, ledgers: Any) -> Path:
     return path
 
 
+def write_watch(out: Path, study: StudyConfig, outcomes: Any) -> Path:
+    """Write ``watchlist.csv`` (planners), ``watchlist.parquet`` (the report) and ``watch_outcomes.parquet``."""
+    from analysis.watchlist import write_watchlist
+    from sim.run.watch import watch_list
+
+    table = watch_list(study, outcomes)
+    table.insert(0, "scenario", study.scenario_name)
+    table.insert(1, "policy", study.policy_name)
+    table.insert(2, "as_of", study.nowcast.as_of)
+    write_watchlist(table, str(out / "watchlist.csv"))
+    table.to_parquet(out / "watchlist.parquet", index=False)
+    outcomes.to_parquet(out / "watch_outcomes.parquet", index=False)
+    refused = int((table["status"] == "not_forecast").sum())
+    log.info(
+        "watch list: %d ledger projects forecast, %d rows not forecast (refused): %s",
+        len(table) - refused,
+        refused,
+        out / "watchlist.csv",
+    )
+    return out / "watchlist.csv"
+
+
 @hydra.main(version_base="1.3", config_path="../conf", config_name="config")
 def main(cfg: DictConfig) -> None:
     """Run one scenario x policy cell and write its tables into the Hydra run directory."""
@@ -176,6 +199,8 @@ def main(cfg: DictConfig) -> None:
         by_unit.insert(1, "policy", study.policy_name)
         by_unit.to_csv(out / "attainment_units.csv", index=False, encoding="utf-8-sig")
         result.unit_kpis.to_parquet(out / "unit_kpis.parquet", index=False)
+    if study.nowcast.ledger and len(result.watch):
+        write_watch(out, study, result.watch)
     if study.nowcast.export_at:
         export_ledger(out, study, result.ledgers)
     log.info(

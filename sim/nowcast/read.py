@@ -52,6 +52,8 @@ def load_model_ledger(path: str, as_of: str, first_year: int, strict: bool = Fal
     read = read_ledger_file(path, as_of, strict).ledger
     ordered = read.sort_values(["signed_date", "unit", "name"], kind="stable").reset_index(drop=True)
     ledger = to_model(ordered, Calendar(first_year, first_year))
+    if "source_row" in ordered:  # the file's row of each project (the watch list names it)
+        ledger["source_row"] = ordered["source_row"].to_numpy()
     log.info("ledger %s: %d projects on %s", path, len(ledger), as_of)
     return ledger
 
