@@ -97,20 +97,12 @@ def interval_note(study: StudyConfig) -> str:
 
 def export_ledger(out: Path, study: StudyConfig, ledgers: Any) -> Path:
     """Write ``ledger_<date>.csv``: replication 0's planner ledger on ``nowcast.export_at``."""
-    from sim.config.study import calendar_of
-    from sim.ledger.io import from_model, write_ledger
+    from sim.nowcast.export import planner_ledger
 
     if not len(ledgers):
         sys.exit("gongjian: nowcast.export_at needs run.keep_ledgers >= 1")
-    c = study.model.construction
-    frame = from_model(
-        ledgers[ledgers["replication"] == 0],
-        calendar_of(study),
-        study.nowcast.export_at,
-        realisation=c.spend_realisation_share,
-        curve=(c.spend_curve_a, c.spend_curve_b),
-    )
-    path = write_ledger(frame, out / f"ledger_{study.nowcast.export_at}.csv")
+    at = study.nowcast.export_at
+    path = planner_ledger(ledgers[ledgers["replication"] == 0], study, at, out / f"ledger_{at}.csv")
     log.info("planner ledger of replication 0 on %s: %s", study.nowcast.export_at, path)
     return path
 

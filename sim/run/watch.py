@@ -7,10 +7,13 @@ and the rows the reader refused with every replication's outcomes (``StudyResult
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 
 from analysis.watchlist import watch_table
 from sim.config.study import StudyConfig, calendar_of, kpi_window
+from sim.nowcast.export import planner_ledger
 from sim.nowcast.read import load_model_ledger, read_ledger_file
 from sim.nowcast.watch import refused_projects, watch_projects
 
@@ -31,3 +34,8 @@ def watch_list(cfg: StudyConfig, outcomes: pd.DataFrame) -> pd.DataFrame:
         plan=cfg.plan,
         refused=refused,
     )
+
+
+def export_city(truth: pd.DataFrame, cfg: StudyConfig, as_of: str, path: Path) -> Path:
+    """A simulated city's planner ledger on ``as_of`` (its kept replication 0), for a nowcast of known truth."""
+    return planner_ledger(truth[truth["replication"] == 0], cfg, as_of, path)
