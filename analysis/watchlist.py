@@ -167,8 +167,12 @@ def write_watchlist(table: pd.DataFrame, path: str) -> None:
     """
     zh = [WATCH_HEADERS.get(c, (c, c))[0] for c in table.columns]
     en = [WATCH_HEADERS.get(c, (c, c))[1] for c in table.columns]
+    shown = table.copy()
+    for col in shown.columns:  # presentation only: watchlist.parquet keeps every digit
+        if pd.api.types.is_float_dtype(shown[col]):
+            shown[col] = shown[col].round(3 if col in WATCH_PERCENT else 2)
     rows = pd.DataFrame([zh, en], columns=table.columns, dtype=object)
-    rows = pd.concat([rows, table.astype(object)], ignore_index=True)
+    rows = pd.concat([rows, shown.astype(object)], ignore_index=True)
     rows.to_csv(path, index=False, header=False, encoding="utf-8-sig")
 
 

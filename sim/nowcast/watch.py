@@ -234,21 +234,23 @@ def counts_for(ledger: pd.DataFrame, plan: PlanConfig, window: KpiWindow, as_of_
     return [";".join(k) for k in keys]
 
 
-def watch_projects(ledger: pd.DataFrame, plan: PlanConfig, window: KpiWindow, as_of_day: float) -> pd.DataFrame:
+def watch_projects(
+    ledger: pd.DataFrame, plan: PlanConfig, window: KpiWindow, as_of_day: float, source_rows: np.ndarray
+) -> pd.DataFrame:
     """What the ledger says of each project on ``as_of``, in the nowcast's project order.
 
     ``ledger`` is :func:`sim.nowcast.read.load_model_ledger` (row ``i`` is project ``i`` of
-    every replication); columns: ``project``, ``source_row`` (the file's row), ``name``,
+    every replication) and ``source_rows`` the file's row of each
+    (:func:`sim.nowcast.read.source_rows`); columns: ``project``, ``source_row``, ``name``,
     ``unit``, ``sector``, ``investment_yi``, ``size_tier``, ``stage``, ``waiting_in`` (the step
     the dates leave it in), ``days_in_stage`` (from the date that shows the stage to
     ``as_of``) and ``counts_for``.
     """
     n = len(ledger)
-    source = ledger["source_row"].to_numpy() if "source_row" in ledger else np.full(n, -1)
     return pd.DataFrame(
         {
             "project": np.arange(n),
-            "source_row": source,
+            "source_row": np.asarray(source_rows),
             "name": ledger["name"].astype(str).to_numpy(),
             "unit": ledger["unit"].fillna("").astype(str).to_numpy() if "unit" in ledger else np.full(n, ""),
             "sector": ledger["sector"].astype(str).to_numpy(),

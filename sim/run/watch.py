@@ -14,7 +14,7 @@ import pandas as pd
 from analysis.watchlist import watch_table
 from sim.config.study import StudyConfig, calendar_of, kpi_window
 from sim.nowcast.export import planner_ledger
-from sim.nowcast.read import load_model_ledger, read_ledger_file
+from sim.nowcast.read import load_model_ledger, read_ledger_file, source_rows
 from sim.nowcast.watch import refused_projects, watch_projects
 
 
@@ -24,7 +24,8 @@ def watch_list(cfg: StudyConfig, outcomes: pd.DataFrame) -> pd.DataFrame:
     cal = calendar_of(cfg)
     ledger = load_model_ledger(now.ledger, now.as_of, cfg.run.first_year, now.strict)
     as_of_day = cal.day_of(now.as_of) + 1.0
-    projects = watch_projects(ledger, cfg.plan, kpi_window(cfg), as_of_day)
+    rows = source_rows(now.ledger, now.as_of, now.strict)
+    projects = watch_projects(ledger, cfg.plan, kpi_window(cfg), as_of_day, rows)
     refused = refused_projects(read_ledger_file(now.ledger, now.as_of, now.strict))
     return watch_table(
         outcomes,
