@@ -84,11 +84,15 @@ class LedgerRead:
         The same rows as text in the template's layout (English keys, ISO dates).
     account
         One line per source row: ``source_row``, ``status``, ``reason``.
+    refused
+        The refused project rows as text in the template's layout, plus ``source_row`` and
+        ``reason`` (the nowcast lists them as not forecast, :mod:`sim.nowcast.watch`).
     """
 
     ledger: pd.DataFrame
     cleaned: pd.DataFrame
     account: pd.DataFrame
+    refused: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 @dataclass
@@ -386,7 +390,11 @@ def _validate(rows: list[_Row], as_of: str | None, source: str) -> LedgerRead:
             "reason": ["; ".join(r.notes) for r in rows],
         }
     )
-    return LedgerRead(ledger, cleaned, account)
+    turned_down = [r for r in rows if r.status == "refused"]
+    refused = pd.DataFrame([r.clean for r in turned_down], columns=[k for k, _ in COLUMNS], dtype=object).assign(
+        source_row=[r.source_row for r in turned_down], reason=["; ".join(r.notes) for r in turned_down]
+    )
+    return LedgerRead(ledger, cleaned, account, refused)
 
 
 # The date that shows a project reached a stage (a stage ahead of its dates lacks it).
