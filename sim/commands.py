@@ -19,7 +19,6 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("python -m sim.ledger check FILE", "read an office's ledger and account for every row / 台账检查"),
     ("python -m sim.calibrate FILE", "fit the model's durations from a planner ledger / 台账校准"),
     ("python -m sim.validate --out DIR", "the model against the published record, 2019-2022 / 历史数据检验"),
-
     (
         "python -m sim.experiments.watch_calibration --out DIR",
         "are the watch list's probabilities honest? simulated cities / 重点项目开工概率校验",
