@@ -206,8 +206,8 @@ def test_cli_sensitivity_discover_and_effects(tmp_path):
 
 
 def test_too_few_draws_for_the_inputs_give_no_budget():
-    """10 draws cannot rank 29 inputs (chance correlation credits bystanders): no budget; 60 can."""
-    few, enough = _design(10, 29, 9), _design(60, 29, 9)
+    """10 or 60 draws cannot rank 29 inputs (chance correlation credits bystanders): no budget; 90 can."""
+    few, enough = _design(60, 29, 9), _design(90, 29, 9)
     for d, empty in ((few, True), (enough, False)):
         y = _y(d, lambda x: x["x0"], noise_sd=0.1, seed=2)
         assert budget(y, d, n_boot=10).empty is empty
