@@ -331,7 +331,7 @@ def discover(
     groups = np.asarray(groups)
     draws = np.unique(groups)
     rng = np.random.default_rng(seed)
-    test_draws = rng.choice(draws, size=int(round(holdout * len(draws))), replace=False)
+    test_draws = rng.choice(draws, size=round(holdout * len(draws)), replace=False)
     test = np.isin(groups, test_draws)
     train = ~test
     found: list[tuple[str, Box]] = []

@@ -193,8 +193,8 @@ def _shares(
 
     ``y_sum``, ``y_sq``, ``n_rep``: per draw; ``bins``: (n_inputs, n_draws); ``w``:
     (n_draws, B) multiplicities (column 0: the sample itself). Returns (2 + n_inputs, B):
-    luck, rest, inputs; and each input's null level on the sample (:func:`null_level`). Each input's share is taken from the draw means less the additive
-    effects of the main drivers other than itself (fitted once, on the sample), so a chance
+    luck, rest, inputs; and each input's null level on the sample (:func:`null_level`). Each
+    input's share is taken from the draw means less the additive effects of the main drivers other than itself (fitted once, on the sample), so a chance
     correlation with a dominant input in a finite sample is not credited to a bystander.
     """
     n_total = n_rep @ w
@@ -306,7 +306,14 @@ def budget(y: np.ndarray, design: Design, *, n_boot: int = 200, level: float = 0
     driver[2:] = shares[2:, 0] > null + DRIVER_TOLERANCE
     levels = np.concatenate([[np.nan, np.nan], null])
     return pd.DataFrame(
-        {"parameter": names, "value": shares[:, 0], "ci_low": low, "ci_high": high, "null_level": levels, "driver": driver}
+        {
+            "parameter": names,
+            "value": shares[:, 0],
+            "ci_low": low,
+            "ci_high": high,
+            "null_level": levels,
+            "driver": driver,
+        }
     )
 
 
@@ -332,7 +339,7 @@ def too_few_draws(params: pd.DataFrame) -> str:
     return (
         f"抽样太少：{n_draws} 次参数抽样、{n_inputs} 项不确定输入，不确定性分解至少需要 {need} 次。"
         f" Too few draws: {n_draws} parameter draws for {n_inputs} uncertain inputs; the budget needs at least "
-        f"{need} (run.replications = {need} x uncertainty.replications_per_draw)."
+        f"{need} (run.replications >= {need} x uncertainty.replications_per_draw)."
     )
 
 
@@ -404,6 +411,8 @@ def _tidy(frames: list[pd.DataFrame]) -> pd.DataFrame:
 def ranking(sensitivity: pd.DataFrame, measure: str = "variance_share") -> pd.DataFrame:
     """Inputs and luck per target, largest share first (``rank`` 1 = matters most)."""
     rows = sensitivity[(sensitivity["measure"] == measure) & (sensitivity["parameter"] != REST)].copy()
+    if "driver" not in rows:  # a sensitivity.csv written before issue 24
+        rows["driver"] = True
     rows = rows.sort_values(["target", "value"], ascending=[True, False])
     rows["rank"] = rows.groupby("target").cumcount() + 1
     return rows

@@ -31,7 +31,7 @@ def _trial(n_draws: int, seed: int) -> tuple[set[str], set[str]]:
     draw = np.repeat(np.arange(n_draws), PER_DRAW)
     xr = x.loc[draw].reset_index(drop=True)
     value = (2 * xr["x0"] + xr["x1"] + rng.normal(0, 0.5, len(xr))).to_numpy()
-    missed = value < 1.3  # noqa: PLR2004 - the synthetic goal
+    missed = value < 1.3
     prim = {name for _, box in discover(xr, missed, draw, seed=seed) if box.passed for name in box.limits}
     design = Design(draw=draw, inputs=x)
     reported: set[str] = set()
@@ -62,17 +62,17 @@ def _check(n_draws: int, trials: int) -> dict[str, tuple[int, int, int]]:
 @pytest.mark.parametrize("n_draws", [15, 50])
 def test_few_reported_drivers_are_inert(n_draws: int) -> None:
     rates = _check(n_draws, trials=20)
-    if n_draws == 50:  # noqa: PLR2004 - with 50 draws the main driver is found
-        assert rates["budget"][2] == 20  # noqa: PLR2004
-        assert rates["prim"][2] >= 10  # noqa: PLR2004
+    if n_draws == 50:
+        assert rates["budget"][2] == 20
+        assert rates["prim"][2] >= 10
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("n_draws", [15, 50, 150, 500])
 def test_few_reported_drivers_are_inert_at_every_draw_count(n_draws: int) -> None:
-    trials = 100 if n_draws <= 150 else 40  # noqa: PLR2004
+    trials = 100 if n_draws <= 150 else 40
     rates = _check(n_draws, trials)
-    if n_draws >= 150:  # noqa: PLR2004 - enough draws: both views find the main driver every time
+    if n_draws >= 150:
         assert rates["prim"][2] == trials
         assert rates["budget"][2] == trials
 
@@ -82,7 +82,7 @@ def test_a_box_from_chance_is_not_a_finding() -> None:
     rng = np.random.default_rng(3)
     x = pd.DataFrame(rng.random((30, 20)), columns=[f"x{i}" for i in range(20)])
     draw = np.repeat(np.arange(30), 2)
-    found = discover(x.loc[draw].reset_index(drop=True), rng.random(60) < 0.4, draw)  # noqa: PLR2004
+    found = discover(x.loc[draw].reset_index(drop=True), rng.random(60) < 0.4, draw)
     assert found
     assert not any(box.passed for _, box in found)
     assert {box.n_draws for _, box in found} == {30}

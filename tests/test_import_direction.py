@@ -48,8 +48,16 @@ ALLOWED: dict[str, set[str]] = {
     "sim.what_it_takes": {"sim.experiments"},
     "sim.calibrate": {"sim.ledger"},
     "sim.__main__": {
-        "cityplan", "sim.config", "sim.model", "sim.ledger", "sim.nowcast", "sim.run", "sim.compose",
-        "sim.commands", "sim.help_cache", ANALYSES,
+        "cityplan",
+        "sim.config",
+        "sim.model",
+        "sim.ledger",
+        "sim.nowcast",
+        "sim.run",
+        "sim.compose",
+        "sim.commands",
+        "sim.help_cache",
+        ANALYSES,
     },
 }
 HYDRA_ALLOWED = {"sim.__main__", "sim.compose"}
@@ -127,7 +135,7 @@ def circles(g: dict[str, set[str]]) -> list[list[str]]:
 
     def visit(node: str) -> list[str] | None:
         if node in stack:
-            return [*stack[stack.index(node):], node]
+            return [*stack[stack.index(node) :], node]
         if node in done:
             return None
         stack.append(node)

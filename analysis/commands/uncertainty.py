@@ -6,7 +6,7 @@ import argparse
 import logging
 from pathlib import Path
 
-from analysis.report.budget import budget_run, effects, goals, prior_labels, run_dirs
+from analysis.report.budget import budget_run, effects, goals, input_units, prior_labels, run_dirs
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +38,9 @@ def run_discover(args: argparse.Namespace) -> int:
         log.error("%s holds no kpis.parquet", run)
         return 2
     try:
-        discover_run(run, list(args.target or []), goals(), prior_labels(run), charts=not args.no_charts)
+        discover_run(
+            run, list(args.target or []), goals(), prior_labels(run), charts=not args.no_charts, units=input_units(run)
+        )
     except ValueError as err:
         log.error("%s", err)
         return 2

@@ -135,7 +135,7 @@ def _chart(
     from analysis.plots.style import bilingual, save_figure
 
     title = bilingual(str(top["sentence_zh"]), str(top["sentence_en"]), sep="\n")
-    ax = plot_box(x, missed, box.limits, labels, title=title)
+    ax = plot_box(x, missed, box.limits, dict(labels), title=title)
     ax.title.set_fontsize("small")
     fig = ax.get_figure()
     assert isinstance(fig, Figure)

@@ -114,7 +114,9 @@ def unit_of(key: str) -> Unit:
     if key in UNITS:
         return UNITS[key]
     path = key.split("/", 1)[0]
-    field = next((p for p in reversed(path.split(".")) if not p.startswith(("industrial", "producer", "other", "agri"))), path)
+    field = next(
+        (p for p in reversed(path.split(".")) if not p.startswith(("industrial", "producer", "other", "agri"))), path
+    )
     if any(word in field for word in _PERCENT_WORDS):
         return PERCENT
     for pattern, unit in _SUFFIX_UNITS:
