@@ -194,8 +194,9 @@ def _shares(
     ``y_sum``, ``y_sq``, ``n_rep``: per draw; ``bins``: (n_inputs, n_draws); ``w``:
     (n_draws, B) multiplicities (column 0: the sample itself). Returns (2 + n_inputs, B):
     luck, rest, inputs; and each input's null level on the sample (:func:`null_level`). Each
-    input's share is taken from the draw means less the additive effects of the main drivers other than itself (fitted once, on the sample), so a chance
-    correlation with a dominant input in a finite sample is not credited to a bystander.
+    input's share is taken from the draw means less the additive effects of the main drivers
+    other than itself (fitted once, on the sample), so a chance correlation with a dominant
+    input in a finite sample is not credited to a bystander.
     """
     n_total = n_rep @ w
     mean = (y_sum @ w) / n_total
