@@ -33,6 +33,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from cityplan.files import refuse_overwrite
 from cityplan.targets import TARGET_KEYS, Goal, goal_of
 from sim.config.run import DEFAULT_SEED
 from sim.experiments.cells import (
@@ -47,6 +48,7 @@ from sim.experiments.cells import (
 )
 from sim.experiments.kn import claim, feasibility_check, in_replications, kn_select
 
+OUTPUTS = ("selection.csv", "feasibility.csv", "claim.txt", "select.json")  # what a selection writes into --out
 log = logging.getLogger("gongjian.select")
 
 
@@ -334,7 +336,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=DEFAULT_SEED, help="root seed (run.seed)")
     p.add_argument("--first-replication", type=int, default=0, help="first replication index to use")
     p.add_argument("--jobs", type=int, default=1, help="worker processes")
-    p.add_argument("--out", required=True, help="output directory")
+    p.add_argument("--out", required=True, help="output directory (its outputs must not exist)")
+    p.add_argument("--force", action="store_true", help="replace the outputs of an earlier selection in --out")
     p.add_argument("overrides", nargs="*", help="extra Hydra overrides for every cell")
     return p
 
@@ -357,6 +360,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.p_star is not None and not 0 < args.p_star < 1:
             raise ValueError(f"--p-star: {args.p_star}; between 0 and 1")
         costs = parse_costs(args.costs, levers)
+        refuse_overwrite([Path(args.out) / name for name in OUTPUTS], force=args.force)
         sampler = checked_sampler(
             cells,
             args.target,
@@ -367,7 +371,7 @@ def main(argv: list[str] | None = None) -> int:
             first_replication=args.first_replication,
             extra=args.overrides,
         )
-    except ValueError as err:
+    except (ValueError, FileExistsError) as err:
         log.error("%s", err)
         return 2
     out = Path(args.out)

@@ -33,12 +33,21 @@ import numpy as np
 import pandas as pd
 
 from analysis.effects import fit_target, rank_packages
+from cityplan.files import refuse_overwrite
 from cityplan.targets import TARGET_KEYS, goal_of
 from sim.config.run import DEFAULT_SEED
 from sim.experiments.kn import stein_fixed_size
 from sim.experiments.screen import main as screen_main
 from sim.experiments.select import cell_sampler, cheapest_feasible, feasibility_claim, select
 
+OUTPUTS = (
+    "all_packages.csv",
+    "shortlist.csv",
+    "selection.csv",
+    "feasibility.csv",
+    "what_it_takes.txt",
+    "what_it_takes.json",
+)  # what a run writes into --out
 log = logging.getLogger("gongjian.what_it_takes")
 
 FRESH_REPLICATIONS_FROM = 10_000  # selection replications start here: disjoint from any screen's
@@ -88,7 +97,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--max-replications", type=int, default=300)
     p.add_argument("--seed", type=int, default=DEFAULT_SEED)
     p.add_argument("--jobs", type=int, default=1)
-    p.add_argument("--out", required=True)
+    p.add_argument("--out", required=True, help="output directory (its outputs must not exist)")
+    p.add_argument("--force", action="store_true", help="replace the outputs of an earlier run in --out")
     p.add_argument(
         "overrides",
         nargs="*",
@@ -111,6 +121,11 @@ def main(argv: list[str] | None = None) -> int:
             return 2
         overrides = list(screen_overrides)
     out = Path(args.out)
+    try:
+        refuse_overwrite([out / name for name in OUTPUTS], force=args.force)
+    except FileExistsError as err:
+        log.error("%s", err)
+        return 2
     out.mkdir(parents=True, exist_ok=True)
     screen = Path(args.screen) if args.screen else out / "screen"
     if not args.screen:
