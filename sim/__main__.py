@@ -94,6 +94,15 @@ def interval_note(study: StudyConfig) -> str:
     return f"{en}, uncertainty={study.uncertainty.name} / {zh}"
 
 
+def free_name(path: Path) -> Path:
+    """``path``, or ``<stem>_2<suffix>``, ``_3``, ... : the first name no file has (a rerun keeps the last export)."""
+    candidate, n = path, 1
+    while candidate.exists():
+        n += 1
+        candidate = path.with_name(f"{path.stem}_{n}{path.suffix}")
+    return candidate
+
+
 def export_ledger(out: Path, study: StudyConfig, ledgers: Any) -> Path:
     """Write ``ledger_<date>.csv``: replication 0's planner ledger on ``nowcast.export_at``."""
     from sim.config.study import calendar_of
@@ -109,7 +118,7 @@ def export_ledger(out: Path, study: StudyConfig, ledgers: Any) -> Path:
         realisation=c.spend_realisation_share,
         curve=(c.spend_curve_a, c.spend_curve_b),
     )
-    path = write_ledger(frame, out / f"ledger_{study.nowcast.export_at}.csv")
+    path = write_ledger(frame, free_name(out / f"ledger_{study.nowcast.export_at}.csv"))
     log.info("planner ledger of replication 0 on %s: %s", study.nowcast.export_at, path)
     return path
 
