@@ -163,7 +163,7 @@ def test_model_luck_dominates_when_every_input_is_fixed(study):
 
 def _fake_run(root, policy: str, shift: float, n_draws: int = 40, seed: int = 12):
     """A run directory as `python -m sim` writes it, with a planted dependence on x0."""
-    from cityplan.targets import TARGET_KEYS
+    from tests.helpers import TARGET_KEYS
 
     d = _design(n_draws, 3, 11)
     x = d.inputs.loc[d.draw].reset_index(drop=True)

@@ -27,6 +27,7 @@ import logging
 import sys
 from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import nullcontext
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -34,16 +35,18 @@ import numpy as np
 import pandas as pd
 
 from cityplan.files import refuse_overwrite
-from cityplan.targets import TARGET_KEYS, Goal, goal_of
+from cityplan.schema import PlanConfig
+from cityplan.targets import Goal, goal_of
 from sim.config.run import DEFAULT_SEED
 from sim.experiments.cells import (
-    TARGET_INDEX,
     cell_overrides,
     list_levers,
     list_scenarios,
     own_draws,
+    plan_of,
     replications_per_draw,
     scenario_levers,
+    target_index,
     year_end_values,
 )
 from sim.experiments.kn import claim, feasibility_check, in_replications, kn_select
@@ -61,10 +64,30 @@ class CellSampler:
     of draws ``first .. first + n - 1``; :meth:`first_of_draws` the value of each draw's first
     replication (independent Bernoulli trials for the feasibility check). ``simulated`` counts
     distinct (cell, replication) pairs run, the replications spent.
+
+    The cells are scored against ``plan`` (the plan they are composed with, issue 24): the
+    target's row, its goal and direction. KN picks the largest mean, so for an ``at_most``
+    goal :meth:`__call__` returns the means negated (``sign`` -1: lowest is best);
+    :meth:`first_of_draws` and :meth:`replications` return the values as they are.
     """
 
-    def __init__(self, overrides: list[list[str]], target: str, pool: Executor | None, per_draw: int = 1) -> None:
-        self.overrides, self.index, self.pool, self.per_draw = overrides, TARGET_INDEX[target], pool, per_draw
+    def __init__(
+        self,
+        overrides: list[list[str]],
+        target: str,
+        pool: Executor | None,
+        per_draw: int = 1,
+        plan: PlanConfig | None = None,
+    ) -> None:
+        self.plan = plan if plan is not None else plan_of(overrides[0])
+        self.overrides, self.index, self.pool, self.per_draw = (
+            overrides,
+            target_index(self.plan, target),
+            pool,
+            per_draw,
+        )
+        self.goal = Goal(*goal_of(target, self.plan))
+        self.sign = -1.0 if self.goal.direction == "at_most" else 1.0
         self.cache: dict[tuple[int, int], float] = {}
 
     @property
@@ -76,17 +99,17 @@ class CellSampler:
         """Values (len(cells) x n) of replications first..first+n-1 (simulating the missing ones)."""
         todo = [c for c in cells if any((c, r) not in self.cache for r in range(first, first + n))]
         if todo:
-            values = year_end_values([self.overrides[c] for c in todo], first, n, pool=self.pool)
+            values = year_end_values([self.overrides[c] for c in todo], first, n, pool=self.pool, plan=self.plan)
             for row, c in enumerate(todo):
                 for j in range(n):
                     self.cache[c, first + j] = float(values[row, self.index, j])
         return np.array([[self.cache[c, r] for r in range(first, first + n)] for c in cells])
 
     def __call__(self, cells: list[int], first: int, n: int) -> np.ndarray:
-        """Means (len(cells) x n) of draws first..first+n-1 over their replications."""
+        """Means (len(cells) x n) of draws first..first+n-1 over their replications (x ``sign``)."""
         d = self.per_draw
         values = self.replications(cells, first * d, n * d)
-        return np.asarray(values.reshape(len(cells), n, d).mean(axis=2))
+        return np.asarray(self.sign * values.reshape(len(cells), n, d).mean(axis=2))
 
     def first_of_draws(self, cells: list[int], first: int, n: int) -> np.ndarray:
         """Values (len(cells) x n) of the first replication of draws first..first+n-1."""
@@ -134,7 +157,11 @@ def cell_sampler(
     per_draw = {replications_per_draw(o) for o in overrides}
     if len(per_draw) != 1:
         raise ValueError(f"cells {cells} draw the uncertain inputs differently ({sorted(per_draw)} per draw)")
-    return CellSampler(overrides, target, pool, per_draw.pop())
+    plans = [plan_of(o) for o in overrides]
+    if any(p != plans[0] for p in plans):
+        other = [c for c, p in zip(cells, plans, strict=True) if p != plans[0]]
+        raise ValueError(f"cells {other} are composed with another plan than {cells[0]}'s ({plans[0].name!r})")
+    return CellSampler(overrides, target, pool, per_draw.pop(), plan=plans[0])
 
 
 def checked_sampler(
@@ -182,9 +209,9 @@ def cheapest_feasible(
 
     ``max_replications`` and ``first_replication`` count draws (= replications with one
     replication per draw, the default). ``goal``: the target's goal and direction (None: the
-    plan's, :func:`cityplan.targets.goal_of`); an ``at_most`` goal is attained at or below it.
+    cells' plan's, :attr:`CellSampler.goal`); an ``at_most`` goal is attained at or below it.
     """
-    wanted = goal if goal is not None else Goal(*goal_of(target))
+    wanted = goal if goal is not None else sampler.goal
 
     def hits(idx: list[int], first: int, n: int) -> np.ndarray:
         return wanted.hits(sampler.first_of_draws([order[i] for i in idx], first, n)).astype(float)
@@ -257,6 +284,9 @@ def select(
             first_replication=first_draw,
         )
         sel = in_replications(sel, d)
+        if sampler.sign < 0:  # KN ranked the negated means: report the values as they are
+            t = sel.table
+            sel = replace(sel, table=t.assign(mean=-t["mean"], ci_low=-t["ci_high"], ci_high=-t["ci_low"]))
         out: dict[str, Any] = {"selection": sel, "kn_replications": sampler.simulated, "replications_per_draw": d}
         if p_star is not None:
             cost = cell_costs(cells, list_levers(), list_scenarios(), costs or {})
@@ -353,8 +383,6 @@ def main(argv: list[str] | None = None) -> int:
             cell_overrides(c, levers, scenarios)
         if len(cells) < 2:  # noqa: PLR2004
             raise ValueError(f"--cells: {cells}; at least two cells")
-        if args.target not in TARGET_KEYS:
-            raise ValueError(f"--target: {args.target!r}; one of {list(TARGET_KEYS)}")
         if not 0.5 < args.pcs < 1 or args.delta <= 0 or args.n0 < 2 or args.max_replications < args.n0:  # noqa: PLR2004
             raise ValueError("need 0.5 < --pcs < 1, --delta > 0, --n0 >= 2 and --max-replications >= --n0")
         if args.p_star is not None and not 0 < args.p_star < 1:

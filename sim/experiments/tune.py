@@ -35,9 +35,8 @@ from typing import Any
 import numpy as np
 
 from cityplan.files import refuse_overwrite
-from cityplan.targets import TARGET_KEYS
 from sim.config.run import DEFAULT_SEED
-from sim.experiments.cells import TARGET_INDEX, run_cell
+from sim.experiments.cells import plan_of, run_cell, target_index
 
 log = logging.getLogger("gongjian.tune")
 
@@ -56,8 +55,8 @@ def parse_param(text: str) -> tuple[str, float, float]:
 
 
 def mean_value(overrides: list[str], target: str, replications: int) -> float:
-    """Mean year-end value of ``target`` over replications 0..R-1 of the composed cell."""
-    return float(np.mean(run_cell(overrides, 0, replications)[TARGET_INDEX[target]]))
+    """Mean year-end value of ``target`` over replications 0..R-1 of the composed cell (its plan's row)."""
+    return float(np.mean(run_cell(overrides, 0, replications)[target_index(plan_of(overrides), target)]))
 
 
 def run_study(
@@ -104,8 +103,7 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
     try:
         params = [parse_param(t) for t in args.param]
-        if args.target not in TARGET_KEYS:
-            raise ValueError(f"--target: {args.target!r}; one of {list(TARGET_KEYS)}")
+        target_index(plan_of([f"run.seed={args.seed}", f"policy={args.policy}"]), args.target)
         refuse_overwrite([Path(args.out) / "trials.csv", Path(args.out) / "best.json"], force=args.force)
         import optuna  # noqa: F401
     except ImportError:

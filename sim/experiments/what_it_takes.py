@@ -34,9 +34,11 @@ import pandas as pd
 
 from analysis.effects import fit_target, rank_packages
 from cityplan.files import refuse_overwrite
-from cityplan.targets import TARGET_KEYS, goal_of
+from cityplan.targets import goal_of
 from sim.config.run import DEFAULT_SEED
+from sim.experiments.cells import plan_of, target_index
 from sim.experiments.kn import stein_fixed_size
+from sim.experiments.screen import DEFAULT_SCENARIO, common_overrides
 from sim.experiments.screen import main as screen_main
 from sim.experiments.select import cell_sampler, cheapest_feasible, feasibility_claim, select
 
@@ -106,9 +108,6 @@ def main(argv: list[str] | None = None) -> int:
         "with --screen, the screen's own are used and these must match them",
     )
     args = p.parse_args(argv)
-    if args.target not in TARGET_KEYS:
-        log.error("--target: %r; one of %s", args.target, list(TARGET_KEYS))
-        return 2
     overrides = list(args.overrides)
     if args.screen:
         screen_overrides = json.loads((Path(args.screen) / "screen.json").read_text(encoding="utf-8"))["overrides"]
@@ -123,7 +122,14 @@ def main(argv: list[str] | None = None) -> int:
     out = Path(args.out)
     try:
         refuse_overwrite([out / name for name in OUTPUTS], force=args.force)
-    except FileExistsError as err:
+        scenario = (
+            json.loads((Path(args.screen) / "screen.json").read_text(encoding="utf-8"))["scenario"]
+            if args.screen
+            else DEFAULT_SCENARIO
+        )
+        plan = plan_of(common_overrides(scenario, args.seed, overrides))  # what every cell is scored against
+        target_index(plan, args.target)
+    except (FileExistsError, ValueError) as err:
         log.error("%s", err)
         return 2
     out.mkdir(parents=True, exist_ok=True)
@@ -145,7 +151,7 @@ def main(argv: list[str] | None = None) -> int:
         if code:
             return code
     levers, design, values, screen_meta = read_screen(screen, args.target)
-    goal, direction = goal_of(args.target)
+    goal, direction = goal_of(args.target, plan)
     per_draw = int(screen_meta.get("replications_per_draw", 1))
     fit = fit_target(args.target, goal, design, values, seed=0, per_draw=per_draw, direction=direction)
     ranked = rank_packages(fit, levers)
