@@ -94,3 +94,26 @@ def test_packages_rank_lowest_first_for_an_at_most_goal() -> None:
         ranked = rank_packages(fit, ["a", "b"])
         assert ranked["package"].iloc[0] == first
         assert isinstance(ranked, pd.DataFrame)
+
+
+def test_the_budget_and_discovery_read_the_runs_own_plan(tmp_path) -> None:  # noqa: ANN001
+    """A run's attainment.csv carries its plan's goals and directions; the default plan is only a fallback."""
+    from analysis.report.budget import goals, run_targets
+
+    table = pd.DataFrame(
+        {
+            "scenario": "s",
+            "policy": "p",
+            "target": ["only_target"],
+            "label_zh": ["唯一目标"],
+            "label_en": ["The only target"],
+            "unit": ["个"],
+            "goal": [5.0],
+            "direction": ["at_most"],
+            "p_attain": [0.5],
+        }
+    )
+    table.to_csv(tmp_path / "attainment.csv", index=False, encoding="utf-8-sig")
+    assert goals(tmp_path) == {"only_target": (5.0, "at_most")}
+    assert run_targets(tmp_path)["label_en"].tolist() == ["The only target"]
+    assert list(goals(tmp_path / "elsewhere")) == list(HUAIAN_2023.keys)

@@ -39,7 +39,12 @@ def run_discover(args: argparse.Namespace) -> int:
         return 2
     try:
         discover_run(
-            run, list(args.target or []), goals(), prior_labels(run), charts=not args.no_charts, units=input_units(run)
+            run,
+            list(args.target or []),
+            goals(run),
+            prior_labels(run),
+            charts=not args.no_charts,
+            units=input_units(run),
         )
     except ValueError as err:
         log.error("%s", err)

@@ -36,16 +36,28 @@ from analysis.sensitivity import (
     too_few_draws,
     value_of_information,
 )
-from cityplan.targets import Goal, plan_goals, targets_frame
+from cityplan.targets import TARGET_COLUMNS, Goal, plan_goals, targets_frame
 
 log = logging.getLogger(__name__)
 
 HEADLINE_TARGETS: tuple[str, ...] = ("start_rate_same_year", "signed_industrial_1e8", "industrial_investment")
 
 
-def goals() -> dict[str, Goal]:
-    """Goal and direction of every target key (the plan's)."""
-    return plan_goals()
+def run_targets(run: Path | None = None) -> pd.DataFrame:
+    """The targets a run was scored against (its attainment.csv: the run's plan), else the default plan's."""
+    path = run / "attainment.csv" if run is not None else None
+    if path is not None and path.exists():
+        att = pd.read_csv(path, encoding="utf-8-sig")
+        if set(TARGET_COLUMNS) <= set(att.columns):
+            return att[list(TARGET_COLUMNS)].drop_duplicates("target").reset_index(drop=True)
+    return targets_frame()
+
+
+def goals(run: Path | None = None) -> dict[str, Goal]:
+    """Goal and direction of every target key of the run's plan (:func:`run_targets`), in plan order."""
+    if run is None:
+        return plan_goals()
+    return {str(r.target): Goal(float(r.goal), str(r.direction)) for r in records(run_targets(run))}
 
 
 def prior_labels(run_dir: Path) -> dict[str, tuple[str, str]]:
@@ -102,9 +114,9 @@ def budget_run(run: Path, *, n_boot: int, charts: bool = True) -> pd.DataFrame |
         return None
     if params["draw"].nunique() < MIN_DRAWS:
         log.warning("%s: %s", run, too_few_draws(params) or f"fewer than {MIN_DRAWS} draws")
-    sens = _front(kpis, target_budgets(kpis, params, goals(), n_boot=n_boot))
+    sens = _front(kpis, target_budgets(kpis, params, goals(run), n_boot=n_boot))
     sens.to_csv(run / "sensitivity.csv", index=False, encoding="utf-8-sig")
-    voi = _front(kpis, value_of_information(kpis, params, goals()))
+    voi = _front(kpis, value_of_information(kpis, params, goals(run)))
     voi.to_csv(run / "value_of_information.csv", index=False, encoding="utf-8-sig")
     if charts and len(sens):
         write_budget_charts(run, sens, kpis)
@@ -112,9 +124,9 @@ def budget_run(run: Path, *, n_boot: int, charts: bool = True) -> pd.DataFrame |
     return sens
 
 
-def shown_targets(kpis: pd.DataFrame, sens: pd.DataFrame) -> list[str]:
+def shown_targets(kpis: pd.DataFrame, sens: pd.DataFrame, run: Path | None = None) -> list[str]:
     """Targets for the budget chart: the headline ones, then those whose P(attain) is not 0 or 1."""
-    g = goals()
+    g = goals(run)
     p = pd.Series({t: g[str(t)].hits(v["value"].to_numpy()).mean() for t, v in kpis.groupby("target", observed=True)})
     uncertain = [str(t) for t, v in p.items() if 0 < v < 1 and str(t) not in HEADLINE_TARGETS]
     have = set(sens["target"])
@@ -128,11 +140,13 @@ def write_budget_charts(run: Path, sens: pd.DataFrame, kpis: pd.DataFrame) -> li
     from analysis.plots.sensitivity import plot_budget
     from analysis.plots.style import save_figure, target_titles
 
-    titles_all = target_titles(targets_frame())
+    titles_all = target_titles(run_targets(run))
     labels = prior_labels(run)
     paths: list[Path] = []
     for measure, stem in (("variance_share", "sensitivity_value"), ("attain_variance_share", "sensitivity_attain")):
-        keys = [t for t in shown_targets(kpis, sens) if (sens.loc[sens["target"] == t, "measure"] == measure).any()]
+        keys = [
+            t for t in shown_targets(kpis, sens, run) if (sens.loc[sens["target"] == t, "measure"] == measure).any()
+        ]
         if not keys:
             continue
         ax = plot_budget(sens, {k: titles_all[k] for k in keys}, labels, measure=measure)

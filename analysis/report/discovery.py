@@ -23,11 +23,11 @@ DISCOVERY_COLUMNS = ("target", *BOX_COLUMNS, "sentence_zh", "sentence_en")
 
 
 def at_risk_targets(kpis: pd.DataFrame, goals: Mapping[str, Goal]) -> list[str]:
-    """Targets with DISCOVER_FROM <= P(attain) < DISCOVER_BELOW, in the plan's order."""
+    """Targets with DISCOVER_FROM <= P(attain) < DISCOVER_BELOW, in the plan's order (that of ``goals``)."""
     p = pd.Series(
         {t: goals[str(t)].hits(g["value"].to_numpy()).mean() for t, g in kpis.groupby("target", observed=True)}
     )
-    return [t for t in targets_frame()["target"] if t in p.index and DISCOVER_FROM <= p[t] < DISCOVER_BELOW]
+    return [str(t) for t in goals if t in p.index and DISCOVER_FROM <= p[t] < DISCOVER_BELOW]
 
 
 def discover_target(
@@ -37,6 +37,7 @@ def discover_target(
     goal: Goal,
     labels: Mapping[str, tuple[str, str]],
     units: Mapping[str, tuple[str, str, float]] | None = None,
+    targets: pd.DataFrame | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame, np.ndarray, list[tuple[str, Box]]]:
     """PRIM boxes and the CART leaf of one target, checked on held-out draws, as ``boxes.csv`` rows.
 
@@ -44,9 +45,10 @@ def discover_target(
     every replication: there is no region to discover.
     """
     x, missed, draws = miss_by_draw(kpis, params, target, goal)
-    row = targets_frame().set_index("target").loc[target]
+    targets = targets if targets is not None else targets_frame()
+    row = targets.set_index("target").loc[target]
     if missed.all() or not missed.any():
-        raise ValueError(always_sentence(target, bool(missed.all()), len(missed))[1])
+        raise ValueError(always_sentence(target, bool(missed.all()), len(missed), targets)[1])
     found = discover(x, missed, draws)
     frame = boxes_frame(found)
     sentences = {
@@ -59,9 +61,9 @@ def discover_target(
     return frame[list(DISCOVERY_COLUMNS)], x, missed, found
 
 
-def always_sentence(target: str, missed: bool, n: int) -> tuple[str, str]:
+def always_sentence(target: str, missed: bool, n: int, targets: pd.DataFrame | None = None) -> tuple[str, str]:
     """(zh, en) for a target missed, or attained, in every one of ``n`` replications."""
-    row = targets_frame().set_index("target").loc[target]
+    row = (targets if targets is not None else targets_frame()).set_index("target").loc[target]
     if missed:
         return (
             f"{row['label_zh']}：{n} 次模拟全部落空，无可发现的达标情形",
@@ -95,11 +97,14 @@ def discover_run(
     unknown = [t for t in targets if t not in goals]
     if unknown:
         raise ValueError(f"unknown target key(s) {unknown}; keys are in cityplan/targets.py")
+    from analysis.report.budget import run_targets
+
+    plan_targets = run_targets(run)
     targets = targets or at_risk_targets(kpis, goals)
     frames, lines = [], []
     for target in targets:
         try:
-            frame, x, missed, found = discover_target(kpis, params, target, goals[target], labels, units)
+            frame, x, missed, found = discover_target(kpis, params, target, goals[target], labels, units, plan_targets)
         except ValueError as err:
             lines.append(str(err))
             continue

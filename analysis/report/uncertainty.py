@@ -20,7 +20,6 @@ import pandas as pd
 
 from analysis.plots.style import records
 from analysis.sensitivity import LUCK, UNCERTAINTY_CHARTS, ranking, too_few_draws
-from cityplan.targets import targets_frame
 
 log = logging.getLogger(__name__)
 
@@ -55,13 +54,13 @@ def ensure_budget(run: Path) -> bool:
     if not (run / "boxes.csv").exists():
         from analysis.report.discovery import discover_run
 
-        discover_run(run, [], goals(), prior_labels(run), units=input_units(run))
+        discover_run(run, [], goals(run), prior_labels(run), units=input_units(run))
     return True
 
 
 def budget_table(run: Path) -> pd.DataFrame:
     """One row per target with a budget: P(attain), luck, top inputs, input to measure first."""
-    from analysis.report.budget import prior_labels
+    from analysis.report.budget import prior_labels, run_targets
 
     labels = prior_labels(run)
     sens = pd.read_csv(run / "sensitivity.csv", encoding="utf-8-sig")
@@ -72,7 +71,7 @@ def budget_table(run: Path) -> pd.DataFrame:
     att = pd.read_csv(run / "attainment.csv", encoding="utf-8-sig").set_index("target")
     ranked = ranking(sens)
     rows = []
-    for t in records(targets_frame()):
+    for t in records(run_targets(run)):
         mine = ranked[ranked["target"] == t.target]
         if mine.empty:
             continue
@@ -126,7 +125,7 @@ def box_sentences(run: Path) -> tuple[list[tuple[str, str]], list[tuple[str, str
     att = pd.read_csv(run / "attainment.csv", encoding="utf-8-sig")
     n = int(pd.read_parquet(run / "kpis.parquet", columns=["replication"])["replication"].nunique())
     for r in records(att[att["p_attain"].isin([0.0, 1.0])]):
-        chance.append(always_sentence(str(r.target), r.p_attain == 0.0, n))
+        chance.append(always_sentence(str(r.target), r.p_attain == 0.0, n, att))
     return passed, chance
 
 
