@@ -96,7 +96,7 @@ def test_packages_rank_lowest_first_for_an_at_most_goal() -> None:
         assert isinstance(ranked, pd.DataFrame)
 
 
-def test_the_budget_and_discovery_read_the_runs_own_plan(tmp_path) -> None:  # noqa: ANN001
+def test_the_budget_and_discovery_read_the_runs_own_plan(tmp_path) -> None:
     """A run's attainment.csv carries its plan's goals and directions; the default plan is only a fallback."""
     from analysis.report.budget import goals, run_targets
 
