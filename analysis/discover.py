@@ -342,11 +342,26 @@ def discover(
         if cart.limits:
             found.append(("cart", cart))
     xt, yt, gt = x[test].reset_index(drop=True), y[test], groups[test]
+    # A limit at the edge of the search half's range is no limit: open it to the whole range, so
+    # hold-out draws beyond the search half's extremes are inside, and the sentence reads "below".
+    found = [(method, _open_edges(box, x[train], x)) for method, box in found]
     out = []
     for i, (method, box) in enumerate(found):
         checked = validate(box, xt, yt, gt, n_draws=len(draws), alpha=alpha, n_perm=n_perm, seed=seed + 1 + i)
         out.append((method, checked if checked.passed else replace(box, n_draws=len(draws), p_value=checked.p_value)))
     return out
+
+
+def _open_edges(box: Box, searched: pd.DataFrame, x: pd.DataFrame) -> Box:
+    """``box`` with each limit at the edge of ``searched``'s range moved to the edge of ``x``'s."""
+    limits = {
+        name: (
+            float(x[name].min()) if low <= searched[name].min() else low,
+            float(x[name].max()) if high >= searched[name].max() else high,
+        )
+        for name, (low, high) in box.limits.items()
+    }
+    return replace(box, limits=limits)
 
 
 def boxes_frame(boxes: list[tuple[str, Box]]) -> pd.DataFrame:

@@ -98,3 +98,21 @@ def test_budget_null_level_keeps_inert_inputs_out() -> None:
     strong = budget(10 * x.loc[design.draw, "x3"].to_numpy() + rng.normal(size=120), design, n_boot=0)
     assert strong.loc[strong["driver"], "parameter"].tolist() == ["x3"]
     assert (strong["null_level"].dropna() > 0).all()
+
+
+def test_a_planted_box_passes_and_reads_below_its_limit() -> None:
+    """Misses where x1 < 0.3: the box passes on the hold-out and its sentence says "below"."""
+    from analysis.discover import box_sentence
+
+    rng = np.random.default_rng(5)
+    x = pd.DataFrame(rng.random((200, 8)), columns=[f"x{i}" for i in range(8)])
+    draw = np.repeat(np.arange(200), 2)
+    xr = x.loc[draw].reset_index(drop=True)
+    missed = np.where(xr["x1"] < 0.3, rng.random(400) < 0.9, rng.random(400) < 0.05)
+    found = [box for _, box in discover(xr, missed, draw) if box.passed]
+    assert found
+    assert set(found[0].limits) == {"x1"}
+    assert found[0].qp["x1"] < 0.05 / len(found[0].limits)
+    _, en = box_sentence(found[0], xr, "目标", "target", {"x1": ("输入", "input one")}, {"x1": ("%", "%", 100.0)})
+    assert en.startswith("If input one is below 3")
+    assert "in held-out draws" in en
