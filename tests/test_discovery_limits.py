@@ -102,7 +102,7 @@ def test_budget_null_level_keeps_inert_inputs_out() -> None:
 
 def test_a_planted_box_passes_and_reads_below_its_limit() -> None:
     """Misses where x1 < 0.3: the box passes on the hold-out and its sentence says "below"."""
-    from analysis.discover import box_sentence
+    from analysis.report.discovery import box_sentence
 
     rng = np.random.default_rng(5)
     x = pd.DataFrame(rng.random((200, 8)), columns=[f"x{i}" for i in range(8)])

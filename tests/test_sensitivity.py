@@ -8,7 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.discover import Box, box_sentence, cart_box, prim_boxes
+from analysis.discover import Box, cart_box, prim_boxes
+from analysis.report.discovery import box_sentence
 from analysis.sensitivity import LUCK, REST, Design, budget, ranking, target_budgets, value_of_information
 from cityplan.targets import targets_frame
 from sim.config.priors import Prior, UncertaintyConfig

@@ -1,8 +1,14 @@
-"""Scenario discovery on a finished run: boxes.csv, sentences and charts (issue 11)."""
+"""Scenario discovery on a finished run: boxes.csv, sentences and charts (issue 11).
+
+The sentences read a box in a planner's words (issue 24): the inputs' Chinese and English labels,
+numbers in the input's unit, and for a box that did not pass the hold-out check "not
+distinguishable from chance with N draws".
+"""
 
 from __future__ import annotations
 
 import logging
+import math
 import sys
 from collections.abc import Mapping
 from pathlib import Path
@@ -10,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from analysis.discover import BOX_COLUMNS, Box, box_sentence, boxes_frame, discover, miss_by_draw
+from analysis.discover import BOX_COLUMNS, Box, boxes_frame, discover, miss_by_draw
 from analysis.sensitivity import UNCERTAINTY_CHARTS
 from cityplan.targets import Goal, targets_frame
 
@@ -20,6 +26,80 @@ log = logging.getLogger(__name__)
 # "likely" from 90%). Below 2% attained there is hardly a region where it is reached.
 DISCOVER_FROM, DISCOVER_BELOW = 0.02, 0.9
 DISCOVERY_COLUMNS = ("target", *BOX_COLUMNS, "sentence_zh", "sentence_en")
+
+
+THOUSANDS_FROM = 1e4  # numbers from here are written whole with separators
+SIGNIFICANT_DIGITS = 3  # below THOUSANDS_FROM
+
+
+def _number(v: float) -> str:
+    """A box limit as a planner reads it: 0.22, 15.2, 1,390, 22,712 (never 1.39e+03)."""
+    if abs(v) >= THOUSANDS_FROM:
+        return f"{v:,.0f}"
+    if abs(v) >= 10 ** (SIGNIFICANT_DIGITS - 1):  # 100-9,999: round to 3 digits, no exponent
+        return f"{round(v, SIGNIFICANT_DIGITS - 1 - math.floor(math.log10(abs(v)))):,.0f}"
+    return f"{v:.{SIGNIFICANT_DIGITS}g}"
+
+
+def _restrictions(
+    box: Box,
+    x: pd.DataFrame,
+    labels: Mapping[str, tuple[str, str]],
+    units: Mapping[str, tuple[str, str, float]],
+) -> tuple[list[str], list[str]]:
+    """Each restriction in Chinese and English, numbers in the input's unit."""
+    zh_parts, en_parts = [], []
+    for name, (low, high) in box.limits.items():
+        zh, en = labels.get(name, (name, name))
+        unit_zh, unit_en, scale = units.get(name, ("", "", 1.0))
+
+        def num(v: float, unit: str, scale: float = scale) -> str:
+            return f"{_number(v * scale)}{unit}"
+
+        at_min, at_max = low <= x[name].min(), high >= x[name].max()
+        if at_min:
+            zh_parts.append(f"{zh}低于 {num(high, unit_zh)}")
+            en_parts.append(f"{en} is below {num(high, unit_en)}")
+        elif at_max:
+            zh_parts.append(f"{zh}高于 {num(low, unit_zh)}")
+            en_parts.append(f"{en} is above {num(low, unit_en)}")
+        else:
+            zh_parts.append(f"{zh}在 {num(low, unit_zh)}–{num(high, unit_zh)} 之间")
+            en_parts.append(f"{en} is between {num(low, unit_en)} and {num(high, unit_en)}")
+    return zh_parts, en_parts
+
+
+def box_sentence(
+    box: Box,
+    x: pd.DataFrame,
+    target_zh: str,
+    target_en: str,
+    labels: Mapping[str, tuple[str, str]],
+    units: Mapping[str, tuple[str, str, float]] | None = None,
+) -> tuple[str, str]:
+    """The box as one sentence in Chinese and one in English.
+
+    ``labels`` maps an input to (zh, en), ``units`` to (unit zh, unit en, scale: 100 for a
+    share written as %); each restriction is read against the input's range in ``x``
+    ("below", "above" or "between"). A box that did not pass :func:`validate` reads "not
+    distinguishable from chance with N draws" instead of a probability.
+    """
+    zh_parts, en_parts = _restrictions(box, x, labels, units or {})
+    if box.n_draws and not box.passed:
+        return (
+            f"{'且'.join(zh_parts)}：{box.n_draws} 次参数抽样下与偶然无法区分（{target_zh}）",
+            f"{' and '.join(en_parts)}: not distinguishable from chance with {box.n_draws} draws ('{target_en}')",
+        )
+    held = "（留出样本）" if box.n_draws else ""
+    zh_text = (
+        f"若{'且'.join(zh_parts)}，{target_zh}目标落空的概率为 {box.density:.0%}"
+        f"（覆盖 {box.coverage:.0%} 的落空情形）{held}"
+    )
+    en_text = (
+        f"If {' and '.join(en_parts)}, the target '{target_en}' is missed with probability {box.density:.0%} "
+        f"(covering {box.coverage:.0%} of the misses{', in held-out draws' if box.n_draws else ''})"
+    )
+    return zh_text, en_text
 
 
 def at_risk_targets(kpis: pd.DataFrame, goals: Mapping[str, Goal]) -> list[str]:
