@@ -234,7 +234,7 @@ def test_fuzz_plan_files_raise_only_config_errors(
         assert "\n" not in str(err).strip() or str(err).startswith("plan file")  # noqa: PT017
 
 
-@settings(max_examples=8, deadline=None)
+@settings(max_examples=5, deadline=None)
 @given(
     key=st.sampled_from(
         [

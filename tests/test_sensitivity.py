@@ -191,7 +191,18 @@ def test_cli_sensitivity_discover_and_effects(tmp_path):
     _fake_run(tmp_path, "plan", 0.1, seed=13)
     assert main(["sensitivity", str(tmp_path), "--baseline", "status_quo", "--n-boot", "20"]) == 0
     sens = pd.read_csv(base / "sensitivity.csv", encoding="utf-8-sig")
-    assert list(sens.columns) == ["scenario", "policy", "target", "parameter", "measure", "value", "ci_low", "ci_high"]
+    assert list(sens.columns) == [
+        "scenario",
+        "policy",
+        "target",
+        "parameter",
+        "measure",
+        "value",
+        "ci_low",
+        "ci_high",
+        "null_level",
+        "driver",
+    ]
     assert ranking(sens).groupby("target").first()["parameter"].eq("x0").all()
     assert (base / "uncertainty_charts" / "sensitivity_value.png").exists()
     assert len(pd.read_csv(base / "value_of_information.csv", encoding="utf-8-sig"))
