@@ -90,7 +90,9 @@ def check_keys(node: Any, where: str = "") -> None:
                 check_keys(node._get_node(i), f"{where}[{i}]")
 
 
-def refuse_overwrite(paths: Iterable[str | Path], *, force: bool = False) -> None:
+def refuse_overwrite(
+    paths: Iterable[str | Path], *, force: bool = False, hint: str = "choose another --out or pass --force"
+) -> None:
     """Raise FileExistsError naming the first of ``paths`` that exists, unless ``force``.
 
     No command writes over a file it did not create in that run (issue 24): an output name that
@@ -100,4 +102,4 @@ def refuse_overwrite(paths: Iterable[str | Path], *, force: bool = False) -> Non
         return
     for path in paths:
         if Path(path).exists():
-            raise FileExistsError(f"{path} exists and this run did not write it; choose another --out or pass --force")
+            raise FileExistsError(f"{path} exists and this run did not write it; {hint}")

@@ -255,3 +255,15 @@ def test_fuzz_overrides_raise_only_config_or_hydra_errors(key: str, value: str) 
         assert "\n" not in str(err)  # noqa: PT017 - one line
     except HydraException:
         pass  # Hydra's own message (a type it cannot convert): printed without a traceback
+
+
+def test_sensitivity_and_discover_keep_their_earlier_outputs(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from analysis.__main__ import main
+
+    (tmp_path / "kpis.parquet").write_bytes(b"")  # a run directory (never read: refused before)
+    for name, command in (("boxes.csv", "discover"), ("sensitivity.csv", "sensitivity")):
+        (tmp_path / name).write_text("earlier\n", encoding="utf-8")
+        assert main([command, str(tmp_path)]) == 2  # noqa: PLR2004
+        assert (tmp_path / name).read_text(encoding="utf-8") == "earlier\n"

@@ -23,7 +23,7 @@ def run_sensitivity(args: argparse.Namespace) -> int:
     if args.baseline:
         outputs += [root / "sensitivity_effects.csv", root / "effect_payoff.csv"]
     try:
-        refuse_overwrite(outputs, force=args.force)
+        refuse_overwrite(outputs, force=args.force, hint="pass --force to replace it")
     except FileExistsError as err:
         log.error("%s", err)
         return 2
@@ -47,7 +47,7 @@ def run_discover(args: argparse.Namespace) -> int:
         log.error("%s holds no kpis.parquet", run)
         return 2
     try:
-        refuse_overwrite([run / "boxes.csv"], force=args.force)
+        refuse_overwrite([run / "boxes.csv"], force=args.force, hint="pass --force to replace it")
         discover_run(
             run,
             list(args.target or []),
