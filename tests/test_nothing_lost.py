@@ -265,5 +265,5 @@ def test_sensitivity_and_discover_keep_their_earlier_outputs(
     (tmp_path / "kpis.parquet").write_bytes(b"")  # a run directory (never read: refused before)
     for name, command in (("boxes.csv", "discover"), ("sensitivity.csv", "sensitivity")):
         (tmp_path / name).write_text("earlier\n", encoding="utf-8")
-        assert main([command, str(tmp_path)]) == 2  # noqa: PLR2004
+        assert main([command, str(tmp_path)]) == 2
         assert (tmp_path / name).read_text(encoding="utf-8") == "earlier\n"
