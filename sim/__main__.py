@@ -95,6 +95,15 @@ def interval_note(study: StudyConfig) -> str:
     return f"{en}, uncertainty={study.uncertainty.name} / {zh}"
 
 
+def free_name(path: Path) -> Path:
+    """``path``, or ``<stem>_2<suffix>``, ``_3``, ... : the first name no file has (a rerun keeps the last export)."""
+    candidate, n = path, 1
+    while candidate.exists():
+        n += 1
+        candidate = path.with_name(f"{path.stem}_{n}{path.suffix}")
+    return candidate
+
+
 def export_ledger(out: Path, study: StudyConfig, ledgers: Any) -> Path:
     """Write ``ledger_<date>.csv``: replication 0's planner ledger on ``nowcast.export_at``."""
     from sim.nowcast.export import planner_ledger
@@ -102,7 +111,7 @@ def export_ledger(out: Path, study: StudyConfig, ledgers: Any) -> Path:
     if not len(ledgers):
         sys.exit("gongjian: nowcast.export_at needs run.keep_ledgers >= 1")
     at = study.nowcast.export_at
-    path = planner_ledger(ledgers[ledgers["replication"] == 0], study, at, out / f"ledger_{at}.csv")
+    path = planner_ledger(ledgers[ledgers["replication"] == 0], study, at, free_name(out / f"ledger_{at}.csv"))
     log.info("planner ledger of replication 0 on %s: %s", study.nowcast.export_at, path)
     return path
 

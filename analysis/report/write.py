@@ -279,9 +279,9 @@ def _write_report(root: Path, *, force: bool, pool: ProcessPoolExecutor | None, 
                 frame_table(best, percent=[c for c in best.columns if c.startswith("p_")]),
             )
         )
-    from analysis.report.uncertainty import uncertainty_section
+    from analysis.report.uncertainty import has_budget, uncertainty_section
 
-    budget = uncertainty_section(tables.cells)  # replaces the hand-written assumptions list
+    budget = uncertainty_section(tables.cells)  # a budget replaces the hand-written assumptions list
     if budget is not None:
         extra.append(budget)
     from analysis.report.validation import validation_section
@@ -302,7 +302,7 @@ def _write_report(root: Path, *, force: bool, pool: ProcessPoolExecutor | None, 
         att=tables.attainment,
         charts=[c for c in charts if c.cell is None] if multi else charts,
         extra_sections=extra,
-        assumptions=assumptions_table(tables) if budget is None else pd.DataFrame(),
+        assumptions=pd.DataFrame() if has_budget(tables.cells) else assumptions_table(tables),
         config_text=first_cfg.read_text(encoding="utf-8") if first_cfg.exists() else "(no .hydra/config.yaml)",
         provenance=provenance,
         jobs_table=cell_links(tables.attainment, links, HEADLINE) if multi else "",

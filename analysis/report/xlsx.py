@@ -203,8 +203,6 @@ def write_xlsx(path: Path, sheets: dict[str, pd.DataFrame]) -> Path:
     return path
 
 
-
-
 # Assumptions that move the forecast most (docs/assumptions.md): config path, zh, en.
 KEY_ASSUMPTIONS: tuple[tuple[str, str, str], ...] = (
     ("model.demand.lead_growth_per_year", "线索年增长率", "growth of leads per year"),

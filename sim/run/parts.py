@@ -106,6 +106,21 @@ def _chunk_frame(chunk: ChunkResult) -> pd.DataFrame:
     )
 
 
+def _read_part(path: Path) -> pd.DataFrame:
+    """A part file, or a ResumeError naming it when it cannot be read (e.g. truncated by a kill).
+
+    The file is not deleted: the message says to delete it, and its replications are then
+    computed again on the rerun.
+    """
+    try:
+        return pd.read_parquet(path)
+    except Exception as err:
+        first = str(err).splitlines()[0] if str(err) else type(err).__name__
+        raise ResumeError(
+            f"{path} cannot be read ({first}); delete that file and rerun: its replications are computed again"
+        ) from None
+
+
 class PartStore:
     """The ``parts/`` folder of one run: write finished chunks, read them back."""
 
@@ -126,7 +141,7 @@ class PartStore:
 
     def read(self, below: int, keep_ledgers: int) -> ChunkResult | None:
         """Every finished replication ``< below`` as one ChunkResult (None if there is none)."""
-        frames = [pd.read_parquet(p) for p in sorted(self.folder.glob("chunk_*.parquet"))]
+        frames = [_read_part(p) for p in sorted(self.folder.glob("chunk_*.parquet"))]
         frames = [f[f["replication"] < below] for f in frames]
         frames = [f for f in frames if len(f)]
         if not frames:
@@ -151,8 +166,8 @@ class PartStore:
         return ChunkResult(
             replications=[int(r) for r in reps],
             kpis=kpis,
-            ledgers={r: pd.read_parquet(self.folder / f"ledger_{r:06d}.parquet") for r in kept},
-            resources={r: pd.read_parquet(self.folder / f"resources_{r:06d}.parquet") for r in kept},
+            ledgers={r: _read_part(self.folder / f"ledger_{r:06d}.parquet") for r in kept},
+            resources={r: _read_part(self.folder / f"resources_{r:06d}.parquet") for r in kept},
             watch={r: w for r, w in watch.items() if r in set(reps.tolist())},
         )
 
