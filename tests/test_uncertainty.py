@@ -243,8 +243,8 @@ def test_prior_labels_name_a_ratio_prior_by_its_key(tmp_path):
     )
     labels = prior_labels(tmp_path)
     assert labels[f"{QUOTA}/{LAND}"] == ("能耗指标可保障的年投资", "investment the energy quota covers")
-    assert labels[f"{STOCK}/{QUOTA}"][1] == "energy initial stock tce per energy quota tce per year"
-    assert labels[LAND][0] == "每亿元用地"
+    assert " tce" not in labels[f"{STOCK}/{QUOTA}"][1]  # a planner's words, never the config path
+    assert labels[LAND] == ("每亿元用地", "land per 亿 of industrial investment")
 
 
 def test_a_reform_dosage_is_drawn_alike_in_both_regimes_and_the_plan_never_takes_it_back(study):
@@ -259,3 +259,18 @@ def test_a_reform_dosage_is_drawn_alike_in_both_regimes_and_the_plan_never_takes
             assert not base.plan_level, lever
             assert plan.plan_level, lever
             assert plan.share_in_force() >= base.share_in_force(), (lever, r)
+
+
+
+def test_every_prior_has_a_planners_english_label_and_unit():
+    """Issue 24: sentences never print a config name ("tce per yi (industrial)")."""
+    from analysis.report.input_labels import ENGLISH, PERCENT, unit_of
+    from sim.compose import compose_study
+
+    priors = compose_study(["run=smoke"]).uncertainty.priors
+    assert {p.key for p in priors} <= set(ENGLISH)
+    for p in priors:
+        assert "_" not in ENGLISH[p.key], p.key
+        assert " yi" not in ENGLISH[p.key], p.key
+    assert unit_of("approvals.rework_probability") == PERCENT
+    assert unit_of("walkaway.leave_scale_days").en == " days"

@@ -172,8 +172,6 @@ def check_priors(model: ModelConfig, baseline: ModelConfig, uncertainty: Uncerta
                 raise ConfigError(f"{where}: bound {bound} is outside what the field allows: {err}") from None
 
 
-
-
 PRIOR_DISTRIBUTIONS: tuple[str, ...] = ("uniform", "triangular", "loguniform", "beta")
 # How a policy lever that sets a field with a prior keeps its mechanism (sim/run/parameters.py):
 # keep = the lever's value as written; scale = the lever's ratio to the status quo is kept
