@@ -164,6 +164,8 @@ class SupervisionConfig:
     uncertain input with a range, in force under the policy (``in_force: true``).
     """
 
+    # Whether the 2023 supervision's effect is in force: False = 2022 practice (status quo),
+    # True = conf/policy/supervision.yaml (plan).
     in_force: bool = False
     # Investors' patience scale x this while followed (assumption: 1.0-1.25, point the centre;
     # the earlier lever's +25% is the upper end).
