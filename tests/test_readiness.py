@@ -89,7 +89,8 @@ def test_a_stricter_screen_signs_fewer_leads_that_need_less_land_and_energy() ->
     assert per_yi(strict.land_mu, strict.passes & industrial) < per_yi(open_door.land_mu, open_door.passes & industrial)
     assert per_yi(strict.energy_tce, strict.passes) < per_yi(open_door.energy_tce, open_door.passes)
     # readiness: ready leads pass the readiness screen whatever their quality
-    readiness_only = plan(appraisal={"screen_share": 1.0, "min_quality": 0.5})
+    bars_off = {"screen_land_ratio_max": 0.0, "screen_energy_ratio_max": 0.0}
+    readiness_only = plan(appraisal={"screen_share": 1.0, "min_quality": 0.5, **bars_off})
     low = open_door.passes & (open_door.quality < 0.5)
     assert readiness_only.passes[low & open_door.ready].all()
     assert not readiness_only.passes[low & ~open_door.ready].any()

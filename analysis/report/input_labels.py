@@ -71,6 +71,9 @@ ENGLISH: dict[str, str] = {
     "attraction.max_extra_lead_share": "extra leads at full attraction effort",
     "attraction.park_choice_odds_per_30_days": "pull of a park per 30 days it saves",
     "attraction.series_event_leads_1e8_mean": "leads of 1亿+ a series event brings (mean)",
+    "appraisal.min_quality": "screen's bar on how prepared a lead is",
+    "appraisal.screen_land_ratio_max": "screen's bar on land per 亿 (x the sector's median)",
+    "appraisal.screen_energy_ratio_max": "screen's bar on energy per 亿 (x the sector's median)",
     # issue 23's inputs: readiness, the 2022 dosages, land on need, investment outside the projects
     "land.quota_coverage_of_need": "land quota against the year's expected land need",
     "land.initial_stock_months": "land quota in stock on 1 January (months of quota)",

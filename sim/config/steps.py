@@ -41,16 +41,18 @@ class AppraisalConfig:
     # same in every policy (the dosage). 0 = no lead is screened (status quo: before 2023 the
     # pass rate above was the whole of due diligence; the level of 2022 is not published).
     screen_share: float = 0.0
-    # Readiness: a screened lead with latent readiness to proceed (quality, uniform 0-1; it
-    # sets the pre-work speed) below this is not signed, unless it is ready at signing
-    # (model.readiness). 0 = no readiness screen.
-    min_quality: float = 0.0
+    # The screen's bars, in force only for screened leads (screen_share above). Readiness: a
+    # screened lead with latent readiness to proceed (quality, uniform 0-1; it sets the pre-work
+    # speed) below this is not signed, unless it is ready at signing (model.readiness).
+    # Assumption 0.15 (the least prepared 15%), uncertain input, range 0-0.3 (0 = no bar).
+    min_quality: float = 0.15
     # 投资强度/亩均: a screened lead needing more land per 亿 than this multiple of its
-    # sector's median (model.land.land_mu_per_yi) is not signed; 0 = no land screen. No
-    # Huai'an 2023 floor is in calibration.md (assumption; the plan's level in its file).
-    screen_land_ratio_max: float = 0.0
-    # 能耗限度: the same for energy per 亿 against model.energy.tce_per_yi; 0 = no energy screen.
-    screen_energy_ratio_max: float = 0.0
+    # sector's median (model.land.land_mu_per_yi) is not signed; 0 = no land bar. No Huai'an
+    # 2023 floor is in calibration.md: assumption 1.5, uncertain input, range 1.2-2.5.
+    screen_land_ratio_max: float = 1.5
+    # 能耗限度: the same for energy per 亿 against model.energy.tce_per_yi; 0 = no energy bar.
+    # Assumption 2.0, uncertain input, range 1.5-3.0.
+    screen_energy_ratio_max: float = 2.0
     # plan: 10亿+ industry and services projects go to the city industry department.
     city_review_threshold_yi: float = 10.0
     # Days that review adds before signing (assumption).
