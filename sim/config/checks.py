@@ -30,8 +30,6 @@ LAST_PLAUSIBLE_YEAR = 2100
 YEARS_ALLOWED = f"a calendar year from {FIRST_PLAUSIBLE_YEAR} to {LAST_PLAUSIBLE_YEAR}"
 
 
-
-
 def check_positive(name: str, value: float, *, allow_zero: bool = False) -> None:
     """Raise ConfigError unless ``value`` is a finite number > 0 (or >= 0)."""
     ok = math.isfinite(value) and (value >= 0 if allow_zero else value > 0)
@@ -71,9 +69,6 @@ def check_all(obj: Any, prefix: str, *, probability: tuple[str, ...] = ()) -> No
             check_probability(name, value)
         else:
             check_positive(name, value, allow_zero=True)
-
-
-
 
 
 def check_iso_date(name: str, value: str) -> None:

@@ -59,8 +59,6 @@ def simulate_from_ledger(cfg: StudyConfig, leads: Leads, streams: dict[str, np.r
     return system
 
 
-
-
 log = logging.getLogger(__name__)
 
 
@@ -141,7 +139,6 @@ def simulate(cfg: StudyConfig, replication: int, *, until_day: float | None = No
     streams = replication_streams(cfg.run.seed, replication)
     leads = draw_leads(cfg.model.demand, cal, streams, cfg.model.attraction)
     if cfg.nowcast.ledger:  # start from a planner ledger on nowcast.as_of (issue 7)
-
         system = simulate_from_ledger(cfg, leads, streams)
     else:
         system = simulate_leads(cfg, leads, until_day=until_day)
@@ -158,7 +155,6 @@ def run_replication(cfg: StudyConfig, replication: int, *, keep_ledger: bool = F
     system, retrofits = simulate(cfg, replication)
     ledger = ledger_frame(system)
     if cfg.nowcast.ledger:  # ledger projects keep their county/park (issue 12)
-
         ledger = with_ledger_units(ledger, cfg)
     kpis = kpi_matrix(ledger, retrofits, kpi_window(cfg), plan_measures(cfg.plan))
     if not keep_ledger:
