@@ -212,14 +212,18 @@ class WaveCut:
                 out[maybe] |= distance(mean, t) / np.sqrt(t.base_var + var + luck) > cutoff
         return out
 
-    def min_implausibility(self, u: np.ndarray) -> np.ndarray:
-        """Per target, the smallest emulated implausibility over the points ``u``."""
-        out = []
+    def emulated(self, u: np.ndarray) -> np.ndarray:
+        """Emulated implausibility ``I[i, j]`` of every point and target (full variance)."""
+        out = np.empty((len(u), len(self.targets)))
         for j, (t, em) in enumerate(zip(self.targets, self.emulators, strict=True)):
             luck = self.luck_var[j] if math.isfinite(self.luck_var[j]) else 0.0
             mean, var = em.predict(u)
-            out.append(float(np.min(distance(mean, t) / np.sqrt(t.base_var + var + luck))))
-        return np.array(out)
+            out[:, j] = distance(mean, t) / np.sqrt(t.base_var + var + luck)
+        return out
+
+    def min_implausibility(self, u: np.ndarray) -> np.ndarray:
+        """Per target, the smallest emulated implausibility over the points ``u``."""
+        return self.emulated(u).min(axis=0)
 
 
 @dataclass
@@ -234,6 +238,12 @@ class Wave:
     cut: WaveCut | None = None
     pool_share: float = float("nan")  # share of uniform candidates no emulator so far rules out
     emulator_check: dict[str, float] = field(default_factory=dict)  # held-back points' standardised errors
+    # Share of a uniform pool of the prior each target's emulator rules out on its own, and the
+    # emulated implausibilities at the pool point whose largest one is smallest (the closest
+    # input to the record): which observations conflict when nothing is left.
+    ruled_out_alone: dict[str, float] = field(default_factory=dict)
+    closest: dict[str, float] = field(default_factory=dict)
+    smallest: dict[str, float] = field(default_factory=dict)  # per target, over runs and the pool
 
     @property
     def non_implausible(self) -> np.ndarray:
@@ -347,16 +357,20 @@ def choose(found: np.ndarray, n: int, rng: np.random.Generator) -> np.ndarray:
     return found[rng.choice(len(found), size=n, replace=len(found) < n)]
 
 
-def unfittable(wave: Wave, cut: WaveCut, pool: np.ndarray, cutoff: float = CUTOFF) -> dict[str, float]:
-    """Targets no input of the prior fits alone: key -> the smallest implausibility found.
+def smallest_implausibility(wave: Wave, cut: WaveCut, pool: np.ndarray) -> dict[str, float]:
+    """Per target, the smallest implausibility over the wave's own runs and an emulated pool.
 
-    The smallest over the wave's own runs and over an emulated uniform pool; above the
-    cutoff everywhere means no input region fits the observation (a model defect).
+    Above the cutoff for a target means no input region of the prior fits that observation
+    on its own (a model defect). Also fills the wave's conflict diagnostics.
     """
-    from_runs = np.min(wave.implausibility, axis=0) if len(wave.implausibility) else np.full(len(cut.targets), np.inf)
-    from_pool = cut.min_implausibility(pool)
-    best = np.minimum(from_runs, from_pool)
-    return {t.key: float(b) for t, b in zip(cut.targets, best, strict=True) if b > cutoff}
+    emulated = cut.emulated(pool)
+    n = len(cut.targets)
+    from_runs = np.min(wave.implausibility, axis=0) if len(wave.implausibility) else np.full(n, np.inf)
+    best = np.minimum(from_runs, emulated.min(axis=0))
+    wave.ruled_out_alone = {t.key: float(np.mean(emulated[:, j] > CUTOFF)) for j, t in enumerate(cut.targets)}
+    closest = emulated[int(np.argmin(emulated.max(axis=1)))]
+    wave.closest = {t.key: float(v) for t, v in zip(cut.targets, closest, strict=True)}
+    return {t.key: float(b) for t, b in zip(cut.targets, best, strict=True)}
 
 
 def run_waves(
@@ -404,9 +418,11 @@ def run_waves(
         if not last and len(design):
             live_targets = [targets[j] for j in live]
             cut = fit_cut(design, values[:, :, live], live_targets, seed + number)
+            # Wave 1: a uniform pool of the prior; later: the wave's own design (in the region).
+            pool = qmc.Sobol(design.shape[1], scramble=True, rng=rng).random(POOL_SIZE // 4) if number == 1 else design
+            wave.smallest = smallest_implausibility(wave, cut, pool)
             if number == 1:
-                pool = qmc.Sobol(design.shape[1], scramble=True, rng=rng).random(POOL_SIZE // 4)
-                defects = unfittable(wave, cut, pool)
+                defects = {k: v for k, v in wave.smallest.items() if v > CUTOFF}
                 if defects:
                     log.warning("no input fits %s: reported, out of the cut", ", ".join(sorted(defects)))
                     keep = [i for i, t in enumerate(live_targets) if t.key not in defects]

@@ -206,7 +206,7 @@ def with_parameters(study: StudyConfig, replication: int) -> StudyConfig:
     # A shallow copy, not dataclasses.replace: the boundary checks ran once for the study.
     # The copy's priors are cleared, so it is not drawn again.
     out = copy.copy(study)
-    out.uncertainty = replace(study.uncertainty, priors=[], pinned=[])
+    out.uncertainty = replace(study.uncertainty, priors=[], pinned=[], sample="")
     if study.baseline_model is None:
         out.model = set_fields(study.model, base_values)
     else:
