@@ -19,6 +19,10 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("python -m sim.ledger check FILE", "read an office's ledger and account for every row / 台账检查"),
     ("python -m sim.calibrate FILE", "fit the model's durations from a planner ledger / 台账校准"),
     ("python -m sim.validate --out DIR", "the model against the published record, 2019-2022 / 历史数据检验"),
+    (
+        "python -m sim.history_match --out DIR",
+        "rule out inputs the record makes implausible / 历史拟合筛选参数",
+    ),
     ("python -m sim.screen", "fractional-factorial screen of the levers / 政策筛选"),
     ("python -m sim.select", "cheapest lever package that reaches a goal (KN) / 最省组合选择"),
     ("python -m sim.tune", "continuous lever intensities (Optuna, optional) / 政策力度寻优"),

@@ -147,14 +147,17 @@ def targets_of(record: ObservationSet, keys: list[str], share: float) -> list[Ta
 
 
 def synthetic_targets(targets: list[Target], z: np.ndarray) -> list[Target]:
-    """The same errors around the model's own values ``z`` (a range keeps its width)."""
+    """The record's observation errors around the model's own values ``z``; no discrepancy.
+
+    A range keeps its width around ``z``. The truth is the model itself, so there is no model
+    discrepancy: what is left is the observation error and luck (one replication is the record).
+    """
     from sim.experiments.history import Target
 
     out = []
     for t, v in zip(targets, z, strict=True):
         half = (t.high - t.low) / 2
-        disc_sd = t.disc_var**0.5 / max(abs((t.low + t.high) / 2), 1e-12) * abs(v)
-        out.append(Target(t.key, float(v) - half, float(v) + half, t.obs_var, disc_sd**2))
+        out.append(Target(t.key, float(v) - half, float(v) + half, t.obs_var, 0.0))
     return out
 
 
@@ -387,6 +390,12 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         installed = str(target)
     # narrowing per input
     table = narrowing(study, first, u_sample)
+    if truth:
+        known = quantities(study, np.array(truth["u"])[None, :])[0]
+        table["truth"] = [
+            known[all_priors.index(p)] for p in (next(q for q in priors if q.key == k) for k in table["input"])
+        ]
+        table["truth_inside_5_95"] = (table["sample_p05"] <= table["truth"]) & (table["truth"] <= table["sample_p95"])
     table.to_csv(out / "narrowing.csv", index=False, encoding="utf-8-sig")
     # waves
     wave_rows = []
@@ -471,7 +480,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "fit_observations": [t.key for t in targets],
         "structural_misses": settings.structural,
         "no_input_fits": defects,
-        "discrepancy_share": settings.discrepancy_share,
+        "discrepancy_share": 0.0 if truth else settings.discrepancy_share,
         "sample_rows_at_discrepancy": ends | {f"{settings.discrepancy_share:g}": len(u_sample)},
         "cutoff": settings.cutoff,
         "waves": wave_rows,
@@ -512,8 +521,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         )
     for name, cov in (("before (priors)", cov_before), ("after (sample)", cov_after)):
         for part in ("fit", "held_out"):
-            c = cov.loc[part]
-            lines.append(f"  coverage {name} {part:<8}: {int(c['inside'])}/{int(c['n'])} inside the 90% interval")
+            inside, n = int(cov.at[part, "inside"]), int(cov.at[part, "n"])
+            lines.append(f"  coverage {name} {part:<8}: {inside}/{n} inside the 90% interval")
     if truth_report:
         lines.append(f"  synthetic truth ruled out by waves {truth_report['ruled_out_by_waves'] or 'none'}")
     lines.append(f"wrote {out}/sample.csv, narrowing.csv, waves.csv, misfits.csv ({wall:.0f} s)")

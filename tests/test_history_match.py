@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from sim.experiments.history import (
     CUTOFF,
@@ -79,3 +80,155 @@ def test_waves_narrow_a_toy_model_around_the_truth():
     assert hi - lo > 0.7
     assert np.all(waves[-1].implausibility[last.non_implausible] <= CUTOFF)
     assert waves[1].pool_share < 0.5  # the first cut ruled out most of the prior
+
+
+# --- the sample as the forecast's inputs (uncertainty=history) -------------------------------
+
+
+def _write_sample(path, study, rows: int, *, drop: str = "", scale: float = 1.0) -> None:
+    """A small sample of ``rows`` input vectors inside the priors (each prior's quantiles)."""
+    from sim.history_match import write_sample
+
+    u = (np.arange(rows)[:, None] + 0.5) / rows * np.ones((1, len(study.uncertainty.priors)))
+    write_sample(path, study, u, {"command": "test"}, {"row": range(rows)})
+    if drop or scale != 1.0:
+        import pandas as pd
+
+        frame = pd.read_csv(path, comment="#")
+        if drop:
+            frame = frame.drop(columns=[drop])
+        if scale != 1.0:
+            frame["demand.lead_growth_per_year"] *= scale
+        frame.to_csv(path, index=False)
+
+
+def _history(tmp_path, rows: int = 5, **kw):
+    from tests.conftest import compose_study
+
+    path = tmp_path / "sample.csv"
+    _write_sample(path, compose_study(["uncertainty=evidence"]), rows, **kw)
+    return compose_study(["uncertainty=history", f"uncertainty.sample={path}"])
+
+
+def test_history_draws_rows_of_the_sample_prefix_stable(tmp_path):
+    """Each pass through the sample visits every row once; draw k's row does not depend on n."""
+    from sim.run.parameters import parameter_frame
+
+    study = _history(tmp_path, rows=5)
+    assert study.uncertainty.name == "history"
+    assert len(study.uncertainty.priors) > 10  # the evidence priors, from the defaults list
+    per_draw = study.uncertainty.replications_per_draw
+    wide = parameter_frame(study, 20 * per_draw).pivot(index="replication", columns="parameter", values="value")
+    short = parameter_frame(study, 3 * per_draw).pivot(index="replication", columns="parameter", values="value")
+    np.testing.assert_array_equal(wide.to_numpy()[: len(short)], short.to_numpy())
+    growth = wide["demand.lead_growth_per_year"].to_numpy()[::per_draw]
+    from sim.config.sample import read_sample
+
+    columns, table = read_sample(study.uncertainty.sample)
+    rows = table[:, columns.index("demand.lead_growth_per_year")]
+    for block in range(4):
+        assert sorted(growth[block * 5 : (block + 1) * 5]) == sorted(rows)
+    assert not np.array_equal(growth[:5], growth[5:10])  # a new permutation each pass
+
+
+def test_history_keeps_a_pinned_field(tmp_path):
+    """A field set on the command line keeps its value under uncertainty=history too."""
+    from sim.run.parameters import parameter_values
+    from tests.conftest import compose_study
+
+    path = tmp_path / "sample.csv"
+    _write_sample(path, compose_study(["uncertainty=evidence"]), 4)
+    study = compose_study(
+        ["uncertainty=history", f"uncertainty.sample={path}", "model.demand.lead_growth_per_year=0.2"]
+    )
+    from sim.run.parameters import pin_overrides
+
+    study = pin_overrides(study, ["model.demand.lead_growth_per_year=0.2"])
+    for r in range(6):
+        assert parameter_values(study, r)["demand.lead_growth_per_year"] == 0.2
+
+
+def test_a_stale_sample_is_a_clear_error(tmp_path):
+    """A missing column, a value outside the prior, no rows, no file: ConfigError naming the fix."""
+    from cityplan.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=r"no column for the prior 'prework\.median_days'"):
+        _history(tmp_path, drop="prework.median_days")
+    with pytest.raises(ConfigError, match="outside the prior's range"):
+        _history(tmp_path, scale=5.0)
+    with pytest.raises(ConfigError, match="no rows"):
+        _history(tmp_path, rows=0)
+    from tests.conftest import compose_study
+
+    with pytest.raises(ConfigError, match=r"python -m sim\.history_match"):
+        compose_study(["uncertainty=history", f"uncertainty.sample={tmp_path / 'none.csv'}"])
+
+
+def test_history_match_refuses_a_directory_it_did_not_make(tmp_path):
+    """--out with someone else's files is refused; an earlier match needs --force."""
+    from sim.history_match import MARKER, check_out
+
+    (tmp_path / "notes.txt").write_text("mine")
+    with pytest.raises(FileExistsError, match=r"not written by python -m sim\.history_match"):
+        check_out(tmp_path, force=True)
+    done = tmp_path / "hm"
+    done.mkdir()
+    (done / MARKER).write_text("{}")
+    with pytest.raises(FileExistsError, match="--force"):
+        check_out(done, force=False)
+    check_out(done, force=True)
+
+
+def test_settings_name_real_observations(tmp_path, monkeypatch):
+    """A structural miss must name an observation of the record, with a reason."""
+    from cityplan.errors import ConfigError
+    from cityplan.observations import load_observations
+    from sim import history_match
+
+    record = load_observations("huaian_pre2023", first_year=2019, launch="2023-01-28")
+    settings = history_match.load_settings("huaian_pre2023", record)
+    assert "building_industrial_1e8_2019_05_31" in settings.structural
+    assert settings.discrepancy_range[0] <= settings.discrepancy_share <= settings.discrepancy_range[1]
+    (tmp_path / "huaian_pre2023.yaml").write_text("structural: {no_such_figure: 'x'}\n")
+    monkeypatch.setattr(history_match, "SETTINGS_DIR", tmp_path)
+    with pytest.raises(ConfigError, match="no_such_figure"):
+        history_match.load_settings("huaian_pre2023", record)
+
+
+@pytest.mark.slow
+def test_known_answer_on_a_synthetic_truth(tmp_path):
+    """A model run at known inputs as the record: the known vector survives, its strong input narrows around it.
+
+    Small scale (2 waves of 48 points x 2 replications over the warm-up years). The truth is
+    the first Sobol point of the evidence priors (after wave 1's own) with fast prework (its
+    uniform < 0.1) and strong lead growth (> 0.9): inputs the record's starts and signings
+    speak to. Its first replication is the record, with the record's observation errors and
+    no discrepancy (the truth is the model).
+    """
+    import json
+
+    import pandas as pd
+
+    from sim.history_match import main
+    from sim.run.parameters import draw_point
+    from tests.conftest import compose_study
+
+    study = compose_study(["uncertainty=evidence"])
+    keys = [p.key for p in study.uncertainty.priors]
+    fast, growth = keys.index("prework.median_days"), keys.index("demand.lead_growth_per_year")
+    k = next(
+        k
+        for k in range(48, 10_000)
+        if (u := draw_point(study.uncertainty, study.run.seed, k))[fast] < 0.1 and u[growth] > 0.9
+    )
+    out = tmp_path / "hm"
+    args = ["--out", str(out), "--waves", "2", "--runs-per-wave", "96", "--synthetic-truth", str(k), "run.jobs=2"]
+    assert main(args) == 0
+    meta = json.loads((out / "history_match.json").read_text())
+    assert meta["synthetic_truth"]["ruled_out_by_waves"] == []  # no wave's emulators rule the known vector out
+    assert meta["sample_rows"] >= 10
+    narrowing = pd.read_csv(out / "narrowing.csv").set_index("input")
+    prework = narrowing.loc["prework.median_days"]
+    assert prework["width_share"] < 0.8  # the record narrowed it ...
+    assert prework["sample_p05"] <= prework["truth"] <= prework["sample_p95"]  # ... around the truth
+    assert narrowing["truth_inside_5_95"].mean() >= 0.8  # and the rest mostly keep the truth inside
