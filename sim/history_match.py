@@ -521,7 +521,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         )
     for name, cov in (("before (priors)", cov_before), ("after (sample)", cov_after)):
         for part in ("fit", "held_out"):
-            inside, n = int(cov.at[part, "inside"]), int(cov.at[part, "n"])
+            inside, n = (int(float(str(cov.at[part, c]))) for c in ("inside", "n"))
             lines.append(f"  coverage {name} {part:<8}: {inside}/{n} inside the 90% interval")
     if truth_report:
         lines.append(f"  synthetic truth ruled out by waves {truth_report['ruled_out_by_waves'] or 'none'}")
