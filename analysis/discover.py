@@ -11,6 +11,23 @@ inputs, a readable sentence). A second box is found the
 same way on the points outside the first (covering). CART (scikit-learn's decision tree) is
 the second view: the leaf with the densest misses, and its path as a box.
 
+**How sure a box is (issue 24).** The quasi-p-values above are EMA Workbench's
+(``ema_workbench/analysis/prim_util.py::calculate_qp``: per restricted limit, a one-sided
+binomial test of the box's cases against the density of the box with that limit removed,
+Bryant & Lempert 2010). They are computed on the points the search itself chose the box from,
+so with 15-50 draws and 42 inputs they pass boxes that chance made: the search tried every
+input. Here the draws (a draw and the replications sharing it stay together) are split at
+random into a search half and a hold-out half (:func:`discover`). The boxes are found on the
+search half; on the hold-out each restriction gets a permutation quasi-p-value (the misses of
+the hold-out draws inside the box with that restriction removed are shuffled among those draws;
+how often do the shuffled misses fill the box as well as the real ones?), restrictions above
+``alpha / k`` (Bonferroni over the box's ``k`` restrictions) are dropped, and the box as a whole
+must fill with misses better than ``alpha`` of shuffles of all hold-out draws. Only a box that
+passes becomes a sentence, with its hold-out coverage and density; the others are listed as
+"not distinguishable from chance with N draws". Permutations, not a binomial test, because
+replications sharing a draw are not independent. The false-finding rate is measured in
+``tests/test_discovery_limits.py`` on a model with known drivers and inert inputs.
+
 A small implementation instead of ema-workbench: PRIM is ~60 lines on numpy, the tests
 below plant a box and recover it, and ema-workbench would pull in its own model-running
 framework (and its dependencies) that this project does not use.
@@ -18,8 +35,7 @@ framework (and its dependencies) that this project does not use.
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -27,7 +43,27 @@ import pandas as pd
 from cityplan.targets import Goal, as_goal
 
 MIN_POINTS = 2  # a box needs at least two points to peel
-BOX_COLUMNS = ("box", "method", "parameter", "low", "high", "coverage", "density", "mass")
+BOX_COLUMNS = (
+    "box",
+    "method",
+    "parameter",
+    "low",
+    "high",
+    "coverage",
+    "density",
+    "mass",
+    "qp",
+    "p_value",
+    "passed",
+    "n_draws",
+)
+ALPHA = 0.05  # a box and each of its restrictions must pass at this level on the hold-out
+HOLDOUT_SHARE = 0.5  # share of the draws kept out of the search
+N_PERMUTATIONS = 999
+# Measured (tests/test_discovery_limits.py, 100 trials): at 15 draws (a hold-out of 8) the check
+# passed 11 boxes, one on an inert input alone (9% of the inputs reported; 0 of 89 at 50 draws):
+# below this many draws no box is claimed.
+MIN_DISCOVERY_DRAWS = 20
 
 
 @dataclass(frozen=True)
@@ -38,6 +74,13 @@ class Box:
     coverage: float
     density: float
     mass: float
+    # Set by :func:`validate` (the hold-out): quasi-p-value per restriction, the box's p-value
+    # against chance, whether it passed, and the draws the whole run had. Coverage, density and
+    # mass are then the hold-out's.
+    qp: dict[str, float] = field(default_factory=dict)
+    p_value: float = float("nan")
+    passed: bool = False
+    n_draws: int = 0
 
 
 def _inside(x: pd.DataFrame, limits: dict[str, tuple[float, float]]) -> np.ndarray:
@@ -187,8 +230,147 @@ def _leaf_path(t: object, leaf: int, names: list[str], x: pd.DataFrame) -> dict[
     return {n: lim for n, lim in limits.items() if lim != full[n]}
 
 
+def _permutation_p(hits: np.ndarray, member: np.ndarray, rng: np.random.Generator, n_perm: int) -> float:
+    """How often misses shuffled among the draws fill ``member`` as well as the real ones do.
+
+    ``hits``: misses per draw; ``member``: the draws inside the box. One-sided, with the
+    observed arrangement counted among the shuffles (never 0).
+    """
+    observed = hits[member].sum()
+    if not member.any() or observed == 0:
+        return 1.0
+    shuffled = rng.permuted(np.tile(hits, (n_perm, 1)), axis=1)
+    return float((1 + (shuffled[:, member].sum(axis=1) >= observed).sum()) / (n_perm + 1))
+
+
+def _per_draw(x: pd.DataFrame, y: np.ndarray, groups: np.ndarray) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+    """One row per draw: its inputs (shared by its replications), misses and replications."""
+    codes, first = np.unique(groups, return_inverse=True)[1], np.unique(groups, return_index=True)[1]
+    hits = np.bincount(codes, weights=y.astype(float))
+    n = np.bincount(codes).astype(float)
+    return x.iloc[first].reset_index(drop=True), hits, n
+
+
+def validate(
+    box: Box,
+    x: pd.DataFrame,
+    y: np.ndarray,
+    groups: np.ndarray,
+    *,
+    n_draws: int,
+    alpha: float = ALPHA,
+    n_perm: int = N_PERMUTATIONS,
+    seed: int = 0,
+) -> Box:
+    """The box checked on hold-out points ``x, y`` (``groups``: their draw): restrictions and box.
+
+    Each restriction's quasi-p-value is a permutation test within the box without it;
+    the restriction with the largest value above ``alpha / k`` is dropped and the rest
+    tested again. The box passes when restrictions remain and its misses beat ``alpha`` of
+    shuffles of all hold-out draws. Coverage, density and mass are the hold-out's.
+    """
+    rng = np.random.default_rng(seed)
+    y = np.asarray(y, dtype=bool)
+    xd, hits, n = _per_draw(x, y, groups)
+    limits = dict(box.limits)
+    qp: dict[str, float] = {}
+    while limits:
+        qp = {}
+        for c in limits:
+            wider = _inside(xd, {k: v for k, v in limits.items() if k != c})
+            inner = _inside(xd, limits)[wider]
+            qp[c] = _permutation_p(hits[wider], inner, rng, n_perm)
+        worst = max(qp, key=lambda c: qp[c])
+        if qp[worst] <= alpha / len(limits):
+            break
+        del limits[worst]
+        qp = {}
+    if not limits:
+        return replace(box, qp={}, p_value=1.0, passed=False, n_draws=n_draws)
+    member = _inside(xd, limits)
+    p_box = _permutation_p(hits, member, rng, n_perm)
+    n_cases, n_in = hits.sum(), n[member].sum()
+    return Box(
+        limits,
+        coverage=float(hits[member].sum() / n_cases) if n_cases else 0.0,
+        density=float(hits[member].sum() / n_in) if n_in else 0.0,
+        mass=float(n_in / n.sum()),
+        qp=qp,
+        p_value=p_box,
+        passed=p_box <= alpha,
+        n_draws=n_draws,
+    )
+
+
+def discover(
+    x: pd.DataFrame,
+    y: np.ndarray,
+    groups: np.ndarray,
+    *,
+    seed: int = 0,
+    alpha: float = ALPHA,
+    holdout: float = HOLDOUT_SHARE,
+    n_perm: int = N_PERMUTATIONS,
+) -> list[tuple[str, Box]]:
+    """PRIM boxes and the CART leaf found on a search half of the draws, checked on the other.
+
+    Parameters
+    ----------
+    x, y
+        Inputs and the outcome per point (replication).
+    groups
+        Draw of each point: a draw's replications share its inputs and stay on one side.
+    seed
+        Seed of the split and the permutations (analysis only).
+
+    Returns
+    -------
+    list
+        ``(method, box)`` with :func:`validate`'s fields; a box that failed keeps the
+        search half's limits (what the search would have said).
+    """
+    y = np.asarray(y, dtype=bool)
+    groups = np.asarray(groups)
+    draws = np.unique(groups)
+    rng = np.random.default_rng(seed)
+    test_draws = rng.choice(draws, size=round(holdout * len(draws)), replace=False)
+    test = np.isin(groups, test_draws)
+    train = ~test
+    found: list[tuple[str, Box]] = []
+    if y[train].any() and not y[train].all() and train.sum() >= MIN_POINTS:
+        xs, ys = x[train].reset_index(drop=True), y[train]
+        found = [("prim", b) for b in prim_boxes(xs, ys)]
+        cart = cart_box(xs, ys)
+        if cart.limits:
+            found.append(("cart", cart))
+    xt, yt, gt = x[test].reset_index(drop=True), y[test], groups[test]
+    # A limit at the edge of the search half's range is no limit: open it to the whole range, so
+    # hold-out draws beyond the search half's extremes are inside, and the sentence reads "below".
+    found = [(method, _open_edges(box, x[train], x)) for method, box in found]
+    out = []
+    if len(draws) < MIN_DISCOVERY_DRAWS:  # too few to confirm anything: every box is listed, none claimed
+        return [(method, replace(box, n_draws=len(draws), p_value=float("nan"))) for method, box in found]
+    for i, (method, box) in enumerate(found):  # Bonferroni over the boxes of the target, too
+        level = alpha / len(found)
+        checked = validate(box, xt, yt, gt, n_draws=len(draws), alpha=level, n_perm=n_perm, seed=seed + 1 + i)
+        out.append((method, checked if checked.passed else replace(box, n_draws=len(draws), p_value=checked.p_value)))
+    return out
+
+
+def _open_edges(box: Box, searched: pd.DataFrame, x: pd.DataFrame) -> Box:
+    """``box`` with each limit at the edge of ``searched``'s range moved to the edge of ``x``'s."""
+    limits = {
+        name: (
+            float(x[name].min()) if low <= searched[name].min() else low,
+            float(x[name].max()) if high >= searched[name].max() else high,
+        )
+        for name, (low, high) in box.limits.items()
+    }
+    return replace(box, limits=limits)
+
+
 def boxes_frame(boxes: list[tuple[str, Box]]) -> pd.DataFrame:
-    """``boxes.csv``: one row per box and restricted input (box numbered from 1)."""
+    """``boxes.csv``: one row per box and restricted input (box numbered from 1); a header when empty."""
     rows = [
         {
             "box": i,
@@ -199,6 +381,10 @@ def boxes_frame(boxes: list[tuple[str, Box]]) -> pd.DataFrame:
             "coverage": box.coverage,
             "density": box.density,
             "mass": box.mass,
+            "qp": box.qp.get(name, float("nan")),
+            "p_value": box.p_value,
+            "passed": box.passed,
+            "n_draws": box.n_draws,
         }
         for i, (method, box) in enumerate(boxes, start=1)
         for name, (low, high) in box.limits.items()
@@ -206,57 +392,13 @@ def boxes_frame(boxes: list[tuple[str, Box]]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=list(BOX_COLUMNS))
 
 
-THOUSANDS_FROM = 1e4  # numbers from here are written whole with separators
-SIGNIFICANT_DIGITS = 3  # below THOUSANDS_FROM
-
-
-def _number(v: float) -> str:
-    """A box limit as a planner reads it: 0.22, 15.2, 1,390, 22,712 (never 1.39e+03)."""
-    if abs(v) >= THOUSANDS_FROM:
-        return f"{v:,.0f}"
-    if abs(v) >= 10 ** (SIGNIFICANT_DIGITS - 1):  # 100-9,999: round to 3 digits, no exponent
-        return f"{round(v, SIGNIFICANT_DIGITS - 1 - math.floor(math.log10(abs(v)))):,.0f}"
-    return f"{v:.{SIGNIFICANT_DIGITS}g}"
-
-
-def box_sentence(
-    box: Box, x: pd.DataFrame, target_zh: str, target_en: str, labels: dict[str, tuple[str, str]]
-) -> tuple[str, str]:
-    """The box as one sentence in Chinese and one in English.
-
-    ``labels`` maps an input to (zh, en); each restriction is read against the input's
-    range in ``x`` ("below", "above" or "between").
-    """
-    zh_parts, en_parts = [], []
-    for name, (low, high) in box.limits.items():
-        zh, en = labels.get(name, (name, name))
-        at_min, at_max = low <= x[name].min(), high >= x[name].max()
-        if at_min:
-            zh_parts.append(f"{zh}低于 {_number(high)}")
-            en_parts.append(f"{en} is below {_number(high)}")
-        elif at_max:
-            zh_parts.append(f"{zh}高于 {_number(low)}")
-            en_parts.append(f"{en} is above {_number(low)}")
-        else:
-            zh_parts.append(f"{zh}在 {_number(low)}–{_number(high)} 之间")
-            en_parts.append(f"{en} is between {_number(low)} and {_number(high)}")
-    zh_text = (
-        f"若{'且'.join(zh_parts)}，{target_zh}目标落空的概率为 {box.density:.0%}（覆盖 {box.coverage:.0%} 的落空情形）"
-    )
-    en_text = (
-        f"If {' and '.join(en_parts)}, the target '{target_en}' is missed with probability {box.density:.0%} "
-        f"(covering {box.coverage:.0%} of the misses)"
-    )
-    return zh_text, en_text
-
-
 def miss_by_draw(
     kpis: pd.DataFrame, params: pd.DataFrame, target: str, goal: float | Goal
-) -> tuple[pd.DataFrame, np.ndarray]:
-    """Inputs per replication and whether the target is missed there (the PRIM data)."""
+) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+    """Inputs per replication, whether the target is missed there and its draw (the PRIM data)."""
     from analysis.sensitivity import design_of
 
     values = kpis[kpis["target"] == target].set_index("replication")["value"].sort_index()
     design = design_of(params, values.index.to_numpy())
     x = design.inputs.loc[design.draw].reset_index(drop=True)
-    return x, ~as_goal(goal).hits(values.to_numpy())
+    return x, ~as_goal(goal).hits(values.to_numpy()), design.draw

@@ -276,11 +276,14 @@ def all_packages(levers: list[str]) -> np.ndarray:
 
 
 def rank_packages(fit: TargetFit, levers: list[str]) -> pd.DataFrame:
-    """Every package with its predicted value and P(attain) (point estimates), best value first."""
+    """Every package with its predicted value and P(attain) (point estimates), best value first.
+
+    Best is the highest value for an ``at_least`` goal, the lowest for an ``at_most`` one.
+    """
     x = all_packages(levers)
     m = model_matrix(x)
     value = m @ fit.value_coef.mean(axis=0)
     p = special.expit(m @ fit.attain_full)
     packages = ["+".join(lv for lv, v in zip(levers, row, strict=True) if v > 0) or "status_quo" for row in x]
     frame = pd.DataFrame({"package": packages, "levers": (x > 0).sum(axis=1), "value": value, "p_attain": p})
-    return frame.sort_values("value", ascending=False, ignore_index=True)
+    return frame.sort_values("value", ascending=fit.direction == "at_most", ignore_index=True)

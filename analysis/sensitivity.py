@@ -27,6 +27,16 @@ shift removed (synthetic check: 95% intervals covered the true shares in 83-100%
 trials, 150 draws). Why not Saltelli's design: first and total orders for 29 inputs and
 luck would need ``N (d + 2)`` runs (~15,000 at N = 512), against a few hundred replications
 here; the given-data estimator uses the forecast run itself.
+
+**Against chance (issue 24).** With few draws every input gets a share by chance. Each budget
+therefore carries a **null level** measured the same way: dummy inputs that drive nothing
+(random rankings of the draws) are binned and scored exactly like a real input that is not a
+main driver (the main drivers' effects removed, the ANOVA noise correction applied). The null
+level is the 95th percentile of the *largest* dummy share among as many dummies as the run has
+inputs (the level the best of the inert inputs reaches by chance), over :data:`NULL_SETS` sets.
+An input is reported as a **driver** only when its share is above that level (``driver``
+column); the report names no other input. The false-finding rate is measured in
+``tests/test_discovery_limits.py`` (known drivers, inert inputs, 15 to 500 draws).
 """
 
 from __future__ import annotations
@@ -49,12 +59,21 @@ LUCK = "luck"
 UNCERTAINTY_CHARTS = "uncertainty_charts"
 REST = "interactions"
 MEASURES = ("variance_share", "attain_variance_share", "effect_variance_share")
-SENSITIVITY_COLUMNS = ("target", "parameter", "measure", "value", "ci_low", "ci_high")
+SENSITIVITY_COLUMNS = ("target", "parameter", "measure", "value", "ci_low", "ci_high", "null_level", "driver")
+BUDGET_COLUMNS = ("parameter", "value", "ci_low", "ci_high", "null_level", "driver")
+VOI_COLUMNS = ("target", "parameter", "p_attain", "shift_sd", "p_low_group", "p_high_group", "driver", "rank")
+NULL_SETS = 200  # sets of dummy inputs for the null level
+NULL_CHUNK = 50
+NULL_QUANTILE = 0.99
+DRIVER_TOLERANCE = 1e-6  # a share must beat the null level by more than rounding (a residual of zeros)
 MIN_DRAWS = 10  # fewer draws than this cannot rank inputs
 # And at least this many draws per varying input (assumption): with fewer, chance correlation in
 # the sample credits bystanders (a 20-replication run of 42 inputs gave an input that cannot act
 # on agreed investment 66% of its spread), so no budget is given and a warning says why.
-DRAWS_PER_INPUT = 2
+# Measured (tests/test_discovery_limits.py, 2 drivers and 5 inert inputs, 100 trials): at 15
+# draws (2.1 per input) 2 of 39 reported drivers were inert (5.1%, above the 5% allowed), at 50
+# draws 1 of 162; hence 3 per input.
+DRAWS_PER_INPUT = 3
 MAX_BINS = 20
 CONSTANT_REL_VAR = 1e-12  # a quantity whose variance is below this share of its mean square is constant
 MIN_BINS = 4
@@ -146,7 +165,8 @@ def drivers(m: np.ndarray, bins: np.ndarray, n_bins: int, var: float) -> list[in
     """Forward selection of the inputs that explain at least DRIVER_SHARE of the variance.
 
     Each step adds the input with the largest first-order share of what the drivers chosen
-    so far leave unexplained; at most MAX_DRIVERS.
+    so far leave unexplained, if that share is above the null level (:func:`null_level`) on
+    the same residual; at most MAX_DRIVERS.
     """
     chosen: list[int] = []
     if var <= 0:
@@ -158,7 +178,9 @@ def drivers(m: np.ndarray, bins: np.ndarray, n_bins: int, var: float) -> list[in
             (-np.inf if i in chosen else float(_anova_share(rest, bins[i], n_bins, ones)[0])) for i in range(len(bins))
         ]
         best = int(np.argmax(scores))
-        if scores[best] / var < DRIVER_SHARE:
+        # A driver must also beat the best of as many dummy inputs on the same residual: with
+        # few draws a bystander otherwise enters by chance and keeps its chance share.
+        if scores[best] / var < max(DRIVER_SHARE, null_level(rest, bins, n_bins, var)):
             break
         chosen.append(best)
     return chosen
@@ -166,14 +188,15 @@ def drivers(m: np.ndarray, bins: np.ndarray, n_bins: int, var: float) -> list[in
 
 def _shares(
     y_sum: np.ndarray, y_sq: np.ndarray, n_rep: np.ndarray, bins: np.ndarray, n_bins: int, w: np.ndarray
-) -> np.ndarray:
+) -> tuple[np.ndarray, np.ndarray]:
     """Luck, first order per input and the rest for draw weights ``w`` (columns of ``w``).
 
     ``y_sum``, ``y_sq``, ``n_rep``: per draw; ``bins``: (n_inputs, n_draws); ``w``:
     (n_draws, B) multiplicities (column 0: the sample itself). Returns (2 + n_inputs, B):
-    luck, rest, inputs. Each input's share is taken from the draw means less the additive
-    effects of the main drivers other than itself (fitted once, on the sample), so a chance
-    correlation with a dominant input in a finite sample is not credited to a bystander.
+    luck, rest, inputs; and each input's null level on the sample (:func:`null_level`). Each
+    input's share is taken from the draw means less the additive effects of the main drivers
+    other than itself (fitted once, on the sample), so a chance correlation with a dominant
+    input in a finite sample is not credited to a bystander.
     """
     n_total = n_rep @ w
     mean = (y_sum @ w) / n_total
@@ -192,7 +215,42 @@ def _shares(
             adjusted = m - f[others].sum(axis=0) if others else m
             first[i] = _anova_share(adjusted, b, n_bins, w) / var
         rest = 1.0 - np.nan_to_num(luck) - first.sum(axis=0)
-    return np.vstack([luck, rest, first])
+    # Null level of each input, scored on what its own share is scored on: the draw means less
+    # the other drivers' effects (a driver's own fitted effect stays in, as in its share).
+    levels = {}
+    for i in [*chosen, -1]:
+        others = [j for j in chosen if j != i]
+        levels[i] = null_level(m - f[others].sum(axis=0) if others else m, bins, n_bins, float(var[0]))
+    null = np.array([levels[i] if i in chosen else levels[-1] for i in range(bins.shape[0])])
+    return np.vstack([luck, rest, first]), null
+
+
+def null_level(adjusted: np.ndarray, bins: np.ndarray, n_bins: int, var: float, *, seed: int = 0) -> float:
+    """The share the largest of ``len(bins)`` inert inputs reaches by chance (95th percentile).
+
+    A dummy input is a random ranking of the draws: its bins are a shuffle of a real input's
+    (equal-count bins hold the same numbers of draws). Scored on ``adjusted`` (the draw means
+    less the main drivers' effects) with the ANOVA noise correction, as a non-driver input is.
+    """
+    n_inputs, n_draws = bins.shape
+    if var <= 0 or n_inputs == 0:
+        return float("nan")
+    rng = np.random.default_rng(seed)
+    grand = adjusted.mean()
+    total_ss = ((adjusted - grand) ** 2).sum()
+    largest = []
+    for _ in range(NULL_SETS // NULL_CHUNK):  # chunks keep the arrays small (sets x inputs x draws)
+        dummies = rng.permuted(np.tile(bins[0], (NULL_CHUNK * n_inputs, 1)), axis=1)
+        offset = (dummies + n_bins * np.arange(len(dummies))[:, None]).ravel()
+        counts = np.bincount(offset, minlength=n_bins * len(dummies)).reshape(len(dummies), n_bins)
+        sums = np.bincount(offset, weights=np.tile(adjusted, len(dummies)), minlength=counts.size)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            means = np.where(counts > 0, sums.reshape(counts.shape) / np.maximum(counts, 1), 0.0)
+            ssb = (counts * (means - grand) ** 2).sum(axis=1)
+            msw = (total_ss - ssb) / (n_draws - n_bins)
+            shares = (ssb - (n_bins - 1) * msw) / n_draws / var
+        largest.append(shares.reshape(NULL_CHUNK, n_inputs).max(axis=1))
+    return float(np.quantile(np.concatenate(largest), NULL_QUANTILE))
 
 
 def budget(y: np.ndarray, design: Design, *, n_boot: int = 200, level: float = 0.95, seed: int = 0) -> pd.DataFrame:
@@ -214,7 +272,8 @@ def budget(y: np.ndarray, design: Design, *, n_boot: int = 200, level: float = 0
     Returns
     -------
     DataFrame
-        ``parameter, value, ci_low, ci_high``; empty when ``y`` does not vary.
+        ``parameter, value, ci_low, ci_high, null_level, driver`` (:data:`BUDGET_COLUMNS`);
+        header only when ``y`` does not vary or the draws are too few (:func:`enough_draws`).
     """
     y = np.asarray(y, dtype=float)
     draws, codes = np.unique(design.draw, return_inverse=True)
@@ -222,7 +281,7 @@ def budget(y: np.ndarray, design: Design, *, n_boot: int = 200, level: float = 0
     y_sum = np.bincount(codes, weights=y)
     y_sq = np.bincount(codes, weights=y**2)
     if np.var(y) <= CONSTANT_REL_VAR * np.mean(y**2) or not enough_draws(len(draws), design.inputs.shape[1]):
-        return pd.DataFrame(columns=["parameter", "value", "ci_low", "ci_high"])
+        return pd.DataFrame(columns=list(BUDGET_COLUMNS))
     inputs = design.inputs.loc[draws]
     n_bins = n_bins_for(len(draws))
     bins = np.array([_bins(inputs[c].to_numpy(), n_bins) for c in inputs.columns]).reshape(-1, len(draws))
@@ -231,7 +290,7 @@ def budget(y: np.ndarray, design: Design, *, n_boot: int = 200, level: float = 0
     w = np.ones((len(draws), 1 + n_boot))
     for j, pick in enumerate(picks, start=1):
         w[:, j] = np.bincount(pick, minlength=len(draws))
-    shares = _shares(y_sum, y_sq, n_rep, bins, n_bins, w)
+    shares, null = _shares(y_sum, y_sq, n_rep, bins, n_bins, w)
     alpha = (1 - level) / 2
     if n_boot > 0:  # centred: resampling draws with replacement ties them, which biases
         boot = shares[:, 1:]  # the ANOVA estimate; its spread is kept, its shift removed
@@ -244,18 +303,51 @@ def budget(y: np.ndarray, design: Design, *, n_boot: int = 200, level: float = 0
     else:
         low = high = np.full(len(shares), np.nan)
     names = [LUCK, REST, *inputs.columns]
-    return pd.DataFrame({"parameter": names, "value": shares[:, 0], "ci_low": low, "ci_high": high})
+    driver = np.zeros(len(names), dtype=bool)
+    driver[2:] = shares[2:, 0] > null + DRIVER_TOLERANCE
+    levels = np.concatenate([[np.nan, np.nan], null])
+    return pd.DataFrame(
+        {
+            "parameter": names,
+            "value": shares[:, 0],
+            "ci_low": low,
+            "ci_high": high,
+            "null_level": levels,
+            "driver": driver,
+        }
+    )
 
 
 def enough_draws(n_draws: int, n_inputs: int) -> bool:
     """Whether ``n_draws`` parameter draws can rank ``n_inputs`` varying inputs."""
-    return n_draws >= max(MIN_DRAWS, DRAWS_PER_INPUT * n_inputs)
+    return n_draws >= draws_needed(n_inputs)
+
+
+def draws_needed(n_inputs: int) -> int:
+    """Parameter draws a budget of ``n_inputs`` varying inputs needs."""
+    return max(MIN_DRAWS, DRAWS_PER_INPUT * n_inputs)
+
+
+def too_few_draws(params: pd.DataFrame) -> str:
+    """Why a run's draws cannot carry a budget ("" when they can), in one bilingual line."""
+    if params.empty:
+        return ""
+    design = design_of(params, np.sort(params["replication"].unique()))
+    n_draws, n_inputs = len(np.unique(design.draw)), design.inputs.shape[1]
+    if enough_draws(n_draws, n_inputs):
+        return ""
+    need = draws_needed(n_inputs)
+    return (
+        f"抽样太少：{n_draws} 次参数抽样、{n_inputs} 项不确定输入，不确定性分解至少需要 {need} 次。"
+        f" Too few draws: {n_draws} parameter draws for {n_inputs} uncertain inputs; the budget needs at least "
+        f"{need} (run.replications >= {need} x uncertainty.replications_per_draw)."
+    )
 
 
 def _warn_if_too_few(design: Design) -> None:
     n_draws, n_inputs = len(np.unique(design.draw)), design.inputs.shape[1]
     if not enough_draws(n_draws, n_inputs):
-        need = max(MIN_DRAWS, DRAWS_PER_INPUT * n_inputs)
+        need = draws_needed(n_inputs)
         log.warning(
             "uncertainty budget: %d parameter draws for %d varying inputs; ranking them needs at least %d "
             "draws (uncertainty.replications_per_draw replications each): no budget is given",
@@ -320,6 +412,8 @@ def _tidy(frames: list[pd.DataFrame]) -> pd.DataFrame:
 def ranking(sensitivity: pd.DataFrame, measure: str = "variance_share") -> pd.DataFrame:
     """Inputs and luck per target, largest share first (``rank`` 1 = matters most)."""
     rows = sensitivity[(sensitivity["measure"] == measure) & (sensitivity["parameter"] != REST)].copy()
+    if "driver" not in rows:  # a sensitivity.csv written before issue 24
+        rows["driver"] = True
     rows = rows.sort_values(["target", "value"], ascending=[True, False])
     rows["rank"] = rows.groupby("target").cumcount() + 1
     return rows
@@ -344,9 +438,10 @@ def value_of_information(
         p = hit.mean()
         if not 0 < p < 1:
             continue
-        shares = budget(hit, design, n_boot=0).set_index("parameter")["value"]
-        if shares.empty:  # too few draws
+        shares_frame = budget(hit, design, n_boot=0).set_index("parameter")
+        if shares_frame.empty:  # too few draws
             continue
+        shares, is_driver = shares_frame["value"], shares_frame["driver"]
         draw_codes = np.unique(design.draw, return_inverse=True)[1]
         draw_hit = np.bincount(draw_codes, weights=hit) / np.bincount(draw_codes)
         for name in design.inputs.columns:
@@ -359,11 +454,12 @@ def value_of_information(
                     "shift_sd": float(np.sqrt(max(shares[name], 0.0) * p * (1 - p))),
                     "p_low_group": float(draw_hit[group == 0].mean()),
                     "p_high_group": float(draw_hit[group == n_groups - 1].mean()),
+                    "driver": bool(is_driver[name]),
                 }
             )
-    table = pd.DataFrame(rows)
+    table = pd.DataFrame(rows, columns=[c for c in VOI_COLUMNS if c != "rank"])
     if table.empty:
-        return table
+        return pd.DataFrame(columns=list(VOI_COLUMNS))
     table = table.sort_values(["target", "shift_sd"], ascending=[True, False])
     table["rank"] = table.groupby("target").cumcount() + 1
     return table.reset_index(drop=True)

@@ -24,7 +24,6 @@ if TYPE_CHECKING:  # numpy is imported where used: sim.config imports the tables
     import numpy as np
 
 
-
 # Spring Festival (正月初一) by year, ISO dates (Hong Kong Observatory conversion tables).
 SPRING_FESTIVAL: dict[int, str] = {
     2018: "2018-02-16",

@@ -7,6 +7,7 @@ raise before anything runs).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -38,8 +39,10 @@ def to_validated(node: Any) -> Any:
     """``OmegaConf.to_object``: the dataclasses, checked; their ConfigError surfaces as itself.
 
     OmegaConf wraps an error raised while building a dataclass; the ConfigError inside (the
-    field, the value and what is allowed) is what a user should read.
+    field, the value and what is allowed) is what a user should read. A key the schema does not
+    have is refused first (:func:`check_keys`).
     """
+    check_keys(node)
     try:
         return OmegaConf.to_object(node)
     except ConfigError:
@@ -49,3 +52,54 @@ def to_validated(node: Any) -> Any:
         if isinstance(cause, ConfigError):
             raise cause from None
         raise ConfigError(str(err)) from None
+
+
+def check_keys(node: Any, where: str = "") -> None:
+    """Refuse a key the dataclass schema lacks (ConfigError naming it, the class and the fields).
+
+    Hydra's ``+key=value`` adds a key even to a structured config (it opens the struct flag),
+    and ``OmegaConf.to_object`` then drops it without a word: ``+model.land.quota_mu_per_yr=5``
+    ran the default quota. Every mapping node typed by a dataclass is checked, recursively.
+    """
+    import dataclasses
+    import difflib
+
+    from omegaconf import DictConfig, ListConfig
+
+    if isinstance(node, DictConfig):
+        kind = OmegaConf.get_type(node)
+        if kind is not None and dataclasses.is_dataclass(kind):
+            fields = [f.name for f in dataclasses.fields(kind)]
+            for raw_key in node:
+                key = str(raw_key)
+                if key not in fields:
+                    name = f"{where}.{key}" if where else key
+                    close = difflib.get_close_matches(key, fields, n=1)
+                    hint = f"; did you mean {close[0]!r}?" if close else ""
+                    raise ConfigError(
+                        f"config key '{name}' is not a field of {kind.__name__}: expected one of {', '.join(fields)}"
+                        f"{hint}"
+                    )
+        for raw in node:
+            key = str(raw)
+            if not OmegaConf.is_missing(node, key) and not OmegaConf.is_interpolation(node, key):
+                check_keys(node._get_node(key), f"{where}.{key}" if where else key)
+    elif isinstance(node, ListConfig):
+        for i in range(len(node)):
+            if not OmegaConf.is_missing(node, i):
+                check_keys(node._get_node(i), f"{where}[{i}]")
+
+
+def refuse_overwrite(
+    paths: Iterable[str | Path], *, force: bool = False, hint: str = "choose another --out or pass --force"
+) -> None:
+    """Raise FileExistsError naming the first of ``paths`` that exists, unless ``force``.
+
+    No command writes over a file it did not create in that run (issue 24): an output name that
+    exists is someone's file (an earlier result, or an input ledger given as ``--out``).
+    """
+    if force:
+        return
+    for path in paths:
+        if Path(path).exists():
+            raise FileExistsError(f"{path} exists and this run did not write it; {hint}")

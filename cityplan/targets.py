@@ -7,7 +7,7 @@ The targets themselves are data: ``conf/plan/<city>_<year>.yaml`` (the default i
 from __future__ import annotations
 
 import functools
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -27,13 +27,6 @@ def default_plan() -> PlanConfig:
     the attainment table and the comparison use.
     """
     return load_plan(DEFAULT_PLAN)
-
-
-def __getattr__(name: str) -> Any:
-    """``TARGET_KEYS``: the default plan's keys (modules written before plans were data)."""
-    if name == "TARGET_KEYS":
-        return default_plan().keys
-    raise AttributeError(name)
 
 
 def targets_frame(plan: PlanConfig | None = None) -> pd.DataFrame:

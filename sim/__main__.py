@@ -7,7 +7,8 @@ directory: ``kpis.parquet``, ``monthly.parquet``, ``attainment.csv`` (UTF-8 with
 Excel shows the Chinese labels), ``ledgers.parquet``, ``resources.parquet`` and
 ``meta.json``, and with unit goals in the plan ``attainment_units.csv`` and
 ``unit_kpis.parquet``; a nowcast (``nowcast.ledger``, ``nowcast.as_of``) marks them with ``as_of``
-and adds ``actual_monthly.parquet``; ``nowcast.export_at`` writes ``ledger_<date>.csv``.
+and adds ``actual_monthly.parquet``; ``nowcast.export_at`` writes ``ledger_<date>.csv``; a nowcast writes the watch list
+(``watchlist.csv``, ``watchlist.parquet``, ``watch_outcomes.parquet``).
 Heavy imports wait until a run starts so ``--help`` stays quick, and ``--help`` itself is
 printed from a cache while the config files and code are unchanged (:mod:`sim.help_cache`),
 before Hydra is imported.
@@ -101,24 +102,47 @@ def interval_note(study: StudyConfig) -> str:
     return f"{en}, uncertainty={study.uncertainty.name} / {zh}"
 
 
+def free_name(path: Path) -> Path:
+    """``path``, or ``<stem>_2<suffix>``, ``_3``, ... : the first name no file has (a rerun keeps the last export)."""
+    candidate, n = path, 1
+    while candidate.exists():
+        n += 1
+        candidate = path.with_name(f"{path.stem}_{n}{path.suffix}")
+    return candidate
+
+
 def export_ledger(out: Path, study: StudyConfig, ledgers: Any) -> Path:
     """Write ``ledger_<date>.csv``: replication 0's planner ledger on ``nowcast.export_at``."""
-    from sim.config.study import calendar_of
-    from sim.ledger.io import from_model, write_ledger
+    from sim.nowcast.export import planner_ledger
 
     if not len(ledgers):
         sys.exit("gongjian: nowcast.export_at needs run.keep_ledgers >= 1")
-    c = study.model.construction
-    frame = from_model(
-        ledgers[ledgers["replication"] == 0],
-        calendar_of(study),
-        study.nowcast.export_at,
-        realisation=c.spend_realisation_share,
-        curve=(c.spend_curve_a, c.spend_curve_b),
-    )
-    path = write_ledger(frame, out / f"ledger_{study.nowcast.export_at}.csv")
+    at = study.nowcast.export_at
+    path = planner_ledger(ledgers[ledgers["replication"] == 0], study, at, free_name(out / f"ledger_{at}.csv"))
     log.info("planner ledger of replication 0 on %s: %s", study.nowcast.export_at, path)
     return path
+
+
+def write_watch(out: Path, study: StudyConfig, outcomes: Any) -> Path:
+    """Write ``watchlist.csv`` (planners), ``watchlist.parquet`` (the report) and ``watch_outcomes.parquet``."""
+    from analysis.watchlist import write_watchlist
+    from sim.run.watch import watch_list
+
+    table = watch_list(study, outcomes)
+    table.insert(0, "scenario", study.scenario_name)
+    table.insert(1, "policy", study.policy_name)
+    table.insert(2, "as_of", study.nowcast.as_of)
+    write_watchlist(table, str(out / "watchlist.csv"))
+    table.to_parquet(out / "watchlist.parquet", index=False)
+    outcomes.to_parquet(out / "watch_outcomes.parquet", index=False)
+    refused = int((table["status"] == "not_forecast").sum())
+    log.info(
+        "watch list: %d ledger projects forecast, %d rows not forecast (refused): %s",
+        len(table) - refused,
+        refused,
+        out / "watchlist.csv",
+    )
+    return out / "watchlist.csv"
 
 
 @hydra.main(version_base="1.3", config_path="../conf", config_name="config")
@@ -183,6 +207,8 @@ def main(cfg: DictConfig) -> None:
         by_unit.insert(1, "policy", study.policy_name)
         by_unit.to_csv(out / "attainment_units.csv", index=False, encoding="utf-8-sig")
         result.unit_kpis.to_parquet(out / "unit_kpis.parquet", index=False)
+    if study.nowcast.ledger and len(result.watch):
+        write_watch(out, study, result.watch)
     if study.nowcast.export_at:
         export_ledger(out, study, result.ledgers)
     log.info(

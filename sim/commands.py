@@ -23,6 +23,10 @@ COMMANDS: tuple[tuple[str, str], ...] = (
         "python -m sim.history_match --out DIR",
         "rule out inputs the record makes implausible / 历史拟合筛选参数",
     ),
+    (
+        "python -m sim.experiments.watch_calibration --out DIR",
+        "are the watch list's probabilities honest? simulated cities / 重点项目开工概率校验",
+    ),
     ("python -m sim.screen", "fractional-factorial screen of the levers / 政策筛选"),
     ("python -m sim.select", "cheapest lever package that reaches a goal (KN) / 最省组合选择"),
     ("python -m sim.tune", "continuous lever intensities (Optuna, optional) / 政策力度寻优"),

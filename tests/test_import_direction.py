@@ -50,10 +50,26 @@ ALLOWED: dict[str, set[str]] = {
     # python -m sim.validate: the model against the published record (issue 22)
     "sim.validate": {"cityplan", "sim.config", "sim.run", "sim.compose", ANALYSES, "analysis.plots"},
     # python -m sim.history_match: rule out inputs against the record in waves (issue 22)
-    "sim.history_match": {"cityplan", "sim.config", "sim.run", "sim.compose", "sim.experiments", "sim.validate", ANALYSES},
+    "sim.history_match": {
+        "cityplan",
+        "sim.config",
+        "sim.run",
+        "sim.compose",
+        "sim.experiments",
+        "sim.validate",
+        ANALYSES,
+    },
     "sim.__main__": {
-        "cityplan", "sim.config", "sim.model", "sim.ledger", "sim.nowcast", "sim.run", "sim.compose",
-        "sim.commands", "sim.help_cache", ANALYSES,
+        "cityplan",
+        "sim.config",
+        "sim.model",
+        "sim.ledger",
+        "sim.nowcast",
+        "sim.run",
+        "sim.compose",
+        "sim.commands",
+        "sim.help_cache",
+        ANALYSES,
     },
 }
 HYDRA_ALLOWED = {"sim.__main__", "sim.compose"}
@@ -131,7 +147,7 @@ def circles(g: dict[str, set[str]]) -> list[list[str]]:
 
     def visit(node: str) -> list[str] | None:
         if node in stack:
-            return [*stack[stack.index(node):], node]
+            return [*stack[stack.index(node) :], node]
         if node in done:
             return None
         stack.append(node)

@@ -44,7 +44,7 @@ MESSY_CSV = """\
 EXPECTED = {
     1: "skipped", 2: "skipped", 3: "skipped", 4: "skipped", 5: "skipped",
     6: "read", 7: "assumed", 8: "skipped", 9: "skipped",
-    10: "read", 11: "refused", 12: "assumed", 13: "assumed", 14: "refused", 15: "assumed",
+    10: "read", 11: "refused", 12: "assumed", 13: "assumed", 14: "assumed", 15: "assumed",
     16: "skipped", 17: "skipped",
 }  # fmt: skip
 
@@ -79,7 +79,8 @@ def test_every_source_row_has_one_line_with_its_status(messy_csv: Path) -> None:
     assert "2023年3月15日" in reason[11]
     assert "dropped on its latest date, 2023-01-05" in reason[12]
     assert "stage blank" in reason[13]
-    assert "same unit" in reason[14]  # same name, same county: refused; across counties: read
+    # same name, same county, another signing date: a second project (issue 24); across counties: read
+    assert "read as another project, '无节点项目 (2)'" in reason[14]
     assert "火星区" in reason[15]
     assert "without a unit" in reason[15]
     # subtotals agree; the total says 77 but its rows add up to 76.5 (reported, not fatal)
@@ -184,7 +185,7 @@ def test_check_writes_new_files_next_to_the_input(messy_csv: Path, capsys: pytes
     before = _digest(messy_csv)
     assert ledger_main(["check", str(messy_csv), "--as-of", AS_OF]) == 0
     out = capsys.readouterr().out
-    assert "read 2, assumed 4, skipped 9, refused 2" in out
+    assert "read 2, assumed 5, skipped 9, refused 1" in out  # row 14: a second project (issue 24)
     assert "row 11:" in out
     assert "SUM MISMATCH" in out
     first = check_ledger(messy_csv, as_of=AS_OF)  # a second check never writes over the first
@@ -287,3 +288,22 @@ def test_an_unreadable_xlsx_is_a_clear_error(tmp_path: Path) -> None:
     bad.write_bytes(b"not a workbook")
     with pytest.raises(LedgerError, match=r"readable \.xlsx"):
         read_office_ledger(bad, as_of=AS_OF)
+
+
+def test_a_repeated_row_is_refused_but_a_second_project_of_the_same_name_is_read(tmp_path: Path) -> None:
+    """Issue 24: same name in one county with other amounts, dates or stage: two projects; an exact repeat: refused."""
+    text = (
+        "项目名称,县区,所属行业,计划总投资（亿元）,签约时间,当前进度\n"
+        "光伏组件项目,盱眙县,工业,12,2023-02-01,已签约\n"
+        "光伏组件项目,盱眙县,工业,30,2023-05-10,已签约\n"  # the firm's second phase
+        "光伏组件项目,盱眙县,工业,12,2023-02-01,已签约\n"  # the first row again
+        "光伏组件项目,涟水县,工业,12,2023-02-01,已签约\n"  # another county
+    )
+    path = tmp_path / "same_names.csv"
+    path.write_text(text, encoding="utf-8")
+    got = read_office_ledger(path, as_of=AS_OF)
+    account = got.account.set_index("source_row")
+    assert account["status"].tolist()[-4:] == ["read", "assumed", "refused", "read"]
+    assert "repeats row 2 in every field" in account["reason"].iloc[-2]
+    assert sorted(got.ledger["name"]) == ["光伏组件项目", "光伏组件项目", "光伏组件项目 (2)"]
+    assert sorted(got.ledger["investment_yi"]) == [12.0, 12.0, 30.0]

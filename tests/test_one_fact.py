@@ -38,12 +38,24 @@ def test_selection_reads_an_at_most_goal_as_stay_at_or_under() -> None:
     sampler = FixedSampler([5.0, 15.0])  # cell 0 stays under 10, cell 1 is above
     common = {"p_star": 0.5, "pcs": 0.9, "batch": 10, "max_replications": 60, "first_replication": 0}
     at_most = cheapest_feasible(
-        sampler, ["low", "high"], [1, 0], "t", cost=[1.0, 2.0], goal=Goal(10.0, "at_most"), **common  # type: ignore[arg-type]
+        sampler,
+        ["low", "high"],
+        [1, 0],
+        "t",
+        cost=[1.0, 2.0],
+        goal=Goal(10.0, "at_most"),
+        **common,  # type: ignore[arg-type]
     )
     status = dict(zip(at_most["cell"], at_most["status"], strict=True))
     assert status == {"high": "infeasible", "low": "feasible"}
     at_least = cheapest_feasible(
-        sampler, ["low", "high"], [1, 0], "t", cost=[1.0, 2.0], goal=Goal(10.0, "at_least"), **common  # type: ignore[arg-type]
+        sampler,
+        ["low", "high"],
+        [1, 0],
+        "t",
+        cost=[1.0, 2.0],
+        goal=Goal(10.0, "at_least"),
+        **common,  # type: ignore[arg-type]
     )
     assert dict(zip(at_least["cell"], at_least["status"], strict=True))["high"] == "feasible"
 
@@ -77,8 +89,14 @@ def test_a_recount_reads_every_counting_switch_the_run_used(study: Callable[...,
     )
     recount = run_window(asdict(cfg))  # the run's .hydra/config.yaml holds the same tree
     assert recount == kpi_window(cfg)
-    defaults = KpiWindow(year_start_day=0.0, cutoff_days=(), cny_per_usd=1.0, spend_realisation_share=1.0,
-                         spend_curve_a=1.0, spend_curve_b=1.0)
+    defaults = KpiWindow(
+        year_start_day=0.0,
+        cutoff_days=(),
+        cny_per_usd=1.0,
+        spend_realisation_share=1.0,
+        spend_curve_a=1.0,
+        spend_curve_b=1.0,
+    )
     for name in ("parks_share_scope", "retrofit_count", "retrofit_amount", "industrial_investment_with_retrofits"):
         assert name in COUNTING_SETTINGS
         assert getattr(recount, name) != getattr(defaults, name), name

@@ -23,8 +23,6 @@ from analysis.report.run_dir import interval_note
 mpl.use("Agg")
 
 
-
-
 @pytest.fixture(autouse=True)
 def _close_figures():
     yield

@@ -174,3 +174,23 @@ def test_force_deletes_only_the_earlier_reports_charts(tmp_path: Path) -> None:
         (charts / name).write_bytes(b"x")
     _remove_old_charts(charts)
     assert sorted(p.name for p in charts.iterdir()) == ["logo.png", "my_notes.txt"]
+
+
+def test_a_short_run_gets_a_full_report_marked_too_few_draws(tiny_run: Path) -> None:
+    """Issue 24: 4 replications (2 draws of 42 inputs): the budget says why it is absent, discovery
+    lists what it could not tell, a target reached or missed in every replication has a sentence,
+    and every CSV in the run has a header."""
+    page = (tiny_run / "report.html").read_text(encoding="utf-8")
+    assert "Too few draws: 2 parameter draws for" in page
+    att = pd.read_csv(tiny_run / "attainment.csv", encoding="utf-8-sig")
+    always = att[att["p_attain"].isin([0.0, 1.0])]
+    assert len(always)
+    for r in always.itertuples():
+        word = "missed" if r.p_attain == 0 else "attained"
+        assert f"is {word} in all 4 replications" in page, r.target
+    for csv in tiny_run.rglob("*.csv"):
+        header = pd.read_csv(csv, encoding="utf-8-sig", nrows=0)
+        assert len(header.columns) > 1, csv
+    boxes = pd.read_csv(tiny_run / "boxes.csv", encoding="utf-8-sig")
+    assert not boxes["passed"].astype(bool).any()
+    assert "tce per yi" not in page

@@ -8,7 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.discover import Box, box_sentence, cart_box, prim_boxes
+from analysis.discover import Box, cart_box, prim_boxes
+from analysis.report.discovery import box_sentence
 from analysis.sensitivity import LUCK, REST, Design, budget, ranking, target_budgets, value_of_information
 from cityplan.targets import targets_frame
 from sim.config.priors import Prior, UncertaintyConfig
@@ -163,7 +164,7 @@ def test_model_luck_dominates_when_every_input_is_fixed(study):
 
 def _fake_run(root, policy: str, shift: float, n_draws: int = 40, seed: int = 12):
     """A run directory as `python -m sim` writes it, with a planted dependence on x0."""
-    from cityplan.targets import TARGET_KEYS
+    from tests.helpers import TARGET_KEYS
 
     d = _design(n_draws, 3, 11)
     x = d.inputs.loc[d.draw].reset_index(drop=True)
@@ -190,7 +191,18 @@ def test_cli_sensitivity_discover_and_effects(tmp_path):
     _fake_run(tmp_path, "plan", 0.1, seed=13)
     assert main(["sensitivity", str(tmp_path), "--baseline", "status_quo", "--n-boot", "20"]) == 0
     sens = pd.read_csv(base / "sensitivity.csv", encoding="utf-8-sig")
-    assert list(sens.columns) == ["scenario", "policy", "target", "parameter", "measure", "value", "ci_low", "ci_high"]
+    assert list(sens.columns) == [
+        "scenario",
+        "policy",
+        "target",
+        "parameter",
+        "measure",
+        "value",
+        "ci_low",
+        "ci_high",
+        "null_level",
+        "driver",
+    ]
     assert ranking(sens).groupby("target").first()["parameter"].eq("x0").all()
     assert (base / "uncertainty_charts" / "sensitivity_value.png").exists()
     assert len(pd.read_csv(base / "value_of_information.csv", encoding="utf-8-sig"))
@@ -206,8 +218,8 @@ def test_cli_sensitivity_discover_and_effects(tmp_path):
 
 
 def test_too_few_draws_for_the_inputs_give_no_budget():
-    """10 draws cannot rank 29 inputs (chance correlation credits bystanders): no budget; 60 can."""
-    few, enough = _design(10, 29, 9), _design(60, 29, 9)
+    """10 or 60 draws cannot rank 29 inputs (chance correlation credits bystanders): no budget; 90 can."""
+    few, enough = _design(60, 29, 9), _design(90, 29, 9)
     for d, empty in ((few, True), (enough, False)):
         y = _y(d, lambda x: x["x0"], noise_sd=0.1, seed=2)
         assert budget(y, d, n_boot=10).empty is empty

@@ -243,5 +243,19 @@ def test_prior_labels_name_a_ratio_prior_by_its_key(tmp_path):
     )
     labels = prior_labels(tmp_path)
     assert labels[f"{QUOTA}/{LAND}"] == ("用地指标可保障的年投资", "investment the land quota covers")
-    assert labels[f"{STOCK}/{QUOTA}"][1] == "land initial stock mu per land quota mu per year"
-    assert labels[LAND][0] == "每亿元用地"
+    assert labels[f"{STOCK}/{QUOTA}"][1] == "land quota in stock on 1 January (years of quota)"
+    assert labels[LAND] == ("每亿元用地", "land per 亿 of industrial investment")
+
+
+def test_every_prior_has_a_planners_english_label_and_unit():
+    """Issue 24: sentences never print a config name ("tce per yi (industrial)")."""
+    from analysis.report.input_labels import ENGLISH, PERCENT, unit_of
+    from sim.compose import compose_study
+
+    priors = compose_study(["run=smoke"]).uncertainty.priors
+    assert {p.key for p in priors} <= set(ENGLISH)
+    for p in priors:
+        assert "_" not in ENGLISH[p.key], p.key
+        assert " yi" not in ENGLISH[p.key], p.key
+    assert unit_of("approvals.rework_probability") == PERCENT
+    assert unit_of("walkaway.leave_scale_days").en == " days"

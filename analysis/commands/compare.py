@@ -10,6 +10,7 @@ from pathlib import Path
 import pandas as pd
 
 from analysis.compare import compare_cells, levers_summary
+from cityplan.files import refuse_overwrite
 from cityplan.targets import TARGET_COLUMNS
 
 log = logging.getLogger(__name__)
@@ -45,6 +46,12 @@ def load_targets(sweep_dir: Path) -> dict[tuple[str, str], pd.DataFrame]:
 def run(args: argparse.Namespace) -> int:
     """Write comparison.csv and lever_effects.csv into the sweep directory; log the headline."""
     sweep = Path(args.sweep_dir)
+    out = Path(args.out) if args.out else sweep / "comparison.csv"
+    try:
+        refuse_overwrite([out, out.with_name("lever_effects.csv")], force=args.force)
+    except FileExistsError as err:
+        log.error("%s", err)
+        return 2
     try:
         cells = load_cells(sweep)
         targets = load_targets(sweep)
@@ -54,7 +61,6 @@ def run(args: argparse.Namespace) -> int:
     except ValueError as err:
         log.error("%s", err)
         return 2
-    out = Path(args.out) if args.out else sweep / "comparison.csv"
     comparison.to_csv(out, index=False, encoding="utf-8-sig")
     levers_summary(comparison).to_csv(out.with_name("lever_effects.csv"), index=False, encoding="utf-8-sig")
     head = comparison[comparison["target"] == HEADLINE].sort_values("p_attain_diff", ascending=False)
@@ -75,5 +81,6 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("sweep_dir", help="multirun directory (one sub-directory per scenario x policy job)")
     p.add_argument("--baseline", default="status_quo", help="baseline policy (or scenario) name")
     p.add_argument("--level", type=float, default=0.95, help="confidence level of the intervals")
-    p.add_argument("--out", default="", help="output CSV (default: <sweep_dir>/comparison.csv)")
+    p.add_argument("--out", default="", help="output CSV (default: <sweep_dir>/comparison.csv; must not exist)")
+    p.add_argument("--force", action="store_true", help="replace an existing comparison.csv and lever_effects.csv")
     p.set_defaults(func=run)

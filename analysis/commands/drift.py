@@ -34,7 +34,16 @@ def run(args: argparse.Namespace) -> int:
         sys.stderr.write(f"{out} exists; choose a new --out directory\n")
         return 2
     paths = [Path(r) / "attainment.csv" if Path(r).is_dir() else Path(r) for r in args.runs]
-    drift = drift_table(read_attainment(paths))
+    missing = [str(p) for p in paths if not p.is_file()]
+    if missing:
+        expected = "expected nowcast run directories or their attainment.csv"
+        sys.stderr.write(f"no such file: {', '.join(missing)}; {expected}\n")
+        return 2
+    try:
+        drift = drift_table(read_attainment(paths))
+    except (ValueError, UnicodeDecodeError) as err:  # pandas' parser errors are ValueErrors
+        sys.stderr.write(f"{str(err).splitlines()[0] if str(err) else err!r}\n")
+        return 2
     warning = early_warning(drift, threshold=args.threshold)
     out.mkdir(parents=True)
     drift.to_csv(out / "drift.csv", index=False, encoding="utf-8-sig")

@@ -100,6 +100,7 @@ def plot_attainment(att: pd.DataFrame, *, ax: Axes | None = None, note: str = ""
     p = att["p_attain"].to_numpy(dtype=float)
     colours = [RISK_COLOURS[risk_class(v)] for v in p]
     err = np.vstack([p - att["p_attain_low"].to_numpy(float), att["p_attain_high"].to_numpy(float) - p])
+    err = np.clip(err, 0.0, None)  # a target attained in every replication: the bound equals p up to rounding
     ax.barh(y, p, color=colours, height=0.7, xerr=err, ecolor="#333333", capsize=3)
     high = att["p_attain_high"].to_numpy(float)
     for yy, v, hi in zip(y, p, high, strict=True):

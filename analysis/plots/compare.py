@@ -77,7 +77,9 @@ def plot_forest(
         lo = sub["diff_low"].to_numpy(dtype=float) / goal
         hi = sub["diff_high"].to_numpy(dtype=float) / goal
         colour = palette[policy]
-        ax.errorbar(x, y, xerr=[x - lo, hi - x], fmt="o", color=colour, ms=8, capsize=4, lw=2, label=policy)
+        ax.errorbar(
+            x, y, xerr=np.clip([x - lo, hi - x], 0.0, None), fmt="o", color=colour, ms=8, capsize=4, lw=2, label=policy
+        )
         for xx, yy, r in zip(hi, y, records(sub), strict=True) if len(policies) <= MAX_LABELLED_POLICIES else ():
             amount = f"{r.mean_diff:+.1%}" if r.unit == "%" else f"{r.mean_diff:+,.1f}{unit_text(r.unit)}"
             ax.annotate(amount, (xx, yy), xytext=(6, 0), textcoords="offset points", va="center", fontsize="small")
@@ -128,6 +130,7 @@ def plot_p_attain_change(
         y = np.array([y_of[k] for k in sub["target"]]) + offsets[i]
         d = sub["p_attain_diff"].to_numpy(dtype=float)
         err = np.vstack([d - sub["p_attain_diff_low"].to_numpy(float), sub["p_attain_diff_high"].to_numpy(float) - d])
+        err = np.clip(err, 0.0, None)  # a bound equal to the estimate up to rounding (all or none attain)
         colour = palette[policy]
         ax.barh(y, d, height=height, color=colour, xerr=err, ecolor="#333333", capsize=3, label=policy)
         for yy, top, r in (

@@ -23,32 +23,49 @@ import pandas as pd
 import yaml
 
 from analysis.plots.style import records
+from analysis.report.input_labels import Unit, english_label, sentence_zh, unit_of
 from analysis.sensitivity import (
     LUCK,
     MIN_DRAWS,
+    SENSITIVITY_COLUMNS,
     UNCERTAINTY_CHARTS,
+    VOI_COLUMNS,
     effect_budgets,
     ranking,
     target_budgets,
+    too_few_draws,
     value_of_information,
 )
-from cityplan.targets import Goal, plan_goals, targets_frame
+from cityplan.targets import TARGET_COLUMNS, Goal, plan_goals, targets_frame
 
 log = logging.getLogger(__name__)
 
 HEADLINE_TARGETS: tuple[str, ...] = ("start_rate_same_year", "signed_industrial_1e8", "industrial_investment")
 
 
-def goals() -> dict[str, Goal]:
-    """Goal and direction of every target key (the plan's)."""
-    return plan_goals()
+def run_targets(run: Path | None = None) -> pd.DataFrame:
+    """The targets a run was scored against (its attainment.csv: the run's plan), else the default plan's."""
+    path = run / "attainment.csv" if run is not None else None
+    if path is not None and path.exists():
+        att = pd.read_csv(path, encoding="utf-8-sig")
+        if set(TARGET_COLUMNS) <= set(att.columns):
+            return att[list(TARGET_COLUMNS)].drop_duplicates("target").reset_index(drop=True)
+    return targets_frame()
+
+
+def goals(run: Path | None = None) -> dict[str, Goal]:
+    """Goal and direction of every target key of the run's plan (:func:`run_targets`), in plan order."""
+    if run is None:
+        return plan_goals()
+    return {str(r.target): Goal(float(r.goal), str(r.direction)) for r in records(run_targets(run))}
 
 
 def prior_labels(run_dir: Path) -> dict[str, tuple[str, str]]:
     """Input key -> (zh, en) labels from the run's ``.hydra/config.yaml`` priors.
 
-    The key is the prior's path, or ``path/per`` for a ratio prior (its English name then reads
-    "<path> per <per>").
+    The key is the prior's path, or ``path/per`` for a ratio prior. Chinese: the prior's ``zh``
+    (a trailing unit in brackets dropped: the numbers carry it); English: the prior's ``en`` or
+    :data:`analysis.report.input_labels.ENGLISH`, never the config path.
     """
     path = run_dir / ".hydra" / "config.yaml"
     priors: list[dict[str, Any]] = []
@@ -59,19 +76,14 @@ def prior_labels(run_dir: Path) -> dict[str, tuple[str, str]]:
     for p in priors:
         field, per = str(p["path"]), str(p.get("per") or "")
         key = f"{field}/{per}" if per else field
-        en = str(p.get("en") or (f"{english_name(field)} per {english_name(per)}" if per else english_name(field)))
-        labels[key] = (str(p.get("zh") or key), en)
+        en = english_label(key, str(p.get("en") or ""))
+        labels[key] = (sentence_zh(str(p.get("zh") or "")) or en, en)
     return labels
 
 
-def english_name(path: str) -> str:
-    """A readable English name of a field path: ``land.quota_mu_per_year`` -> ``land quota mu per year``."""
-    parts = path.replace("[", " [").split(".")
-    head, last = parts[0], parts[-1]
-    sectors = ("industrial", "producer_services", "other_services", "agriculture")
-    if last in sectors and len(parts) > 1:
-        return f"{parts[-2].replace('_', ' ')} ({last.replace('_', ' ')})"
-    return f"{head} {last.replace('_', ' ')}" if head not in last else last.replace("_", " ")
+def input_units(run_dir: Path) -> dict[str, Unit]:
+    """Input key -> the unit its numbers are written in (:func:`analysis.report.input_labels.unit_of`)."""
+    return {key: unit_of(key) for key in prior_labels(run_dir)}
 
 
 def run_dirs(root: Path) -> list[Path]:
@@ -87,8 +99,10 @@ def _cell(run: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 
 def _front(kpis: pd.DataFrame, table: pd.DataFrame) -> pd.DataFrame:
-    table.insert(0, "scenario", str(kpis["scenario"].iloc[0]))
-    table.insert(1, "policy", str(kpis["policy"].iloc[0]))
+    """The table with the cell's scenario and policy in front (also a header-only table)."""
+    table = table.copy()
+    table.insert(0, "scenario", str(kpis["scenario"].iloc[0]) if len(table) else pd.Series(dtype=str))
+    table.insert(1, "policy", str(kpis["policy"].iloc[0]) if len(table) else pd.Series(dtype=str))
     return table
 
 
@@ -99,25 +113,20 @@ def budget_run(run: Path, *, n_boot: int, charts: bool = True) -> pd.DataFrame |
         log.warning("%s: no uncertain inputs (uncertainty=none?): all of the spread is luck; skipped", run)
         return None
     if params["draw"].nunique() < MIN_DRAWS:
-        log.warning(
-            "%s: %d parameter draws; the budget needs at least %d; skipped", run, params["draw"].nunique(), MIN_DRAWS
-        )
-        return None
-    sens = _front(kpis, target_budgets(kpis, params, goals(), n_boot=n_boot))
+        log.warning("%s: %s", run, too_few_draws(params) or f"fewer than {MIN_DRAWS} draws")
+    sens = _front(kpis, target_budgets(kpis, params, goals(run), n_boot=n_boot))
     sens.to_csv(run / "sensitivity.csv", index=False, encoding="utf-8-sig")
-    voi = value_of_information(kpis, params, goals())
-    if len(voi):
-        _front(kpis, voi)
+    voi = _front(kpis, value_of_information(kpis, params, goals(run)))
     voi.to_csv(run / "value_of_information.csv", index=False, encoding="utf-8-sig")
-    if charts:
+    if charts and len(sens):
         write_budget_charts(run, sens, kpis)
     _log_headline(run, sens, prior_labels(run))
     return sens
 
 
-def shown_targets(kpis: pd.DataFrame, sens: pd.DataFrame) -> list[str]:
+def shown_targets(kpis: pd.DataFrame, sens: pd.DataFrame, run: Path | None = None) -> list[str]:
     """Targets for the budget chart: the headline ones, then those whose P(attain) is not 0 or 1."""
-    g = goals()
+    g = goals(run)
     p = pd.Series({t: g[str(t)].hits(v["value"].to_numpy()).mean() for t, v in kpis.groupby("target", observed=True)})
     uncertain = [str(t) for t, v in p.items() if 0 < v < 1 and str(t) not in HEADLINE_TARGETS]
     have = set(sens["target"])
@@ -131,11 +140,13 @@ def write_budget_charts(run: Path, sens: pd.DataFrame, kpis: pd.DataFrame) -> li
     from analysis.plots.sensitivity import plot_budget
     from analysis.plots.style import save_figure, target_titles
 
-    titles_all = target_titles(targets_frame())
+    titles_all = target_titles(run_targets(run))
     labels = prior_labels(run)
     paths: list[Path] = []
     for measure, stem in (("variance_share", "sensitivity_value"), ("attain_variance_share", "sensitivity_attain")):
-        keys = [t for t in shown_targets(kpis, sens) if (sens.loc[sens["target"] == t, "measure"] == measure).any()]
+        keys = [
+            t for t in shown_targets(kpis, sens, run) if (sens.loc[sens["target"] == t, "measure"] == measure).any()
+        ]
         if not keys:
             continue
         ax = plot_budget(sens, {k: titles_all[k] for k in keys}, labels, measure=measure)
@@ -148,9 +159,12 @@ def write_budget_charts(run: Path, sens: pd.DataFrame, kpis: pd.DataFrame) -> li
 
 def _log_headline(run: Path, sens: pd.DataFrame, labels: dict[str, tuple[str, str]]) -> None:
     ranked = ranking(sens)
-    lines = [f"Uncertainty budget of {run} (share of the year-end spread; 95% bootstrap CI):"]
-    for target in HEADLINE_TARGETS:
-        rows = ranked[ranked["target"] == target].head(4)
+    lines = [f"Uncertainty budget of {run} (share of the year-end spread; 95% bootstrap CI; inputs above chance):"]
+    if ranked.empty:
+        lines.append("  no budget: too few parameter draws for the uncertain inputs")
+    for target in HEADLINE_TARGETS if len(ranked) else ():
+        mine = ranked[ranked["target"] == target]
+        rows = mine[(mine["parameter"] == LUCK) | mine["driver"].astype(bool)].head(4)
         parts = [
             f"{labels.get(r.parameter, (r.parameter, r.parameter))[1] if r.parameter != LUCK else 'luck'} "
             f"{r.value:.0%} [{r.ci_low:.0%}, {r.ci_high:.0%}]"
@@ -177,9 +191,14 @@ def effects(sweep: Path, baseline: str, *, n_boot: int) -> pd.DataFrame:
         helps = value_of_information(delta, params, dict.fromkeys(delta["target"].unique(), 1e-12))
         if len(helps):
             payoff.append(_front(kpis, helps.rename(columns={"p_attain": "p_pays_off"})))
-    out = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    out = (
+        pd.concat(frames, ignore_index=True)
+        if frames
+        else pd.DataFrame(columns=["scenario", "policy", *SENSITIVITY_COLUMNS])
+    )
     out.to_csv(sweep / "sensitivity_effects.csv", index=False, encoding="utf-8-sig")
-    (pd.concat(payoff, ignore_index=True) if payoff else pd.DataFrame()).to_csv(
+    payoff_columns = ["scenario", "policy", *(c if c != "p_attain" else "p_pays_off" for c in VOI_COLUMNS)]
+    (pd.concat(payoff, ignore_index=True) if payoff else pd.DataFrame(columns=payoff_columns)).to_csv(
         sweep / "effect_payoff.csv", index=False, encoding="utf-8-sig"
     )
     return out

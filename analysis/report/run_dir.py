@@ -48,6 +48,7 @@ class RunTables:
     comparison: pd.DataFrame | None = None
     actual: pd.DataFrame | None = None
     interval_notes: dict[tuple[str, str], str] = field(default_factory=dict)  # per job: what its intervals cover
+    watch: pd.DataFrame | None = None  # a nowcast's watch list (watchlist.parquet), every job's
 
     @property
     def cell_names(self) -> list[tuple[str, str]]:
@@ -136,7 +137,14 @@ def load_run(root: Path) -> RunTables:
         comparison=comparison,
         actual=pd.read_parquet(actual_path) if actual_path else None,
         interval_notes=notes,
+        watch=_watch_lists(cells),
     )
+
+
+def _watch_lists(cells: list[Path]) -> pd.DataFrame | None:
+    """Every job's ``watchlist.parquet`` (a nowcast's watch list), or None when no job has one."""
+    frames = [pd.read_parquet(c / "watchlist.parquet") for c in cells if (c / "watchlist.parquet").exists()]
+    return pd.concat(frames, ignore_index=True) if frames else None
 
 
 def cell_rows(frame: pd.DataFrame, scenario: str, policy: str) -> pd.DataFrame:

@@ -19,8 +19,7 @@ from pathlib import Path
 import pandas as pd
 
 from analysis.plots.style import records
-from analysis.sensitivity import LUCK, UNCERTAINTY_CHARTS, ranking
-from cityplan.targets import targets_frame
+from analysis.sensitivity import LUCK, UNCERTAINTY_CHARTS, ranking, too_few_draws
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +44,7 @@ def ensure_budget(run: Path) -> bool:
 
     Returns False when the run has no uncertain inputs.
     """
-    from analysis.report.budget import budget_run, goals, prior_labels
+    from analysis.report.budget import budget_run, goals, input_units, prior_labels
 
     params = run / "params.parquet"
     if not params.exists() or pd.read_parquet(params).empty:
@@ -55,30 +54,36 @@ def ensure_budget(run: Path) -> bool:
     if not (run / "boxes.csv").exists():
         from analysis.report.discovery import discover_run
 
-        discover_run(run, [], goals(), prior_labels(run))
+        discover_run(run, [], goals(run), prior_labels(run), units=input_units(run))
     return True
 
 
 def budget_table(run: Path) -> pd.DataFrame:
     """One row per target with a budget: P(attain), luck, top inputs, input to measure first."""
-    from analysis.report.budget import prior_labels
+    from analysis.report.budget import prior_labels, run_targets
 
     labels = prior_labels(run)
     sens = pd.read_csv(run / "sensitivity.csv", encoding="utf-8-sig")
     voi_path = run / "value_of_information.csv"
-    voi = pd.read_csv(voi_path, encoding="utf-8-sig") if voi_path.stat().st_size > 1 else pd.DataFrame()
+    voi = pd.read_csv(voi_path, encoding="utf-8-sig")
+    if "driver" in voi:
+        voi = voi[voi["driver"].astype(bool)]
     att = pd.read_csv(run / "attainment.csv", encoding="utf-8-sig").set_index("target")
     ranked = ranking(sens)
     rows = []
-    for t in records(targets_frame()):
+    for t in records(run_targets(run)):
         mine = ranked[ranked["target"] == t.target]
         if mine.empty:
             continue
         luck = mine[mine["parameter"] == LUCK]
-        inputs = mine[mine["parameter"] != LUCK].head(TOP_INPUTS)
-        top = "; ".join(
-            f"{labels.get(r.parameter, (r.parameter,))[0]} {max(r.value, 0):.0%} [{r.ci_low:.0%}, {r.ci_high:.0%}]"
-            for r in records(inputs)
+        others = mine[mine["parameter"] != LUCK]
+        inputs = others[others["driver"].astype(bool)].head(TOP_INPUTS)
+        top = (
+            "; ".join(
+                f"{labels.get(r.parameter, (r.parameter,))[0]} {max(r.value, 0):.0%} [{r.ci_low:.0%}, {r.ci_high:.0%}]"
+                for r in records(inputs)
+            )
+            or f"无高于偶然水平的参数 none above chance ({others['null_level'].max():.0%})"
         )
         first = voi[voi["target"] == t.target].head(1) if len(voi) else pd.DataFrame()
         measure = ""
@@ -100,16 +105,37 @@ def budget_table(run: Path) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def box_sentences(run: Path) -> list[tuple[str, str]]:
-    """(zh, en) sentence of the top PRIM box of every target in boxes.csv."""
+def box_sentences(run: Path) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """(zh, en) sentences from boxes.csv: the first box that passed per target, and the boxes that did not.
+
+    A target whose top box did not pass, and one attained or missed in every replication, is in
+    the second list ("not distinguishable from chance with N draws"; "missed in all N").
+    """
+    from analysis.report.discovery import always_sentence
+
     path = run / "boxes.csv"
-    if not path.exists() or path.stat().st_size <= 1:
-        return []
-    boxes = pd.read_csv(path, encoding="utf-8-sig")
-    if boxes.empty:
-        return []
-    top = boxes[(boxes["box"] == 1) & (boxes["method"] == "prim")].drop_duplicates("target")
-    return list(zip(top["sentence_zh"], top["sentence_en"], strict=True))
+    boxes = pd.read_csv(path, encoding="utf-8-sig") if path.exists() else pd.DataFrame()
+    passed, chance = [], []
+    if len(boxes):
+        ok = boxes[boxes["passed"].astype(bool)].drop_duplicates("target")
+        passed = list(zip(ok["sentence_zh"], ok["sentence_en"], strict=True))
+        failed = boxes[~boxes["passed"].astype(bool) & ~boxes["target"].isin(ok["target"])]
+        failed = failed.drop_duplicates(["target", "box"])
+        chance = list(zip(failed["sentence_zh"], failed["sentence_en"], strict=True))
+    att = pd.read_csv(run / "attainment.csv", encoding="utf-8-sig")
+    n = int(pd.read_parquet(run / "kpis.parquet", columns=["replication"])["replication"].nunique())
+    for r in records(att[att["p_attain"].isin([0.0, 1.0])]):
+        chance.append(always_sentence(str(r.target), r.p_attain == 0.0, n, att))
+    return passed, chance
+
+
+def has_budget(cells: list[Path]) -> bool:
+    """Whether any job has an uncertainty budget (a sensitivity.csv with rows): too few draws give none."""
+    for run in cells:
+        path = run / "sensitivity.csv"
+        if path.exists() and len(pd.read_csv(path, encoding="utf-8-sig", usecols=[0])):
+            return True
+    return False
 
 
 def uncertainty_section(cells: list[Path]) -> tuple[str, str] | None:
@@ -125,15 +151,26 @@ def uncertainty_section(cells: list[Path]) -> tuple[str, str] | None:
             log.warning("%s: no uncertainty budget: %s", run, err)
             continue
         parts = [f"<h3>{_esc(run.name)}</h3>", f"<p class='muted'>{INTRO}</p>"]
+        few = too_few_draws(pd.read_parquet(run / "params.parquet"))
+        if few:
+            parts.append(f"<p class='warning'><b>{_esc(few)}</b></p>")
         chart = run / UNCERTAINTY_CHARTS / "sensitivity_value.png"
-        if chart.exists():
+        if chart.exists() and not few:
             parts.append(f"<figure>{embed_png(chart)}</figure>")
-        table = budget_table(run)
-        parts.append(table.to_html(index=False, escape=True, border=0))
-        sentences = box_sentences(run)
-        if sentences:
-            parts.append("<h3>目标落空的情形 Where the targets are missed (PRIM)</h3><ul>")
-            parts += [f"<li>{_esc(zh)}<br><span class='muted'>{_esc(en)}</span></li>" for zh, en in sentences]
+        if not few:
+            parts.append(budget_table(run).to_html(index=False, escape=True, border=0))
+        passed, chance = box_sentences(run)
+        parts.append("<h3>目标落空的情形 Where the targets are missed (PRIM, checked on held-out draws)</h3><ul>")
+        parts += [f"<li>{_esc(zh)}<br><span class='muted'>{_esc(en)}</span></li>" for zh, en in passed]
+        if not passed:
+            parts.append("<li>没有经留出样本检验成立的情形 No region passed the hold-out check</li>")
+        parts.append("</ul>")
+        if chance:
+            parts.append(
+                "<p class='muted'>与偶然无法区分或无可发现 Not distinguishable from chance, or nothing to discover:"
+                "</p><ul>"
+            )
+            parts += [f"<li class='muted'>{_esc(zh)}<br>{_esc(en)}</li>" for zh, en in chance]
             parts.append("</ul>")
         blocks.append("\n".join(parts))
     if not blocks:

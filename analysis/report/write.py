@@ -81,6 +81,29 @@ def bottleneck_tables(tables: RunTables) -> dict[str, pd.DataFrame]:
     return {k: pd.concat(v, ignore_index=True) for k, v in out.items() if v}
 
 
+def watch_section(watch: pd.DataFrame) -> tuple[str, str]:
+    """The report's watch list: per county or park, the projects least likely to start this year."""
+    from analysis.report.html import frame_table
+    from analysis.watchlist import WATCH_HEADERS, at_risk_by_unit
+
+    parts = []
+    for (scenario, policy), rows in watch.groupby(["scenario", "policy"], sort=False, observed=True):
+        top = at_risk_by_unit(rows)
+        top.columns = pd.Index([" ".join(WATCH_HEADERS.get(str(c), (str(c), ""))).strip() for c in top.columns])
+        title = f"<p>{scenario} / {policy}</p>" if watch[["scenario", "policy"]].drop_duplicates().shape[0] > 1 else ""
+        parts.append(title + frame_table(top, percent=[" ".join(WATCH_HEADERS["p_started"])]))
+    n_rep = int(watch["replications"].max())
+    refused = int((watch["status"] == "not_forecast").sum())
+    heading = (
+        f"重点关注项目 Watch list: the projects least likely to start by 31 December, per county or park"
+        f" (lowest P(started) first, {n_rep} replications; every project and its blockers in watchlist.csv"
+        f" and the sheet 'watchlist'"
+        + (f"; {refused} ledger row(s) refused by the reader are listed there as not forecast" if refused else "")
+        + ")"
+    )
+    return heading, "".join(parts)
+
+
 def sweep_note(notes: dict[tuple[str, str], str]) -> str:
     """The jobs' common interval note, or a pointer to each job's when they differ."""
     distinct = set(notes.values())
@@ -238,6 +261,8 @@ def _write_report(root: Path, *, force: bool, pool: ProcessPoolExecutor | None, 
                 frame_table(units, percent=["progress", "p_attain", "p_attain_low", "p_attain_high"]),
             )
         )
+    if tables.watch is not None and len(tables.watch):
+        extra.append(watch_section(tables.watch))
     if "starts_at_stake" in bottlenecks:
         stake = bottlenecks["starts_at_stake"].assign(cause=lambda f: [" ".join(CAUSE_LABELS[c]) for c in f["cause"]])[
             ["scenario", "policy", "cause", "lost", "queueing", "at_stake"]
@@ -254,9 +279,9 @@ def _write_report(root: Path, *, force: bool, pool: ProcessPoolExecutor | None, 
                 frame_table(best, percent=[c for c in best.columns if c.startswith("p_")]),
             )
         )
-    from analysis.report.uncertainty import uncertainty_section
+    from analysis.report.uncertainty import has_budget, uncertainty_section
 
-    budget = uncertainty_section(tables.cells)  # replaces the hand-written assumptions list
+    budget = uncertainty_section(tables.cells)  # a budget replaces the hand-written assumptions list
     if budget is not None:
         extra.append(budget)
     from analysis.report.validation import validation_section
@@ -277,7 +302,7 @@ def _write_report(root: Path, *, force: bool, pool: ProcessPoolExecutor | None, 
         att=tables.attainment,
         charts=[c for c in charts if c.cell is None] if multi else charts,
         extra_sections=extra,
-        assumptions=assumptions_table(tables) if budget is None else pd.DataFrame(),
+        assumptions=pd.DataFrame() if has_budget(tables.cells) else assumptions_table(tables),
         config_text=first_cfg.read_text(encoding="utf-8") if first_cfg.exists() else "(no .hydra/config.yaml)",
         provenance=provenance,
         jobs_table=cell_links(tables.attainment, links, HEADLINE) if multi else "",

@@ -19,6 +19,7 @@ from openpyxl.utils import get_column_letter
 
 from analysis.plots.style import records, risk_class
 from analysis.report.run_dir import RunTables
+from analysis.watchlist import WATCH_HEADERS, WATCH_PERCENT
 
 # column -> (Chinese header, English header)
 HEADERS: dict[str, tuple[str, str]] = {
@@ -105,6 +106,11 @@ PERCENT_COLUMNS: frozenset[str] = frozenset(
 UNIT_COLUMNS: frozenset[str] = frozenset(
     {"goal", "mean", "p10", "p50", "p90", "mean_baseline", "mean_policy", "mean_diff", "diff_low", "diff_high"}
 )
+# Sheets with their own headers and shares (their column names mean other things elsewhere),
+# and sheets a planner filters and sorts (an autofilter on the English header row).
+SHEET_HEADERS: dict[str, dict[str, tuple[str, str]]] = {"watchlist": WATCH_HEADERS}
+SHEET_PERCENT: dict[str, frozenset[str]] = {"watchlist": WATCH_PERCENT}
+FILTERED_SHEETS: frozenset[str] = frozenset({"watchlist"})
 HEADER_FILL = PatternFill("solid", fgColor="DDE7F0")
 WIDE_CHAR_FROM = 0x2E80  # CJK characters take two columns
 MAX_WIDTH = 48  # characters, so long labels do not make a sheet unreadable
@@ -139,10 +145,10 @@ def monthly_wide(monthly: pd.DataFrame, attainment: pd.DataFrame) -> pd.DataFram
     return wide[["scenario", "policy", "target", "label_zh", "label_en", "unit", "goal", "stat", *months]]
 
 
-def _header(column: object) -> tuple[str, str]:
+def _header(column: object, headers: dict[str, tuple[str, str]] | None = None) -> tuple[str, str]:
     if isinstance(column, int):
         return f"{column}月", f"month {column}"
-    return HEADERS.get(str(column), (str(column), str(column)))
+    return (headers or HEADERS).get(str(column), (str(column), str(column)))
 
 
 def _excel_value(value: object) -> object:
@@ -158,8 +164,10 @@ def write_sheet(wb: Workbook, name: str, frame: pd.DataFrame) -> None:
     """Add ``frame`` as sheet ``name`` with two header rows and number formats."""
     ws = wb.create_sheet(name)
     columns = list(frame.columns)
+    headers = SHEET_HEADERS.get(name)
+    percent = SHEET_PERCENT.get(name, PERCENT_COLUMNS)
     for j, col in enumerate(columns, start=1):
-        zh, en = _header(col)
+        zh, en = _header(col, headers)
         for i, text in enumerate((zh, en), start=1):
             cell = ws.cell(row=i, column=j, value=text)
             cell.font = Font(bold=True)
@@ -169,7 +177,7 @@ def write_sheet(wb: Workbook, name: str, frame: pd.DataFrame) -> None:
     for i, row in enumerate(records(frame), start=3):
         for j, (col, value) in enumerate(zip(columns, row, strict=True), start=1):
             cell = ws.cell(row=i, column=j, value=_excel_value(value))
-            is_share = col in PERCENT_COLUMNS or (
+            is_share = col in percent or (
                 units is not None and units[i - 3] == "%" and (col in UNIT_COLUMNS or isinstance(col, int))
             )
             if is_share:
@@ -177,10 +185,12 @@ def write_sheet(wb: Workbook, name: str, frame: pd.DataFrame) -> None:
             elif isinstance(value, float | np.floating):
                 cell.number_format = "#,##0.0"
     for j, col in enumerate(columns, start=1):
-        texts = [*_header(col), *(str(v) for v in frame[col].head(200))]
+        texts = [*_header(col, headers), *(str(v) for v in frame[col].head(200))]
         width = max(len(t) + sum(1 for ch in t if ord(ch) >= WIDE_CHAR_FROM) for t in texts) + 2
         ws.column_dimensions[get_column_letter(j)].width = min(width, MAX_WIDTH)
     ws.freeze_panes = "A3"
+    if name in FILTERED_SHEETS and columns:  # sort and filter by county, park, size tier ...
+        ws.auto_filter.ref = f"A2:{get_column_letter(len(columns))}{len(frame) + 2}"
 
 
 def write_xlsx(path: Path, sheets: dict[str, pd.DataFrame]) -> Path:
@@ -191,8 +201,6 @@ def write_xlsx(path: Path, sheets: dict[str, pd.DataFrame]) -> Path:
         write_sheet(wb, name, frame)
     wb.save(path)
     return path
-
-
 
 
 # Assumptions that move the forecast most (docs/assumptions.md): config path, zh, en.
@@ -264,5 +272,7 @@ def workbook_sheets(
             sheets[key] = frame[lead + [c for c in frame.columns if c not in lead]]
     if units is not None:
         sheets["units"] = units
+    if tables.watch is not None and len(tables.watch):
+        sheets["watchlist"] = tables.watch
     sheets["config"] = config_sheet(tables)
     return sheets

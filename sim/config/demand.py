@@ -150,8 +150,8 @@ class DemandConfig:
         check_positive(f"{p}.lead_growth_per_year", self.lead_growth_per_year + 1.0)
         check_positive(f"{p}.history_growth_per_year", self.history_growth_per_year + 1.0)
         check_positive(f"{p}.last_year_volume_factor", self.last_year_volume_factor, allow_zero=True)
-        if len(self.month_weights) != MONTHS_PER_YEAR or min(self.month_weights) < 0:
-            fail(f"{p}.month_weights", self.month_weights, "12 non-negative weights")
+        if len(self.month_weights) != MONTHS_PER_YEAR or min(self.month_weights) < 0 or sum(self.month_weights) <= 0:
+            fail(f"{p}.month_weights", self.month_weights, "12 non-negative weights, not all zero")
         for name in ("tier_shares_1e8", "event_tier_shares_1e8"):
             shares = getattr(self, name)
             if len(shares) != N_TIERS_1E8 or min(shares) < 0 or abs(sum(shares) - 1) > SHARE_TOLERANCE:

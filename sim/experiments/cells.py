@@ -16,6 +16,12 @@ selection, is the draw. :func:`own_draws` makes ``d = 1`` the default of these d
 replication its own draw: the pairs exist to measure luck's share, which a screen does not need,
 and independent draws give more blocks per simulated replication); a user's own
 ``uncertainty.replications_per_draw=`` is kept, and :func:`replications_per_draw` reads ``d``.
+
+**The plan in use (issue 24).** A cell is scored against the plan its own composition holds
+(``plan=`` and a scenario's plan included): its keys and their order (the rows of the values),
+goals, directions and counting switches (the KPIs are counted by the run itself). :func:`plan_of`
+reads it from the composed study, :func:`target_index` places a target in it, and
+:func:`year_end_values` with ``plan=`` refuses cells composed with another plan.
 """
 
 from __future__ import annotations
@@ -28,7 +34,7 @@ from pathlib import Path
 
 import numpy as np
 
-from cityplan.targets import TARGET_KEYS
+from cityplan.schema import PlanConfig
 from sim.compose import HydraException, compose_study
 from sim.config.study import StudyConfig
 
@@ -135,16 +141,45 @@ def _study(overrides: tuple[str, ...]) -> StudyConfig:
     return compose_study([*overrides, "run.keep_ledgers=0", "run.progress=false", "run.jobs=1"])
 
 
+def plan_of(overrides: list[str]) -> PlanConfig:
+    """The plan a cell is scored against: its composed study's (ValueError for a bad override)."""
+    try:
+        return _study(tuple(overrides)).plan
+    except HydraException as err:
+        raise ValueError(f"overrides {overrides}: {err}") from err
+
+
+def target_index(plan: PlanConfig, target: str) -> int:
+    """Row of ``target`` in the values of a cell run under ``plan`` (ValueError naming the plan's keys)."""
+    keys = list(plan.keys)
+    if target not in keys:
+        raise ValueError(f"--target: {target!r} is not a target of plan {plan.name!r}; one of {keys}")
+    return keys.index(target)
+
+
 def run_cell(overrides: list[str], first: int, n: int) -> np.ndarray:
-    """Year-end values (targets x n) of replications first..first+n-1 of one cell (a worker task)."""
+    """Year-end values (plan rows x n) of replications first..first+n-1 of one cell (a worker task).
+
+    The rows are the cell's plan's (:func:`plan_of`): the city's targets in plan order, then units.
+    """
+    return _run_cell_with_plan(overrides, first, n)[0]
+
+
+def _run_cell_with_plan(overrides: list[str], first: int, n: int) -> tuple[np.ndarray, PlanConfig]:
     from sim.run.replication import run_chunk
 
-    chunk = run_chunk(_study(tuple(overrides)), list(range(first, first + n)))
-    return np.asarray(chunk.kpis[:, :, -1].T)  # (targets, n): value at the last month end
+    study = _study(tuple(overrides))
+    chunk = run_chunk(study, list(range(first, first + n)))
+    return np.asarray(chunk.kpis[:, :, -1].T), study.plan  # (rows, n): value at the last month end
 
 
 def year_end_values(
-    cells: list[list[str]], first: int, n: int, jobs: int = 1, pool: Executor | None = None
+    cells: list[list[str]],
+    first: int,
+    n: int,
+    jobs: int = 1,
+    pool: Executor | None = None,
+    plan: PlanConfig | None = None,
 ) -> np.ndarray:
     """Year-end values of every target, (cells x targets x n), for replications first..first+n-1.
 
@@ -159,19 +194,24 @@ def year_end_values(
         Worker processes (1: in this process) when no ``pool`` is given.
     pool
         An open executor to use (its workers keep composed cells between calls).
+    plan
+        The plan the caller scores against: a cell composed with another plan (other keys,
+        goals, directions or counting) is a ValueError, raised once the cells have run.
     """
     firsts, sizes = [first] * len(cells), [n] * len(cells)
     if pool is not None:
-        return np.stack(list(pool.map(run_cell, cells, firsts, sizes)))
-    if jobs == 1 or len(cells) == 1:
-        return np.stack([run_cell(c, first, n) for c in cells])
-    out = []
-    with ProcessPoolExecutor(max_workers=jobs) as new_pool:
-        for done, values in enumerate(new_pool.map(run_cell, cells, firsts, sizes), start=1):
-            out.append(values)
-            if done % PROGRESS_EVERY == 0 or done == len(cells):
-                log.info("cells done: %d of %d", done, len(cells))
-    return np.stack(out)
-
-
-TARGET_INDEX: dict[str, int] = {key: i for i, key in enumerate(TARGET_KEYS)}
+        done = list(pool.map(_run_cell_with_plan, cells, firsts, sizes))
+    elif jobs == 1 or len(cells) == 1:
+        done = [_run_cell_with_plan(c, first, n) for c in cells]
+    else:
+        done = []
+        with ProcessPoolExecutor(max_workers=jobs) as new_pool:
+            for i, result in enumerate(new_pool.map(_run_cell_with_plan, cells, firsts, sizes), start=1):
+                done.append(result)
+                if i % PROGRESS_EVERY == 0 or i == len(cells):
+                    log.info("cells done: %d of %d", i, len(cells))
+    if plan is not None:
+        other = [c for c, (_, p) in zip(cells, done, strict=True) if p != plan]
+        if other:
+            raise ValueError(f"cells {other} are composed with another plan than {plan.name!r}: scored against which?")
+    return np.stack([values for values, _ in done])

@@ -30,7 +30,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from cityplan.targets import TARGET_KEYS, goal_of, targets_frame
+from cityplan.schema import PlanConfig
+from cityplan.targets import goal_of, targets_frame
 from sim.config.run import DEFAULT_SEED  # the run's root seed: the screen shares its CRN
 from sim.experiments.cells import (
     cell_overrides,
@@ -39,13 +40,16 @@ from sim.experiments.cells import (
     list_scenarios,
     own_draws,
     package_name,
+    plan_of,
     replications_per_draw,
+    target_index,
     year_end_values,
 )
 from sim.experiments.design import resolution_v_design
 
 log = logging.getLogger("gongjian.screen")
 
+DEFAULT_SCENARIO = "huaian_2023"
 PANEL_TARGETS: tuple[str, ...] = (
     "start_rate_same_year",
     "started_same_year",
@@ -87,18 +91,27 @@ def run_screen(
     jobs: int,
     first_replication: int = 0,
     extra: list[str] | None = None,
+    plan: PlanConfig | None = None,
 ) -> tuple[np.ndarray, list[str], np.ndarray]:
-    """Simulate every design cell; return the design, package names and values (cells x targets x R)."""
+    """Simulate every design cell; return the design, package names and values (cells x plan rows x R).
+
+    ``plan``: the plan every cell must be composed with (default: that of the common overrides).
+    """
     design, names = design_cells(levers)
     scenarios = list_scenarios()
     common = common_overrides(scenario, seed, extra)
     overrides = [[*common, *cell_overrides(name, levers, scenarios)] for name in names]
-    values = year_end_values(overrides, first_replication, replications, jobs)
+    plan = plan if plan is not None else plan_of(common)
+    values = year_end_values(overrides, first_replication, replications, jobs, plan=plan)
     return design, names, values
 
 
-def values_frame(names: list[str], values: np.ndarray, scenario: str, seed: int, first: int) -> pd.DataFrame:
-    """Tidy long table of the screen: scenario, policy, replication, seed, target, value."""
+def values_frame(
+    names: list[str], values: np.ndarray, scenario: str, seed: int, first: int, plan: PlanConfig
+) -> pd.DataFrame:
+    """Tidy long table of the screen: scenario, policy, replication, seed, target, value (the plan's targets)."""
+    keys = list(plan.keys)
+    values = values[:, : len(keys), :]  # the city's targets (unit rows follow them)
     n_cells, n_targets, n_rep = values.shape
     return pd.DataFrame(
         {
@@ -106,7 +119,7 @@ def values_frame(names: list[str], values: np.ndarray, scenario: str, seed: int,
             "policy": np.repeat(names, n_targets * n_rep),
             "replication": np.tile(np.arange(first, first + n_rep), n_cells * n_targets),
             "seed": seed,
-            "target": np.tile(np.repeat(list(TARGET_KEYS), n_rep), n_cells),
+            "target": np.tile(np.repeat(keys, n_rep), n_cells),
             "value": values.reshape(-1),
         }
     )
@@ -121,20 +134,22 @@ def analyse(
     panel: list[str],
     meta: dict[str, object],
     per_draw: int = 1,
+    plan: PlanConfig | None = None,
 ) -> pd.DataFrame:
     """Fit both models per target, write effects.csv, emulator.json and the charts; return the effects.
 
     ``per_draw`` consecutive replications share a draw of the uncertain inputs (one block).
+    ``plan``: the plan the cells ran under (its rows, goals and directions; None: the default).
     """
     from analysis.effects import effects_table, emulator, fit_target
     from analysis.plots.effects import plot_effects
     from analysis.plots.style import save_figure, target_titles
 
-    titles = target_titles(targets_frame())
+    titles = target_titles(targets_frame(plan))
     fits, tables = {}, []
     for target in targets:
-        goal, direction = goal_of(target)
-        rows = values[:, TARGET_KEYS.index(target), :]
+        goal, direction = goal_of(target, plan)
+        rows = values[:, target_index(plan, target) if plan is not None else _default_index(target), :]
         fit = fit_target(target, goal, design, rows, seed=0, per_draw=per_draw, direction=direction)
         fits[target] = fit
         tables.append(effects_table(target, levers, fit.value_coef, fit.attain_full, fit.attain_boot))
@@ -151,6 +166,12 @@ def analyse(
     return effects
 
 
+def _default_index(target: str) -> int:
+    from cityplan.targets import plan_goals
+
+    return list(plan_goals()).index(target)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The command line of ``python -m sim.screen``."""
     p = argparse.ArgumentParser(
@@ -158,7 +179,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--levers", default="all", help="all (default) or a comma list of conf/policy levers")
     p.add_argument("--replications", type=int, default=8, help="replications per cell (same seeds in every cell)")
-    p.add_argument("--scenario", default="huaian_2023", help="scenario file the packages run on")
+    p.add_argument("--scenario", default=DEFAULT_SCENARIO, help="scenario file the packages run on")
     p.add_argument("--seed", type=int, default=DEFAULT_SEED, help="root seed (run.seed)")
     p.add_argument("--jobs", type=int, default=1, help="worker processes (one cell per task)")
     p.add_argument("--targets", default="all", help="targets to fit (all, or a comma list)")
@@ -179,8 +200,12 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         levers = parse_list(args.levers, list_levers(), "levers")
-        targets = parse_list(args.targets, list(TARGET_KEYS), "targets")
-        panel = parse_list(args.panel_targets, list(TARGET_KEYS), "panel-targets")
+        plan = plan_of(common_overrides(args.scenario, args.seed, args.overrides))
+        keys = list(plan.keys)
+        targets = parse_list(args.targets, keys, "targets")
+        default_panel = args.panel_targets == ",".join(PANEL_TARGETS)  # the plan may lack some: kept if there
+        panel = [t for t in PANEL_TARGETS if t in keys] if default_panel else []
+        panel = panel or parse_list(args.panel_targets if not default_panel else keys[0], keys, "panel-targets")
         if args.replications < 2:  # noqa: PLR2004 - intervals need two replications
             raise ValueError(f"--replications: {args.replications}; at least 2 (intervals over replications)")
         if args.scenario not in list_scenarios():
@@ -201,13 +226,19 @@ def main(argv: list[str] | None = None) -> int:
     out.mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
     design, names, values = run_screen(
-        levers, args.replications, scenario=args.scenario, seed=args.seed, jobs=args.jobs, extra=args.overrides
+        levers,
+        args.replications,
+        scenario=args.scenario,
+        seed=args.seed,
+        jobs=args.jobs,
+        extra=args.overrides,
+        plan=plan,
     )
     wall = time.perf_counter() - start
     cells = pd.DataFrame((design > 0).astype(int), columns=levers).assign(package=names)
     cells.insert(0, "cell", range(len(names)))
     cells.to_csv(out / "cells.csv", index=False)
-    values_frame(names, values, args.scenario, args.seed, 0).to_parquet(out / "values.parquet", index=False)
+    values_frame(names, values, args.scenario, args.seed, 0, plan).to_parquet(out / "values.parquet", index=False)
     meta = {
         "scenario": args.scenario,
         "root_seed": args.seed,
@@ -219,8 +250,9 @@ def main(argv: list[str] | None = None) -> int:
         "common_overrides": common_overrides(args.scenario, args.seed, args.overrides),
         "replications_per_draw": per_draw,
         "blocks": args.replications // per_draw,
+        "plan": plan.name,
     }
-    effects = analyse(out, levers, design, values, targets, panel, meta, per_draw)
+    effects = analyse(out, levers, design, values, targets, panel, meta, per_draw, plan)
     (out / "screen.json").write_text(json.dumps(meta, indent=2), encoding="utf-8")
     sys.stdout.write(summary(effects, panel[0]) + "\n")
     log.info("screen: %d cells x %d replications in %.0f s -> %s", len(names), args.replications, wall, out)

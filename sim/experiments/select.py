@@ -27,26 +27,31 @@ import logging
 import sys
 from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import nullcontext
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from cityplan.targets import TARGET_KEYS, Goal, goal_of
+from cityplan.files import refuse_overwrite
+from cityplan.schema import PlanConfig
+from cityplan.targets import Goal, goal_of
 from sim.config.run import DEFAULT_SEED
 from sim.experiments.cells import (
-    TARGET_INDEX,
     cell_overrides,
     list_levers,
     list_scenarios,
     own_draws,
+    plan_of,
     replications_per_draw,
     scenario_levers,
+    target_index,
     year_end_values,
 )
 from sim.experiments.kn import claim, feasibility_check, in_replications, kn_select
 
+OUTPUTS = ("selection.csv", "feasibility.csv", "claim.txt", "select.json")  # what a selection writes into --out
 log = logging.getLogger("gongjian.select")
 
 
@@ -59,10 +64,30 @@ class CellSampler:
     of draws ``first .. first + n - 1``; :meth:`first_of_draws` the value of each draw's first
     replication (independent Bernoulli trials for the feasibility check). ``simulated`` counts
     distinct (cell, replication) pairs run, the replications spent.
+
+    The cells are scored against ``plan`` (the plan they are composed with, issue 24): the
+    target's row, its goal and direction. KN picks the largest mean, so for an ``at_most``
+    goal :meth:`__call__` returns the means negated (``sign`` -1: lowest is best);
+    :meth:`first_of_draws` and :meth:`replications` return the values as they are.
     """
 
-    def __init__(self, overrides: list[list[str]], target: str, pool: Executor | None, per_draw: int = 1) -> None:
-        self.overrides, self.index, self.pool, self.per_draw = overrides, TARGET_INDEX[target], pool, per_draw
+    def __init__(
+        self,
+        overrides: list[list[str]],
+        target: str,
+        pool: Executor | None,
+        per_draw: int = 1,
+        plan: PlanConfig | None = None,
+    ) -> None:
+        self.plan = plan if plan is not None else plan_of(overrides[0])
+        self.overrides, self.index, self.pool, self.per_draw = (
+            overrides,
+            target_index(self.plan, target),
+            pool,
+            per_draw,
+        )
+        self.goal = Goal(*goal_of(target, self.plan))
+        self.sign = -1.0 if self.goal.direction == "at_most" else 1.0
         self.cache: dict[tuple[int, int], float] = {}
 
     @property
@@ -74,17 +99,17 @@ class CellSampler:
         """Values (len(cells) x n) of replications first..first+n-1 (simulating the missing ones)."""
         todo = [c for c in cells if any((c, r) not in self.cache for r in range(first, first + n))]
         if todo:
-            values = year_end_values([self.overrides[c] for c in todo], first, n, pool=self.pool)
+            values = year_end_values([self.overrides[c] for c in todo], first, n, pool=self.pool, plan=self.plan)
             for row, c in enumerate(todo):
                 for j in range(n):
                     self.cache[c, first + j] = float(values[row, self.index, j])
         return np.array([[self.cache[c, r] for r in range(first, first + n)] for c in cells])
 
     def __call__(self, cells: list[int], first: int, n: int) -> np.ndarray:
-        """Means (len(cells) x n) of draws first..first+n-1 over their replications."""
+        """Means (len(cells) x n) of draws first..first+n-1 over their replications (x ``sign``)."""
         d = self.per_draw
         values = self.replications(cells, first * d, n * d)
-        return np.asarray(values.reshape(len(cells), n, d).mean(axis=2))
+        return np.asarray(self.sign * values.reshape(len(cells), n, d).mean(axis=2))
 
     def first_of_draws(self, cells: list[int], first: int, n: int) -> np.ndarray:
         """Values (len(cells) x n) of the first replication of draws first..first+n-1."""
@@ -132,7 +157,11 @@ def cell_sampler(
     per_draw = {replications_per_draw(o) for o in overrides}
     if len(per_draw) != 1:
         raise ValueError(f"cells {cells} draw the uncertain inputs differently ({sorted(per_draw)} per draw)")
-    return CellSampler(overrides, target, pool, per_draw.pop())
+    plans = [plan_of(o) for o in overrides]
+    if any(p != plans[0] for p in plans):
+        other = [c for c, p in zip(cells, plans, strict=True) if p != plans[0]]
+        raise ValueError(f"cells {other} are composed with another plan than {cells[0]}'s ({plans[0].name!r})")
+    return CellSampler(overrides, target, pool, per_draw.pop(), plan=plans[0])
 
 
 def checked_sampler(
@@ -180,9 +209,9 @@ def cheapest_feasible(
 
     ``max_replications`` and ``first_replication`` count draws (= replications with one
     replication per draw, the default). ``goal``: the target's goal and direction (None: the
-    plan's, :func:`cityplan.targets.goal_of`); an ``at_most`` goal is attained at or below it.
+    cells' plan's, :attr:`CellSampler.goal`); an ``at_most`` goal is attained at or below it.
     """
-    wanted = goal if goal is not None else Goal(*goal_of(target))
+    wanted = goal if goal is not None else sampler.goal
 
     def hits(idx: list[int], first: int, n: int) -> np.ndarray:
         return wanted.hits(sampler.first_of_draws([order[i] for i in idx], first, n)).astype(float)
@@ -255,6 +284,9 @@ def select(
             first_replication=first_draw,
         )
         sel = in_replications(sel, d)
+        if sampler.sign < 0:  # KN ranked the negated means: report the values as they are
+            t = sel.table
+            sel = replace(sel, table=t.assign(mean=-t["mean"], ci_low=-t["ci_high"], ci_high=-t["ci_low"]))
         out: dict[str, Any] = {"selection": sel, "kn_replications": sampler.simulated, "replications_per_draw": d}
         if p_star is not None:
             cost = cell_costs(cells, list_levers(), list_scenarios(), costs or {})
@@ -334,7 +366,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=DEFAULT_SEED, help="root seed (run.seed)")
     p.add_argument("--first-replication", type=int, default=0, help="first replication index to use")
     p.add_argument("--jobs", type=int, default=1, help="worker processes")
-    p.add_argument("--out", required=True, help="output directory")
+    p.add_argument("--out", required=True, help="output directory (its outputs must not exist)")
+    p.add_argument("--force", action="store_true", help="replace the outputs of an earlier selection in --out")
     p.add_argument("overrides", nargs="*", help="extra Hydra overrides for every cell")
     return p
 
@@ -350,13 +383,12 @@ def main(argv: list[str] | None = None) -> int:
             cell_overrides(c, levers, scenarios)
         if len(cells) < 2:  # noqa: PLR2004
             raise ValueError(f"--cells: {cells}; at least two cells")
-        if args.target not in TARGET_KEYS:
-            raise ValueError(f"--target: {args.target!r}; one of {list(TARGET_KEYS)}")
         if not 0.5 < args.pcs < 1 or args.delta <= 0 or args.n0 < 2 or args.max_replications < args.n0:  # noqa: PLR2004
             raise ValueError("need 0.5 < --pcs < 1, --delta > 0, --n0 >= 2 and --max-replications >= --n0")
         if args.p_star is not None and not 0 < args.p_star < 1:
             raise ValueError(f"--p-star: {args.p_star}; between 0 and 1")
         costs = parse_costs(args.costs, levers)
+        refuse_overwrite([Path(args.out) / name for name in OUTPUTS], force=args.force)
         sampler = checked_sampler(
             cells,
             args.target,
@@ -367,7 +399,7 @@ def main(argv: list[str] | None = None) -> int:
             first_replication=args.first_replication,
             extra=args.overrides,
         )
-    except ValueError as err:
+    except (ValueError, FileExistsError) as err:
         log.error("%s", err)
         return 2
     out = Path(args.out)

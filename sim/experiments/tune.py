@@ -34,9 +34,9 @@ from typing import Any
 
 import numpy as np
 
-from cityplan.targets import TARGET_KEYS
+from cityplan.files import refuse_overwrite
 from sim.config.run import DEFAULT_SEED
-from sim.experiments.cells import TARGET_INDEX, run_cell
+from sim.experiments.cells import plan_of, run_cell, target_index
 
 log = logging.getLogger("gongjian.tune")
 
@@ -55,8 +55,8 @@ def parse_param(text: str) -> tuple[str, float, float]:
 
 
 def mean_value(overrides: list[str], target: str, replications: int) -> float:
-    """Mean year-end value of ``target`` over replications 0..R-1 of the composed cell."""
-    return float(np.mean(run_cell(overrides, 0, replications)[TARGET_INDEX[target]]))
+    """Mean year-end value of ``target`` over replications 0..R-1 of the composed cell (its plan's row)."""
+    return float(np.mean(run_cell(overrides, 0, replications)[target_index(plan_of(overrides), target)]))
 
 
 def run_study(
@@ -98,17 +98,18 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--policy", default="plan", help="policy the intensities are tuned within")
     p.add_argument("--cost-per-unit", type=float, default=0.0, help="objective = mean - cost x sum of intensities")
     p.add_argument("--seed", type=int, default=DEFAULT_SEED)
-    p.add_argument("--out", required=True)
+    p.add_argument("--out", required=True, help="output directory (trials.csv and best.json must not exist)")
+    p.add_argument("--force", action="store_true", help="replace trials.csv and best.json of an earlier study")
     args = p.parse_args(argv)
     try:
         params = [parse_param(t) for t in args.param]
-        if args.target not in TARGET_KEYS:
-            raise ValueError(f"--target: {args.target!r}; one of {list(TARGET_KEYS)}")
+        target_index(plan_of([f"run.seed={args.seed}", f"policy={args.policy}"]), args.target)
+        refuse_overwrite([Path(args.out) / "trials.csv", Path(args.out) / "best.json"], force=args.force)
         import optuna  # noqa: F401
     except ImportError:
         log.error("sim.experiments.tune needs Optuna: pip install 'gongjian[tune]'")
         return 2
-    except ValueError as err:
+    except (ValueError, FileExistsError) as err:
         log.error("%s", err)
         return 2
     study = run_study(

@@ -33,12 +33,23 @@ import numpy as np
 import pandas as pd
 
 from analysis.effects import fit_target, rank_packages
-from cityplan.targets import TARGET_KEYS, goal_of
+from cityplan.files import refuse_overwrite
+from cityplan.targets import goal_of
 from sim.config.run import DEFAULT_SEED
+from sim.experiments.cells import plan_of, target_index
 from sim.experiments.kn import stein_fixed_size
+from sim.experiments.screen import DEFAULT_SCENARIO, common_overrides
 from sim.experiments.screen import main as screen_main
 from sim.experiments.select import cell_sampler, cheapest_feasible, feasibility_claim, select
 
+OUTPUTS = (
+    "all_packages.csv",
+    "shortlist.csv",
+    "selection.csv",
+    "feasibility.csv",
+    "what_it_takes.txt",
+    "what_it_takes.json",
+)  # what a run writes into --out
 log = logging.getLogger("gongjian.what_it_takes")
 
 FRESH_REPLICATIONS_FROM = 10_000  # selection replications start here: disjoint from any screen's
@@ -88,7 +99,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--max-replications", type=int, default=300)
     p.add_argument("--seed", type=int, default=DEFAULT_SEED)
     p.add_argument("--jobs", type=int, default=1)
-    p.add_argument("--out", required=True)
+    p.add_argument("--out", required=True, help="output directory (its outputs must not exist)")
+    p.add_argument("--force", action="store_true", help="replace the outputs of an earlier run in --out")
     p.add_argument(
         "overrides",
         nargs="*",
@@ -96,9 +108,6 @@ def main(argv: list[str] | None = None) -> int:
         "with --screen, the screen's own are used and these must match them",
     )
     args = p.parse_args(argv)
-    if args.target not in TARGET_KEYS:
-        log.error("--target: %r; one of %s", args.target, list(TARGET_KEYS))
-        return 2
     overrides = list(args.overrides)
     if args.screen:
         screen_overrides = json.loads((Path(args.screen) / "screen.json").read_text(encoding="utf-8"))["overrides"]
@@ -111,6 +120,18 @@ def main(argv: list[str] | None = None) -> int:
             return 2
         overrides = list(screen_overrides)
     out = Path(args.out)
+    try:
+        refuse_overwrite([out / name for name in OUTPUTS], force=args.force)
+        scenario = (
+            json.loads((Path(args.screen) / "screen.json").read_text(encoding="utf-8"))["scenario"]
+            if args.screen
+            else DEFAULT_SCENARIO
+        )
+        plan = plan_of(common_overrides(scenario, args.seed, overrides))  # what every cell is scored against
+        target_index(plan, args.target)
+    except (FileExistsError, ValueError) as err:
+        log.error("%s", err)
+        return 2
     out.mkdir(parents=True, exist_ok=True)
     screen = Path(args.screen) if args.screen else out / "screen"
     if not args.screen:
@@ -130,7 +151,7 @@ def main(argv: list[str] | None = None) -> int:
         if code:
             return code
     levers, design, values, screen_meta = read_screen(screen, args.target)
-    goal, direction = goal_of(args.target)
+    goal, direction = goal_of(args.target, plan)
     per_draw = int(screen_meta.get("replications_per_draw", 1))
     fit = fit_target(args.target, goal, design, values, seed=0, per_draw=per_draw, direction=direction)
     ranked = rank_packages(fit, levers)

@@ -207,12 +207,9 @@ def read_ledger(path: str | Path) -> pd.DataFrame:
     path = Path(path)
     if not path.is_file():
         raise LedgerError(str(path), [Problem(0, "file", str(path), "an existing .csv or .xlsx file")])
-    if path.suffix.lower() == ".xlsx":
-        raw = pd.read_excel(path, dtype=object, engine="openpyxl")
-    elif path.suffix.lower() == ".csv":
-        raw = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    else:
+    if path.suffix.lower() not in (".csv", ".xlsx"):
         raise LedgerError(str(path), [Problem(0, "file", path.suffix, "a .csv or .xlsx file")])
+    raw = _read_raw(path)
     keep: dict[str, str] = {}
     for header in raw.columns:
         key = _HEADER_ALIASES.get(_norm(header))
@@ -222,6 +219,24 @@ def read_ledger(path: str | Path) -> pd.DataFrame:
             keep[str(header)] = key
     frame = raw[list(keep)].rename(columns=keep)
     return frame.apply(lambda col: col.map(_cell_text))
+
+
+def _read_raw(path: Path) -> pd.DataFrame:
+    """The file's cells as text; a file that is not a readable CSV (UTF-8 or GBK) or XLSX is a LedgerError."""
+    if path.suffix.lower() == ".xlsx":
+        try:
+            return pd.read_excel(path, dtype=object, engine="openpyxl")
+        except Exception:
+            raise LedgerError(str(path), [Problem(0, "file", path.name, "a readable .xlsx workbook")]) from None
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return pd.read_csv(path, dtype=str, keep_default_na=False, encoding=encoding)
+        except UnicodeDecodeError:
+            continue
+        except (pd.errors.ParserError, pd.errors.EmptyDataError) as err:
+            first = str(err).splitlines()[0] if str(err) else type(err).__name__
+            raise LedgerError(str(path), [Problem(0, "file", first, "a CSV with a header row")]) from None
+    raise LedgerError(str(path), [Problem(0, "file", path.name, "a CSV in UTF-8 or GBK (GB18030)")])
 
 
 def _cell_text(value: object) -> str:

@@ -27,6 +27,7 @@ from __future__ import annotations
 import functools
 import logging
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -84,11 +85,15 @@ class LedgerRead:
         The same rows as text in the template's layout (English keys, ISO dates).
     account
         One line per source row: ``source_row``, ``status``, ``reason``.
+    refused
+        The refused project rows as text in the template's layout, plus ``source_row`` and
+        ``reason`` (the nowcast lists them as not forecast, :mod:`sim.nowcast.watch`).
     """
 
     ledger: pd.DataFrame
     cleaned: pd.DataFrame
     account: pd.DataFrame
+    refused: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 @dataclass
@@ -357,9 +362,38 @@ def _behind(stage: str | None, implied: str) -> bool:
     return STAGE_ORDER.index(stage) < STAGE_ORDER.index(implied)
 
 
+def _same_names(rows: Iterable[_Row]) -> list[_Row]:
+    """Rows sharing a project name in one unit: a repeat is refused, a different row is another project.
+
+    A firm's second project or phase often carries the same name. A row equal to an earlier
+    one in every field is a repeat (refused, naming the earlier row); one whose amounts, dates
+    or stage differ is read as a further project, named ``<name> (2)``, ``(3)``, ... with a note.
+    """
+    kept: list[_Row] = []
+    by_name: dict[tuple[str, str], list[tuple[_Row, dict[str, str]]]] = {}
+    for r in rows:
+        name, unit, as_written = r.clean.get("name", ""), r.clean.get("unit", ""), dict(r.clean)
+        earlier = by_name.setdefault((str(unit_key(unit) or unit) if unit else "", name), []) if name else []
+        same = next((e for e, clean in earlier if clean == as_written), None)
+        if same is not None:
+            r.status = "refused"
+            r.notes = [f"name ({ZH['name']}): {name!r} — repeats row {same.source_row} in every field", *r.notes]
+            continue
+        if earlier:
+            r.clean = {**r.clean, "name": f"{name} ({len(earlier) + 1})"}
+            r.notes.append(
+                f"same name as row {earlier[0][0].source_row} of the same unit, other amounts, dates or stage: "
+                f"read as another project, {r.clean['name']!r}"
+            )
+        if name:
+            earlier.append((r, as_written))
+        kept.append(r)
+    return kept
+
+
 def _validate(rows: list[_Row], as_of: str | None, source: str) -> LedgerRead:
     """Check every project row with the strict validator; refuse the rows it names."""
-    projects = [r for r in rows if r.status == "read"]
+    projects = _same_names(r for r in rows if r.status == "read")
     for _ in range(3):  # a refused row can only lift a duplicate problem of a later one
         frame = pd.DataFrame([r.clean for r in projects], columns=[k for k, _ in COLUMNS], dtype=object)
         try:
@@ -386,7 +420,11 @@ def _validate(rows: list[_Row], as_of: str | None, source: str) -> LedgerRead:
             "reason": ["; ".join(r.notes) for r in rows],
         }
     )
-    return LedgerRead(ledger, cleaned, account)
+    turned_down = [r for r in rows if r.status == "refused"]
+    refused = pd.DataFrame([r.clean for r in turned_down], columns=[k for k, _ in COLUMNS], dtype=object).assign(
+        source_row=[r.source_row for r in turned_down], reason=["; ".join(r.notes) for r in turned_down]
+    )
+    return LedgerRead(ledger, cleaned, account, refused)
 
 
 # The date that shows a project reached a stage (a stage ahead of its dates lacks it).

@@ -49,11 +49,23 @@ def load_model_ledger(path: str, as_of: str, first_year: int, strict: bool = Fal
     validated), so a ledger sorted or grouped differently, e.g. by county, gives the same
     nowcast: the fresh draws of :func:`ledger_leads` follow this order.
     """
-    read = read_ledger_file(path, as_of, strict).ledger
-    ordered = read.sort_values(["signed_date", "unit", "name"], kind="stable").reset_index(drop=True)
+    ordered = _in_model_order(read_ledger_file(path, as_of, strict).ledger)
     ledger = to_model(ordered, Calendar(first_year, first_year))
     log.info("ledger %s: %d projects on %s", path, len(ledger), as_of)
     return ledger
+
+
+def _in_model_order(read: pd.DataFrame) -> pd.DataFrame:
+    """The validated projects in the nowcast's one order: signing date, unit, name."""
+    return read.sort_values(["signed_date", "unit", "name"], kind="stable").reset_index(drop=True)
+
+
+def source_rows(path: str, as_of: str, strict: bool = False) -> np.ndarray:
+    """The file's row of each project, in the order of :func:`load_model_ledger` (the watch list names it).
+
+    Kept out of the model ledger: the same projects in another layout are the same ledger.
+    """
+    return _in_model_order(read_ledger_file(path, as_of, strict).ledger)["source_row"].to_numpy()
 
 
 def _subset(leads: Leads, idx: np.ndarray) -> Leads:

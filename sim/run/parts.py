@@ -4,7 +4,8 @@ A run directory holds ``parts/`` with one ``manifest.json`` (the configuration's
 the configuration itself) and one file per finished chunk, ``chunk_<first>_<stop>.parquet``
 holding the chunk's KPI matrix in long form (replication, target, month, value). Kept
 replications' ledgers and resource logs go to ``ledger_<r>.parquet`` and
-``resources_<r>.parquet`` *before* their chunk's part, so a part on disk means the whole
+``resources_<r>.parquet``, and a nowcast's ledger-project outcomes to
+``watch_<first>_<stop>.parquet``, *before* their chunk's part, so a part on disk means the whole
 chunk is there. Every file is written to a temporary name and renamed, so a run killed
 mid-write leaves no half file under a real name.
 
@@ -18,7 +19,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -76,12 +77,15 @@ class ChunkResult:
         Cumulative KPI values at month ends, shape (len(replications), n_targets, 12).
     ledgers, resources
         Ledger and resource log of each kept replication (``replication < run.keep_ledgers``).
+    watch
+        A nowcast's ledger projects in every replication (:func:`sim.nowcast.watch.ledger_outcomes`).
     """
 
     replications: list[int]
     kpis: np.ndarray
     ledgers: dict[int, pd.DataFrame]
     resources: dict[int, pd.DataFrame]
+    watch: dict[int, pd.DataFrame] = field(default_factory=dict)
 
 
 def _write_atomic(df: pd.DataFrame, path: Path) -> None:
@@ -102,6 +106,21 @@ def _chunk_frame(chunk: ChunkResult) -> pd.DataFrame:
     )
 
 
+def _read_part(path: Path) -> pd.DataFrame:
+    """A part file, or a ResumeError naming it when it cannot be read (e.g. truncated by a kill).
+
+    The file is not deleted: the message says to delete it, and its replications are then
+    computed again on the rerun.
+    """
+    try:
+        return pd.read_parquet(path)
+    except Exception as err:
+        first = str(err).splitlines()[0] if str(err) else type(err).__name__
+        raise ResumeError(
+            f"{path} cannot be read ({first}); delete that file and rerun: its replications are computed again"
+        ) from None
+
+
 class PartStore:
     """The ``parts/`` folder of one run: write finished chunks, read them back."""
 
@@ -115,11 +134,14 @@ class PartStore:
             _write_atomic(ledger, self.folder / f"ledger_{r:06d}.parquet")
             _write_atomic(chunk.resources[r], self.folder / f"resources_{r:06d}.parquet")
         first, stop = chunk.replications[0], chunk.replications[-1] + 1
+        if chunk.watch:
+            watch = pd.concat([w.assign(replication=r) for r, w in sorted(chunk.watch.items())], ignore_index=True)
+            _write_atomic(watch, self.folder / f"watch_{first:06d}_{stop:06d}.parquet")
         _write_atomic(_chunk_frame(chunk), self.folder / f"chunk_{first:06d}_{stop:06d}.parquet")
 
     def read(self, below: int, keep_ledgers: int) -> ChunkResult | None:
         """Every finished replication ``< below`` as one ChunkResult (None if there is none)."""
-        frames = [pd.read_parquet(p) for p in sorted(self.folder.glob("chunk_*.parquet"))]
+        frames = [_read_part(p) for p in sorted(self.folder.glob("chunk_*.parquet"))]
         frames = [f[f["replication"] < below] for f in frames]
         frames = [f for f in frames if len(f)]
         if not frames:
@@ -134,11 +156,19 @@ class PartStore:
             raise ResumeError(f"parts in {self.folder} hold incomplete replications; delete the folder")
         kpis = long["value"].to_numpy().reshape(len(reps), self.n_rows, MONTHS_PER_YEAR)
         kept = [int(r) for r in reps if r < keep_ledgers]
+        watch: dict[int, pd.DataFrame] = {}
+        for path in sorted(self.folder.glob("watch_*.parquet")):
+            table = pd.read_parquet(path)
+            for r in np.unique(table["replication"].to_numpy(dtype=np.int64)).tolist():
+                if r < below:
+                    rows = table[table["replication"] == r]
+                    watch[r] = rows.drop(columns="replication").reset_index(drop=True)
         return ChunkResult(
             replications=[int(r) for r in reps],
             kpis=kpis,
-            ledgers={r: pd.read_parquet(self.folder / f"ledger_{r:06d}.parquet") for r in kept},
-            resources={r: pd.read_parquet(self.folder / f"resources_{r:06d}.parquet") for r in kept},
+            ledgers={r: _read_part(self.folder / f"ledger_{r:06d}.parquet") for r in kept},
+            resources={r: _read_part(self.folder / f"resources_{r:06d}.parquet") for r in kept},
+            watch={r: w for r, w in watch.items() if r in set(reps.tolist())},
         )
 
 

@@ -28,6 +28,7 @@ from sim.model.retrofits import draw_retrofits
 from sim.model.system import System
 from sim.nowcast.read import load_model_ledger
 from sim.nowcast.start import starting_state
+from sim.nowcast.watch import ledger_outcomes
 from sim.run.parameters import with_parameters
 from sim.run.parts import ChunkResult
 from sim.run.rng import replication_streams
@@ -70,6 +71,8 @@ class ReplicationResult:
     kpis: np.ndarray  # (n_plan_rows, 12) cumulative values at month ends (city rows, then unit rows)
     ledger: pd.DataFrame | None
     resources: pd.DataFrame | None
+    # A nowcast's ledger projects reduced to a few columns (sim.nowcast.watch.ledger_outcomes).
+    watch: pd.DataFrame | None = None
 
 
 def _in_force(system: System, name: str, day: np.ndarray) -> np.ndarray:
@@ -157,9 +160,17 @@ def run_replication(cfg: StudyConfig, replication: int, *, keep_ledger: bool = F
     if cfg.nowcast.ledger:  # ledger projects keep their county/park (issue 12)
         ledger = with_ledger_units(ledger, cfg)
     kpis = kpi_matrix(ledger, retrofits, kpi_window(cfg), plan_measures(cfg.plan))
+    watch = watch_outcomes(cfg, system, ledger) if cfg.nowcast.ledger else None
     if not keep_ledger:
-        return ReplicationResult(replication, kpis, None, None)
-    return ReplicationResult(replication, kpis, ledger, system.log.to_frame())
+        return ReplicationResult(replication, kpis, None, None, watch)
+    return ReplicationResult(replication, kpis, ledger, system.log.to_frame(), watch)
+
+
+def watch_outcomes(cfg: StudyConfig, system: System, ledger: pd.DataFrame) -> pd.DataFrame:
+    """A nowcast replication reduced to its ledger projects' outcomes (the watch list's input)."""
+    now = cfg.nowcast
+    n = len(load_model_ledger(now.ledger, now.as_of, cfg.run.first_year, now.strict))
+    return ledger_outcomes(system, ledger, n, calendar_of(cfg).day_of(now.as_of) + 1.0)
 
 
 @contextmanager
@@ -191,4 +202,5 @@ def run_chunk(cfg: StudyConfig, replications: list[int]) -> ChunkResult:
         kpis=np.stack([res.kpis for res in results]),
         ledgers={res.replication: res.ledger for res in results if res.ledger is not None},
         resources={res.replication: res.resources for res in results if res.resources is not None},
+        watch={res.replication: res.watch for res in results if res.watch is not None},
     )

@@ -72,12 +72,14 @@ class _Collected:
         self.kpis: dict[int, np.ndarray] = {}
         self.ledgers: dict[int, pd.DataFrame] = {}
         self.resources: dict[int, pd.DataFrame] = {}
+        self.watch: dict[int, pd.DataFrame] = {}
 
     def add(self, chunk: ChunkResult) -> None:
         for i, r in enumerate(chunk.replications):
             self.kpis[r] = chunk.kpis[i]
         self.ledgers |= chunk.ledgers
         self.resources |= chunk.resources
+        self.watch |= chunk.watch
 
     def missing(self, n: int) -> list[int]:
         return [r for r in range(n) if r not in self.kpis]
@@ -125,7 +127,7 @@ def run_study(cfg: StudyConfig, *, parts_dir: Path | None = None) -> StudyResult
         progress.close()
     reused = sum(1 for r in range(n) if r not in computed)
     meta |= {"replications": n, "replications_computed": len(computed), "replications_reused": reused}
-    return assemble(cfg, got.matrices(n), got.ledgers, got.resources, meta)
+    return assemble(cfg, got.matrices(n), got.ledgers, got.resources, meta, watch=got.watch)
 
 
 def _precision_round(year_end: np.ndarray, run: RunConfig, goals: Goals) -> tuple[int, dict[str, Any] | None]:

@@ -19,9 +19,16 @@ def assemble(
     ledgers: dict[int, pd.DataFrame],
     resources: dict[int, pd.DataFrame],
     meta: dict[str, Any] | None = None,
+    *,
+    watch: dict[int, pd.DataFrame] | None = None,
 ) -> StudyResult:
-    """Tidy tables from the KPI matrices (replication x plan row x month) and kept ledgers."""
+    """Tidy tables from the KPI matrices (replication x plan row x month) and kept ledgers.
+
+    ``watch``: a nowcast's ledger-project outcomes of each replication, stacked in replication
+    order (so the watch list is the same whatever the backend).
+    """
     kept = sorted(r for r in ledgers if r < matrices.shape[0])
+    watched = sorted(r for r in (watch or {}) if r < matrices.shape[0])
     k = len(cfg.plan.targets)
     params = parameter_frame(cfg, matrices.shape[0])
     return StudyResult(
@@ -36,6 +43,9 @@ def assemble(
         else pd.DataFrame(),
         meta=meta or {},
         params=_tag(cfg, params) if len(params) else params,
+        watch=_tag(cfg, pd.concat([(watch or {})[r].assign(replication=r) for r in watched], ignore_index=True))
+        if watched
+        else pd.DataFrame(),
     )
 
 
@@ -119,3 +129,6 @@ class StudyResult:
     unit_kpis: pd.DataFrame = field(default_factory=pd.DataFrame)
     # Uncertain inputs: scenario, policy, replication, seed, draw, parameter, value (issue 11).
     params: pd.DataFrame = field(default_factory=pd.DataFrame)
+    # A nowcast's ledger projects in every replication: scenario ... seed, project, t_started,
+    # t_completed, blocker, walk_cause, wait_<cause>_days (sim.nowcast.watch.ledger_outcomes).
+    watch: pd.DataFrame = field(default_factory=pd.DataFrame)
