@@ -490,7 +490,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "wall_time_s": round(wall, 1),
         "jobs": study.run.jobs,
         "coverage_before": _cov(cov_before),
-        "coverage_after": _cov(cov_after),
+        "coverage_after": _cov(cov_after) if len(u_sample) else None,
         "synthetic_truth": truth | truth_report if truth else None,
     }
     (out / MARKER).write_text(json.dumps(meta, indent=2, ensure_ascii=False, default=float), encoding="utf-8")
@@ -519,7 +519,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             f"  narrowed {row['input']:<60} prior {row['prior_p05']:.3g}-{row['prior_p95']:.3g}"
             f" -> {row['sample_p05']:.3g}-{row['sample_p95']:.3g} ({row['width_share']:.0%} of the range)"
         )
-    for name, cov in (("before (priors)", cov_before), ("after (sample)", cov_after)):
+    if not len(u_sample):
+        lines.append("  no sample: the record rules out every input (nothing installed, nothing to validate after)")
+    for name, cov in (("before (priors)", cov_before), ("after (sample)", cov_after))[: 2 if len(u_sample) else 1]:
         for part in ("fit", "held_out"):
             inside, n = (int(float(str(cov.at[part, c]))) for c in ("inside", "n"))
             lines.append(f"  coverage {name} {part:<8}: {inside}/{n} inside the 90% interval")

@@ -39,6 +39,8 @@ CUTOFF = 3.0  # Pukelsheim's three-sigma rule: >= 95% of any unimodal distributi
 MAX_ACTIVE = 8  # inputs an emulator's regression and GP use (the rest goes to its nugget)
 POOL_SIZE = 16_384  # uniform candidates screened per wave
 MIN_FIT_POINTS = 5  # fewer defined means than this: the emulator is their mean and spread
+LOCAL_ROUNDS = 20  # rounds of local proposals at most
+CLOSEST_STARTS = 64  # when a pool keeps nothing, the local search starts from its closest points
 MIN_CANDIDATES_FACTOR = 2  # local search until the accepted candidates are this x the design
 
 
@@ -301,6 +303,11 @@ def fit_cut(u: np.ndarray, y: np.ndarray, targets: list[Target], seed: int) -> W
     return WaveCut(targets, emulators, luck)
 
 
+def worst_implausibility(cuts: list[WaveCut], u: np.ndarray) -> np.ndarray:
+    """Per point, the largest emulated implausibility over every cut's targets."""
+    return np.max([cut.emulated(u).max(axis=1) for cut in cuts], axis=0)
+
+
 def screen(cuts: list[WaveCut], u: np.ndarray) -> np.ndarray:
     """Candidates no cut rules out."""
     keep = np.ones(len(u), dtype=bool)
@@ -320,17 +327,25 @@ def candidates(
     ``MIN_CANDIDATES_FACTOR x needed``, points near the kept ones (and ``seeds``, the last
     wave's non-implausible runs) are proposed (Gaussian steps, reflected into the cube) and
     screened the same way, in rounds; those make the design denser near earlier points
-    than a uniform draw over the region would.
+    than a uniform draw over the region would. When nothing at all is kept, the search
+    starts from the pool's points closest to the record (smallest largest implausibility)
+    and keeps the closest of each round until a proposal passes: a small region is found,
+    an empty one is not invented (every kept point passed every cut).
     """
     pool = qmc.Sobol(n_inputs, scramble=True, rng=rng).random(POOL_SIZE)
     keep = screen(cuts, pool)
     share = float(keep.mean())
     found = pool[keep]
     starts = found if seeds is None or not len(seeds) else np.vstack([found, seeds])
+    descending = not len(starts)
+    if descending:  # nothing kept: a population search from the inputs closest to the record
+        worst = worst_implausibility(cuts, pool)
+        starts = pool[np.argsort(worst)[:CLOSEST_STARTS]]
+        log.info("candidates: none kept; searching from the %d closest (max I from %.2f)", len(starts), worst.min())
     rounds = 0
-    while len(found) < MIN_CANDIDATES_FACTOR * needed and len(starts) and rounds < 20:  # noqa: PLR2004
+    while len(found) < MIN_CANDIDATES_FACTOR * needed and len(starts) and rounds < LOCAL_ROUNDS:
         rounds += 1
-        step = 0.5 * np.maximum(starts.std(axis=0), 0.02) if len(starts) > 1 else np.full(n_inputs, 0.1)
+        step = 0.5 * np.maximum(starts.std(axis=0), 0.01) if len(starts) > 1 else np.full(n_inputs, 0.1)
         base = starts[rng.integers(len(starts), size=POOL_SIZE // 4)]
         prop = base + rng.normal(size=base.shape) * step
         prop = np.abs(prop)  # reflect into [0, 1]
@@ -338,7 +353,11 @@ def candidates(
         ok = prop[screen(cuts, prop)]
         found = np.vstack([found, ok])
         if len(ok):
-            starts = np.vstack([starts, ok])[-POOL_SIZE:]
+            starts = ok if descending else np.vstack([starts, ok])[-POOL_SIZE:]
+            descending = False
+        elif descending:  # keep the closest of the population and the proposals: it moves in
+            both = np.vstack([starts, prop])
+            starts = both[np.argsort(worst_implausibility(cuts, both))[:CLOSEST_STARTS]]
     log.info(
         "candidates: %d of %d uniform kept (%.3g of the prior), %d after %d local rounds",
         int(keep.sum()),
