@@ -39,7 +39,9 @@ CUTOFF = 3.0  # Pukelsheim's three-sigma rule: >= 95% of any unimodal distributi
 MAX_ACTIVE = 8  # inputs an emulator's regression and GP use (the rest goes to its nugget)
 POOL_SIZE = 16_384  # uniform candidates screened per wave
 MIN_FIT_POINTS = 5  # fewer defined means than this: the emulator is their mean and spread
-LOCAL_ROUNDS = 20  # rounds of local proposals at most
+LOCAL_ROUNDS = 20  # rounds of the search for a first non-implausible point at most
+CHAINS = 256  # random-walk chains that spread the candidates over the region
+EXPLORE_ROUNDS = 30  # their steps (the first third is burn-in)
 CLOSEST_STARTS = 64  # when a pool keeps nothing, the local search starts from its closest points
 MIN_CANDIDATES_FACTOR = 2  # local search until the accepted candidates are this x the design
 
@@ -324,40 +326,35 @@ def candidates(
 
     Returns the candidates and the share of the uniform pool kept (an estimate of the
     non-implausible volume, a share of the prior). When the pool keeps fewer than
-    ``MIN_CANDIDATES_FACTOR x needed``, points near the kept ones (and ``seeds``, the last
-    wave's non-implausible runs) are proposed (Gaussian steps, reflected into the cube) and
-    screened the same way, in rounds; those make the design denser near earlier points
-    than a uniform draw over the region would. When nothing at all is kept, the search
-    starts from the pool's points closest to the record (smallest largest implausibility)
-    and keeps the closest of each round until a proposal passes: a small region is found,
-    an empty one is not invented (every kept point passed every cut).
+    ``MIN_CANDIDATES_FACTOR x needed``, :func:`explore` walks from the kept points (and
+    ``seeds``, the last wave's non-implausible runs, when no cut rules them out) to spread
+    candidates over the region. When nothing at all is kept, a search starts from the pool's
+    points closest to the record (smallest largest implausibility) and keeps the closest of
+    each round until a proposal passes: a small region is found, an empty one is not
+    invented (every candidate passed every cut).
     """
     pool = qmc.Sobol(n_inputs, scramble=True, rng=rng).random(POOL_SIZE)
     keep = screen(cuts, pool)
     share = float(keep.mean())
     found = pool[keep]
-    starts = found if seeds is None or not len(seeds) else np.vstack([found, seeds])
-    descending = not len(starts)
-    if descending:  # nothing kept: a population search from the inputs closest to the record
+    inside = found if seeds is None or not len(seeds) else np.vstack([found, seeds[screen(cuts, seeds)]])
+    rounds = 0
+    if not len(inside):  # nothing kept: a population search from the inputs closest to the record
         worst = worst_implausibility(cuts, pool)
         starts = pool[np.argsort(worst)[:CLOSEST_STARTS]]
         log.info("candidates: none kept; searching from the %d closest (max I from %.2f)", len(starts), worst.min())
-    rounds = 0
-    while len(found) < MIN_CANDIDATES_FACTOR * needed and len(starts) and rounds < LOCAL_ROUNDS:
-        rounds += 1
-        step = 0.5 * np.maximum(starts.std(axis=0), 0.01) if len(starts) > 1 else np.full(n_inputs, 0.1)
-        base = starts[rng.integers(len(starts), size=POOL_SIZE // 4)]
-        prop = base + rng.normal(size=base.shape) * step
-        prop = np.abs(prop)  # reflect into [0, 1]
-        prop = np.where(prop > 1, 2 - prop, prop).clip(0.0, 1.0 - 1e-12)
-        ok = prop[screen(cuts, prop)]
-        found = np.vstack([found, ok])
-        if len(ok):
-            starts = ok if descending else np.vstack([starts, ok])[-POOL_SIZE:]
-            descending = False
-        elif descending:  # keep the closest of the population and the proposals: it moves in
+        while not len(inside) and rounds < LOCAL_ROUNDS:
+            rounds += 1
+            step = 0.5 * np.maximum(starts.std(axis=0), 0.01)
+            prop = _reflect(
+                starts[rng.integers(len(starts), size=POOL_SIZE // 4)]
+                + rng.normal(size=(POOL_SIZE // 4, n_inputs)) * step
+            )
+            inside = prop[screen(cuts, prop)]
             both = np.vstack([starts, prop])
             starts = both[np.argsort(worst_implausibility(cuts, both))[:CLOSEST_STARTS]]
+    if len(inside) and len(found) < MIN_CANDIDATES_FACTOR * needed:
+        found = np.vstack([found, explore(cuts, inside, rng)])
     log.info(
         "candidates: %d of %d uniform kept (%.3g of the prior), %d after %d local rounds",
         int(keep.sum()),
@@ -367,6 +364,43 @@ def candidates(
         rounds,
     )
     return found, share
+
+
+def _reflect(u: np.ndarray) -> np.ndarray:
+    """Fold points back into the unit cube (a symmetric proposal stays symmetric)."""
+    u = np.abs(u)
+    return np.where(u > 1, 2 - u, u).clip(0.0, 1.0 - 1e-12)
+
+
+def explore(cuts: list[WaveCut], inside: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Spread over the non-implausible region from points in it: random-walk chains.
+
+    Each of up to :data:`CHAINS` chains proposes a Gaussian step (reflected into the cube) and
+    moves when no cut rules the proposal out: a Metropolis walk whose target is uniform on
+    the region, so the chains fill it instead of staying where the search first found it.
+    The step adapts to an acceptance of 15-35%. Returns the states after the burn-in.
+    """
+    chains = inside[rng.integers(len(inside), size=CHAINS)].copy()
+    scale, kept, rate = 1.0, [], 0.0
+    for r in range(EXPLORE_ROUNDS):
+        # Steps follow the chains' own spread per input (adaptive Metropolis): wide where the
+        # region is wide, narrow where the record pins an input.
+        step = scale * np.maximum(chains.std(axis=0), 0.01)
+        prop = _reflect(chains + rng.normal(size=chains.shape) * step)
+        ok = screen(cuts, prop)
+        chains[ok] = prop[ok]
+        rate = float(ok.mean())
+        scale *= 1.3 if rate > 0.35 else (0.7 if rate < 0.15 else 1.0)  # noqa: PLR2004 - the target band
+        if r >= EXPLORE_ROUNDS // 3:
+            kept.append(chains.copy())
+    log.info(
+        "explore: %d chains x %d rounds, last acceptance %.0f%%, step %.3g",
+        CHAINS,
+        EXPLORE_ROUNDS,
+        100 * rate,
+        float(step.mean()),
+    )
+    return np.vstack(kept)
 
 
 def choose(found: np.ndarray, n: int, rng: np.random.Generator) -> np.ndarray:
