@@ -42,6 +42,12 @@ class KpiWindow:
         Beta shape parameters of the spending S-curve.
     parks_share_scope, retrofit_count, retrofit_amount, industrial_investment_with_retrofits
         Counting switches (:class:`sim.config.study.DefinitionsConfig`).
+    other_industrial_investment_yi
+        Industrial investment of the year outside the model's projects and retrofits (亿元): what
+        the statistics count beyond them (:func:`other_industrial_investment_of_year`); counted
+        with the retrofits (``industrial_investment_with_retrofits``).
+    other_investment_cumulative_shares
+        Share of that amount spent by each month end (12 values, the last 1; empty = none).
     """
 
     year_start_day: float
@@ -54,6 +60,8 @@ class KpiWindow:
     retrofit_count: str = "started"
     retrofit_amount: str = "agreed"
     industrial_investment_with_retrofits: bool = True
+    other_industrial_investment_yi: float = 0.0
+    other_investment_cumulative_shares: tuple[float, ...] = ()
 
 
 # Where a run's config holds each counting setting of :class:`KpiWindow` (dotted paths below the
@@ -71,18 +79,58 @@ COUNTING_SETTINGS: dict[str, str] = {
 }
 
 
+# Where a run's config holds the industrial investment outside the model's projects (its level in
+# the base year, its growth, the base year and its spending through the year).
+OTHER_INVESTMENT_SETTINGS: dict[str, str] = {
+    "level_yi": "model.construction.other_industrial_investment_yi_in_base_year",
+    "growth_per_year": "model.construction.other_industrial_investment_growth_per_year",
+    "base_year": "model.demand.base_year",
+    "cumulative_shares": "model.construction.other_investment_cumulative_share_by_month",
+}
+
+
+def other_industrial_investment_of_year(level_yi: float, growth_per_year: float, base_year: int, year: int) -> float:
+    """Industrial investment outside the model's projects in ``year`` (亿元).
+
+    What the statistics (规上工业投资, calibration.md §7) count beyond the campaign's signed
+    projects and the modelled retrofits: projects signed before the warm-up still building,
+    existing firms' own investment (技改 and expansions without a new signing). It grows
+    geometrically from ``level_yi`` in ``base_year`` at ``growth_per_year``.
+    """
+    return float(level_yi * (1.0 + growth_per_year) ** (year - base_year))
+
+
 def kpi_window_of(calendar: Calendar, target_year: int, setting: Callable[[str], Any]) -> KpiWindow:
     """The counting window of ``target_year`` with every setting of :data:`COUNTING_SETTINGS`.
 
     ``setting(path)`` gives the value at a dotted config path, or None where the config does not
     have it (a run written before the switch existed): the :class:`KpiWindow` default then applies.
+    The industrial investment outside the model's projects (:data:`OTHER_INVESTMENT_SETTINGS`)
+    is the target year's amount.
     """
     values = {name: setting(path) for name, path in COUNTING_SETTINGS.items()}
+    other = {name: setting(path) for name, path in OTHER_INVESTMENT_SETTINGS.items()}
+    if all(v is not None for v in other.values()):
+        values["other_industrial_investment_yi"] = other_industrial_investment_of_year(
+            float(other["level_yi"]), float(other["growth_per_year"]), int(other["base_year"]), target_year
+        )
+        values["other_investment_cumulative_shares"] = tuple(float(x) for x in other["cumulative_shares"])
     return KpiWindow(
         year_start_day=calendar.year_start(target_year),
         cutoff_days=tuple(calendar.month_ends(target_year).tolist()),
         **{name: value for name, value in values.items() if value is not None},
     )
+
+
+def other_investment_spent(window: KpiWindow) -> np.ndarray:
+    """Industrial investment outside the model's projects spent in [1 January, c) for each month end c (亿元)."""
+    shares = np.asarray(window.other_investment_cumulative_shares, dtype=float)
+    n = len(window.cutoff_days)
+    if window.other_industrial_investment_yi == 0 or shares.size == 0:
+        return np.zeros(n)
+    if shares.size != n:
+        raise ConfigError(f"other_investment_cumulative_shares has {shares.size} values for {n} month ends")
+    return window.other_industrial_investment_yi * shares
 
 
 def _cum_count(times: np.ndarray, start: float, cutoffs: np.ndarray) -> np.ndarray:
@@ -206,7 +254,8 @@ def industrial_investment(ledger: pd.DataFrame, retrofits: pd.DataFrame, window:
     """Industrial investment spent in [1 January, c) for each month end c (亿元), as counted.
 
     Industrial projects of any signing year, by realised spending over all phases, plus
-    (``industrial_investment_with_retrofits``) retrofits of existing firms.
+    (``industrial_investment_with_retrofits``) retrofits of existing firms and the industrial
+    investment outside the model's projects (:func:`other_investment_spent`).
     """
     lo = window.year_start_day
     days = np.concatenate([[lo], np.asarray(window.cutoff_days, dtype=float)])
@@ -221,6 +270,7 @@ def industrial_investment(ledger: pd.DataFrame, retrofits: pd.DataFrame, window:
     ).sum(axis=0)
     if window.industrial_investment_with_retrofits:
         spent = spent + retrofit_spend(retrofits, days).sum(axis=0)
+        return spent[1:] - spent[0] + other_investment_spent(window)
     return spent[1:] - spent[0]
 
 
@@ -343,7 +393,8 @@ class _Counter:
         """Realised spending in [1 January, c) of the selected projects (all build phases), 亿元.
 
         With ``with_retrofits`` (and ``industrial_investment_with_retrofits``), retrofits of
-        existing firms spent in the year too, as the statistics count industrial investment.
+        existing firms spent in the year and the industrial investment outside the model's
+        projects too, as the statistics count industrial investment.
         """
         w = self.window
         days = np.concatenate([[self.lo], self.cut])
@@ -352,6 +403,7 @@ class _Counter:
         spent = cumulative_spend(start, span, amount, days, w.spend_curve_a, w.spend_curve_b).sum(axis=0)
         if sel.with_retrofits and w.industrial_investment_with_retrofits:
             spent = spent + retrofit_spend(self.tables["retrofits"], days).sum(axis=0)
+            return spent[1:] - spent[0] + other_investment_spent(w)
         return spent[1:] - spent[0]
 
     def measure(self, m: Measure) -> np.ndarray:

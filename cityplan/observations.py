@@ -102,7 +102,7 @@ ERROR_KINDS: dict[str, str] = {
     "estimate": "a judgement or a figure of uncertain year or scope",
     "other_city": "another city's figure read as 'a city like this' (wide)",
 }
-FLAG_FIELDS: tuple[str, ...] = ("foreign", "taiwan", "in_park", "from_event")
+FLAG_FIELDS: tuple[str, ...] = ("foreign", "taiwan", "in_park", "from_event", "took_land")
 
 
 def _iso(name: str, value: Any) -> str:
@@ -126,7 +126,8 @@ class Filters:
 
     ``below_investment_yi`` is an exclusive upper bound on agreed investment (亿元; 0 = none),
     so a size tier is ``min_investment_yi: 1, below_investment_yi: 10``; ``from_event``
-    selects projects signed at a city event (true), elsewhere (false) or either (null).
+    selects projects signed at a city event (true), elsewhere (false) or either (null);
+    ``took_land`` projects that needed new land (true: ``land_mu`` > 0), none (false) or either.
     """
 
     sectors: list[str] = field(default_factory=list)
@@ -136,6 +137,7 @@ class Filters:
     taiwan: bool | None = None
     in_park: bool | None = None
     from_event: bool | None = None
+    took_land: bool | None = None
     unit: str = ""
 
     def check(self, name: str, units: tuple[str, ...]) -> None:

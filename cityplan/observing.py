@@ -41,6 +41,8 @@ def filter_mask(ledger: pd.DataFrame, f: Filters) -> np.ndarray:
         wanted = getattr(f, flag)
         if wanted is not None:
             keep &= ledger[flag].to_numpy(dtype=bool) == bool(wanted)
+    if f.took_land is not None:  # needed new land (issue 23: ready projects take none)
+        keep &= (ledger["land_mu"].to_numpy(dtype=float) > 0) == f.took_land
     if f.unit:
         keep &= (ledger["unit"] == f.unit).to_numpy()
     return keep

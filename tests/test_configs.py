@@ -55,8 +55,8 @@ def test_every_policy_composes(study: Callable[..., StudyConfig], policy: str) -
 def test_policies_combine(study: Callable[..., StudyConfig]) -> None:
     cfg = study("policy=[ready_to_build,five_permits]")
     assert cfg.policy_name == "ready_to_build+five_permits"
-    assert cfg.model.approvals.parallel_with_land
-    assert cfg.model.approvals.permit_median_days == 2.0
+    assert cfg.model.uptake.parallel_with_land.plan_level
+    assert cfg.model.uptake.five_permits.plan_level
 
 
 @pytest.mark.parametrize(

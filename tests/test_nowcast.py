@@ -7,6 +7,7 @@ import sys
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -19,6 +20,7 @@ from sim.config.steps import PreworkConfig
 from sim.config.study import NowcastConfig, StudyConfig, calendar_of
 from sim.ledger.io import from_model, write_ledger
 from sim.model.leads import draw_leads
+from sim.model.system import land_release
 from sim.nowcast.actual import actual_monthly
 from sim.nowcast.read import load_model_ledger
 from sim.nowcast.remaining import _known_in_problem
@@ -171,6 +173,23 @@ def test_round_trip_counts_what_was_achieved(simulated: tuple[StudyConfig, Study
     assert (dec.xs("signed_industrial_1e8", level="target") > t["signed_industrial_1e8"][6]).all()
 
 
+def _feedstock_of_unknown_request_days(now: StudyConfig, ledger: pd.DataFrame, start: Any) -> float:
+    """Feedstock (吨标煤) of ledger projects run side by side whose energy request day is unknown.
+
+    Under 拿地即开工 the energy request comes when the problem is settled, between the start of
+    the procedures and the first grant; a ledger without that day leaves the deduction open
+    when the feedstock date falls in between.
+    """
+    n = len(ledger)
+    day = calendar_of(now).day_of(now.model.energy.feedstock_deducted_from)
+    t_proc = ledger["t_procedures"].to_numpy(dtype=float)
+    grants = [ledger[f"t_{m}"].to_numpy(dtype=float) for m in ("energy_granted", "energy", "land_granted")]
+    first_grant = np.fmin(np.fmin(grants[0], grants[1]), grants[2])
+    open_ = np.asarray(start.parallel_procedures[:n]) & (t_proc < day) & (np.nan_to_num(first_grant, nan=np.inf) >= day)
+    open_ &= (ledger["sector"].to_numpy() == "industrial") & ~start.plan.energy_national[:n]
+    return float(start.plan.energy_tce[:n][open_].sum() * now.model.energy.feedstock_share_industrial)
+
+
 def test_starting_state_matches_the_simulated_city(simulated: tuple[StudyConfig, StudyResult, Path]) -> None:
     cfg, truth, path = simulated
     now = _nowcast(cfg, path)
@@ -184,7 +203,7 @@ def test_starting_state_matches_the_simulated_city(simulated: tuple[StudyConfig,
         rows = log[(log["resource"] == resource) & (log["day"] == a)].set_index("metric")["value"]
         tranche = {"land_mu": now.model.land, "energy_tce": now.model.energy}[resource]
         per_month = (
-            tranche.quota_mu_per_year / 12 + tranche.reclamation_mu_per_month
+            land_release(now.model, calendar_of(now), a).tranche
             if resource == "land_mu"
             else tranche.quota_tce_per_year / 12 + tranche.swap_tce_per_month
         )
@@ -199,7 +218,11 @@ def test_starting_state_matches_the_simulated_city(simulated: tuple[StudyConfig,
             back_now += rows["recovered"] - lg.loc[lg["t_land_recovered"] < a, "land_quota"].sum()
         assert granted_now >= -1e-6
         expected = level + per_month - granted_now + back_now
-        assert expected == pytest.approx(rows["level"], rel=1e-9, abs=1e-6), resource
+        # 2022 takers of 拿地即开工 ask for energy when their problem is settled, a day the
+        # ledger does not record: where that falls around the feedstock date (2022-10-01) the
+        # nowcast estimates it, so their feedstock (deducted or not) is what the stock may miss
+        unknown = _feedstock_of_unknown_request_days(now, ledger, start) if kind == "energy" else 0.0
+        assert abs(expected - rows["level"]) <= unknown + 1e-6 + 1e-9 * abs(rows["level"]), resource
     n = len(ledger)
     # idle plots of investors gone before as_of come back after it on the truth's days
     lg = truth.ledgers.set_index(truth.ledgers["project"].map(lambda p: f"P{int(p):05d}"))  # the ledger's names
@@ -211,11 +234,15 @@ def test_starting_state_matches_the_simulated_city(simulated: tuple[StudyConfig,
     for name, (day, amount) in scheduled.items():
         assert day == pytest.approx(later.loc[name, "t_land_recovered"], abs=1.0)  # ledger dates are whole days
         assert amount == pytest.approx(later.loc[name, "land_quota"], rel=1e-9)
-    # under the plan's problem-resolution meetings no problem outlasts the meeting after it began
+    # under the plan's problem-resolution meetings no problem on their agenda outlasts the
+    # meeting after it began
     pr = now.model.problems
     assert pr.meeting_interval_days > 0
     t_proc = ledger["t_procedures"].to_numpy(dtype=float)
-    launched = t_proc >= calendar_of(now).day_of(now.launch_date())
+    on_agenda = start.plan.on_meeting_agenda[:n]
+    assert on_agenda.any()
+    assert not on_agenda.all()  # agriculture and projects under 1亿 are not 重特大产业项目
+    launched = (t_proc >= calendar_of(now).day_of(now.launch_date())) & on_agenda
     settled = (np.floor(t_proc / pr.meeting_interval_days) + 1) * pr.meeting_interval_days + pr.meeting_followup_days
     left = start.plan.problem_days[:n]
     assert (left[launched] <= np.maximum(settled[launched] - a, 0.0) + 1e-9).all()

@@ -48,9 +48,13 @@ SLOW = pytest.mark.slow
         pytest.param("ready_to_build", "start_rate_same_year", "up", marks=SLOW),
         pytest.param("appraisal", "signed_industrial_1e8", "down", marks=SLOW),
         pytest.param("appraisal", "start_rate_same_year", "up", marks=SLOW),
-        pytest.param("five_permits", "start_rate_same_year", "up", marks=SLOW),
+        # 五证联发 against 2022 (issue 23): the major projects had it already, so what the plan
+        # adds (0.2 -> 0.65 of 1-10亿 land-taking projects) moves the same-year rate by ~0.2
+        # points (40 pairs: +0.2 +- 0.1), too little for 16 pairs; its starts show it clearly
+        pytest.param("five_permits", "started_industrial_1e8", "up", marks=SLOW),
         pytest.param("joint_review", "start_rate_same_year", "up", marks=SLOW),
         pytest.param("agency_service", "start_rate_same_year", "up", marks=SLOW),
+        pytest.param("advance_service", "start_rate_same_year", "up", marks=SLOW),
         pytest.param("parks_platform", "parks_share", "up", marks=SLOW),
         pytest.param("promotion_events", "signed_industrial_1e8", "up", marks=SLOW),
         pytest.param("chain_targeting", "signed_industrial_1e8", "up", marks=SLOW),

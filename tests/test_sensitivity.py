@@ -152,7 +152,7 @@ def test_model_luck_dominates_when_every_input_is_fixed(study):
     """Point-mass priors: every input fixed, so all of the spread is luck."""
     priors = [
         Prior(path="demand.lead_growth_per_year", low=0.2, high=0.2, source="test"),
-        Prior(path="land.quota_mu_per_year", low=20000.0, high=20000.0, source="test"),
+        Prior(path="land.quota_coverage_of_need", low=0.8, high=0.8, source="test"),
     ]
     res = _run_with(study, priors, 40)
     sens = target_budgets(res.kpis, res.params, GOALS, n_boot=50)

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from sim.config.run import RunConfig
+from sim.config.steps import ReadinessConfig
 from sim.config.study import StudyConfig
 from sim.model.project_plan import DAYS_PER_MONTH, ProjectPlan, plan_projects
 from sim.model.system import LEAD_LISTS, PlanLists, plan_lists
@@ -17,11 +18,13 @@ from tests.helpers import deterministic_model, make_leads
 
 # Patience uniform giving exactly 100 days under Weibull(shape 2, scale 420).
 PATIENCE_100 = 1.0 - math.exp(-((100.0 / 420.0) ** 2))
+# No project is ready at signing (issue 23): no-land projects take today's chain.
+NOT_READY = ReadinessConfig(ready_share_of_no_land=0.0)
 
 
 @pytest.fixture
 def trace() -> dict[str, list[float]]:
-    m = deterministic_model()
+    m = deterministic_model(readiness=NOT_READY)  # project 3 needs no land but is not ready
     m = replace(
         m,
         land=replace(m.land, initial_stock_mu=100.0, quota_mu_per_year=0.0),
@@ -79,7 +82,7 @@ def test_exact_trace(trace: dict[str, list[float]]) -> None:
 
 def test_levers_apply_from_campaign_launch() -> None:
     """Steps begun before the launch keep the baseline's durations; later ones get the lever's."""
-    base = deterministic_model()
+    base = deterministic_model(readiness=NOT_READY)
     policy = replace(base, approvals=replace(base.approvals, permit_median_days=2.0))  # 五证联发
     run = RunConfig(first_year=2021, target_year=2021, replications=1)
     # launch on day 200. Project 0 needs no land and enters the approval office on day 140
@@ -88,6 +91,29 @@ def test_levers_apply_from_campaign_launch() -> None:
     leads = make_leads(arrival_day=[0.0, 10.0], investment_yi=[5.0, 5.0], uniforms={"standard_plant": [0.0, 0.99]})
     frame = ledger_frame(simulate_leads(cfg, leads))
     np.testing.assert_allclose(frame["t_permits"], [200.0, 267.0], rtol=1e-12)
+
+
+def test_ready_project_takes_the_short_path() -> None:
+    """A ready project (issue 23): no land steps, a fit-out permit, energy review only above the threshold.
+
+    Both need no land and are ready (standard_plant uniform 0). Project 0, 5亿 at 250 吨标煤/亿
+    = 1,250 吨标煤 a year (above 1,000): signed 20, pre-work 25 (the ready median), energy
+    review 30, fit-out file 10, no drawing review, fit-out permit 10, start lag 20. Project 1,
+    3亿 = 750 吨标煤 and 750 x 0.5 / 0.0001229 = 3.05 million kWh (both below the 节能审查
+    threshold): no energy review, so 30 days sooner. Project 0's own start (95 + 20 = 115) is
+    brought to the 集中开工 ceremony on day 110 (ready since 95, at most 15 days early); project 1's
+    (65 + 20 = 85) has no ceremony within 15 days before it.
+    """
+    m = deterministic_model()
+    cfg = StudyConfig(model=m, run=RunConfig(first_year=2021, target_year=2021, replications=1))
+    leads = make_leads(arrival_day=[0.0, 0.0], investment_yi=[5.0, 3.0], uniforms={"standard_plant": [0.0, 0.0]})
+    frame = ledger_frame(simulate_leads(cfg, leads))
+    np.testing.assert_allclose(frame["t_procedures"], [45.0, 45.0], rtol=1e-12)
+    np.testing.assert_allclose(frame["land_mu"], [0.0, 0.0])
+    np.testing.assert_allclose(frame["t_energy"], [75.0, 45.0], rtol=1e-12)
+    np.testing.assert_allclose(frame["t_review"], [85.0, 55.0], rtol=1e-12)
+    np.testing.assert_allclose(frame["t_permits"], [95.0, 65.0], rtol=1e-12)
+    np.testing.assert_allclose(frame["t_started"], [110.0, 85.0], rtol=1e-12)
 
 
 def test_plan_lists_hold_the_plan_and_the_leads_as_lists() -> None:

@@ -11,6 +11,7 @@ import pytest
 from cityplan.errors import ConfigError
 from sim.config.model import ModelConfig
 from sim.config.priors import Prior, UncertaintyConfig, get_field, lever_value, set_field
+from sim.config.uptake import UPTAKE_LEVERS
 from sim.run.parameters import parameter_frame, quantile, with_parameters
 from sim.run.study import run_study
 
@@ -35,7 +36,7 @@ def test_default_is_evidence_with_at_least_ten_varying_inputs(study):
     ("prior", "message"),
     [
         (Prior(path="demand.no_such_field", low=0, high=1, source="x"), "no such field"),
-        (Prior(path="land.quota_mu_per_year", low=-5.0, high=100.0, source="x"), "outside what the field allows"),
+        (Prior(path="land.quota_coverage_of_need", low=-5.0, high=100.0, source="x"), "outside what the field allows"),
         (Prior(path="completion.registration_probability.industrial", low=0.5, high=1.2, source="x"), "allows"),
         (Prior(path="land.priority", low=0, high=1, source="x"), "non-numeric"),
         (Prior(path="construction.median_months_by_tier[7]", low=1, high=2, source="x"), "no such field"),
@@ -60,7 +61,7 @@ def test_low_above_high_and_bad_distribution_are_rejected():
 
 def test_cli_rejects_a_bad_prior_before_running(study):
     with pytest.raises(ConfigError, match="outside what the field allows"):
-        study("uncertainty.priors=[{path:land.quota_mu_per_year,low:-1.0,high:2.0,source:x}]")
+        study("uncertainty.priors=[{path:land.quota_coverage_of_need,low:-1.0,high:2.0,source:x}]")
 
 
 @pytest.mark.parametrize("dist", ["uniform", "loguniform", "triangular", "beta"])
@@ -99,7 +100,7 @@ def test_lever_effect_survives_the_prior(study):
     """Where a lever of the plan sets a field with a prior, the lever's direction holds in every draw."""
     s = study("policy=plan")
     changed = [p for p in s.uncertainty.priors if get_field(s.model, p.path) != get_field(s.baseline_model, p.path)]
-    assert len(changed) >= 5  # permits, review, rework, applicant, patience, registration, parks
+    assert [p.path for p in changed] == ["land.in_park_transfer_factor"]  # 园区主平台; the reforms are dosages
     for prior in changed:
         before = np.sign(get_field(s.model, prior.path) - get_field(s.baseline_model, prior.path))
         for r in range(0, 40, 2):
@@ -107,9 +108,6 @@ def test_lever_effect_survives_the_prior(study):
             after = np.sign(get_field(drawn.model, prior.path) - get_field(drawn.baseline_model, prior.path))
             assert after == before, (prior.path, r)
     drawn = with_parameters(s, 5)
-    assert drawn.model.approvals.permit_median_days == 2.0  # keep: 1 working day whatever the status quo
-    patience = drawn.model.walkaway.patience_scale_days
-    assert patience == pytest.approx(1.25 * drawn.baseline_model.walkaway.patience_scale_days)  # scale
     assert drawn.model.land.in_park_transfer_factor == 0.35  # keep: 园区主平台 as written
     registration = next(p for p in s.uncertainty.priors if p.lever == "shift")
     assert lever_value(registration, 0.85, 0.72, 0.6) == pytest.approx(0.73)  # shift: +13 points kept
@@ -117,7 +115,7 @@ def test_lever_effect_survives_the_prior(study):
 
 def test_scenario_and_command_line_values_are_not_overwritten(study):
     s = study("scenario=land_halved")
-    assert get_field(with_parameters(s, 4).model, "land.quota_mu_per_year") == 11350.0
+    assert get_field(with_parameters(s, 4).model, "land.quota_coverage_of_need") == 0.5
     t = study("model.demand.lead_growth_per_year=0.15")  # the default value, set explicitly
     assert "demand.lead_growth_per_year" in t.uncertainty.pinned
     assert with_parameters(t, 4).model.demand.lead_growth_per_year == 0.15
@@ -159,41 +157,43 @@ def test_params_are_carried_through_chunks_and_parallel(study):
     assert serial.params["replication"].nunique() == 6
 
 
-QUOTA, LAND, STOCK = "land.quota_mu_per_year", "land.land_mu_per_yi.industrial", "land.initial_stock_mu"
+QUOTA, ENERGY = "energy.quota_tce_per_year", "energy.tce_per_yi.industrial"
+COVERAGE, MONTHS = "land.quota_coverage_of_need", "land.initial_stock_months"
+LAND, STOCK = "land.land_mu_per_yi.industrial", "energy.initial_stock_tce"
 
 
-def test_ratio_prior_moves_the_quota_with_the_land_it_was_derived_from(study):
-    """The land quota is drawn as the volume it covers x the drawn land per 亿 (not apart)."""
+def test_ratio_prior_moves_the_quota_with_the_need_it_was_derived_from(study):
+    """The energy quota is drawn as the volume it covers x the drawn energy per 亿 (not apart)."""
     s = study()
-    key = f"{QUOTA}/{LAND}"
+    key = f"{QUOTA}/{ENERGY}"
     frame = parameter_frame(s, 64).pivot(index="replication", columns="parameter", values="value")
     assert key in frame.columns
     assert QUOTA not in frame.columns
-    assert frame[key].between(1010.0, 2020.0).all()
-    assert frame[f"{STOCK}/{QUOTA}"].between(0.0, 0.5).all()
+    assert frame[key].between(1600.0, 4800.0).all()
+    # the land quota is sized on each year's need: its ratio to the need is the uncertain input
+    assert frame[COVERAGE].between(0.5, 1.5).all()
+    assert frame[MONTHS].between(0.0, 6.0).all()
     for r in (0, 7, 30):
         m = with_parameters(s, r).baseline_model
-        cover = m.land.quota_mu_per_year / m.land.land_mu_per_yi.industrial
+        cover = m.energy.quota_tce_per_year / m.energy.tce_per_yi.industrial
         assert cover == pytest.approx(frame.loc[r, key])
-        assert m.land.initial_stock_mu == pytest.approx(frame.loc[r, f"{STOCK}/{QUOTA}"] * m.land.quota_mu_per_year)
-        energy = m.energy.quota_tce_per_year / m.energy.tce_per_yi.industrial
-        assert 1600.0 <= energy <= 4800.0
+        assert m.land.quota_coverage_of_need == pytest.approx(frame.loc[r, COVERAGE])
     # drawn apart, quota and need would be uncorrelated; tied, the quota follows the need
-    quota = np.array([with_parameters(s, r).baseline_model.land.quota_mu_per_year for r in range(0, 64, 2)])
-    land = np.array([with_parameters(s, r).baseline_model.land.land_mu_per_yi.industrial for r in range(0, 64, 2)])
-    assert np.corrcoef(np.log(quota), np.log(land))[0, 1] > 0.7
+    quota = np.array([with_parameters(s, r).baseline_model.energy.quota_tce_per_year for r in range(0, 64, 2)])
+    need = np.array([with_parameters(s, r).baseline_model.energy.tce_per_yi.industrial for r in range(0, 64, 2)])
+    assert np.corrcoef(np.log(quota), np.log(need))[0, 1] > 0.7
 
 
 def test_ratio_prior_uses_a_pinned_per_field_and_leaves_a_pinned_field(study):
-    s = study(f"model.{LAND}=20")
+    s = study(f"model.{ENERGY}=500")
     for r in (0, 5):
         m = with_parameters(s, r).baseline_model
-        assert m.land.land_mu_per_yi.industrial == 20.0
-        assert 1010.0 * 20 <= m.land.quota_mu_per_year <= 2020.0 * 20
-    t = study("scenario=land_halved")
+        assert m.energy.tce_per_yi.industrial == 500.0
+        assert 1600.0 * 500 <= m.energy.quota_tce_per_year <= 4800.0 * 500
+    t = study(f"model.{QUOTA}=400000")
     m = with_parameters(t, 3).baseline_model
-    assert m.land.quota_mu_per_year == 11350.0
-    assert 0.0 <= m.land.initial_stock_mu <= 0.5 * 11350.0  # the stock follows the quota in force
+    assert m.energy.quota_tce_per_year == 400000.0
+    assert study("scenario=land_halved").model.land.quota_coverage_of_need == 0.5
 
 
 @pytest.mark.parametrize(
@@ -236,15 +236,30 @@ def test_prior_labels_name_a_ratio_prior_by_its_key(tmp_path):
     (tmp_path / ".hydra").mkdir()
     (tmp_path / ".hydra" / "config.yaml").write_text(
         "uncertainty:\n  priors:\n"
-        f"  - {{path: {QUOTA}, per: {LAND}, zh: 用地指标可保障的年投资, en: investment the land quota covers}}\n"
+        f"  - {{path: {QUOTA}, per: {LAND}, zh: 能耗指标可保障的年投资, en: investment the energy quota covers}}\n"
         f"  - {{path: {STOCK}, per: {QUOTA}, zh: 期初存量}}\n"
         f"  - {{path: {LAND}, zh: 每亿元用地}}\n",
         encoding="utf-8",
     )
     labels = prior_labels(tmp_path)
-    assert labels[f"{QUOTA}/{LAND}"] == ("用地指标可保障的年投资", "investment the land quota covers")
-    assert labels[f"{STOCK}/{QUOTA}"][1] == "land quota in stock on 1 January (years of quota)"
+    assert labels[f"{QUOTA}/{LAND}"] == ("能耗指标可保障的年投资", "investment the energy quota covers")
+    assert " tce" not in labels[f"{STOCK}/{QUOTA}"][1]  # a planner's words, never the config path
     assert labels[LAND] == ("每亿元用地", "land per 亿 of industrial investment")
+
+
+def test_a_reform_dosage_is_drawn_alike_in_both_regimes_and_the_plan_never_takes_it_back(study):
+    """Both levels of every reform are uncertain inputs drawn once for the cell; the policy only
+    puts the plan's in force, and the plan's share is at least 2022's in every draw."""
+    s = study("policy=plan")
+    for r in range(0, 40, 2):
+        drawn = with_parameters(s, r)
+        for lever in UPTAKE_LEVERS:
+            base, plan = getattr(drawn.baseline_model.uptake, lever), getattr(drawn.model.uptake, lever)
+            assert (base.status_quo_share, base.plan_share) == (plan.status_quo_share, plan.plan_share), lever
+            assert not base.plan_level, lever
+            assert plan.plan_level, lever
+            assert plan.share_in_force() >= base.share_in_force(), (lever, r)
+
 
 
 def test_every_prior_has_a_planners_english_label_and_unit():

@@ -59,7 +59,7 @@ def test_more_land_never_lowers_expected_starts(study: Callable[..., StudyConfig
     that made more land cost starts (quota lost, queues re-ordered against the rule) fails it.
     """
     base = [f"policy={policy}"]
-    more = [*base, "model.land.quota_mu_per_year=34050"]  # 1.5 x the default 22,700 亩
+    more = [*base, "model.land.quota_coverage_of_need=1.5"]  # 1.5 x the default quota
     va, vb = paired_values(study, "started_industrial_1e8", base, more, n=n)
     d, margin = vb - va, NON_INFERIORITY_SHARE * va.mean()
     lower = d.mean() - stats.t.ppf(0.95, d.size - 1) * d.std(ddof=1) / np.sqrt(d.size)

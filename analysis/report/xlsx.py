@@ -211,7 +211,11 @@ KEY_ASSUMPTIONS: tuple[tuple[str, str, str], ...] = (
     ("model.prework.median_days", "签约后前期准备中位天数", "pre-work after signing, median days"),
     ("model.land.transfer_median_days", "土地出让中位天数", "land transfer, median days"),
     ("model.approvals.capacity_projects", "审批窗口同时办理项目数", "approval offices, projects at a time"),
-    ("model.approvals.parallel_with_land", "拿地即开工（并联审批）", "permits prepared during land transfer"),
+    (
+        "model.uptake.parallel_with_land.plan_level",
+        "拿地即开工按方案力度推广",
+        "拿地即开工 at the plan's uptake (else 2022's)",
+    ),
     ("model.walkaway.patience_scale_days", "投资方耐心（天，尺度）", "investor patience scale, days"),
     ("model.problems.probability", "项目遇到堵点的概率", "probability a project hits a problem"),
     ("run.replications", "模拟次数", "replications"),

@@ -95,8 +95,10 @@ class DemandConfig:
     # rate, which includes those years' own effort); no evidence inside the range, so the
     # default is its geometric midpoint, sqrt(1.477) - 1.
     lead_growth_per_year: float = 0.215
-    # Share of a sector's >= 1000万 leads that are below 1亿. Agriculture: 57 of 130 start
-    # targets are >= 1亿 (plan), so ~0.55 below (derived); other sectors: assumption.
+    # Share of a sector's >= 1000万 leads that are below 1亿 (assumption; no published count).
+    # Agriculture: uncertain input, range 0.3-0.8 (prior in conf/uncertainty/evidence.yaml),
+    # default its midpoint; the plan's own target ratio (57 of 130 starts >= 1亿) is a goal,
+    # not evidence, and is not the source. Other sectors: assumption.
     share_below_1e8: BySector = by_sector(0.35, 0.30, 0.30, 0.55)
     # Relative lead rate by month (Jan..Dec). calibration.md §1: Jan 2023 filings ~150 vs
     # ~345/month Feb-Apr (0.45, derived); year-end rush +15% in December (estimate).
@@ -117,8 +119,13 @@ class DemandConfig:
     # Pareto tail index of size inside the bounded tiers (density ~ x^-(alpha+1)). With 1.0
     # the mean >= 1亿 project is ~5.6亿, inside calibration.md §1's 4.5-6.3亿 (derived).
     within_tier_pareto_alpha: float = 1.0
-    # Tail index above 50亿 and the largest agreed investment allowed (assumption).
-    top_tier_pareto_alpha: float = 1.5
+    # Tail index above 50亿 (Pareto on [50亿, max_investment_yi]). calibration.md §9: the 2022
+    # Huaihe convention's 9 projects >= 50亿 held 67% of its 876.2亿, a mean of ~65亿, which a
+    # bounded Pareto on 50-300亿 gives at alpha ~4.3 (derived, one event of 9 projects).
+    # Uncertain input, range 1.5-4.5 (prior; 1.5, mean ~95亿, the former unsourced default).
+    top_tier_pareto_alpha: float = 4.3
+    # The largest agreed investment allowed (assumption; at alpha 4.3 under 0.1% of >= 50亿
+    # projects would exceed it, so it matters little).
     max_investment_yi: float = 300.0
     # Probability that a lead is foreign-invested. calibration.md §1: 168 foreign-funded
     # projects in 2018 against ~1000+ leads (assumption ~0.12).
@@ -227,9 +234,9 @@ class AttractionConfig:
     # visits take months to yield leads. Assumption, range 0.25-1 (a lag of 0-3.5 months).
     effort_adjust_share_per_month: float = 0.5
     # Extra leads at full effort, as a share of the trend; effort e adds
-    # max_extra_lead_share x (1 - exp(-e)) (diminishing returns). Assumption, range 0-1
-    # (calibration.md §1: Huai'an H1 2021 +67% year on year, 2018-21 +47%/yr, bound what a
-    # campaign year adds).
+    # max_extra_lead_share x (1 - exp(-e)) (diminishing returns). Uncertain input, range 0-1
+    # (prior): calibration.md §1, Huai'an H1 2021 +67% year on year against a 2018-21 trend of
+    # +47.7%/yr (~+13% above trend at partial effort); §6, achieved / target up to 1.8.
     max_extra_lead_share: float = 0.5
     # Relative response of each size tier (< 1亿, 1-10亿, 10-50亿, >= 50亿) to effort.
     # calibration.md §1 (H1 2021: small projects at 65% of their sub-target, 10-50亿 46%,
@@ -238,8 +245,10 @@ class AttractionConfig:
     tier_response: list[float] = field(default_factory=lambda: [1.0, 1.0, 0.5, 0.25])
     # Not a model parameter: candidate leads are drawn at this multiple of the trend and
     # thinned. It only has to cover the largest intensity multiplier (checked); every cell
-    # of a comparison must use the same value, since changing it changes every draw.
-    candidate_intensity_factor: float = 2.5
+    # of a comparison must use the same value, since changing it changes every draw. 2.7
+    # covers max_extra_lead_share's prior (up to 1.0) with the plan's levers (2.0 x 1.1 x 1.2
+    # = 2.64); cost: candidates drawn and thinned grow in proportion (+8% against 2.5).
+    candidate_intensity_factor: float = 2.7
     # Event leads sign at the event. calibration.md §1: a project counts as signed once the
     # investor is named, the company registered and the project filed; a signing ceremony
     # signs projects negotiated (and reviewed) before it, and the event's count is reported
@@ -255,12 +264,22 @@ class AttractionConfig:
     # Assumption, range 2-10 (smaller than the city events of calibration.md §1, whose
     # Huaihe convention brought ~37).
     series_event_leads_1e8_mean: float = 5.0
-    # 链式招商 with 委托招商、基金招商 (chain targeting, entrusted and fund promotion): extra
-    # industrial leads as a share of the trend. 0 = off.
-    chain_extra_share_industrial: float = 0.0
-    # 一号招商员 (top leaders as lead promoters, one leader and team per >= 10亿 project):
-    # extra >= 10亿 leads as a share of the trend. 0 = off.
-    leader_extra_share_1e9: float = 0.0
+    # 链式招商 with 委托招商、基金招商 (chain targeting, entrusted and fund promotion; plan:
+    # 探索, "explore"): extra industrial leads as a share of the trend while ``chain_targeting``
+    # is in force. An uncertain input, not a mechanism: no figure links a team or a fund to
+    # leads, and the trend (fitted to 2018-21, calibration.md §1) already holds the chain
+    # promotion done before 2023. Assumption 0-0.15, point the centre (the upper end is cut
+    # by candidate_intensity_factor: 1.8 x 1.15 x 1.2 < 2.5).
+    chain_targeting: bool = False
+    chain_extra_share_industrial: float = 0.075
+    # 一号招商员 (top leaders as lead promoters, one leader and team per >= 10亿 project; plan:
+    # 充分发挥, "give full play"): extra >= 10亿 leads as a share of the trend while
+    # ``lead_promoter`` is in force. An uncertain input: no figure on leads per leader-day, and
+    # leaders promoted before 2023 too (in the trend). Assumption 0-0.2, point the centre
+    # (calibration.md §6: >= 50亿 and value sub-targets are the ones cities fall short of).
+    # Its follow-up after signing (一抓到底) is leader help (model.uptake.leader_help).
+    lead_promoter: bool = False
+    leader_extra_share_1e9: float = 0.1
     # Costs of the levers (reported, not simulated): staff-days per series event, promotion
     # staff (full-time) of the chain, entrusted and fund teams, leader-days a year.
     cost_staff_days_per_series_event: float = 0.0
@@ -311,4 +330,12 @@ class AttractionConfig:
     def max_multiplier(self) -> float:
         """The largest multiple of the trend the levers and full effort can reach."""
         effort = 1.0 + self.max_extra_lead_share * max(self.tier_response)
-        return effort * (1.0 + self.chain_extra_share_industrial) * (1.0 + self.leader_extra_share_1e9)
+        return effort * (1.0 + self.chain_share_in_force()) * (1.0 + self.leader_share_in_force())
+
+    def chain_share_in_force(self) -> float:
+        """Extra industrial leads from chain targeting in force (0 unless ``chain_targeting``)."""
+        return self.chain_extra_share_industrial if self.chain_targeting else 0.0
+
+    def leader_share_in_force(self) -> float:
+        """Extra >= 10亿 leads from 一号招商员 in force (0 unless ``lead_promoter``)."""
+        return self.leader_extra_share_1e9 if self.lead_promoter else 0.0

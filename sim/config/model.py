@@ -15,9 +15,11 @@ from sim.config.steps import (
     LandConfig,
     PreworkConfig,
     ProblemConfig,
+    ReadinessConfig,
     RetrofitConfig,
     WalkawayConfig,
 )
+from sim.config.uptake import SupervisionConfig, UptakeConfig
 
 
 @dataclass
@@ -28,6 +30,7 @@ class ModelConfig:
     attraction: AttractionConfig = field(default_factory=AttractionConfig)
     appraisal: AppraisalConfig = field(default_factory=AppraisalConfig)
     prework: PreworkConfig = field(default_factory=PreworkConfig)
+    readiness: ReadinessConfig = field(default_factory=ReadinessConfig)
     land: LandConfig = field(default_factory=LandConfig)
     energy: EnergyConfig = field(default_factory=EnergyConfig)
     approvals: ApprovalConfig = field(default_factory=ApprovalConfig)
@@ -36,6 +39,9 @@ class ModelConfig:
     construction: ConstructionConfig = field(default_factory=ConstructionConfig)
     completion: CompletionConfig = field(default_factory=CompletionConfig)
     retrofit: RetrofitConfig = field(default_factory=RetrofitConfig)
+    # Who takes each service reform up, at 2022's level or the plan's (sim.config.uptake).
+    uptake: UptakeConfig = field(default_factory=UptakeConfig)
+    supervision: SupervisionConfig = field(default_factory=SupervisionConfig)
 
     def __post_init__(self) -> None:
         a = self.attraction

@@ -202,9 +202,9 @@ def intensity_factor(
     if from_event:
         return factor
     if int(effort.sector[project]) == INDUSTRIAL:
-        factor *= 1.0 + a.chain_extra_share_industrial
+        factor *= 1.0 + a.chain_share_in_force()
     if float(effort.investment_yi[project]) >= BIG_LEAD_YI:
-        factor *= 1.0 + a.leader_extra_share_1e9
+        factor *= 1.0 + a.leader_share_in_force()
     return factor * effort.multiplier(a, project, tier, target)
 
 
@@ -251,8 +251,8 @@ def intensity_factors(
     a = model.attraction
     base = model.demand.last_year_volume_factor if last_year else 1.0
     factor = np.full(projects.size, base)
-    factor = np.where(effort.sector[projects] == INDUSTRIAL, factor * (1.0 + a.chain_extra_share_industrial), factor)
-    factor = np.where(effort.investment_yi[projects] >= BIG_LEAD_YI, factor * (1.0 + a.leader_extra_share_1e9), factor)
+    factor = np.where(effort.sector[projects] == INDUSTRIAL, factor * (1.0 + a.chain_share_in_force()), factor)
+    factor = np.where(effort.investment_yi[projects] >= BIG_LEAD_YI, factor * (1.0 + a.leader_share_in_force()), factor)
     unit = effort.unit[projects].astype(np.intp)
     responds = np.zeros(projects.size, bool)
     if a.effort_response:

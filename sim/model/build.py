@@ -19,6 +19,7 @@ from sim.config.model import ModelConfig
 from sim.engine.resources import HeapPriorityResource, PriorityContainer
 from sim.model.attraction import EffortState
 from sim.model.city import launch_campaign, lead_source, monitor, monthly_bulletin, release_quota
+from sim.model.land_plan import initial_land_stock_mu
 from sim.model.leads import Leads
 from sim.model.processes import recover_idle_land
 from sim.model.project_plan import plan_projects
@@ -82,7 +83,7 @@ def build_model(
         p=plan_lists(start_plan, leads),
         land=PriorityContainer(
             env,
-            init=start_cfg.land.initial_stock_mu if start is None else start.land_level_mu,
+            init=initial_land_stock_mu(start_cfg, calendar.first_year) if start is None else start.land_level_mu,
             first_fit=not start_cfg.land.reserve_for_head,
         ),
         energy=PriorityContainer(

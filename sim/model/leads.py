@@ -18,6 +18,7 @@ import numpy as np
 from cityplan.calendar import Calendar
 from cityplan.schema import SECTORS, SIZE_TIER_LOWER_YI
 from sim.config.demand import AttractionConfig, DemandConfig
+from sim.config.uptake import UPTAKE_LEVERS
 
 INDUSTRIAL, PRODUCER_SERVICES, OTHER_SERVICES, AGRICULTURE = range(4)
 
@@ -60,7 +61,12 @@ DECISION_LATENTS: tuple[str, ...] = (
     "never_proceeds",
     "leave",
     "resigned",
+    "screen",  # issue 23: whether the 研判 screen is applied to the lead (the dosage)
+    "advance_service",  # issue 23: whether pre-work is guided from the lead's arrival (前移指导)
 )
+
+# Uptake uniform of a lead made by hand (a trace test) or read without one: the median project.
+HAND_MADE_UPTAKE_U = 0.5
 
 # Sector mix of event leads (industry-heavy; assumption).
 EVENT_SECTOR_SHARES: tuple[float, float, float, float] = (0.8, 0.1, 0.1, 0.0)
@@ -96,6 +102,10 @@ class Leads:
         force over the candidate ceiling (:mod:`sim.model.attraction`). Default: 0 (always comes).
     series_slot
         Slot of the 3+7+5 series event that brings the lead; -1 = not a series event.
+    uptake_u
+        Latent uniforms of the service reforms, shape (len(UPTAKE_LEVERS), n): a project takes
+        a reform up when eligible and its uniform is below the share in force
+        (:mod:`sim.config.uptake`). Default: 0.5 (a hand-made lead is the median project).
     """
 
     arrival_day: np.ndarray
@@ -109,12 +119,15 @@ class Leads:
     unit: np.ndarray = field(default_factory=lambda: np.empty(0, np.int8))
     accept_u: np.ndarray = field(default_factory=lambda: np.empty(0))
     series_slot: np.ndarray = field(default_factory=lambda: np.empty(0, np.int8))
+    uptake_u: np.ndarray = field(default_factory=lambda: np.empty((len(UPTAKE_LEVERS), 0)))
 
     def __post_init__(self) -> None:
         n = self.arrival_day.size
         for name, fill, dtype in (("unit", -1, np.int8), ("accept_u", 0.0, float), ("series_slot", -1, np.int8)):
             if getattr(self, name).size != n:
                 object.__setattr__(self, name, np.full(n, fill, dtype=dtype))
+        if self.uptake_u.shape != (len(UPTAKE_LEVERS), n):
+            object.__setattr__(self, "uptake_u", np.full((len(UPTAKE_LEVERS), n), HAND_MADE_UPTAKE_U))
 
     def __len__(self) -> int:
         return int(self.arrival_day.size)
@@ -135,6 +148,10 @@ class Leads:
     def uniform(self, name: str) -> np.ndarray:
         """Latent uniform array of the decision ``name``."""
         return self.u[DECISION_LATENTS.index(name)]
+
+    def uptake_uniform(self, lever: str) -> np.ndarray:
+        """Latent uniform array of the service reform ``lever`` (one of UPTAKE_LEVERS)."""
+        return self.uptake_u[UPTAKE_LEVERS.index(lever)]
 
 
 def _take(a: np.ndarray, idx: np.ndarray) -> np.ndarray:
@@ -318,7 +335,8 @@ def draw_leads(
     shares = np.asarray(a.unit_lead_shares, float)
     unit = extra.choice(shares.size, size=n, p=shares / shares.sum()).astype(np.int8)
     accept_u = extra.random(n)
-    return Leads(days, sector, size, from_event, event_taiwan, z, u, patience_u, unit, accept_u, series_slot)
+    uptake_u = streams["uptake"].random((len(UPTAKE_LEVERS), n))
+    return Leads(days, sector, size, from_event, event_taiwan, z, u, patience_u, unit, accept_u, series_slot, uptake_u)
 
 
 def sector_names(sector: np.ndarray) -> np.ndarray:

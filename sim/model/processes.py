@@ -7,7 +7,8 @@ sequential, or permits in parallel with land under 拿地即开工) -> start (�
 complete (竣工) -> register (列统) and reach output (达效).
 
 From signing to the start the investor may leave: at its leave day (a hazard growing with
-the time since signing, in any step) or when a queue outlasts its patience. Quota granted to
+the time since signing, in any step) or when its waits in queues, on either chain, outlast
+its one budget of patience (:mod:`sim.model.waiting`). Quota granted to
 a project that leaves goes back to the pool, or, once the plot is delivered, lies idle until
 the city recovers it (闲置土地); the ledger records which.
 
@@ -17,6 +18,7 @@ no literals and draw no random numbers. Bookkeeping goes to the ledger.
 
 from __future__ import annotations
 
+import bisect
 import math
 from collections.abc import Generator
 from typing import Any
@@ -28,6 +30,7 @@ from sim.engine.clock import at
 from sim.engine.detached import Detached
 from sim.engine.resources import PriorityContainer, QueuedRequest
 from sim.model.system import PlanLists, System
+from sim.model.waiting import WaitingBudget
 
 StepResult = Generator[simpy.Event, Any, bool]
 
@@ -75,7 +78,7 @@ def project_life(env: simpy.Environment, project: int, s: System) -> ProcessGene
     s.ledger.record("procedures", project, env.now)
     ready = yield from do_procedures(env, project, s)
     if ready:
-        start_and_build(s, project, env.now, s.cfg.approvals.start_lag_days)
+        start_and_build(s, project, env.now, s.p.start_lag_days[project])
 
 
 def prepare(s: System, project: int, day: float) -> float | None:
@@ -158,30 +161,39 @@ def recover_idle_land(env: simpy.Environment, project: int, s: System, amount: f
 def do_procedures(env: simpy.Environment, project: int, s: System) -> StepResult:
     """Procedures (手续): settle any problem, then land, energy and permits.
 
-    Status quo: land -> energy -> permits, one after the other. With
-    ``approvals.parallel_with_land`` (拿地即开工) the energy assessment and permits are
-    prepared while the land is delivered, and the project is ready when both are done.
+    Conventionally land -> energy -> permits, one after the other. A project that takes
+    拿地即开工 up (its uptake draw, ``model.uptake.parallel_with_land``) prepares the energy
+    assessment and permits while the land is delivered, and is ready when both are done.
     """
     solved = yield from resolve_problem(env, project, s)
     if not solved:
         return False
-    if not s.cfg.approvals.parallel_with_land:
+    patience = waiting_budget(s, project)
+    if not s.p.parallel_procedures[project]:
         for step in (obtain_land, take_energy_quota):
-            ok = yield from step(env, project, s, [s.p.patience_days[project]])
+            ok = yield from step(env, project, s, patience)
             if not ok:
                 return False
         file_rules = yield from assess_energy_then_file(env, project, s)
         if file_rules is None:
             return False
-        return (yield from seek_permits(env, project, s, [file_rules.patience_days[project]], file_rules))
-    patience = s.p.patience_days[project]
-    paperwork = env.process(energy_then_permits(env, project, s, [patience]))
-    land = yield from obtain_land(env, project, s, [patience])
+        return (yield from seek_permits(env, project, s, patience, file_rules))
+    paperwork = env.process(energy_then_permits(env, project, s, patience))
+    land = yield from obtain_land(env, project, s, patience)
     paperwork_done = yield paperwork
     return bool(land and paperwork_done)
 
 
-def energy_then_permits(env: simpy.Environment, project: int, s: System, patience: list[float]) -> StepResult:
+def waiting_budget(s: System, project: int) -> WaitingBudget:
+    """The investor's one waiting budget for all its queues: its patience under the rules in force now.
+
+    Drawn when its procedures begin (after any problem), shared by every queue of whichever
+    chain it takes (:mod:`sim.model.waiting`).
+    """
+    return WaitingBudget(s.p.patience_days[project])
+
+
+def energy_then_permits(env: simpy.Environment, project: int, s: System, patience: WaitingBudget) -> StepResult:
     """Energy assessment, then permits: the paperwork chain run beside land delivery."""
     ok = yield from obtain_energy(env, project, s, patience)
     if not ok:
@@ -192,8 +204,9 @@ def energy_then_permits(env: simpy.Environment, project: int, s: System, patienc
 def resolve_problem(env: simpy.Environment, project: int, s: System) -> StepResult:
     """A problem (堵点) holds the project until the fastest available route settles it.
 
-    Routes: the ordinary route; a leader of the project's size tier if one has attention
-    free (领导帮办); the next problem-resolution meeting (问题会办) plus follow-up.
+    Routes: the ordinary route; the project's assigned leader (领导挂钩帮办) if its size tier
+    has attention free; the next problem-resolution meeting (问题会办) plus follow-up if the
+    project is on the meetings' agenda.
     """
     ordinary = s.p.problem_days[project]
     if ordinary <= 0:
@@ -205,7 +218,7 @@ def resolve_problem(env: simpy.Environment, project: int, s: System) -> StepResu
         s.leaders_free[tier] -= 1
         routes.append(s.p.leader_days[project])
     interval = s.cfg.problems.meeting_interval_days
-    if interval > 0:
+    if interval > 0 and s.p.on_meeting_agenda[project]:
         next_meeting = (math.floor(env.now / interval) + 1) * interval
         routes.append(next_meeting - env.now + s.cfg.problems.meeting_followup_days)
     ok = yield from hold(env, project, s, min(routes), "procedures")
@@ -215,23 +228,27 @@ def resolve_problem(env: simpy.Environment, project: int, s: System) -> StepResu
 
 
 def wait_in_line(
-    env: simpy.Environment, request: QueuedRequest, project: int, s: System, patience: list[float], cause: str
+    env: simpy.Environment, request: QueuedRequest, project: int, s: System, patience: WaitingBudget, cause: str
 ) -> StepResult:
     """Wait for ``request``; the investor leaves if the wait outlasts its patience or its leave day.
 
-    ``patience`` is a one-element list holding the days of waiting the investor still
-    tolerates; it shrinks by every wait, so the hazard of leaving grows with waiting time.
-    A granted request returns True even if the investor left meanwhile (the caller gives
-    the grant back).
+    ``patience`` is the investor's one waiting budget (:class:`~sim.model.waiting.WaitingBudget`):
+    every wait of either chain spends it, by wall-clock time while any of its requests waits, so
+    the hazard of leaving grows with all the waiting so far. A granted request returns True even
+    if the investor left meanwhile (the caller gives the grant back).
     """
     if request.triggered:
         return True
     start = env.now
     waiting = s.pending.setdefault(project, [])
     waiting.append(request)
-    yield request | env.timeout(max(min(patience[0], s.leave_day[project] - start), 0.0))
+    # while this request waits the budget runs down one day a day (another chain's wait runs
+    # the same clock), so it runs out left_on(start) days from now
+    tolerated = patience.left_on(start)
+    patience.begin(start)
+    yield request | env.timeout(max(min(tolerated, s.leave_day[project] - start), 0.0))
+    patience.end(env.now)
     waited = env.now - start
-    patience[0] -= waited
     s.ledger.add_wait(cause, project, waited)
     if request in waiting:
         waiting.remove(request)
@@ -250,7 +267,7 @@ def take_quota(
     priority: float,
     project: int,
     s: System,
-    patience: list[float],
+    patience: WaitingBudget,
     cause: str,
 ) -> StepResult:
     """Queue for ``amount`` of a quota (land 亩 or energy 吨标煤) and hold what is granted.
@@ -274,7 +291,7 @@ def take_quota(
     return True
 
 
-def obtain_land(env: simpy.Environment, project: int, s: System, patience: list[float]) -> StepResult:
+def obtain_land(env: simpy.Environment, project: int, s: System, patience: WaitingBudget) -> StepResult:
     """Get land quota, then the land transfer (征地, 招拍挂) delivers the plot (供地)."""
     p = s.p
     ok = yield from take_quota(env, s.land, p.land_mu[project], p.land_priority[project], project, s, patience, "land")
@@ -284,7 +301,7 @@ def obtain_land(env: simpy.Environment, project: int, s: System, patience: list[
     return (yield from deliver_land(env, project, s, patience))
 
 
-def deliver_land(env: simpy.Environment, project: int, s: System, patience: list[float]) -> StepResult:
+def deliver_land(env: simpy.Environment, project: int, s: System, patience: WaitingBudget) -> StepResult:
     """The land transfer (征地, 招拍挂) after the quota is granted delivers the plot (供地)."""
     ok = yield from hold(env, project, s, s.p.land_transfer_days[project], "land")
     if not ok:
@@ -306,7 +323,7 @@ def energy_need_tce(env: simpy.Environment, project: int, s: System) -> float:
     return float(p.energy_tce[project] - feedstock)
 
 
-def obtain_energy(env: simpy.Environment, project: int, s: System, patience: list[float]) -> StepResult:
+def obtain_energy(env: simpy.Environment, project: int, s: System, patience: WaitingBudget) -> StepResult:
     """Get energy quota, then the energy assessment (能评)."""
     ok = yield from take_energy_quota(env, project, s, patience)
     if not ok:
@@ -314,7 +331,7 @@ def obtain_energy(env: simpy.Environment, project: int, s: System, patience: lis
     return (yield from assess_energy(env, project, s, patience))
 
 
-def take_energy_quota(env: simpy.Environment, project: int, s: System, patience: list[float]) -> StepResult:
+def take_energy_quota(env: simpy.Environment, project: int, s: System, patience: WaitingBudget) -> StepResult:
     """Queue for the energy quota the project needs (吨标煤) and hold it."""
     need = energy_need_tce(env, project, s)
     ok = yield from take_quota(env, s.energy, need, s.p.energy_priority[project], project, s, patience, "energy")
@@ -324,7 +341,7 @@ def take_energy_quota(env: simpy.Environment, project: int, s: System, patience:
     return True
 
 
-def assess_energy(env: simpy.Environment, project: int, s: System, patience: list[float]) -> StepResult:
+def assess_energy(env: simpy.Environment, project: int, s: System, patience: WaitingBudget) -> StepResult:
     """The energy assessment (能评) once the energy quota is granted."""
     ok = yield from hold(env, project, s, s.p.energy_days[project], "energy")
     if not ok:
@@ -363,7 +380,7 @@ def assess_energy_then_file(
     return None
 
 
-def obtain_permits(env: simpy.Environment, project: int, s: System, patience: list[float]) -> StepResult:
+def obtain_permits(env: simpy.Environment, project: int, s: System, patience: WaitingBudget) -> StepResult:
     """Applicant prepares the file, then waits for an approval office: review and permits."""
     rules = s.p
     ok = yield from hold(env, project, s, rules.applicant_days[project], "procedures")
@@ -373,7 +390,7 @@ def obtain_permits(env: simpy.Environment, project: int, s: System, patience: li
 
 
 def seek_permits(
-    env: simpy.Environment, project: int, s: System, patience: list[float], rules: PlanLists
+    env: simpy.Environment, project: int, s: System, patience: WaitingBudget, rules: PlanLists
 ) -> StepResult:
     """With the file ready, wait for an approval office: review and permits.
 
@@ -411,9 +428,31 @@ def start_and_build(s: System, project: int, ready_day: float, lag_days: float) 
         # not ``lull_end``: the event path waited (lull_end - start) from start, and floating
         # point may round that sum differently; the same sum keeps the tables bit-identical
         start = start + (lull_end - start)
+    start = join_ceremony(s, ready_day, start)
     record_ahead(s, "started", project, start)
     p = s.regime_at(start).lists
     build_and_reach_output(s, project, start, p.construction_days[project] + p.stall_days[project])
+
+
+def join_ceremony(s: System, ready_day: float, start: float) -> float:
+    """The start day once a concentrated-start ceremony (集中开工) or the year-end deadline pulls it forward.
+
+    A project whose procedures are done (``ready_day``) and whose site preparation would end
+    on ``start`` starts at a ceremony (or the year-end assessment deadline) that falls on or
+    after ``ready_day``, before ``start`` and at most ``construction.ceremony_pull_days``
+    before it, outside the Spring Festival dead period; the latest such day (model days).
+    The start so brought forward is the one the city verifies and counts (calibration.md §4, §6).
+    """
+    c = s.regime_at(ready_day)[0].construction
+    earliest = max(ready_day, start - c.ceremony_pull_days)
+    i = bisect.bisect_right(s.year_starts, start) - 1
+    days = [s.year_starts[j] + d for j in (i - 1, i) if 0 <= j < len(s.year_starts) for d in c.ceremony_days_of_year]
+    for day in sorted(days, reverse=True):
+        if earliest <= day < start:
+            lull_start, lull_end = s.festival_lull(day)
+            if not lull_start <= day < lull_end:
+                return day
+    return start
 
 
 def build_and_reach_output(s: System, project: int, day: float, build_days: float) -> None:

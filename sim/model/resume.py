@@ -30,6 +30,7 @@ from sim.model.processes import (
     start_and_build,
 )
 from sim.model.system import System
+from sim.model.waiting import WaitingBudget
 
 
 def resume_source(env: simpy.Environment, s: System) -> ProcessGenerator:
@@ -85,9 +86,9 @@ def resume_procedures(env: simpy.Environment, project: int, s: System, done: fro
     """The procedures a ledger project has not finished, in the order :func:`do_procedures` runs them.
 
     A project holding its land quota only waits for the transfer, one holding its energy quota
-    only for the assessment; one waiting in a queue on ``as_of`` rejoins it with the patience
-    it has left (``s.start.patience_now``); later queues get its full patience when sequential
-    (``s.start.paper_patience_now``), the chain's budget under 拿地即开工.
+    only for the assessment. Its investor's one waiting budget (:mod:`sim.model.waiting`) is what
+    it has left on ``as_of`` (``s.start.patience_now``), shared by both chains under 拿地即开工, as
+    in :func:`~sim.model.processes.do_procedures`.
     """
     assert s.start is not None
     solved = yield from resolve_problem(env, project, s)
@@ -100,41 +101,27 @@ def resume_procedures(env: simpy.Environment, project: int, s: System, done: fro
     land = [] if "land" in done else [deliver_land if "land_granted" in done else obtain_land]
     paper = [] if "energy" in done else [assess_energy if "energy_granted" in done else obtain_energy]
     paper += [] if "permits" in done else [finish_review if "review" in done else obtain_permits]
-    patience, paper_patience = s.start.patience_now[project], s.start.paper_patience_now[project]
-    if not s.start.parallel_procedures[project]:  # each queue its own patience, as do_procedures
-        return (yield from run_steps(env, project, s, land + paper, patience, fresh_days=paper_patience))
+    patience = WaitingBudget(s.start.patience_now[project])
+    if not s.start.parallel_procedures[project]:
+        return (yield from run_steps(env, project, s, land + paper, patience))
     runs = [
         env.process(run_steps(env, project, s, land, patience)),
-        env.process(run_steps(env, project, s, paper, paper_patience)),
+        env.process(run_steps(env, project, s, paper, patience)),
     ]
     yield env.all_of(runs)
     return all(run.value for run in runs)
 
 
-def run_steps(
-    env: simpy.Environment,
-    project: int,
-    s: System,
-    steps: list[Any],
-    patience_now: float,
-    fresh_days: float | None = None,
-) -> StepResult:
-    """Run procedure ``steps`` in order.
-
-    Every queue wait spends the chain's ``patience_now`` (days); with ``fresh_days`` (the
-    sequential chain) only the first step does and each later step gets ``fresh_days`` anew.
-    """
-    patience = [patience_now]
+def run_steps(env: simpy.Environment, project: int, s: System, steps: list[Any], patience: WaitingBudget) -> StepResult:
+    """Run procedure ``steps`` in order; every queue wait spends the investor's one budget ``patience``."""
     for step in steps:
         ok = yield from step(env, project, s, patience)
         if not ok:
             return False
-        if fresh_days is not None:
-            patience = [fresh_days]
     return True
 
 
-def finish_review(env: simpy.Environment, project: int, s: System, patience: list[float]) -> StepResult:
+def finish_review(env: simpy.Environment, project: int, s: System, patience: WaitingBudget) -> StepResult:
     """A file an approval office was reviewing on ``as_of``: it keeps an office until the permits.
 
     It asks ahead of every waiting file (it held the office already), for its remaining

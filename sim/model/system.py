@@ -20,6 +20,7 @@ from sim.config.checks import MONTHS_PER_YEAR
 from sim.config.model import ModelConfig
 from sim.engine.resources import HeapPriorityResource, PriorityContainer, QueuedRequest
 from sim.model.attraction import EffortState, intensity_factor, intensity_factors, pace_shares, target_of
+from sim.model.land_plan import annual_land_quota_mu
 from sim.model.leads import Leads
 from sim.model.project_plan import ProjectPlan
 from sim.model.recorder import ProjectLedger, ResourceLog
@@ -78,6 +79,12 @@ class PlanLists:
     energy_national: list[bool]
     energy_feedstock_tce: list[float]
     spend_span_factor: list[float]
+    ready: list[bool]
+    prework_median_days: list[float]
+    energy_review_exempt: list[bool]
+    parallel_procedures: list[bool]
+    start_lag_days: list[float]
+    on_meeting_agenda: list[bool]
     # the leads' (LEAD_LISTS)
     arrival_day: list[float]
     investment_yi: list[float]
@@ -130,9 +137,16 @@ def _same_bits(a: np.ndarray, b: np.ndarray) -> bool:
 
 
 def land_release(cfg: ModelConfig, calendar: Calendar, day: float) -> QuotaRelease:
-    """Land quota released in the month starting ``day``: the quota plus reclamation."""
+    """Land quota released in the month starting ``day``: a twelfth of the year's quota plus reclamation.
+
+    The year's quota follows the land its expected projects need (:mod:`sim.model.land_plan`).
+    """
     land = cfg.land
-    return QuotaRelease(land.quota_mu_per_year / MONTHS_PER_YEAR + land.reclamation_mu_per_month, land.carryover_share)
+    year = calendar.first_year
+    while calendar.year_start(year + 1) <= day:
+        year += 1
+    quota = annual_land_quota_mu(cfg, year)
+    return QuotaRelease(quota / MONTHS_PER_YEAR + land.reclamation_mu_per_month, land.carryover_share)
 
 
 def energy_release(cfg: ModelConfig, calendar: Calendar, day: float) -> QuotaRelease:
@@ -174,10 +188,9 @@ class StartState:
         Milestone -> model days already reached (NaN otherwise), copied into the ledger.
     start_lag_days
         Days of site preparation left before the start (after permits).
-    patience_now, paper_patience_now
-        Days of waiting the investor still tolerates. Under 拿地即开工: in the rest of the land
-        chain and of the energy + permits chain. Sequential (each queue its own patience): in the
-        queue it waits in on ``as_of``, and in each later queue.
+    patience_now
+        Days of queue waiting the investor still tolerates on ``as_of``: its one waiting budget
+        for all the queues it has left, on either chain (:mod:`sim.model.waiting`).
     land_level_mu, energy_level_tce
         Quota in stock on ``as_of_day`` (亩, 吨标煤).
     parallel_procedures
@@ -195,7 +208,6 @@ class StartState:
     history: dict[str, np.ndarray]
     start_lag_days: list[float]
     patience_now: list[float]
-    paper_patience_now: list[float]
     land_level_mu: float
     energy_level_tce: float
     parallel_procedures: list[bool]

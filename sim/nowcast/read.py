@@ -11,6 +11,7 @@ import pandas as pd
 from cityplan.calendar import Calendar
 from cityplan.schema import SECTORS
 from cityplan.units import UNIT_KEYS
+from sim.config.uptake import UPTAKE_LEVERS
 from sim.ledger.io import LedgerError, Problem, load_ledger, to_model
 from sim.ledger.tolerant import LedgerRead, read_office_ledger
 from sim.model.leads import DECISION_LATENTS, DURATION_LATENTS, Leads
@@ -92,6 +93,7 @@ def ledger_leads(ledger: pd.DataFrame, rng: np.random.Generator) -> Leads:
         u=rng.random((len(DECISION_LATENTS), n)),
         patience_u=rng.random(n),
         unit=_unit_index(ledger),
+        uptake_u=rng.random((len(UPTAKE_LEVERS), n)),
     )
 
 

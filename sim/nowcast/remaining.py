@@ -76,9 +76,13 @@ def _residual_procedures(
     has, since = now.has, now.since
     pw = m.prework
     in_prework = has["signed"] & ~has["procedures"]
-    quality = quality_given_prework(since("signed"), pw, m.appraisal.min_quality, u["quality"])
+    # each project's median at quality 0.5 (ready or not, 全程代办; issue 23), from its plan
+    base = new["prework_median_days"] / np.exp(-pw.quality_effect * (new["quality"] - 0.5))
+    screened_all = m.appraisal.screen_share >= 1.0
+    min_quality = m.appraisal.min_quality if screened_all else 0.0
+    quality = quality_given_prework(since("signed"), pw, min_quality, u["quality"], base)
     new["quality"] = np.where(in_prework, quality, new["quality"])
-    prework_median = pw.median_days * np.exp(-pw.quality_effect * (new["quality"] - 0.5))
+    prework_median = base * np.exp(-pw.quality_effect * (new["quality"] - 0.5))
     rest = residual_lognormal(prework_median, pw.sigma_log, since("signed"), u["prework"])
     new["prework_days"] = np.where(has["procedures"], 0.0, rest)
     # a problem (堵点) is settled before any quota is taken
@@ -97,9 +101,8 @@ def _residual_procedures(
         interval = pr.meeting_interval_days
         settled = (np.floor(now.t["procedures"] / interval) + 1.0) * interval + pr.meeting_followup_days
         by_meeting = np.maximum(np.nan_to_num(settled - now.day, nan=np.inf), 0.0)
-        new["problem_days"] = np.where(
-            has["procedures"], np.minimum(new["problem_days"], by_meeting), new["problem_days"]
-        )
+        on_agenda = has["procedures"] & new["on_meeting_agenda"]
+        new["problem_days"] = np.where(on_agenda, np.minimum(new["problem_days"], by_meeting), new["problem_days"])
     # land transfer: the ledger's land need and park flag; residual once the quota is granted
     land = m.land
     transfer_median = land.transfer_median_days * np.where(new["in_park"], land.in_park_transfer_factor, 1.0)
@@ -110,7 +113,8 @@ def _residual_procedures(
     rest = residual_lognormal(
         en.assessment_median_days, en.assessment_sigma_log, since("energy_granted"), u["energy_assessment"]
     )
-    new["energy_days"] = np.where(has["energy_granted"], rest, new["energy_days"])
+    reviewed = has["energy_granted"] & ~new["energy_review_exempt"]  # exempt: no 能评 (issue 23)
+    new["energy_days"] = np.where(reviewed, rest, new["energy_days"])
     # no review date yet: still preparing the file (approval queues are short next to the
     # applicant's time, so a file not under review is taken to be still in preparation)
     ap = m.approvals
@@ -176,11 +180,15 @@ def _residual_after_completion(
         new[f"{name}_days"] = np.where(now.has[milestone], np.nan, new[f"{name}_days"])
 
 
-def _start_lag(now: _AsOf, ap: ApprovalConfig) -> np.ndarray:
-    """Site preparation left once both land and permits are in hand (days)."""
+def _start_lag(now: _AsOf, ap: ApprovalConfig, parallel: np.ndarray) -> np.ndarray:
+    """Site preparation left once both land and permits are in hand (days).
+
+    ``parallel``: the project took 拿地即开工 up (its site starts within days of the land).
+    """
     t = now.t
+    lag = np.where(parallel, ap.parallel_start_lag_days, ap.start_lag_days)
     ready_since = np.where(now.has["permits"] & now.has["land"], now.day - np.fmax(t["permits"], t["land"]), np.nan)
-    return np.where(np.isfinite(ready_since), np.maximum(ap.start_lag_days - ready_since, 0.0), ap.start_lag_days)
+    return np.where(np.isfinite(ready_since), np.maximum(lag - ready_since, 0.0), lag)
 
 
 def _patience_now(
@@ -191,26 +199,19 @@ def _patience_now(
     u: np.ndarray,
     parallel: np.ndarray,
     in_problem: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Patience each procedure chain has left on as_of (days), given the waits so far.
+) -> np.ndarray:
+    """The investor's one waiting budget left on as_of (days), given the waits so far.
 
-    As in the model (:func:`sim.model.processes.do_procedures`): sequential procedures give every
-    queue (land, energy, approvals) the investor's full patience, a fresh tolerance per office;
-    under 拿地即开工 (``parallel``, the rule in force when the project's procedures began) land is
-    one chain and energy + approvals another, each spending one budget that starts from the same
-    patience. The waits so far are estimated from the ledger's dates: the land queue from the
-    end of the problem (fresh problem days) to the land grant, the energy queue from the land
-    delivery (sequential) or the end of the problem (parallel) to the energy grant, the
-    approval queue from the file's completion (fresh applicant days) to the review. Patience is
-    drawn given it outlasted every wait it was spent on (the project has not left): the
-    longest single queue wait (sequential) or the longest chain's total (parallel).
-
-    Returns
-    -------
-    land_chain, paper_chain
-        Parallel: patience left in each chain (days). Sequential: patience left in the queue the
-        project waits in on as_of (its full patience if it waits in none), and the full
-        patience every later queue gets.
+    As in the model (:mod:`sim.model.waiting`): one budget covers every queue of both chains and
+    is spent by wall-clock time while any request waits. The waits so far are estimated from
+    the ledger's dates: the land queue from the end of the problem (fresh problem days) to the
+    land grant, the energy queue from the land delivery (sequential) or the end of the problem
+    (parallel) to the energy grant, the approval queue from the file's completion (fresh
+    applicant days) to the review. Sequential, they follow each other and add up; under
+    拿地即开工 (``parallel``, the rule in force when the project's procedures began) the land
+    and energy queues begin together, so the time spent is the union of the land wait with the
+    energy and approval waits (:func:`_union_of_waits`). Patience is drawn given it outlasted
+    that time (the project has not left).
     """
     has, t, n = now.has, now.t, u.size
     a = now.day
@@ -227,18 +228,26 @@ def _patience_now(
     energy_wait = np.nan_to_num(np.maximum(until("energy_granted") - energy_from, 0.0))
     file_ready = np.where(has["energy"], t["energy"] + fresh.applicant_days[:n], np.nan)
     approval_wait = np.nan_to_num(np.maximum(until("review") - file_ready, 0.0))
-    paper = energy_wait + approval_wait
-    # sequential: the wait in the queue the project is in on as_of (0 between queues; a quota
-    # of 0 is granted, and recorded, at once)
-    current = np.where(~has["land_granted"], land_wait, np.where(~has["energy_granted"], energy_wait, approval_wait))
-    spent_land = np.where(parallel, land_wait, current)
-    spent_paper = np.where(parallel, paper, 0.0)
-    longest = np.where(
-        parallel, np.maximum(land_wait, paper), np.maximum(np.maximum(land_wait, energy_wait), approval_wait)
-    )
+    sequential = land_wait + energy_wait + approval_wait
+    side_by_side = _union_of_waits(land_wait, energy_wait, np.nan_to_num(file_ready - problem_end), approval_wait)
+    spent = np.where(parallel, side_by_side, sequential)
     wk = m.walkaway
-    patience = longest + residual_weibull(wk.patience_scale_days, wk.patience_shape, longest, u)
-    return patience - spent_land, patience - spent_paper
+    return residual_weibull(wk.patience_scale_days, wk.patience_shape, spent, u)
+
+
+def _union_of_waits(
+    land_wait: np.ndarray, energy_wait: np.ndarray, file_from_start: np.ndarray, approval_wait: np.ndarray
+) -> np.ndarray:
+    """Days in which at least one queue of a 拿地即开工 project waited (the union of its waits).
+
+    The land and energy waits both begin when the problem ends (day 0 here); the approval wait
+    begins ``file_from_start`` days later (after the energy wait, the assessment and the file),
+    so it overlaps the land wait only where the land wait is longer.
+    """
+    together = np.maximum(land_wait, energy_wait)
+    approval_end = file_from_start + approval_wait
+    after = np.maximum(approval_end - np.maximum(file_from_start, together), 0.0)
+    return together + np.where(approval_wait > 0, np.minimum(after, approval_wait), 0.0)
 
 
 def _energy_asked_day(
@@ -319,7 +328,7 @@ def _residual_plan(
     as_of_day: float,
     draws: _LedgerDraws,
     regimes: _Regimes,
-) -> tuple[ProjectPlan, np.ndarray, tuple[np.ndarray, np.ndarray]]:
+) -> tuple[ProjectPlan, np.ndarray, np.ndarray]:
     """Overwrite the first ``len(ledger)`` rows of ``plan`` with what remains on ``as_of_day``.
 
     Parameters
@@ -341,7 +350,7 @@ def _residual_plan(
     -------
     plan, start_lag_days, patience_now_days
         For ledger projects: the residual plan, the site preparation left (days) and the
-        patience left in each procedure chain (land chain, paper chain; days).
+        investor's one waiting budget left (days, for every queue of both chains).
     """
     n = len(ledger)
     now = _AsOf(
@@ -367,14 +376,11 @@ def _residual_plan(
             began_before = now.has[milestone] & (now.t[milestone] < launch_day)
             new[name] = np.where(began_before, old[name], new[name])
         chain_before = now.has["procedures"] & (now.t["procedures"] < launch_day)
-        patience_now = (
-            np.where(chain_before, patience_old[0], patience_now[0]),
-            np.where(chain_before, patience_old[1], patience_now[1]),
-        )
+        patience_now = np.where(chain_before, patience_old, patience_now)
     new["resigned"] = np.zeros(n, dtype=bool)
     new["never_proceeds"] = new["never_proceeds"] & ~now.has["procedures"]
     merged = {name: np.concatenate([new[name], np.asarray(v)[n:]]) for name, v in vars(plan).items()}
-    return ProjectPlan(**merged), _start_lag(now, m.approvals), patience_now
+    return ProjectPlan(**merged), _start_lag(now, m.approvals, draws.parallel), patience_now
 
 
 # The step each residual belongs to (the milestone that began it): a step begun before the
@@ -403,7 +409,7 @@ def _residual_steps(
     now: _AsOf,
     m: ModelConfig,
     draws: _LedgerDraws,
-) -> tuple[dict[str, np.ndarray], tuple[np.ndarray, np.ndarray]]:
+) -> tuple[dict[str, np.ndarray], np.ndarray]:
     """Residual durations of every step under the settings ``m`` (a copy of ``start``) and the patience left."""
     new = {name: v.copy() for name, v in start.items()}
     rows, u = draws.rows, draws.u

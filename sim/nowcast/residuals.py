@@ -44,7 +44,13 @@ def residual_weibull(scale_days: float, shape: float, elapsed: np.ndarray, u: np
 QUALITY_GRID_POINTS = 201  # posterior of a project's quality on this many points of [min_quality, 1]
 
 
-def quality_given_prework(elapsed: np.ndarray, pw: PreworkConfig, min_quality: float, u: np.ndarray) -> np.ndarray:
+def quality_given_prework(
+    elapsed: np.ndarray,
+    pw: PreworkConfig,
+    min_quality: float,
+    u: np.ndarray,
+    base_median_days: np.ndarray | None = None,
+) -> np.ndarray:
     """A signed project's quality given its pre-work has lasted ``elapsed`` days (inverse CDF of ``u``).
 
     Quality (uniform on [min_quality, 1] among appraised projects) sets the pre-work median,
@@ -52,12 +58,15 @@ def quality_given_prework(elapsed: np.ndarray, pw: PreworkConfig, min_quality: f
     many days is more likely a slow, low-quality one. The posterior density is proportional
     to the chance the pre-work outlasts ``elapsed`` at that quality; drawing the quality from
     the prior instead made long-waiting projects too quick (too many second-half starts).
+    ``base_median_days``: each project's median at quality 0.5 (ready projects and 全程代办
+    have their own, issue 23); default ``pw.median_days`` for all.
     """
     grid = np.linspace(min_quality, 1.0, QUALITY_GRID_POINTS)
-    medians = pw.median_days * np.exp(-pw.quality_effect * (grid - 0.5))
+    base = np.full(np.shape(elapsed), pw.median_days) if base_median_days is None else base_median_days
+    medians = base[:, None] * np.exp(-pw.quality_effect * (grid[None, :] - 0.5))
     e = np.where(np.isfinite(elapsed), np.maximum(elapsed, 0.0), 0.0)
     with np.errstate(divide="ignore"):
-        x = (np.log(e)[:, None] - np.log(medians)[None, :]) / max(pw.sigma_log, TINY)
+        x = (np.log(e)[:, None] - np.log(medians)) / max(pw.sigma_log, TINY)
     weight = norm.sf(x) + TINY  # (projects, grid)
     cdf = np.cumsum(weight, axis=1)
     cdf /= cdf[:, -1:]

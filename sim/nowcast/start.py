@@ -16,8 +16,9 @@ import pandas as pd
 from cityplan.calendar import Calendar
 from sim.config.model import ModelConfig
 from sim.config.study import StudyConfig
-from sim.model.leads import Leads
-from sim.model.project_plan import plan_projects
+from sim.model.land_plan import initial_land_stock_mu
+from sim.model.leads import DECISION_LATENTS, Leads
+from sim.model.project_plan import plan_projects, takes_up
 from sim.model.recorder import MILESTONES
 from sim.model.system import QuotaRelease, StartState, energy_release, feedstock_day, land_release
 from sim.nowcast.read import _concat, _subset, ledger_leads
@@ -94,6 +95,41 @@ def _replay_quota(
     return max(level, 0.0)
 
 
+def land_need_as_ledgered(rows: Leads, ledger: pd.DataFrame, model: ModelConfig) -> Leads:
+    """The ledger projects' leads with their no-land uniform drawn given the ledger's land need.
+
+    Whether a project needs new land (and so whether it can be ready at signing, issue 23)
+    comes from one uniform (:func:`sim.model.project_plan.land_and_readiness`): a project the
+    ledger shows with no new land draws it below ``land.standard_plant_share``, one with land
+    above it; an unknown land need keeps the fresh draw.
+    """
+    if "land_mu" not in ledger:
+        return rows
+    given = ledger["land_mu"].to_numpy(dtype=float)
+    share = model.land.standard_plant_share
+    u = rows.u.copy()
+    k = DECISION_LATENTS.index("standard_plant")
+    u[k] = np.where(given == 0, u[k] * share, np.where(given > 0, share + u[k] * (1.0 - share), u[k]))
+    return replace(rows, u=u)
+
+
+def _paperwork_before_land(ledger: pd.DataFrame) -> np.ndarray:
+    """Ledger projects whose dates show 拿地即开工: energy or permits reached before the land.
+
+    A ledger does not say which projects took 拿地即开工 up; where its dates show paperwork done
+    ahead of the land delivery the project did (sequentially the paperwork begins after the
+    land); elsewhere its uptake draw decides.
+    """
+    n = len(ledger)
+
+    def t(milestone: str) -> np.ndarray:
+        return ledger[f"t_{milestone}"].to_numpy(dtype=float) if f"t_{milestone}" in ledger else np.full(n, np.nan)
+
+    land = np.where(np.isfinite(t("land")), t("land"), np.inf)
+    paper = np.fmin(np.fmin(t("energy_granted"), t("energy")), np.fmin(t("review"), t("permits")))
+    return np.isfinite(paper) & (paper < land)
+
+
 def starting_state(
     cfg: StudyConfig, ledger: pd.DataFrame, leads: Leads, rng: np.random.Generator
 ) -> tuple[Leads, StartState]:
@@ -113,7 +149,7 @@ def starting_state(
     cal = Calendar(cfg.run.first_year, cfg.run.target_year)
     a = cal.day_of(cfg.nowcast.as_of) + 1.0
     n = len(ledger)
-    rows = ledger_leads(ledger, rng)
+    rows = land_need_as_ledgered(ledger_leads(ledger, rng), ledger, cfg.model)
     u = dict(zip(RESIDUALS, rng.random((len(RESIDUALS), n)), strict=True))
     # new leads: those arriving after as_of and those still in appraisal on as_of
     fresh = plan_projects(leads, cfg.model)
@@ -137,9 +173,12 @@ def starting_state(
     # (as in the model, where a step reads the regime when it begins): a backlog project whose
     # procedures began before the launch stays sequential under 拿地即开工.
     t_proc = ledger["t_procedures"].to_numpy(dtype=float) if "t_procedures" in ledger else np.full(n, np.nan)
-    parallel = np.where(
-        np.isfinite(t_proc) & (t_proc < launch), base.approvals.parallel_with_land, m.approvals.parallel_with_land
-    )
+    # whether each project takes 拿地即开工 up (its uptake draw) under either regime
+    base_parallel = plan.parallel_procedures[:n]
+    if base is not m:
+        base_parallel = takes_up(base.uptake.parallel_with_land, rows, "parallel_with_land", plan.land_mu[:n] > 0)
+    parallel = np.where(np.isfinite(t_proc) & (t_proc < launch), base_parallel, plan.parallel_procedures[:n])
+    parallel = np.where(_paperwork_before_land(ledger), True, parallel)
     fresh_problem_days = plan.problem_days[:n].copy()
     history = {ms: np.full(len(everyone), np.nan) for ms in MILESTONES}
     for ms in MILESTONES:
@@ -169,7 +208,7 @@ def starting_state(
         month_starts,
         year_starts,
         lambda d: land_release(in_force(d), cal, d),
-        base.land.initial_stock_mu,
+        initial_land_stock_mu(base, cal.first_year),
         a,
         returns=(np.where(land_grant <= walked, land_back, np.nan), land_mu),
     )
@@ -211,12 +250,11 @@ def starting_state(
         release_day=release.tolist(),
         done=[*done, *([None] * len(pending))],
         history=history,
-        start_lag_days=np.concatenate([lag, np.full(len(pending), m.approvals.start_lag_days)]).tolist(),
-        patience_now=np.concatenate([patience_now[0], plan.patience_days[n:]]).tolist(),
-        paper_patience_now=np.concatenate([patience_now[1], plan.patience_days[n:]]).tolist(),
+        start_lag_days=np.concatenate([lag, plan.start_lag_days[n:]]).tolist(),
+        patience_now=np.concatenate([patience_now, plan.patience_days[n:]]).tolist(),
         land_level_mu=land_level,
         energy_level_tce=energy_level,
-        parallel_procedures=[*parallel.tolist(), *([m.approvals.parallel_with_land] * len(pending))],
+        parallel_procedures=[*parallel.tolist(), *plan.parallel_procedures[n:].tolist()],
         idle_recoveries=[(int(i), float(land_back[i]), float(land_mu[i])) for i in recovering],
     )
     return everyone, start

@@ -158,7 +158,7 @@ class PartStore:
         kept = [int(r) for r in reps if r < keep_ledgers]
         watch: dict[int, pd.DataFrame] = {}
         for path in sorted(self.folder.glob("watch_*.parquet")):
-            table = pd.read_parquet(path)
+            table = _read_part(path)
             for r in np.unique(table["replication"].to_numpy(dtype=np.int64)).tolist():
                 if r < below:
                     rows = table[table["replication"] == r]

@@ -18,6 +18,7 @@ STREAMS: tuple[str, ...] = (
     "retrofits",  # retrofit projects of existing firms
     "nowcast",  # residual durations and decisions of projects in flight on a ledger's as_of date
     "attraction",  # 3+7+5 series event candidates, each lead's unit and thinning uniform
+    "uptake",  # each lead's uniform per service reform: takes it up if below the share in force
 )
 
 
