@@ -195,16 +195,16 @@ def test_settings_name_real_observations(tmp_path, monkeypatch):
         history_match.load_settings("huaian_pre2023", record)
 
 
-@pytest.mark.slow
-def test_known_answer_on_a_synthetic_truth(tmp_path):
-    """A model run at known inputs as the record: the known vector survives, its strong input narrows around it.
+@pytest.fixture(scope="module")
+def synthetic_match(tmp_path_factory):
+    """A model run at known inputs as the record, history-matched at small scale.
 
-    Small scale (2 waves of 48 points x 2 replications over the warm-up years). The truth is
-    the first Sobol point of the evidence priors (after wave 1's own) with fast prework (its
-    uniform in 0.1-0.3: informative, but not on the prior's bound, where no 5-95% range of a
-    sample can hold it) and strong lead growth (> 0.8): inputs the record's starts and
-    signings speak to. Its first replication is the record, with the record's observation errors and
-    no discrepancy (the truth is the model).
+    2 waves of 48 points x 2 replications over the warm-up years. The truth is the first
+    Sobol point of the evidence priors (after wave 1's own) with slow lead growth (its
+    uniform in 0.1-0.3): the input the record's signings speak to, at the other end from
+    where the published record puts it (0.31-0.47), so the check cannot pass by echoing the
+    real match. Its first replication is the record, with the record's observation errors
+    and no discrepancy (the truth is the model).
     """
     import json
 
@@ -215,22 +215,37 @@ def test_known_answer_on_a_synthetic_truth(tmp_path):
     from tests.conftest import compose_study
 
     study = compose_study(["uncertainty=evidence"])
-    keys = [p.key for p in study.uncertainty.priors]
-    fast, growth = keys.index("prework.median_days"), keys.index("demand.lead_growth_per_year")
-    k = next(
-        k
-        for k in range(48, 10_000)
-        if 0.1 < (u := draw_point(study.uncertainty, study.run.seed, k))[fast] < 0.3 and u[growth] > 0.8
-    )
-    out = tmp_path / "hm"
+    growth = [p.key for p in study.uncertainty.priors].index("demand.lead_growth_per_year")
+    k = next(k for k in range(48, 10_000) if 0.1 < draw_point(study.uncertainty, study.run.seed, k)[growth] < 0.3)
+    out = tmp_path_factory.mktemp("synthetic") / "hm"
     args = ["--out", str(out), "--waves", "2", "--runs-per-wave", "96", "--synthetic-truth", str(k), "run.jobs=2"]
     assert main(args) == 0
     meta = json.loads((out / "history_match.json").read_text())
-    assert meta["synthetic_truth"]["ruled_out_by_waves"] == []  # no wave's emulators rule the known vector out
+    return meta, pd.read_csv(out / "narrowing.csv").set_index("input")
+
+
+@pytest.mark.slow
+def test_known_answer_the_truth_is_not_ruled_out(synthetic_match):
+    """The known vector survives every wave, and the sample keeps it inside for most inputs."""
+    meta, narrowing = synthetic_match
+    assert meta["synthetic_truth"]["ruled_out_by_waves"] == []
     assert meta["sample_rows"] >= 10
-    narrowing = pd.read_csv(out / "narrowing.csv").set_index("input")
-    prework = narrowing.loc["prework.median_days"]
-    assert prework["width_share"] < 0.8  # the record narrowed it ...
-    assert prework["sample_min"] <= prework["truth"] <= prework["sample_max"]  # ... around the truth
-    assert abs(prework["sample_p50"] - prework["truth"]) < abs(prework["prior_p50"] - prework["truth"])
-    assert narrowing["truth_inside_5_95"].mean() >= 0.8  # and the rest mostly keep the truth inside
+    assert narrowing["truth_inside_5_95"].mean() >= 0.8
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "measured 3 Dec 2026 on the issue 23 model: at this scale the fit observations (with the record's"
+        " errors) leave lead growth 99% of its range for a truth inside the prior's bulk (a typical truth"
+        " keeps ~96% of the prior in wave 1); uncertainty=history stays off the default until this passes"
+    ),
+)
+def test_known_answer_the_strongest_input_narrows_around_the_truth(synthetic_match):
+    """Lead growth narrows (to under 80% of its range) around the known value."""
+    _meta, narrowing = synthetic_match
+    lead = narrowing.loc["demand.lead_growth_per_year"]
+    assert lead["width_share"] < 0.8
+    assert lead["sample_min"] <= lead["truth"] <= lead["sample_max"]
+    assert abs(lead["sample_p50"] - lead["truth"]) < abs(lead["prior_p50"] - lead["truth"])
