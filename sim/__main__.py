@@ -92,6 +92,13 @@ def interval_note(study: StudyConfig) -> str:
     from analysis.attainment import interval_words
 
     zh, en = interval_words(len(study.uncertainty.priors) - len(study.uncertainty.pinned))
+    if study.uncertainty.sample:
+        from sim.config.sample import read_sample, sample_header
+
+        rows = len(read_sample(study.uncertainty.sample)[1])
+        made = sample_header(study.uncertainty.sample).get("date", "")
+        en += f", drawn from the history-matched sample ({rows} input vectors, {made})"
+        zh += f"，取自历史拟合样本（{rows}组输入）"
     return f"{en}, uncertainty={study.uncertainty.name} / {zh}"
 
 

@@ -20,6 +20,10 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("python -m sim.calibrate FILE", "fit the model's durations from a planner ledger / 台账校准"),
     ("python -m sim.validate --out DIR", "the model against the published record, 2019-2022 / 历史数据检验"),
     (
+        "python -m sim.history_match --out DIR",
+        "rule out inputs the record makes implausible / 历史拟合筛选参数",
+    ),
+    (
         "python -m sim.experiments.watch_calibration --out DIR",
         "are the watch list's probabilities honest? simulated cities / 重点项目开工概率校验",
     ),

@@ -49,6 +49,16 @@ ALLOWED: dict[str, set[str]] = {
     "sim.calibrate": {"sim.ledger"},
     # python -m sim.validate: the model against the published record (issue 22)
     "sim.validate": {"cityplan", "sim.config", "sim.run", "sim.compose", ANALYSES, "analysis.plots"},
+    # python -m sim.history_match: rule out inputs against the record in waves (issue 22)
+    "sim.history_match": {
+        "cityplan",
+        "sim.config",
+        "sim.run",
+        "sim.compose",
+        "sim.experiments",
+        "sim.validate",
+        ANALYSES,
+    },
     "sim.__main__": {
         "cityplan",
         "sim.config",

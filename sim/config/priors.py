@@ -172,6 +172,7 @@ def check_priors(model: ModelConfig, baseline: ModelConfig, uncertainty: Uncerta
                 raise ConfigError(f"{where}: bound {bound} is outside what the field allows: {err}") from None
 
 
+SAMPLE_ORDERS: tuple[str, ...] = ("shuffled", "in_order")
 PRIOR_DISTRIBUTIONS: tuple[str, ...] = ("uniform", "triangular", "loguniform", "beta")
 # How a policy lever that sets a field with a prior keeps its mechanism (sim/run/parameters.py):
 # keep = the lever's value as written; scale = the lever's ratio to the status quo is kept
@@ -254,10 +255,22 @@ class UncertaintyConfig:
     priors: list[Prior] = field(default_factory=list)
     # Fields set on the command line (filled by the entry point): their prior is off.
     pinned: list[str] = field(default_factory=list)
+    # A table of input vectors to draw from instead of the priors (uncertainty=history: the
+    # history-matched sample, a CSV of one column per prior key; path relative to the project
+    # root). Empty = draw from the priors (Sobol). The priors still name the fields, their
+    # labels and lever rules, and bound the sample's values.
+    sample: str = ""
+    # How draw k picks its row: shuffled (a permutation per pass through the sample, from the
+    # root seed; prefix-stable) or in_order (row k: a history-matching wave's design).
+    sample_order: str = "shuffled"
 
     def __post_init__(self) -> None:
         if self.replications_per_draw < 1:
             fail("uncertainty.replications_per_draw", self.replications_per_draw, "an integer >= 1")
+        if self.sample_order not in SAMPLE_ORDERS:
+            fail("uncertainty.sample_order", self.sample_order, f"one of {', '.join(SAMPLE_ORDERS)}")
+        if self.sample and not self.priors:
+            fail("uncertainty.sample", self.sample, "'' when there are no priors (the priors name the sample's inputs)")
         paths = [p.path for p in self.priors]
         for path in paths:
             if paths.count(path) > 1:

@@ -20,6 +20,7 @@ from sim.config.checks import check_iso_date
 from sim.config.model import ModelConfig
 from sim.config.priors import UncertaintyConfig, check_priors
 from sim.config.run import RunConfig
+from sim.config.sample import check_sample
 
 
 def calendar_of(cfg: StudyConfig) -> Calendar:
@@ -156,6 +157,8 @@ class StudyConfig:
                 fail(f"nowcast.{name}", value, f"a date from {first} to {last} (run.first_year..run.target_year)")
         if self.uncertainty.priors:
             check_priors(self.model, self.baseline_model or self.model, self.uncertainty)
+        if self.uncertainty.sample:
+            check_sample(self.uncertainty, self.baseline_model or self.model)
 
 
 def _check_plan_units(plan: PlanConfig) -> None:

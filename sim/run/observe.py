@@ -13,6 +13,7 @@ same values as a full run. History matching reruns this on other inputs.
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -86,12 +87,17 @@ def observe_chunk(observations: ObservationSet, cfg: StudyConfig, replications: 
 
 
 def observe_study(
-    cfg: StudyConfig, observations: ObservationSet, replications: list[int] | None = None
+    cfg: StudyConfig,
+    observations: ObservationSet,
+    replications: list[int] | None = None,
+    *,
+    progress: Callable[[int, int], None] | None = None,
 ) -> pd.DataFrame:
     """The observed values of ``replications`` (default ``range(run.replications)``), tidy.
 
     Runs on the study's backend in chunks of ``run.chunk_size``; returns columns
     ``replication, observation, value`` sorted by replication, then in file order.
+    ``progress(done, total)`` is called after each chunk (history matching's progress lines).
     """
     reps = sorted(replications if replications is not None else range(cfg.run.replications))
     fn = functools.partial(observe_chunk, observations)
@@ -100,6 +106,8 @@ def observe_study(
         for chunk in backend.map(cfg, chunks_of(reps, cfg.run.chunk_size)):
             for i, r in enumerate(chunk.replications):
                 got[r] = chunk.values[i]
+            if progress is not None:
+                progress(len(got), len(reps))
     keys = observations.keys
     values = np.stack([got[r] for r in reps]) if reps else np.empty((0, len(keys)))
     return pd.DataFrame(

@@ -12,6 +12,11 @@ vector for ``r``; a Latin hypercube is not (its strata depend on ``n``), which i
 not offered. The scenario and the policy never enter the draw: replication ``r`` of every
 cell sees the same parameters and the same luck.
 
+With ``uncertainty.sample`` (``uncertainty=history``) draw ``k`` takes a row of that table
+instead (:func:`sample_rows`: a permutation per pass through the sample, from the study
+stream ``history_sample``; prefix-stable in the same way); pinned fields and the lever rules
+work as below.
+
 A *ratio prior* (``per: <field>``) draws the ratio ``path / per`` and gives the field that
 ratio x the value ``per`` has in the same draw: an input derived from another uncertain input
 (the land quota = the investment volume it covers x the land per 亿) moves with it instead of
@@ -44,6 +49,7 @@ from scipy import stats
 from scipy.stats import qmc
 
 from sim.config.priors import Prior, UncertaintyConfig, get_field, is_pinned, lever_value, set_fields
+from sim.config.sample import read_sample
 from sim.config.study import StudyConfig
 from sim.run.rng import study_stream
 
@@ -99,18 +105,49 @@ def draw_values(study: StudyConfig, draws: np.ndarray) -> np.ndarray:
     """
     priors = study.uncertainty.priors
     baseline = study.baseline_model or study.model
-    blocks = {int(b): _sobol_block(len(priors), study.run.seed, int(b)) for b in np.unique(draws // SOBOL_BLOCK)}
-    u = np.array([blocks[int(d) // SOBOL_BLOCK][int(d) % SOBOL_BLOCK] for d in draws]).reshape(len(draws), len(priors))
+    draws = np.asarray(draws, dtype=int)
+    if study.uncertainty.sample:
+        columns, table = read_sample(study.uncertainty.sample)
+        rows = sample_rows(study.uncertainty, study.run.seed, draws, len(table))
+        free = table[rows]
+        column = {c: j for j, c in enumerate(columns)}
+    else:
+        blocks = {int(b): _sobol_block(len(priors), study.run.seed, int(b)) for b in np.unique(draws // SOBOL_BLOCK)}
+        u = np.array([blocks[int(d) // SOBOL_BLOCK][int(d) % SOBOL_BLOCK] for d in draws])
+        u = u.reshape(len(draws), len(priors))
     out = np.empty((len(draws), len(priors)))
     for i, prior in enumerate(priors):
         configured = get_field(baseline, prior.path)
         if prior.per:
             per = float(get_field(baseline, prior.per))
             configured = configured / per if per else 0.0
-        out[:, i] = configured if _pinned(study, prior) else quantile(prior, u[:, i])
+        if _pinned(study, prior):
+            out[:, i] = configured
+        elif study.uncertainty.sample:
+            out[:, i] = free[:, column[prior.key]]
+        else:
+            out[:, i] = quantile(prior, u[:, i])
         if isinstance(configured, int):
             out[:, i] = np.round(out[:, i])
     return out
+
+
+@lru_cache(maxsize=64)
+def _permutation(root_seed: int, n_rows: int, block: int) -> np.ndarray:
+    return study_stream(root_seed, "history_sample", block).permutation(n_rows)
+
+
+def sample_rows(uncertainty: UncertaintyConfig, root_seed: int, draws: np.ndarray, n_rows: int) -> np.ndarray:
+    """The sample row of each draw: prefix-stable, like the Sobol points.
+
+    ``in_order``: row ``k mod n``. ``shuffled``: draws ``b*n .. (b+1)*n - 1`` visit every row
+    once, in the ``b``-th permutation of the study stream ``history_sample`` (the root seed
+    only): draw ``k``'s row never depends on how many draws a run makes.
+    """
+    draws = np.asarray(draws, dtype=int)
+    if uncertainty.sample_order == "in_order":
+        return draws % n_rows
+    return np.array([_permutation(root_seed, n_rows, int(d) // n_rows)[int(d) % n_rows] for d in draws], dtype=int)
 
 
 def field_values(study: StudyConfig, row: np.ndarray) -> dict[str, float]:
@@ -169,7 +206,7 @@ def with_parameters(study: StudyConfig, replication: int) -> StudyConfig:
     # A shallow copy, not dataclasses.replace: the boundary checks ran once for the study.
     # The copy's priors are cleared, so it is not drawn again.
     out = copy.copy(study)
-    out.uncertainty = replace(study.uncertainty, priors=[], pinned=[])
+    out.uncertainty = replace(study.uncertainty, priors=[], pinned=[], sample="")
     if study.baseline_model is None:
         out.model = set_fields(study.model, base_values)
     else:

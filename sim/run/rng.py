@@ -24,18 +24,21 @@ STREAMS: tuple[str, ...] = (
 
 # Study-level streams: one per name, shared by every replication (e.g. the scramble of the
 # parameter design, sim/run/parameters.py). Append new names at the end; never reorder.
-STUDY_STREAMS: tuple[str, ...] = ("parameters",)
+STUDY_STREAMS: tuple[str, ...] = ("parameters", "history_sample")
 # Entropy tag that keeps study streams apart from every replication's SeedSequence.
 _STUDY_TAG = 0x5354554459  # "STUDY"
 
 
-def study_stream(root_seed: int, name: str) -> np.random.Generator:
+def study_stream(root_seed: int, name: str, block: int | None = None) -> np.random.Generator:
     """Return the study-level ``Generator`` called ``name`` (one of :data:`STUDY_STREAMS`).
 
     It depends on the root seed only, never on the replication, scenario or policy.
+    ``block`` (optional) gives the stream's independent sub-stream of that number (the
+    history sample's order, one permutation per pass through the sample).
     """
     index = STUDY_STREAMS.index(name)
-    return np.random.default_rng(np.random.SeedSequence(entropy=[root_seed, _STUDY_TAG], spawn_key=(index,)))
+    key = (index,) if block is None else (index, block)
+    return np.random.default_rng(np.random.SeedSequence(entropy=[root_seed, _STUDY_TAG], spawn_key=key))
 
 
 def replication_seed(root_seed: int, replication: int) -> np.random.SeedSequence:
