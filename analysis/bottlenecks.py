@@ -23,8 +23,8 @@ import numpy as np
 import pandas as pd
 
 from cityplan.calendar import Calendar
+from cityplan.causes import QUEUE_CAUSES  # ledger wait_<cause>_days
 
-QUEUE_CAUSES: tuple[str, ...] = ("land", "energy", "approvals")  # ledger wait_<cause>_days
 CAUSE_LABELS: dict[str, tuple[str, str]] = {
     "land": ("用地指标", "land quota"),
     "energy": ("能耗指标", "energy quota"),

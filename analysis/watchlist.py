@@ -21,23 +21,10 @@ import numpy as np
 import pandas as pd
 
 from analysis.attainment import wilson_bounds
+from cityplan.causes import BLOCKERS, WAIT_CAUSES
 from cityplan.schema import PlanConfig
 from cityplan.units import HUAIAN_UNITS
 
-# Codes of sim.nowcast.watch.BLOCKERS and sim.model.recorder.WAIT_CAUSES, in the same order
-# (analysis does not import sim; tests/test_watchlist.py checks they agree).
-BLOCKERS: tuple[str, ...] = (
-    "started",
-    "prework",
-    "problem",
-    "land",
-    "energy",
-    "approvals",
-    "procedures",
-    "walked",
-    "dropped",
-)
-WAIT_CAUSES: tuple[str, ...] = ("none", "land", "energy", "approvals", "prework", "procedures", "never_proceeds")
 QUEUES: tuple[str, ...] = ("land", "energy", "approvals")
 BLOCKER_LABELS: dict[str, tuple[str, str]] = {
     "started": ("已开工", "started"),

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from cityplan.causes import QUEUE_CAUSES, WAIT_CAUSES
+
 # Milestones in lifecycle order. Append only.
 MILESTONES: tuple[str, ...] = (
     "rejected",  # screened out at appraisal
@@ -38,8 +40,6 @@ MILESTONES: tuple[str, ...] = (
 
 # Where an investor was when it walked away (walk_cause codes): a queue, or for the last
 # three no queue: in pre-work, in a procedure step, or a signing that never proceeded.
-WAIT_CAUSES: tuple[str, ...] = ("none", "land", "energy", "approvals", "prework", "procedures", "never_proceeds")
-QUEUE_CAUSES: tuple[str, ...] = WAIT_CAUSES[1:4]
 # Quota drawn from the city's pools, by resource (ledger column <resource>_quota).
 QUOTA_RESOURCES: tuple[str, ...] = ("land", "energy")
 

@@ -21,28 +21,12 @@ import itertools
 import numpy as np
 import pandas as pd
 
+from cityplan.causes import BLOCKERS, QUEUE_CAUSES, WAIT_CAUSES
 from cityplan.counting import KpiWindow
 from cityplan.schema import SIZE_TIER_LOWER_YI, PlanConfig
 from sim.ledger.tolerant import LedgerRead
-from sim.model.recorder import QUEUE_CAUSES, WAIT_CAUSES
 from sim.model.system import System
 
-# What holds a ledger project on 31 December in a replication (or why it is out), in order:
-# it started; it is in pre-work (前期工作: procedures not begun); in a problem (堵点: procedures
-# begun, no quota asked for yet); queueing for land quota, energy quota or an approval office;
-# in another procedure step (land transfer, energy assessment, file, review, site preparation);
-# its investor left after as_of; it was dropped in the ledger already. Append only.
-BLOCKERS: tuple[str, ...] = (
-    "started",
-    "prework",
-    "problem",
-    "land",
-    "energy",
-    "approvals",
-    "procedures",
-    "walked",
-    "dropped",
-)
 # Milestones that show a project is past its problem (the quota requests come after it).
 PAST_PROBLEM: tuple[str, ...] = ("land_granted", "land", "energy_granted", "energy", "review", "permits")
 OUTCOME_COLUMNS: tuple[str, ...] = (
