@@ -72,7 +72,7 @@ def time_report(sweep: Path, code_root: Path = ROOT) -> dict[str, float]:
         "cpu_cores_obtained": cpu / wall,
         "html_mb": (sweep / "report.html").stat().st_size / 2**20,
         "all_pages_mb": sum(p.stat().st_size for p in pages if p.exists()) / 2**20,
-        "charts": len(list((sweep / "charts").glob("*.png"))),
+        "charts": len(list((sweep / "charts").glob("*.svg"))),
     }
 
 

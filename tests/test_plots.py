@@ -325,7 +325,7 @@ def _chart_files(tmp: Path, name: str) -> tuple[bytes, str]:
     fig.suptitle("开工率 Start rate 2023")
     fig.set_layout_engine("constrained")
     with mpl.rc_context({"svg.hashsalt": "fixed"}):  # SVG ids are random otherwise
-        png, svg = style.save_figure(fig, tmp / name)
+        svg, png = style.save_figure(fig, tmp / name)
     return png.read_bytes(), re.sub(r"<dc:date>.*?</dc:date>", "", svg.read_text(encoding="utf-8"))
 
 
@@ -346,7 +346,7 @@ def test_save_figure_writes_one_area_in_both_formats(tmp_path: Path) -> None:
     from PIL import Image
 
     fig = plot_attainment(attainment_frame()).figure
-    png, svg = style.save_figure(fig, tmp_path / "chart")
+    svg, png = style.save_figure(fig, tmp_path / "chart")
     width, height = Image.open(png).size
     head = svg.read_text(encoding="utf-8").split("<svg", 1)[1].split(">", 1)[0]
     svg_pt = [float(head.split(f'{k}="', 1)[1].split("pt", 1)[0]) for k in ("width", "height")]
@@ -354,3 +354,10 @@ def test_save_figure_writes_one_area_in_both_formats(tmp_path: Path) -> None:
     assert abs(width / style.DPI - svg_pt[0] / 72) < 2 / style.DPI
     assert abs(height / style.DPI - svg_pt[1] / 72) < 2 / style.DPI
     assert not plt.get_fignums()  # closed
+
+
+def test_save_figure_without_png_writes_the_svg_alone(tmp_path: Path) -> None:
+    """The report's default (issue 26): SVG only; a PNG only when asked for."""
+    paths = style.save_figure(plot_attainment(attainment_frame()).figure, tmp_path / "chart", png=False)
+    assert paths == [tmp_path / "chart.svg"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["chart.svg"]

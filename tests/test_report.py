@@ -49,11 +49,11 @@ def test_report_writes_workbook_page_and_charts(tiny_run: Path) -> None:
     os.umask(umask)
     for name in ("report.xlsx", "report.html"):  # written atomically, with the usual permissions
         assert (tiny_run / name).stat().st_mode & 0o777 == 0o666 & ~umask
-    pngs = sorted((tiny_run / "charts").glob("*.png"))
-    assert {p.stem for p in pngs} == {p.stem for p in (tiny_run / "charts").glob("*.svg")}
-    sections = {p.stem.split("_")[0] for p in pngs}
+    svgs = sorted((tiny_run / "charts").glob("*.svg"))
+    assert not list((tiny_run / "charts").glob("*.png"))  # PNGs only on request (--png, issue 26)
+    sections = {p.stem.split("_")[0] for p in svgs}
     assert sections == {"attainment", "fan", "distribution", "comparison", "bottlenecks", "funnel"}
-    assert "fan_all" in {p.stem for p in pngs}  # every target's monthly path on one page
+    assert "fan_all" in {p.stem for p in svgs}  # every target's monthly path on one page
     # the run drew its uncertain inputs (uncertainty=evidence): charts with intervals say so
     for chart in ("attainment", "fan", "distribution"):
         for svg in (tiny_run / "charts").glob(f"{chart}_*.svg"):
@@ -135,8 +135,9 @@ def test_multirun_gets_one_chart_set_per_job(tiny_run: Path, tmp_path: Path) -> 
             pd.read_parquet(tiny_run / f"{name}.parquet").assign(policy=policy).to_parquet(job / f"{name}.parquet")
         att = pd.read_csv(tiny_run / "attainment.csv", encoding="utf-8-sig").assign(policy=policy)
         att.to_csv(job / "attainment.csv", index=False, encoding="utf-8-sig")
-    assert analysis_main(["report", str(tmp_path)]) == 0
+    assert analysis_main(["report", str(tmp_path), "--png"]) == 0
     stems = {p.stem for p in (tmp_path / "charts").glob("*.png")}
+    assert stems == {p.stem for p in (tmp_path / "charts").glob("*.svg")}  # --png: a PNG of every chart
     for section in ("attainment", "bottlenecks", "funnel", "fan_start_rate_same_year"):
         for policy in ("a", "b"):
             assert any(s.startswith(section) and re.search(rf"_{policy}(_\d)?$", s) for s in stems), (section, policy)

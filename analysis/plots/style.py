@@ -217,8 +217,12 @@ def new_axes(size: tuple[float, float] = SLIDE_INCHES) -> plt.Axes:
     return fig.add_subplot()
 
 
-def save_figure(fig: Figure, stem: Path, *, dpi: int = DPI) -> list[Path]:
-    """Write ``fig`` as ``<stem>.png`` (at ``dpi``) and ``<stem>.svg``; close it; return the paths.
+def save_figure(fig: Figure, stem: Path, *, dpi: int = DPI, png: bool = True) -> list[Path]:
+    """Write ``fig`` as ``<stem>.svg`` and, with ``png``, ``<stem>.png`` (at ``dpi``); close it.
+
+    Returns the paths written, the SVG first. The report's page embeds the SVG (text stays
+    text); a PNG is for software that takes no SVG, and costs about as much as the SVG to
+    encode, so the report draws it only on request (``python -m analysis report --png``).
 
     A figure with a layout engine is laid out once (one draw without rendering) and its
     layout then frozen; the tight box is found once; so each file costs one draw, where
@@ -227,15 +231,16 @@ def save_figure(fig: Figure, stem: Path, *, dpi: int = DPI) -> list[Path]:
     same before a draw as after one: checked on every chart of a report, issue 13.)
     """
     stem.parent.mkdir(parents=True, exist_ok=True)
-    paths = [stem.with_suffix(".png"), stem.with_suffix(".svg")]
+    paths = [stem.with_suffix(".svg"), *([stem.with_suffix(".png")] if png else [])]
     if fig.get_layout_engine() is not None:
         fig.draw_without_rendering()
         fig.set_layout_engine("none")  # positions stay as laid out above
     box = fig.get_tightbbox().padded(mpl.rcParams["savefig.pad_inches"])
-    # zlib level 1: charts are flat colour, so the file is a few per cent larger than at the
-    # default level 6 and encoding takes a fraction of the time.
-    fig.savefig(paths[0], dpi=dpi, bbox_inches=box, pil_kwargs={"compress_level": 1})
-    fig.savefig(paths[1], bbox_inches=box)
+    fig.savefig(paths[0], bbox_inches=box)
+    if png:
+        # zlib level 1: charts are flat colour, so the file is a few per cent larger than at the
+        # default level 6 and encoding takes a fraction of the time.
+        fig.savefig(paths[1], dpi=dpi, bbox_inches=box, pil_kwargs={"compress_level": 1})
     plt.close(fig)
     return paths
 

@@ -106,8 +106,8 @@ def _front(kpis: pd.DataFrame, table: pd.DataFrame) -> pd.DataFrame:
     return table
 
 
-def budget_run(run: Path, *, n_boot: int, charts: bool = True) -> pd.DataFrame | None:
-    """Write sensitivity.csv, value_of_information.csv and the budget charts of one run."""
+def budget_run(run: Path, *, n_boot: int, charts: bool = True, png: bool = True) -> pd.DataFrame | None:
+    """Write sensitivity.csv, value_of_information.csv and the budget charts (SVG; PNG with ``png``) of one run."""
     kpis, params = _cell(run)
     if params.empty:
         log.warning("%s: no uncertain inputs (uncertainty=none?): all of the spread is luck; skipped", run)
@@ -119,7 +119,7 @@ def budget_run(run: Path, *, n_boot: int, charts: bool = True) -> pd.DataFrame |
     voi = _front(kpis, value_of_information(kpis, params, goals(run)))
     voi.to_csv(run / "value_of_information.csv", index=False, encoding="utf-8-sig")
     if charts and len(sens):
-        write_budget_charts(run, sens, kpis)
+        write_budget_charts(run, sens, kpis, png=png)
     _log_headline(run, sens, prior_labels(run))
     return sens
 
@@ -133,8 +133,8 @@ def shown_targets(kpis: pd.DataFrame, sens: pd.DataFrame, run: Path | None = Non
     return [t for t in (*HEADLINE_TARGETS, *uncertain) if t in have]
 
 
-def write_budget_charts(run: Path, sens: pd.DataFrame, kpis: pd.DataFrame) -> list[Path]:
-    """charts/sensitivity_value.png and charts/sensitivity_attain.png (and .svg)."""
+def write_budget_charts(run: Path, sens: pd.DataFrame, kpis: pd.DataFrame, *, png: bool = True) -> list[Path]:
+    """uncertainty_charts/sensitivity_value.svg and sensitivity_attain.svg (and .png with ``png``)."""
     from matplotlib.figure import Figure
 
     from analysis.plots.sensitivity import plot_budget
@@ -153,7 +153,7 @@ def write_budget_charts(run: Path, sens: pd.DataFrame, kpis: pd.DataFrame) -> li
         fig = ax.get_figure()
         assert isinstance(fig, Figure)
         fig.set_size_inches(13.333, max(7.5, 0.55 * len(keys) + 2))
-        paths += save_figure(fig, run / UNCERTAINTY_CHARTS / stem)
+        paths += save_figure(fig, run / UNCERTAINTY_CHARTS / stem, png=png)
     return paths
 
 

@@ -3,8 +3,9 @@
 :func:`cell_charts` draws what one job (scenario x policy) needs and :func:`sweep_charts` the
 charts that compare jobs; both take plain picklable inputs (:class:`CellInput`,
 :class:`SweepInput`) and return :class:`Chart` records, so :func:`draw_charts` can run them in
-worker processes (matplotlib is not thread-safe). Every chart is written as a 150-dpi PNG
-(slides) and an SVG (the HTML embeds the SVG: text stays text, a few tens of kB a chart).
+worker processes (matplotlib is not thread-safe). Every chart is written as an SVG (the HTML
+embeds it: text stays text, a few tens of kB a chart; PowerPoint, Keynote, LibreOffice and WPS
+take SVG on slides) and, on request (``png``), as a 150-dpi PNG.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ SWEEP_SECTIONS: tuple[str, ...] = ("distribution", "comparison")
 
 @dataclass(frozen=True)
 class Chart:
-    """One chart written to disk: section, bilingual caption, PNG and SVG paths, and its job.
+    """One chart written to disk: section, bilingual caption, PNG (when drawn) and SVG paths, and its job.
 
     ``cell`` is the (scenario, policy) the chart details, or None for a chart of the whole run
     or sweep (distributions, comparisons).
@@ -42,9 +43,14 @@ class Chart:
 
     section: str
     caption: str
-    png: Path
+    png: Path | None
     svg: Path
     cell: tuple[str, str] | None = None
+
+    @property
+    def files(self) -> list[Path]:
+        """The files of this chart (the SVG, then the PNG when drawn)."""
+        return [self.svg, *([self.png] if self.png is not None else [])]
 
 
 def slug(*parts: str) -> str:
@@ -70,6 +76,7 @@ class CellInput:
     ledger_replications: int = 0
     every_target: bool = True  # the all-target fan page (a single run; a sweep links each job's report)
     interval_note: str = ""  # what the intervals and bands cover (report_uncertainty.interval_note)
+    png: bool = False  # also a PNG of every chart (python -m analysis report --png)
 
 
 @dataclass(frozen=True)
@@ -82,6 +89,7 @@ class SweepInput:
     policies: list[str]
     comparison: pd.DataFrame | None = None
     interval_note: str = ""  # what the intervals cover, when every job agrees
+    png: bool = False  # also a PNG of every chart
 
 
 def _save(
@@ -94,12 +102,13 @@ def _save(
     *,
     cell: tuple[str, str] | None = None,
     dpi: int | None = None,
+    png: bool = False,
 ) -> None:
-    """Write ``fig`` (PNG and SVG) and record it in ``charts``."""
+    """Write ``fig`` (SVG, and PNG with ``png``) and record it in ``charts``."""
     from analysis.plots.style import DPI, save_figure
 
-    png, svg = save_figure(fig, out_dir / slug(section, *name), dpi=dpi or DPI)
-    charts.append(Chart(section, caption, png, svg, cell))
+    svg, *pngs = save_figure(fig, out_dir / slug(section, *name), dpi=dpi or DPI, png=png)
+    charts.append(Chart(section, caption, pngs[0] if pngs else None, svg, cell))
 
 
 def cell_charts(job: CellInput) -> list[Chart]:
@@ -127,7 +136,7 @@ def cell_charts(job: CellInput) -> list[Chart]:
         fig = attainment_overview(piece, short, subtitle=f"{part} {on_chart}".strip(), note=job.interval_note)
         number = (str(k),) if len(pieces) > 1 else ()
         caption = f"目标达标概率 Attainment overview {part}{tag}"
-        _save(charts, job.out_dir, "attainment", caption, fig, (*name, *number), cell=cell)
+        _save(charts, job.out_dir, "attainment", caption, fig, (*name, *number), cell=cell, png=job.png)
     titles = target_titles(att)
     as_of = as_of_month(job.monthly)
     for target in FAN_TARGETS:
@@ -144,12 +153,12 @@ def cell_charts(job: CellInput) -> list[Chart]:
             as_of=as_of,
         )
         add_note(ax.figure, job.interval_note)
-        _save(charts, job.out_dir, "fan", f"{titles[target]}{tag}", ax.figure, (target, *name), cell=cell)
+        _save(charts, job.out_dir, "fan", f"{titles[target]}{tag}", ax.figure, (target, *name), cell=cell, png=job.png)
     if job.every_target:
         grid = fan_grid(job.monthly, att, actual=job.actual, as_of=as_of, subtitle=on_chart)
         add_note(grid, job.interval_note)
         caption = f"各指标月度进度 Every target, month by month{tag}"
-        _save(charts, job.out_dir, "fan", caption, grid, ("all", *name), dpi=PAGE_DPI, cell=cell)
+        _save(charts, job.out_dir, "fan", caption, grid, ("all", *name), dpi=PAGE_DPI, cell=cell, png=job.png)
     pick = job.bottlenecks
     if "waits" in pick and not pick["waits"].empty:
         fig = bottleneck_overview(
@@ -160,9 +169,9 @@ def cell_charts(job: CellInput) -> list[Chart]:
             n_replications=job.ledger_replications,
             subtitle=on_chart,
         )
-        _save(charts, job.out_dir, "bottlenecks", "瓶颈 Bottlenecks" + tag, fig, name, cell=cell)
+        _save(charts, job.out_dir, "bottlenecks", "瓶颈 Bottlenecks" + tag, fig, name, cell=cell, png=job.png)
         funnel = plot_funnel(pick["funnel"], subtitle=on_chart).figure
-        _save(charts, job.out_dir, "funnel", "项目漏斗 Pipeline funnel" + tag, funnel, name, cell=cell)
+        _save(charts, job.out_dir, "funnel", "项目漏斗 Pipeline funnel" + tag, funnel, name, cell=cell, png=job.png)
     return charts
 
 
@@ -193,16 +202,26 @@ def sweep_charts(sweep: SweepInput) -> list[Chart]:
             colours=colours,
         )
         add_note(ax.figure, sweep.interval_note)
-        _save(charts, sweep.out_dir, "distribution", titles[target], ax.figure, (target,))
+        _save(charts, sweep.out_dir, "distribution", titles[target], ax.figure, (target,), png=sweep.png)
     comparison = sweep.comparison
     if comparison is not None and len(comparison):
         keys = [t for t in FAN_TARGETS if t in set(comparison["target"])] or None
         fig = plot_forest(comparison, targets=keys, colours=colours).figure
         add_note(fig, sweep.interval_note)
-        _save(charts, sweep.out_dir, "comparison", "政策配对差值 Paired policy differences", fig, ("forest",))
+        _save(
+            charts,
+            sweep.out_dir,
+            "comparison",
+            "政策配对差值 Paired policy differences",
+            fig,
+            ("forest",),
+            png=sweep.png,
+        )
         fig = plot_p_attain_change(comparison, targets=keys, colours=colours).figure
         add_note(fig, sweep.interval_note)
-        _save(charts, sweep.out_dir, "comparison", "达标概率变化 Change in P(attain)", fig, ("p_attain",))
+        _save(
+            charts, sweep.out_dir, "comparison", "达标概率变化 Change in P(attain)", fig, ("p_attain",), png=sweep.png
+        )
     return charts
 
 

@@ -163,6 +163,7 @@ def discover_run(
     *,
     charts: bool = True,
     units: Mapping[str, tuple[str, str, float]] | None = None,
+    png: bool = True,
 ) -> pd.DataFrame:
     """Write ``boxes.csv`` (and charts of the boxes that pass) for ``targets`` (default: the at-risk ones).
 
@@ -198,7 +199,7 @@ def discover_run(
             lines.append(f"{target}: no box distinguishable from chance with {n_draws} draws")
         if charts and top is not None:
             box = found[int(top["box"]) - 1][1]
-            _chart(run, target, x, missed, box, labels, top)
+            _chart(run, target, x, missed, box, labels, top, png=png)
     out = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=list(DISCOVERY_COLUMNS))
     out.to_csv(run / "boxes.csv", index=False, encoding="utf-8-sig")
     sys.stdout.write("\n".join(lines) + ("\n" if lines else ""))
@@ -213,6 +214,8 @@ def _chart(
     box: Box,
     labels: Mapping[str, tuple[str, str]],
     top: pd.Series,
+    *,
+    png: bool = True,
 ) -> None:
     from matplotlib.figure import Figure
 
@@ -224,4 +227,4 @@ def _chart(
     ax.title.set_fontsize("small")
     fig = ax.get_figure()
     assert isinstance(fig, Figure)
-    save_figure(fig, run / UNCERTAINTY_CHARTS / f"discover_{target}")
+    save_figure(fig, run / UNCERTAINTY_CHARTS / f"discover_{target}", png=png)

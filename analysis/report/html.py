@@ -152,12 +152,6 @@ def frame_table(frame: pd.DataFrame, *, percent: Sequence[str] = (), digits: int
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
 
 
-def embed_png(path: Path) -> str:
-    """``<img>`` with the PNG inlined as base64 (the page stays one self-contained file)."""
-    data = base64.b64encode(path.read_bytes()).decode("ascii")
-    return f'<img src="data:image/png;base64,{data}" alt="{_esc(path.stem)}">'
-
-
 def embed_svg(path: Path) -> str:
     """``<img>`` with the SVG inlined as base64 (sharp at any zoom, text kept as text).
 
@@ -178,7 +172,7 @@ def chart_sections(charts: Sequence[Any]) -> list[str]:
         parts.append(f"<h2>{_esc(zh)} {_esc(en)}</h2>")
         parts += [
             f"<figure>{embed_svg(c.svg)}<figcaption>{_esc(c.caption)} "
-            f"<span class='muted'>({_esc(c.png.name)}, {_esc(c.svg.name)})</span></figcaption></figure>"
+            f"<span class='muted'>({', '.join(_esc(f.name) for f in c.files)})</span></figcaption></figure>"
             for c in items
         ]
     return parts

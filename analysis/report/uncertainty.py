@@ -39,8 +39,10 @@ def _esc(text: object) -> str:
     return html.escape(str(text))
 
 
-def ensure_budget(run: Path) -> bool:
+def ensure_budget(run: Path, *, png: bool = False) -> bool:
     """Compute sensitivity.csv, value_of_information.csv and boxes.csv of a run if missing.
+
+    Their charts are SVG, and PNG too with ``png``.
 
     Returns False when the run has no uncertain inputs.
     """
@@ -49,12 +51,12 @@ def ensure_budget(run: Path) -> bool:
     params = run / "params.parquet"
     if not params.exists() or pd.read_parquet(params).empty:
         return False
-    if not (run / "sensitivity.csv").exists() and budget_run(run, n_boot=100) is None:
+    if not (run / "sensitivity.csv").exists() and budget_run(run, n_boot=100, png=png) is None:
         return False
     if not (run / "boxes.csv").exists():
         from analysis.report.discovery import discover_run
 
-        discover_run(run, [], goals(run), prior_labels(run), units=input_units(run))
+        discover_run(run, [], goals(run), prior_labels(run), units=input_units(run), png=png)
     return True
 
 
@@ -138,14 +140,14 @@ def has_budget(cells: list[Path]) -> bool:
     return False
 
 
-def uncertainty_section(cells: list[Path]) -> tuple[str, str] | None:
-    """(heading, html) of the section, or None when no job drew uncertain inputs."""
-    from analysis.report.html import embed_png
+def uncertainty_section(cells: list[Path], *, png: bool = False) -> tuple[str, str] | None:
+    """(heading, html) of the section, or None when no job drew uncertain inputs (``png``: charts also as PNG)."""
+    from analysis.report.html import embed_svg
 
     blocks = []
     for run in cells:
         try:
-            if not ensure_budget(run):
+            if not ensure_budget(run, png=png):
                 continue
         except ValueError as err:  # e.g. too few draws to rank inputs
             log.warning("%s: no uncertainty budget: %s", run, err)
@@ -154,9 +156,9 @@ def uncertainty_section(cells: list[Path]) -> tuple[str, str] | None:
         few = too_few_draws(pd.read_parquet(run / "params.parquet"))
         if few:
             parts.append(f"<p class='warning'><b>{_esc(few)}</b></p>")
-        chart = run / UNCERTAINTY_CHARTS / "sensitivity_value.png"
+        chart = run / UNCERTAINTY_CHARTS / "sensitivity_value.svg"
         if chart.exists() and not few:
-            parts.append(f"<figure>{embed_png(chart)}</figure>")
+            parts.append(f"<figure>{embed_svg(chart)}</figure>")
         if not few:
             parts.append(budget_table(run).to_html(index=False, escape=True, border=0))
         passed, chance = box_sentences(run)

@@ -122,8 +122,9 @@ def make_charts(
     workers: int = 1,
     meanwhile: Callable[[], object] | None = None,
     pool: ProcessPoolExecutor | None = None,
+    png: bool = False,
 ) -> list[Chart]:
-    """Draw every chart of the report into ``out_dir`` (PNG at 150 dpi and SVG).
+    """Draw every chart of the report into ``out_dir`` (SVG; with ``png`` also PNG at 150 dpi).
 
     Sections: ``attainment`` (per job), ``fan`` (headline targets per job on slides; every
     target on one page for a single run, with the actual path when known), ``distribution``
@@ -153,6 +154,7 @@ def make_charts(
             ledger_replications=int(ledgers["replication"].nunique()) if len(ledgers) else 0,
             every_target=not multi,
             interval_note=tables.interval_notes.get((scenario, policy), ""),
+            png=png,
         )
         tasks.append(functools.partial(cell_charts, job))
     sweep = SweepInput(
@@ -162,6 +164,7 @@ def make_charts(
         policies=list(dict.fromkeys(p for _s, p in tables.cell_names)),
         comparison=tables.comparison,
         interval_note=sweep_note(tables.interval_notes),
+        png=png,
     )
     tasks.append(functools.partial(sweep_charts, sweep))
     if pool is not None:
@@ -191,7 +194,12 @@ def write_cell_pages(root: Path, tables: RunTables, charts: list[Chart], provena
 
 
 def write_report(
-    root: Path, *, force: bool = False, workers: int | None = None, emulator: Path | None = None
+    root: Path,
+    *,
+    force: bool = False,
+    workers: int | None = None,
+    emulator: Path | None = None,
+    png: bool = False,
 ) -> list[Path]:
     """Write ``charts/``, ``report.xlsx`` and ``report.html`` into a run or multirun directory.
 
@@ -211,6 +219,8 @@ def write_report(
     emulator
         ``emulator.json`` of a screen (``python -m sim.screen``) for the what-if panel and
         sheets (issue 14); ``<root>/emulator.json`` is used when present and none is given.
+    png
+        Also write every chart as a 150-dpi PNG (the page embeds the SVGs; slides take SVG too).
 
     Returns
     -------
@@ -221,10 +231,12 @@ def write_report(
     # one task per job and one for the charts across jobs; this process draws too
     processes = min(workers or available_cores(), len(find_cells(root)) + 1) - 1
     with chart_workers(processes) as pool:  # they start while this process reads the run
-        return _write_report(root, force=force, pool=pool, emulator=emulator)
+        return _write_report(root, force=force, pool=pool, emulator=emulator, png=png)
 
 
-def _write_report(root: Path, *, force: bool, pool: ProcessPoolExecutor | None, emulator: Path | None) -> list[Path]:
+def _write_report(
+    root: Path, *, force: bool, pool: ProcessPoolExecutor | None, emulator: Path | None, png: bool
+) -> list[Path]:
     """:func:`write_report` with its chart workers started."""
     from analysis.report.html import cell_links, frame_table, headline_sentences, render_html
     from analysis.report.whatif import add_whatif_sheets, panel_section, whatif_emulator
@@ -249,7 +261,7 @@ def _write_report(root: Path, *, force: bool, pool: ProcessPoolExecutor | None, 
         sheets = workbook_sheets(tables, bottlenecks, units)
         _atomic_write(xlsx, lambda p: (write_xlsx(p, sheets), emu and add_whatif_sheets(p, emu)))
 
-    charts = make_charts(tables, root / "charts", bottlenecks, meanwhile=write_workbook, pool=pool)
+    charts = make_charts(tables, root / "charts", bottlenecks, meanwhile=write_workbook, pool=pool, png=png)
 
     extra: list[tuple[str, str]] = [panel_section(emu)] if emu else []
     if units is not None:
@@ -281,7 +293,7 @@ def _write_report(root: Path, *, force: bool, pool: ProcessPoolExecutor | None, 
         )
     from analysis.report.uncertainty import has_budget, uncertainty_section
 
-    budget = uncertainty_section(tables.cells)  # a budget replaces the hand-written assumptions list
+    budget = uncertainty_section(tables.cells, png=png)  # a budget replaces the hand-written assumptions list
     if budget is not None:
         extra.append(budget)
     from analysis.report.validation import validation_section
@@ -310,6 +322,6 @@ def _write_report(root: Path, *, force: bool, pool: ProcessPoolExecutor | None, 
     html_path = root / "report.html"
     _atomic_write(html_path, lambda p: p.write_text(page, encoding="utf-8"))
     pages = [root / href for _s, _p, href in links]
-    written = [xlsx, html_path, *pages, *(p for c in charts for p in (c.png, c.svg))]
+    written = [xlsx, html_path, *pages, *(p for c in charts for p in c.files)]
     log.info("report: %d charts, %s, %s", len(charts), xlsx, html_path)
     return written
