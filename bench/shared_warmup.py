@@ -21,12 +21,10 @@ import numpy as np
 from bench.measures import Figure
 from bench.study import compose_study
 from sim.config.study import StudyConfig, calendar_of
-from sim.model.build import policy_regime
 from sim.model.leads import draw_leads
-from sim.model.retrofits import draw_retrofits
 from sim.run import fork
 from sim.run.parameters import with_parameters
-from sim.run.replication import gc_paused, ledger_frame, ledger_kpis, run_replication, start_model
+from sim.run.replication import gc_paused, run_replication, start_model
 from sim.run.rng import replication_streams
 
 # The status quo, the plan and single levers of the screen (conf/policy/).
@@ -55,21 +53,17 @@ def children_cpu() -> float:
 def post_launch_cpu(study: StudyConfig, replication: int) -> float:
     """CPU seconds of a cell's work from the launch on, in this process: a forked child's work without the fork.
 
-    The cell's policy put in force at the launch (:func:`~sim.model.build.policy_regime`), the run
-    to the horizon, the retrofits and the KPI count, as :func:`sim.run.fork.finish_cell` does.
+    :func:`sim.run.fork.finish_cell` (the policy put in force at the launch, the run to the
+    horizon, the retrofits and the KPI count) on the cell's own warm-up.
     """
     cfg = with_parameters(study, replication)
-    cal = calendar_of(cfg)
     streams = replication_streams(cfg.run.seed, replication)
-    leads = draw_leads(cfg.model.demand, cal, streams, cfg.model.attraction)
+    leads = draw_leads(cfg.model.demand, calendar_of(cfg), streams, cfg.model.attraction)
     with gc_paused():
         env, system = start_model(cfg, leads)
         env.run(until=system.launch_day)
         start = time.process_time()
-        system.launch_regime = policy_regime(cfg.model, system)
-        env.run(until=cal.horizon_days)
-        retrofits = draw_retrofits(cfg.model.retrofit, cfg.model.demand, cal, streams["retrofits"])
-        ledger_kpis(cfg, ledger_frame(system), retrofits)
+        fork.finish_cell(cfg, env, system, streams["retrofits"])
         return time.process_time() - start
 
 
