@@ -28,6 +28,19 @@ from sim.model.resume import resume_source
 from sim.model.system import LaunchRegime, Regime, StartState, System, feedstock_day, plan_lists
 
 
+def policy_regime(cfg: ModelConfig, system: System) -> LaunchRegime:
+    """The policy's regime (``cfg`` and its plan of the system's leads), to be put in force at the launch.
+
+    Its plan lists share every list equal to the baseline's (:func:`~sim.model.system.plan_lists`);
+    a policy with the baseline's rules (the status quo) gets the baseline's own regime. A
+    forked cell (:mod:`sim.run.fork`) swaps its own in before the launch.
+    """
+    if cfg == system.before_launch.cfg:
+        return LaunchRegime(system.before_launch, system.base_plan)
+    plan = plan_projects(system.leads, cfg)
+    return LaunchRegime(Regime(cfg, plan_lists(plan, system.leads, shared_with=(system.base_plan, system.p))), plan)
+
+
 def build_model(
     env: simpy.Environment,
     cfg: ModelConfig,
@@ -52,7 +65,7 @@ def build_model(
         The replication's leads (:func:`sim.model.leads.draw_leads`).
     baseline
         The same scenario without levers, in force until ``launch_day``; None = ``cfg``
-        from the start.
+        on both sides of the launch.
     launch_day
         Model day from which ``cfg`` (the levers) applies.
     start
@@ -69,10 +82,11 @@ def build_model(
             "policy: expected one value for both (the candidate leads are drawn once, at that ceiling)"
         )
 
-    plan = plan_projects(leads, cfg) if start is None else start.plan
-    switch = start is None and baseline is not None and baseline != cfg and launch_day > 0
+    # every plain run has a launch, the status quo's too (its regime is the same on both
+    # sides): the look-aheads that reach it wait for it (sim.model.system.System.park)
+    switch = start is None and launch_day > 0
     start_cfg = baseline if switch and baseline is not None else cfg
-    start_plan = plan_projects(leads, start_cfg) if switch else plan
+    start_plan = plan_projects(leads, start_cfg) if start is None else start.plan
     year_starts = [calendar.year_start(y) for y in range(calendar.first_year, calendar.last_year + 2)]
     system = System(
         env=env,
@@ -113,8 +127,7 @@ def build_model(
         [calendar.month_starts(y) for y in range(calendar.first_year, calendar.last_year + 1)]
     ).tolist()
     if switch:
-        lists = plan_lists(plan, leads, shared_with=(start_plan, system.p))
-        system.launch_regime = LaunchRegime(Regime(cfg, lists), plan)
+        system.launch_regime = policy_regime(cfg, system)
         env.process(launch_campaign(env, system, launch_day))
     skip_before = -np.inf
     if start is not None:

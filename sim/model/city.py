@@ -52,7 +52,10 @@ def launch_campaign(env: simpy.Environment, s: System, launch_day: float) -> Pro
     """The campaign launches (攻坚 starts): the policy's levers (``s.launch_regime``) apply from this day on.
 
     Steps that begin afterwards read the new durations, priorities and rules; leaders'
-    attention and approval capacity change by the difference between the regimes.
+    attention and approval capacity change by the difference between the regimes. Then the
+    steps parked at a look-ahead past the launch are replayed under the policy
+    (:meth:`System.replay_parked`). Every plain run has a launch, the status quo too, so the
+    state on the launch day is the same whatever the policy.
     """
     yield env.timeout(launch_day - env.now)
     assert s.launch_regime is not None
@@ -69,6 +72,7 @@ def launch_campaign(env: simpy.Environment, s: System, launch_day: float) -> Pro
     s.approvals.rekey(lambda request: (lists.approval_priority[request.project], request.time, False))
     s.land.set_first_fit(not cfg.land.reserve_for_head)
     s.energy.set_first_fit(not cfg.energy.reserve_for_head)
+    s.replay_parked()  # the look-aheads that reached the launch before it, now under the policy
 
 
 def release_quota(

@@ -275,6 +275,18 @@ def _event_arrivals(
     return np.concatenate(days), np.concatenate(sectors), np.concatenate(taiwan), np.concatenate(index)
 
 
+def lead_draw_inputs(demand: DemandConfig, attraction: AttractionConfig) -> tuple[object, ...]:
+    """Everything :func:`draw_leads` reads of the configuration: equal inputs draw the same leads.
+
+    The demand, and of the attraction settings the candidate ceiling, the 3+7+5 series slots
+    (days and volume) and the units' shares of leads. Two studies whose inputs are equal and
+    whose streams are the same share their leads (:mod:`sim.run.fork`).
+    """
+    a = attraction
+    series = (a.series_event_days, a.series_event_leads_1e8_mean)
+    return (demand, a.candidate_intensity_factor, series, a.unit_lead_shares)
+
+
 def draw_leads(
     demand: DemandConfig,
     calendar: Calendar,

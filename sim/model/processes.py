@@ -29,7 +29,7 @@ from simpy.events import ProcessGenerator
 from sim.engine.clock import at
 from sim.engine.detached import Detached
 from sim.engine.resources import PriorityContainer, QueuedRequest
-from sim.model.system import PlanLists, System
+from sim.model.system import AfterLaunchError, PlanLists, System
 from sim.model.waiting import WaitingBudget
 
 StepResult = Generator[simpy.Event, Any, bool]
@@ -40,8 +40,18 @@ def appraise(env: simpy.Environment, project: int, s: System, day: float) -> Non
 
     Both are pure delays, so a lead screened out or signed again (a re-signing of a project
     signed before is recorded, not counted again) is recorded on the day it happens with no
-    process; a signing starts the project's life, which waits for that day.
+    process; a signing starts the project's life, which waits for that day. A chain that
+    reaches the campaign launch before it is parked and replayed at the launch
+    (:meth:`~sim.model.system.System.park`).
     """
+    try:
+        appraise_and_sign(env, project, s, day)
+    except AfterLaunchError:
+        s.park(appraise, env, project, s, day)
+
+
+def appraise_and_sign(env: simpy.Environment, project: int, s: System, day: float) -> None:
+    """:func:`appraise`'s chain from the arrival to the start of procedures (pure delays, computed now)."""
     s.ledger.enter(project)
     appraised = day + s.regime_at(day).lists.appraisal_days[project]
     p = s.regime_at(appraised).lists
@@ -359,7 +369,9 @@ def assess_energy_then_file(
     :func:`assess_energy` followed by the file's :func:`hold` in :func:`obtain_permits`; the
     assessment's end is recorded by arithmetic. Only where no parallel chain can make the
     investor leave in between. Returns the plan lists in force when the file was begun (the
-    office's rules for it, as in :func:`obtain_permits`), or None if the investor left.
+    office's rules for it, as in :func:`obtain_permits`), or None if the investor left. A
+    file begun after the campaign launch while the clock is before it waits for the launch to
+    read its rules (one event more; the days met are the same, :func:`~sim.engine.clock.at`).
     """
     left = s.leave_day[project] - env.now
     days = s.p.energy_days[project]
@@ -370,7 +382,11 @@ def assess_energy_then_file(
     assessed = env.now + days
     record_ahead(s, "energy", project, assessed)
     left = s.leave_day[project] - assessed
-    rules = s.regime_at(assessed).lists
+    try:
+        rules = s.regime_at(assessed).lists
+    except AfterLaunchError:  # the file is begun after the launch: its rules are known at the launch
+        yield at(env, s.launch_day)
+        rules = s.regime_at(assessed).lists
     days = rules.applicant_days[project]
     if days <= left:
         yield at(env, assessed + days)
@@ -417,8 +433,18 @@ def start_and_build(s: System, project: int, ready_day: float, lag_days: float) 
     After ``ready_day`` (procedures done) nothing can stop the project: every step is a pure
     delay, so each milestone is recorded by arithmetic on the day the event path reaches it
     (same sums in the same order), under the regime in force on that day. ``lag_days`` is
-    the site preparation (``approvals.start_lag_days``, or a nowcast's remainder).
+    the site preparation (``approvals.start_lag_days``, or a nowcast's remainder). A chain
+    that reaches the campaign launch before it is parked and replayed at the launch
+    (:meth:`~sim.model.system.System.park`).
     """
+    try:
+        start_build_and_complete(s, project, ready_day, lag_days)
+    except AfterLaunchError:
+        s.park(start_and_build, s, project, ready_day, lag_days)
+
+
+def start_build_and_complete(s: System, project: int, ready_day: float, lag_days: float) -> None:
+    """:func:`start_and_build`'s chain from the end of procedures to output (pure delays, computed now)."""
     s.held_land[project] = s.held_energy[project] = 0.0  # the quota is in use from the start
     start = ready_day + lag_days
     if start >= s.horizon_day:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import bisect
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
@@ -105,6 +106,14 @@ class LaunchRegime(NamedTuple):
 
     regime: Regime
     plan: ProjectPlan
+
+
+class AfterLaunchError(Exception):
+    """A look-ahead reached the campaign launch while the clock is before it (:meth:`System.regime_at`).
+
+    The rules in force on that day are not known before the launch: the step that looked ahead
+    is parked (:meth:`System.park`) and replayed at the launch under the regime then in force.
+    """
 
 
 def plan_lists(plan: ProjectPlan, leads: Leads, shared_with: tuple[ProjectPlan, PlanLists] | None = None) -> PlanLists:
@@ -222,6 +231,13 @@ class System:
     campaign launch, then the policy's (:func:`sim.model.city.launch_campaign` swaps them
     with :meth:`put_in_force`). A process reads them when a step begins, so a lever applies
     to steps begun after launch.
+
+    Launch-boundary continuations: before the launch nothing reads the policy's regime. A
+    chain of pure delays computed ahead (:mod:`sim.model.processes`) that reaches a day at or
+    after the launch meets :class:`AfterLaunchError` in :meth:`regime_at`; its step is parked in
+    ``at_launch`` and replayed, from its start, once the launch has put the policy in force.
+    So the state on the launch day is the same under every policy (the years before it can be
+    simulated once for many policies, :mod:`sim.run.fork`), in every run.
     """
 
     env: simpy.Environment
@@ -265,9 +281,28 @@ class System:
     # ``Regime(cfg, p)``, built once per regime: :meth:`regime_at` answers ~40,000 times a
     # replication, and building a NamedTuple each time would cost ~2% of it (measured).
     in_force: Regime = field(init=False, repr=False)
+    # The regime in force before the launch (the baseline's): what a replayed step reads for its days before it.
+    before_launch: Regime = field(init=False, repr=False)
+    # Steps parked at a look-ahead past the launch, replayed in order at the launch (:meth:`park`).
+    at_launch: list[tuple[Callable[..., None], tuple[Any, ...]]] = field(default_factory=list, repr=False)
 
     def __post_init__(self) -> None:
-        self.in_force = Regime(self.cfg, self.p)
+        self.in_force = self.before_launch = Regime(self.cfg, self.p)
+
+    def park(self, step: Callable[..., None], *args: Any) -> None:
+        """Replay ``step(*args)`` at the launch: it looked ahead past the launch before it (:class:`AfterLaunchError`).
+
+        Re-running a step from its start is exact: before its first read of a day after the
+        launch it only assigns (ledger records, the leave day, held quota set to 0), the same
+        values again, and every day it computes after that read is at or after the launch.
+        """
+        self.at_launch.append((step, args))
+
+    def replay_parked(self) -> None:
+        """At the launch, with the policy in force: run every parked step, in the order parked."""
+        parked, self.at_launch = self.at_launch, []
+        for step, args in parked:
+            step(*args)
 
     def put_in_force(self, launch: LaunchRegime) -> None:
         """Make ``launch`` the regime in force (the campaign launch); nothing waits to launch after."""
@@ -324,10 +359,16 @@ class System:
         return projects[comes].tolist(), end
 
     def regime_at(self, day: float) -> Regime:
-        """Config and plan lists in force on model ``day`` (now or later): the policy's from the launch."""
-        launch = self.launch_regime
-        if launch is not None and day >= self.launch_day:
-            return launch.regime
+        """Config and plan lists in force on model ``day``: the baseline's before the launch, the policy's after.
+
+        Raises :class:`AfterLaunchError` for a day at or after the launch while the clock is before it
+        (the policy is not in force yet): the caller's step is parked until the launch. A day
+        before the launch after it is a parked step replayed, which reads the baseline's.
+        """
+        if day < self.launch_day:
+            return self.before_launch
+        if self.launch_regime is not None:
+            raise AfterLaunchError
         return self.in_force
 
     def publish_bulletin(self, day: float, year: int, month: int, *, log: bool = True) -> None:

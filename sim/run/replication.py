@@ -124,12 +124,22 @@ def simulate_leads(cfg: StudyConfig, leads: Leads, *, until_day: float | None = 
     warm-up years can be checked against the record without simulating the target year.
     """
     cal = calendar_of(cfg)
+    env, system = start_model(cfg, leads)
+    env.run(until=cal.horizon_days if until_day is None else min(until_day, cal.horizon_days))
+    return system
+
+
+def start_model(cfg: StudyConfig, leads: Leads) -> tuple[simpy.Environment, System]:
+    """A fresh environment and the city model of ``leads`` built in it, not yet run.
+
+    The baseline rules until the campaign launch, the study's from then on.
+    """
+    cal = calendar_of(cfg)
     env = simpy.Environment()
     system = build_model(
         env, cfg.model, cal, leads, baseline=cfg.baseline_model, launch_day=cal.day_of(cfg.launch_date())
     )
-    env.run(until=cal.horizon_days if until_day is None else min(until_day, cal.horizon_days))
-    return system
+    return env, system
 
 
 def simulate(cfg: StudyConfig, replication: int, *, until_day: float | None = None) -> tuple[System, pd.DataFrame]:
@@ -159,11 +169,16 @@ def run_replication(cfg: StudyConfig, replication: int, *, keep_ledger: bool = F
     ledger = ledger_frame(system)
     if cfg.nowcast.ledger:  # ledger projects keep their county/park (issue 12)
         ledger = with_ledger_units(ledger, cfg)
-    kpis = kpi_matrix(ledger, retrofits, kpi_window(cfg), plan_measures(cfg.plan))
+    kpis = ledger_kpis(cfg, ledger, retrofits)
     watch = watch_outcomes(cfg, system, ledger) if cfg.nowcast.ledger else None
     if not keep_ledger:
         return ReplicationResult(replication, kpis, None, None, watch)
     return ReplicationResult(replication, kpis, ledger, system.log.to_frame(), watch)
+
+
+def ledger_kpis(cfg: StudyConfig, ledger: pd.DataFrame, retrofits: pd.DataFrame) -> np.ndarray:
+    """The monthly KPI matrix of a replication's ledger (n_plan_rows x 12), counted by ``cfg``'s plan."""
+    return kpi_matrix(ledger, retrofits, kpi_window(cfg), plan_measures(cfg.plan))
 
 
 def watch_outcomes(cfg: StudyConfig, system: System, ledger: pd.DataFrame) -> pd.DataFrame:
