@@ -50,7 +50,7 @@ def test_two_levers_setting_one_field_are_refused_and_a_built_package_is_validat
         union_of_settings({"a": {field: 1.0}, "b": {field: 2.0}})
     assert union_of_settings({"a": {field: 1.0}, "b": {("model", "x"): 2}}) == {field: 1.0, ("model", "x"): 2}
     base = cell_study(_cells(("status_quo",))[0])
-    with pytest.raises(ConfigError, match="run.chunk_size"):
+    with pytest.raises(ConfigError, match=r"run\.chunk_size"):
         with_settings(base, {("run", "chunk_size"): 0})  # rebuilt nodes run their checks
 
 
@@ -79,8 +79,12 @@ def test_jobs_auto_is_every_core_and_a_bad_jobs_is_one_line() -> None:
     for bad in ("0", "many"):
         with pytest.raises(ConfigError) as err:
             compose_study(["run=smoke", f"run.jobs={bad}"])
-        assert "run.jobs" in str(err.value) and "'auto'" in str(err.value) and "\n" not in str(err.value)
-    assert parse_jobs("auto") == "auto" and parse_jobs("4") == 4
+        message = str(err.value)
+        assert "run.jobs" in message
+        assert "'auto'" in message
+        assert "\n" not in message
+    assert parse_jobs("auto") == "auto"
+    assert parse_jobs("4") == 4
     with pytest.raises(ValueError, match=r"--jobs: '0'"):
         parse_jobs("0")
 
