@@ -53,3 +53,17 @@ def test_experiment_cells_on_a_local_cluster_equal_the_local_pool_and_serial() -
     on_dask = year_end_values(cells, 0, 3, run=RunConfig(backend="dask", jobs=2), block_size=1, chunk_size=1)
     np.testing.assert_array_equal(pooled, serial)
     np.testing.assert_array_equal(on_dask, serial)
+
+
+@pytest.mark.slow
+def test_experiment_tasks_are_sized_on_the_clusters_workers() -> None:
+    """On an existing cluster the blocks of cells are sized on its workers, not on run.jobs."""
+    from distributed import LocalCluster
+
+    from sim.config.run import RunConfig
+    from sim.experiments.cells import open_cells
+
+    with LocalCluster(n_workers=3, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        run = RunConfig(backend="dask", dask_address=cluster.scheduler_address)  # run.jobs stays 1
+        with open_cells(run) as runner:
+            assert runner.workers == 3

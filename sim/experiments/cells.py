@@ -343,8 +343,9 @@ def cell_tasks(
 class CellRunner:
     """Runs (cell, replication) pairs on an open backend (serial, worker processes or Dask)."""
 
-    def __init__(self, backend: Backend[BlockValues], workers: int) -> None:
-        self.backend, self.workers = backend, workers
+    def __init__(self, backend: Backend[BlockValues]) -> None:
+        self.backend = backend
+        self.workers = backend.workers  # a cluster's size is read once, when the session opens
 
     def values(
         self,
@@ -375,7 +376,7 @@ def open_cells(run: RunConfig | None = None) -> Iterator[CellRunner]:
     """A :class:`CellRunner` on ``run``'s backend (``backend``, ``jobs``, ``dask_address``), open for a session."""
     run = run or SERIAL
     with open_backend(run, run_block) as backend:
-        yield CellRunner(backend, run.workers)
+        yield CellRunner(backend)
 
 
 def year_end_values(

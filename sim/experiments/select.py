@@ -432,7 +432,10 @@ def main(argv: list[str] | None = None) -> int:
         sampler=sampler,
     )
     per_draw = sampler.per_draw
-    meta = {k: v for k, v in vars(args).items() if k != "func"} | {"cells": cells, "replications_per_draw": per_draw}
+    meta = {k: v for k, v in vars(args).items() if k not in ("func", "jobs_default")} | {
+        "cells": cells,
+        "replications_per_draw": per_draw,
+    }
     text = write_selection(out, cells, result, args.target, meta)
     sys.stdout.write(result["selection"].table.assign(cell=cells).to_string(index=False) + "\n" + text + "\n")
     return 0

@@ -50,6 +50,11 @@ class Backend(Protocol[T_co]):
         """Run ``fn(what, replications)`` for every task; yield results in completion order."""
         ...
 
+    @property
+    def workers(self) -> int:
+        """How many tasks run at once (worker processes; a cluster's workers when it started)."""
+        ...
+
 
 class _Tasks(Generic[T]):
     """:meth:`map` as :meth:`map_tasks` with the same first argument in every task."""
@@ -68,6 +73,11 @@ class SerialBackend(_Tasks[T]):
     def __init__(self, fn: ChunkFn[T]) -> None:
         self.fn = fn
 
+    @property
+    def workers(self) -> int:
+        """One: this process."""
+        return 1
+
     def map_tasks(self, tasks: list[Task]) -> Iterator[T]:
         """Run the tasks in order."""
         for what, chunk in tasks:
@@ -77,8 +87,13 @@ class SerialBackend(_Tasks[T]):
 class PoolBackend(_Tasks[T]):
     """Chunks in a pool of worker processes on this machine."""
 
-    def __init__(self, fn: ChunkFn[T], pool: ProcessPoolExecutor) -> None:
-        self.fn, self.pool = fn, pool
+    def __init__(self, fn: ChunkFn[T], pool: ProcessPoolExecutor, workers: int) -> None:
+        self.fn, self.pool, self._workers = fn, pool, workers
+
+    @property
+    def workers(self) -> int:
+        """The pool's worker processes."""
+        return self._workers
 
     def map_tasks(self, tasks: list[Task]) -> Iterator[T]:
         """Submit every task; yield each result when its worker is done."""
@@ -96,6 +111,11 @@ class DaskBackend(_Tasks[T]):
 
     def __init__(self, fn: ChunkFn[T], client: Any) -> None:
         self.fn, self.client = fn, client
+
+    @property
+    def workers(self) -> int:
+        """The cluster's workers now (at least one)."""
+        return max(1, len(self.client.scheduler_info().get("workers", {})))
 
     def map_tasks(self, tasks: list[Task]) -> Iterator[T]:
         """Submit every task; yield each result when it arrives."""
@@ -130,7 +150,7 @@ def open_backend(run: RunConfig, fn: ChunkFn[T]) -> Iterator[Backend[T]]:
         return
     pool = ProcessPoolExecutor(max_workers=run.workers)
     try:
-        yield PoolBackend(fn, pool)
+        yield PoolBackend(fn, pool, run.workers)
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
 
