@@ -97,3 +97,15 @@ def test_an_experiment_command_refuses_a_bad_backend_option(tmp_path, caplog: py
     assert screen_main(["--replications", "2", "--backend", "ray", "--out", str(tmp_path / "s")]) == 2
     assert "run.backend" in caplog.text
     assert not (tmp_path / "s").exists()  # refused before anything ran or was written
+
+
+def test_run_cells_gives_each_studys_own_kpi_matrix() -> None:
+    """The contract of sim.run.fork.run_cells (plain or forked at the launch): each study's own KPIs, bit for bit."""
+    from sim.run.fork import run_cells
+
+    studies = [cell_study(o) for o in _cells(PACKAGES[:2])]
+    together = run_cells(studies, 3)
+    assert len(together) == len(studies)
+    for study, kpis in zip(studies, together, strict=True):
+        np.testing.assert_array_equal(kpis, run_replication(study, 3).kpis)
+    assert not np.array_equal(together[0], together[1])  # two packages: the comparison can fail
