@@ -153,12 +153,16 @@ THOUSAND = 1000
 SPEED_UP_GOAL = 1.8  # issues 6 and 26: the speed-up on 2 processes
 
 
+def cpu_seconds() -> float:
+    """CPU seconds so far: user + system, this process and its reaped children (finished workers)."""
+    return sum(os.times()[:4])
+
+
 def _timed_study(cfg: StudyConfig) -> tuple[float, float, Any]:
     """Wall seconds, CPU seconds (this process and its finished workers) and the result."""
-    start, cpu_start = time.perf_counter(), os.times()
+    start, cpu_start = time.perf_counter(), cpu_seconds()
     result = run_study(cfg)
-    wall, cpu_end = time.perf_counter() - start, os.times()
-    cpu = sum(cpu_end[:4]) - sum(cpu_start[:4])  # user + system, self and reaped children
+    wall, cpu = time.perf_counter() - start, cpu_seconds() - cpu_start
     return wall, cpu, result
 
 

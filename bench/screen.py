@@ -15,18 +15,17 @@
   a few untimed tasks before the clock starts (goal ≤ 1.15, within 15%): the start-up of a
   cluster is paid once a session, the per-task cost on every task.
 
-CPU is counted with :func:`os.times` (this process and its reaped children, so a forked
-``run_cells`` is counted whole).
+CPU is counted by :func:`bench.measures.cpu_seconds` (this process and its reaped children, so
+a forked ``run_cells`` is counted whole).
 """
 
 from __future__ import annotations
 
-import os
 import time
 
 import numpy as np
 
-from bench.measures import Figure
+from bench.measures import Figure, cpu_seconds
 from sim.config.run import DEFAULT_SEED, RunConfig
 from sim.config.study import StudyConfig
 from sim.experiments.cells import cell_overrides, cell_study, list_levers, list_scenarios, open_cells
@@ -40,20 +39,14 @@ SCREEN_REPLICATIONS = 8  # the default screen's replications per cell (python -m
 WARM_UP_REPLICATION = 1000  # untimed tasks from here start the workers (a Dask worker imports the model afresh)
 
 
-def _cpu() -> float:
-    """CPU seconds so far: user + system, this process and its reaped children."""
-    t = os.times()
-    return t.user + t.system + t.children_user + t.children_system
-
-
 def design_studies() -> tuple[list[StudyConfig], float]:
     """Every cell of the default screen's design, composed as the screen composes them, and the CPU it took."""
     levers, scenarios = list_levers(), list_scenarios()
     _, names = design_cells(levers)
     common = common_overrides(DEFAULT_SCENARIO, DEFAULT_SEED, [])
-    start = _cpu()
+    start = cpu_seconds()
     studies = [cell_study([*common, *cell_overrides(n, levers, scenarios)]) for n in names]
-    return studies, _cpu() - start
+    return studies, cpu_seconds() - start
 
 
 def spread(studies: list[StudyConfig], n: int) -> list[StudyConfig]:
@@ -67,14 +60,14 @@ def screen_vs_standalone(studies: list[StudyConfig], compose_s: float, cells: in
     alone_s = screen_s = 0.0
     worst = 0.0
     for r in range(reps):
-        start = _cpu()
+        start = cpu_seconds()
         alone = []
         for study in sample:
             with gc_paused():
                 alone.append(run_replication(study, r).kpis)
-        mid = _cpu()
+        mid = cpu_seconds()
         together = run_cells(sample, r)
-        end = _cpu()
+        end = cpu_seconds()
         alone_s, screen_s = alone_s + mid - start, screen_s + end - mid
         worst = max([worst, *(float(np.max(np.abs(a - b))) for a, b in zip(alone, together, strict=True))])
     pairs = len(sample) * reps
