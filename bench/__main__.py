@@ -1,8 +1,9 @@
 """``python -m bench``: measure speed and scale in one run, print the table, save JSON.
 
 Every figure is measured now, on this machine, in this process (or its subprocesses), and
-compared with the goals of issues 6 and 13. Numbers are noisy on a shared machine; the JSON keeps
-the load average before and after so a reader can judge. Results go to
+compared with the goals of issues 6, 13 and 26 (issue 26's as ratios of timings taken in this
+run). Numbers are noisy on a shared machine; the JSON keeps the load average before and after
+so a reader can judge. Results go to
 ``bench/results/bench-<UTC time>.json`` (gitignored).
 """
 
@@ -29,6 +30,7 @@ from bench.measures import (
 )
 from bench.readme import PAGE, latest, update_page
 from bench.report_speed import report_speed
+from bench.screen import screen_figures
 from bench.study import compose_study
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -42,6 +44,8 @@ def fmt(value: float, unit: str) -> str:
         return f"{value:.2f}x"
     if unit == "events":
         return f"{value:,.0f} raw SimPy events"
+    if unit == "diff":
+        return f"{value:g}"
     return f"{value:,.2f} {unit}"
 
 
@@ -90,7 +94,8 @@ def main() -> None:
         action="append",
         default=[],
         metavar="KEY=N",
-        help="override one size (rounds, speed, big, memory, crn, report, ledger_rows), e.g. --size big=200",
+        help="override one size (rounds, speed, big, memory, crn, report, ledger_rows, screen_cells, screen_reps), "
+        "e.g. --size big=200",
     )
     args = parser.parse_args()
     if args.readme:
@@ -100,8 +105,10 @@ def main() -> None:
         return
     sizes = (
         {"rounds": 2, "speed": 4, "big": 8, "memory": 100, "crn": 4, "report": 2, "ledger_rows": 50}
+        | {"screen_cells": 2, "screen_reps": 1}
         if args.quick
         else {"rounds": 6, "speed": 200, "big": 1000, "memory": 10_000, "crn": 60, "report": 4, "ledger_rows": 1000}
+        | {"screen_cells": 16, "screen_reps": 4}
     )
     for item in args.size:
         key, _, value = item.partition("=")
@@ -117,6 +124,7 @@ def main() -> None:
     figures += speed
     figures.append(kpi_table_memory(cfg, big_run, sizes["memory"]))
     figures += crn_variance_reduction(compose_study, sizes["crn"], args.jobs)
+    figures += screen_figures(sizes["screen_cells"], sizes["screen_reps"], args.jobs)
     figures += ledger_check(sizes["ledger_rows"], 3)
     with tempfile.TemporaryDirectory(prefix="bench-report-") as work:
         figures += report_speed(Path(work), sizes["report"], full=not args.quick)

@@ -91,9 +91,10 @@ def mean_queue_length(cfg: StudyConfig) -> float:
 
 
 BUSY_SHARE = 5 / 6  # utilisation of raw_mmc (mean service 2.5 c / 3 at arrival rate 1)
-# Issue 13: one replication should cost at most the time of 40,000 raw SimPy events (about 3x
-# faster than the ~120,000 measured when the issue was filed).
-EQUIVALENTS_GOAL = 40_000.0
+# Issue 26: one replication (2019 to the end of 2023, five simulated years) should cost at most
+# the time of 100,000 raw SimPy events (127,346 when the issue was filed). Issue 13's 40,000 was
+# set for a one-year replication and is retired.
+EQUIVALENTS_GOAL = 100_000.0
 
 
 def event_rate(cfg: StudyConfig, rounds: int) -> list[Figure]:
@@ -146,17 +147,22 @@ def event_rate(cfg: StudyConfig, rounds: int) -> list[Figure]:
     ]
 
 
-# Issue 13 (was 60 s in issue 6): 1,000 replications on 2 cores of an idle machine.
-THOUSAND_REPLICATIONS_GOAL_S = 30.0
+# 1,000 replications: reported as a figure (issue 26 retired issue 13's 30 s goal: it follows
+# from the cost of one replication, which has its own goal above).
 THOUSAND = 1000
+SPEED_UP_GOAL = 1.8  # issues 6 and 26: the speed-up on 2 processes
+
+
+def cpu_seconds() -> float:
+    """CPU seconds so far: user + system, this process and its reaped children (finished workers)."""
+    return sum(os.times()[:4])
 
 
 def _timed_study(cfg: StudyConfig) -> tuple[float, float, Any]:
     """Wall seconds, CPU seconds (this process and its finished workers) and the result."""
-    start, cpu_start = time.perf_counter(), os.times()
+    start, cpu_start = time.perf_counter(), cpu_seconds()
     result = run_study(cfg)
-    wall, cpu_end = time.perf_counter() - start, os.times()
-    cpu = sum(cpu_end[:4]) - sum(cpu_start[:4])  # user + system, self and reaped children
+    wall, cpu = time.perf_counter() - start, cpu_seconds() - cpu_start
     return wall, cpu, result
 
 
@@ -188,7 +194,14 @@ def throughput(cfg: StudyConfig, replications: int, big: int, jobs: int) -> tupl
             detail=cores(parallel_cpu, parallel_s),
         ),
         Figure("CPU seconds per replication, serial", serial_cpu / replications, "s"),
-        Figure(f"speed-up on {jobs} processes", serial_s / parallel_s, "x", goal=1.8),
+        Figure(f"speed-up on {jobs} processes", serial_s / parallel_s, "x", goal=SPEED_UP_GOAL),
+        # Parallel efficiency: speed-up / processes (1.0 = every process did a serial run's work).
+        Figure(
+            f"parallel efficiency on {jobs} processes (speed-up / {jobs})",
+            serial_s / parallel_s / jobs,
+            "x",
+            detail={"speed_up_per_core_obtained": round(serial_s / parallel_s / (parallel_cpu / parallel_s), 3)},
+        ),
         # CPU seconds per replication in workers / serially: 1.0 = no parallel overhead.
         # Unlike the speed-up it does not depend on how many cores other users left free.
         Figure(
@@ -197,14 +210,7 @@ def throughput(cfg: StudyConfig, replications: int, big: int, jobs: int) -> tupl
             "x",
             detail={"serial_cpu_s_per_rep": serial_cpu / replications},
         ),
-        Figure(
-            f"time for {big:,} replications ({jobs} processes)",
-            big_s,
-            "s",
-            goal=THOUSAND_REPLICATIONS_GOAL_S if big == THOUSAND else None,
-            at_least=False,
-            detail=cores(big_cpu, big_s),
-        ),
+        Figure(f"time for {big:,} replications ({jobs} processes)", big_s, "s", detail=cores(big_cpu, big_s)),
         # What the same CPU work takes when every worker has a core of its own: the CPU seconds
         # of the big run, spread over `jobs` cores, scaled to 1,000 replications. An estimate
         # that does not depend on how loaded the machine was; the wall figure above does.
@@ -212,8 +218,6 @@ def throughput(cfg: StudyConfig, replications: int, big: int, jobs: int) -> tupl
             f"1,000 replications on {jobs} free cores (estimate: CPU s / {jobs})",
             big_cpu / jobs * THOUSAND / big,
             "s",
-            goal=THOUSAND_REPLICATIONS_GOAL_S,
-            at_least=False,
             detail={"big_run_cpu_s": round(big_cpu, 2), "big_run_replications": big},
         ),
     ]

@@ -176,7 +176,7 @@ def main(cfg: DictConfig) -> None:
         actual_monthly(ledger, study).to_parquet(out / "actual_monthly.parquet", index=False)
 
     log.info(
-        "scenario=%s policy=%s replications=%d seed=%d jobs=%d -> %s",
+        "scenario=%s policy=%s replications=%d seed=%d jobs=%s -> %s",
         study.scenario_name,
         study.policy_name,
         study.run.replications,

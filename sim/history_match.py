@@ -38,6 +38,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from sim.run.options import add_backend_options, backend_argv, backend_overrides
+
 if TYPE_CHECKING:
     import numpy as np
     import pandas as pd
@@ -74,6 +76,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--install", action="store_true", help="also write data/history/<observations>.csv")
     p.add_argument("--force", action="store_true", help="replace the files of an earlier match in --out")
     p.add_argument("overrides", nargs="*", help="Hydra overrides, as for python -m sim (e.g. run.jobs=2)")
+    add_backend_options(p, jobs_default=None)
     return p.parse_args(argv)
 
 
@@ -300,7 +303,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 
     out = Path(args.out)
     check_out(out, force=args.force)
-    study = compose_study(list(args.overrides))
+    study = compose_study([*args.overrides, *backend_overrides(args)])
     if study.nowcast.ledger:
         raise ValueError("nowcast.ledger is set: the record is matched against the model's own warm-up years")
     if not study.uncertainty.priors:
@@ -536,7 +539,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 
 def _argv(args: argparse.Namespace) -> list[str]:
     """The command line that reproduces this match (for the sample's header)."""
-    parts = [*args.overrides, "--out", str(args.out), "--waves", str(args.waves)]
+    parts = [*args.overrides, *backend_argv(args), "--out", str(args.out), "--waves", str(args.waves)]
     parts += ["--runs-per-wave", str(args.runs_per_wave), "--replications-per-point", str(args.replications_per_point)]
     if args.observations != "huaian_pre2023":
         parts += ["--observations", args.observations]

@@ -26,6 +26,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from sim.run.options import add_backend_options, backend_argv, backend_overrides
+
 log = logging.getLogger("gongjian.validate")
 
 DEFAULT_REPLICATIONS = 200  # 90% intervals from 200 draws: each quantile within ~2 points of rank
@@ -47,6 +49,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument(
         "overrides", nargs="*", help="Hydra overrides, as for python -m sim (e.g. policy=status_quo run.jobs=2)"
     )
+    add_backend_options(p, jobs_default=None)
     return p.parse_args(argv)
 
 
@@ -100,7 +103,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 
     out = Path(args.out)
     check_out(out, force=args.force)
-    overrides = list(args.overrides)
+    overrides = [*args.overrides, *backend_overrides(args)]
     if args.replications is not None:
         overrides.append(f"run.replications={args.replications}")
     elif not any(o.startswith("run.replications=") for o in overrides):
@@ -123,7 +126,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     stop = calendar_of(study).year_start(study.run.first_year) + stop_day(study, record)
     worst = miss_score(table).sort_values(ascending=False)
     meta: dict[str, Any] = {
-        "command": "python -m sim.validate " + " ".join([*args.overrides, "--out", str(out)]),
+        "command": "python -m sim.validate " + " ".join([*args.overrides, *backend_argv(args), "--out", str(out)]),
         "overrides": overrides,
         "observations": args.observations,
         "scenario": study.scenario_name,

@@ -76,6 +76,13 @@ def test_what_if_sweep_cells_are_labelled_by_value(tmp_path: Path) -> None:
     assert scenarios == {"huaian_2023[land.quota_mu_per_year=20000]", "huaian_2023[land.quota_mu_per_year=40000]"}
 
 
+# Commands that run many replications: each takes the run backends' options.
+EXPERIMENT_COMMANDS = frozenset(
+    {"sim.screen", "sim.select", "sim.what_it_takes", "sim.tune", "sim.validate", "sim.history_match"}
+    | {"sim.experiments.watch_calibration"}
+)
+
+
 def test_list_names_every_command_and_each_one_answers_help() -> None:
     """``python -m sim --list`` is the one index of commands; every module it names runs (issue 21)."""
     from sim.commands import COMMANDS
@@ -93,3 +100,6 @@ def test_list_names_every_command_and_each_one_answers_help() -> None:
         )
         assert helped.returncode == 0, (module, helped.stderr[-500:])
         assert "usage" in helped.stdout, module
+        if module in EXPERIMENT_COMMANDS:  # one way to run many replications (issue 26)
+            for option in ("--backend", "--jobs", "--dask-address"):
+                assert option in helped.stdout, (module, option)

@@ -35,3 +35,35 @@ def test_dask_with_an_address(study: Callable[..., StudyConfig]) -> None:
     with LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
         remote = run_study(replace(cfg, run=replace(cfg.run, backend="dask", dask_address=cluster.scheduler_address)))
     pd.testing.assert_frame_equal(remote.kpis, run_study(cfg).kpis)
+
+
+@pytest.mark.slow
+def test_experiment_cells_on_a_local_cluster_equal_the_local_pool_and_serial() -> None:
+    """A screen's cells on Dask (issue 26): the local pool's and the serial values, whatever the task sizes."""
+    import numpy as np
+
+    from sim.config.run import RunConfig
+    from sim.experiments.cells import cell_overrides, list_levers, list_scenarios, year_end_values
+
+    levers, scenarios = list_levers(), list_scenarios()
+    smoke = ["run=smoke", "uncertainty=none", "run.first_year=2022"]
+    cells = [[*smoke, *cell_overrides(p, levers, scenarios)] for p in ("status_quo", "+".join(levers[:5]), levers[7])]
+    serial = year_end_values(cells, 0, 3, block_size=3, chunk_size=3)
+    pooled = year_end_values(cells, 0, 3, run=RunConfig(jobs=2), block_size=2, chunk_size=2)
+    on_dask = year_end_values(cells, 0, 3, run=RunConfig(backend="dask", jobs=2), block_size=1, chunk_size=1)
+    np.testing.assert_array_equal(pooled, serial)
+    np.testing.assert_array_equal(on_dask, serial)
+
+
+@pytest.mark.slow
+def test_experiment_tasks_are_sized_on_the_clusters_workers() -> None:
+    """On an existing cluster the blocks of cells are sized on its workers, not on run.jobs."""
+    from distributed import LocalCluster
+
+    from sim.config.run import RunConfig
+    from sim.experiments.cells import open_cells
+
+    with LocalCluster(n_workers=3, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        run = RunConfig(backend="dask", dask_address=cluster.scheduler_address)  # run.jobs stays 1
+        with open_cells(run) as runner:
+            assert runner.workers == 3

@@ -58,13 +58,15 @@ def test_own_draws_is_the_default_and_a_user_choice_is_kept() -> None:
 def test_sampler_observes_draw_means_and_feasibility_the_first_of_each_draw(monkeypatch: pytest.MonkeyPatch) -> None:
     calls: list[tuple[int, int]] = []
 
-    def fake_values(cells: list[list[str]], first: int, n: int, pool: object = None, plan: object = None) -> np.ndarray:
+    def fake_values(
+        cells: list[list[str]], first: int, n: int, runner: object = None, plan: object = None
+    ) -> np.ndarray:
         calls.append((first, n))
         reps = np.arange(first, first + n, dtype=float)
         return np.stack([np.tile(reps + 100 * i, (len(TARGET_KEYS), 1)) for i in range(len(cells))])
 
     monkeypatch.setattr(select_module, "year_end_values", fake_values)
-    sampler = CellSampler([["a"], ["b"]], "start_rate_same_year", pool=None, per_draw=2, plan=HUAIAN_2023)
+    sampler = CellSampler([["a"], ["b"]], "start_rate_same_year", runner=None, per_draw=2, plan=HUAIAN_2023)
     np.testing.assert_allclose(sampler([0, 1], 1, 2), [[2.5, 4.5], [102.5, 104.5]])  # draws 1-2 = reps 2-5
     np.testing.assert_allclose(sampler.first_of_draws([1], 1, 2), [[102.0, 104.0]])  # cached, not re-run
     assert calls == [(2, 4)]

@@ -61,12 +61,12 @@ def test_selection_honours_the_goals_direction(direction: str, best: int, monkey
     rng = np.random.default_rng(0)
     noise = rng.normal(0, 0.05, (2, 1000))
 
-    def fake_values(cells, first, n, pool=None, plan=None):
+    def fake_values(cells, first, n, runner=None, plan=None):
         rows = len(HUAIAN_2023.keys)
         return np.stack([np.tile(0.3 + 0.2 * i + noise[i, first : first + n], (rows, 1)) for i in range(len(cells))])
 
     monkeypatch.setattr(select_module, "year_end_values", fake_values)
-    sampler = CellSampler([["a"], ["b"]], "start_rate_same_year", pool=None, plan=plan)
+    sampler = CellSampler([["a"], ["b"]], "start_rate_same_year", runner=None, plan=plan)
     assert sampler.goal.direction == direction
     got = select(
         ["a", "b"],
@@ -78,7 +78,6 @@ def test_selection_honours_the_goals_direction(direction: str, best: int, monkey
         max_replications=200,
         seed=1,
         scenario="huaian_2023",
-        jobs=1,
         sampler=sampler,
     )
     table = got["selection"].table

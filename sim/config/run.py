@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import math
+import os
 from dataclasses import dataclass
 
 from sim.config.checks import check_year, fail
 
 RUN_BACKENDS: tuple[str, ...] = ("local", "dask")
 DASK_SCHEMES: tuple[str, ...] = ("tcp://", "tls://", "inproc://", "ucx://", "ws://", "wss://")
+EVERY_CORE = "auto"  # run.jobs=auto: one worker per core of this machine (os.cpu_count())
 MAX_HALFWIDTH = 0.5  # a Wilson 95% half-width is below 0.5 for any n >= 1
 
 DEFAULT_SEED = 20230128  # root seed: the campaign launch date, 2023-01-28 (calibration.md §5)
@@ -21,8 +23,8 @@ class RunConfig:
     replications: int = 300
     # Root seed: the campaign launch date, 2023-01-28 (calibration.md §5).
     seed: int = DEFAULT_SEED
-    # Worker processes; 1 = serial. Results do not depend on it.
-    jobs: int = 1
+    # Worker processes; 1 = serial, "auto" = every core of this machine. Results do not depend on it.
+    jobs: int | str = 1
     # Replications per task shipped to a worker.
     chunk_size: int = 25
     # Warm-up: the model runs from 1 January of first_year so the pipeline of earlier years
@@ -59,8 +61,8 @@ class RunConfig:
             fail("run.replications", self.replications, "an integer >= 1")
         if self.seed < 0:
             fail("run.seed", self.seed, "a non-negative integer")
-        if self.jobs < 1:
-            fail("run.jobs", self.jobs, "an integer >= 1")
+        if not (self.jobs == EVERY_CORE or (isinstance(self.jobs, int) and self.jobs >= 1)):
+            fail("run.jobs", self.jobs, f"an integer >= 1 or {EVERY_CORE!r} (every core)")
         if self.chunk_size < 1:
             fail("run.chunk_size", self.chunk_size, "an integer >= 1")
         check_year("run.first_year", self.first_year)
@@ -78,3 +80,22 @@ class RunConfig:
         if self.target_halfwidth > 0 and self.max_replications < self.replications:
             allowed = f"an integer >= run.replications ({self.replications})"
             fail("run.max_replications", self.max_replications, allowed)
+
+    @property
+    def workers(self) -> int:
+        """Worker processes this run uses: ``jobs``, or every core for ``jobs=auto``."""
+        return worker_count(self.jobs)
+
+
+def worker_count(jobs: int | str) -> int:
+    """``jobs`` as a count: an integer as it is, ``auto`` = this machine's cores (at least 1)."""
+    return (os.cpu_count() or 1) if jobs == EVERY_CORE else int(jobs)
+
+
+def parse_jobs(text: str) -> int | str:
+    """A ``--jobs`` value: ``auto`` or an integer >= 1 (ValueError naming the value otherwise)."""
+    if text == EVERY_CORE:
+        return EVERY_CORE
+    if not text.isdigit() or int(text) < 1:
+        raise ValueError(f"--jobs: {text!r}; an integer >= 1 or {EVERY_CORE!r} (every core)")
+    return int(text)

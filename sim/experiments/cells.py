@@ -4,10 +4,17 @@ A *cell* is either a scenario file name (``scenarios/<name>.yaml``, e.g. ``plan_
 a lever package written ``a+b+c`` (levers = the files of ``conf/policy/`` other than ``plan``
 and ``status_quo``; ``status_quo`` is the empty package). :func:`cell_overrides` turns it into
 the Hydra overrides ``python -m sim`` would take, and :func:`year_end_values` runs replications
-``first .. first + n - 1`` of each cell through the entry point's
-:func:`sim.compose.compose_study` and :func:`sim.run.replication.run_chunk`. The seed of replication
-``r`` depends on the root seed and ``r`` only, so every cell sees the same leads and latent
-draws (common random numbers), whichever process runs it.
+``first .. first + n - 1`` of each cell. The seed of replication ``r`` depends on the root seed
+and ``r`` only, so every cell sees the same leads and latent draws (common random numbers),
+whichever process runs it.
+
+**Many cells, one way (issue 26).** The cells are composed here, once: a package from the status
+quo and its levers' single-lever studies (:func:`cell_study`: 16 compositions for a 15-lever
+screen, not one per cell), any other cell as ``python -m sim`` composes it. The work goes to the
+run backends of a forecast (:mod:`sim.run.backends`: serial, worker processes, Dask) as tasks of
+(block of cells, replications), replication-major: a task runs, for each of its replications,
+every cell of its block through :func:`sim.run.fork.run_cells`. Values are keyed by (cell,
+replication), so they do not depend on the backend, the workers or the task sizes.
 
 Under ``uncertainty=evidence`` replications ``k * d .. k * d + d - 1`` share draw ``k`` of the
 uncertain inputs (``d = uncertainty.replications_per_draw``), so they are not independent: the
@@ -26,21 +33,28 @@ reads it from the composed study, :func:`target_index` places a target in it, an
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import logging
 import re
-from concurrent.futures import Executor, ProcessPoolExecutor
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from cityplan.schema import PlanConfig
 from sim.compose import HydraException, compose_study
+from sim.config.run import RunConfig
 from sim.config.study import StudyConfig
+from sim.run.backends import Backend, open_backend
+from sim.run.fork import run_cells
+from sim.run.study import chunks_of
 
 log = logging.getLogger(__name__)
 ROOT = Path(__file__).resolve().parents[2]
-PROGRESS_EVERY = 16  # log a line every this many finished cells
 OWN_DRAW = "uncertainty.replications_per_draw=1"  # default of screen and selection (see above)
 NOT_LEVERS = frozenset({"plan", "status_quo"})  # conf/policy files that are packages, not levers
 _LEADING_ZH = re.compile(r"^#\s*([^A-Za-z(]+)")
@@ -157,29 +171,224 @@ def target_index(plan: PlanConfig, target: str) -> int:
     return keys.index(target)
 
 
-def run_cell(overrides: list[str], first: int, n: int) -> np.ndarray:
-    """Year-end values (plan rows x n) of replications first..first+n-1 of one cell (a worker task).
+def run_cell(overrides: list[str], first: int, n: int, run: RunConfig | None = None) -> np.ndarray:
+    """Year-end values (plan rows x n) of replications first..first+n-1 of one cell.
 
     The rows are the cell's plan's (:func:`plan_of`): the city's targets in plan order, then units.
+    ``run``: where the replications run (:func:`sim.run.backends.open_backend`; None: serially here).
     """
-    return _run_cell_with_plan(overrides, first, n)[0]
+    return year_end_values([overrides], first, n, run=run)[0]
 
 
-def _run_cell_with_plan(overrides: list[str], first: int, n: int) -> tuple[np.ndarray, PlanConfig]:
-    from sim.run.replication import run_chunk
+# --- Compose each lever once (issue 26) ------------------------------------------------------
+Path_ = tuple[str, ...]  # a field of the study, e.g. ("model", "uptake", "parallel_with_land", "plan_level")
+NOT_SET_BY_LEVERS = frozenset({"policy_name"})  # the cell's name, set from its package
 
-    study = _study(tuple(overrides))
-    chunk = run_chunk(study, list(range(first, first + n)))
-    return np.asarray(chunk.kpis[:, :, -1].T), study.plan  # (rows, n): value at the last month end
+
+def _leaves(obj: Any, prefix: Path_ = ()) -> dict[Path_, Any]:
+    """Every leaf field of a nested dataclass by path (a non-dataclass value is one leaf)."""
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        out: dict[Path_, Any] = {}
+        for f in dataclasses.fields(obj):
+            out |= _leaves(getattr(obj, f.name), (*prefix, f.name))
+        return out
+    return {prefix: obj}
+
+
+def lever_settings(base: StudyConfig, lever: StudyConfig) -> dict[Path_, Any]:
+    """The fields a single-lever study sets to other values than the status quo's, by path."""
+    before = _leaves(base)
+    return {
+        path: value
+        for path, value in _leaves(lever).items()
+        if path[0] not in NOT_SET_BY_LEVERS and (path not in before or not _same(before[path], value))
+    }
+
+
+def _same(a: Any, b: Any) -> bool:
+    """``a == b`` for config leaves (NaN equal to NaN, so an unset number is not a setting)."""
+    if isinstance(a, float) and isinstance(b, float) and a != a and b != b:  # noqa: PLR0124 - NaN
+        return True
+    return bool(a == b) and type(a) is type(b)
+
+
+def union_of_settings(settings: dict[str, dict[Path_, Any]]) -> dict[Path_, Any]:
+    """The levers' settings together; ValueError when two levers set the same field.
+
+    Hydra would apply them in the package's order and the later one would win: a package is
+    then not the union of its levers, and composing each lever once would not give its study.
+    """
+    out: dict[Path_, Any] = {}
+    owner: dict[Path_, str] = {}
+    for lever, fields_ in settings.items():
+        for path, value in fields_.items():
+            if path in owner:
+                raise ValueError(
+                    f"levers {owner[path]!r} and {lever!r} both set {'.'.join(path)}: a package of both "
+                    "depends on their order; compose it whole"
+                )
+            out[path], owner[path] = value, lever
+    return out
+
+
+def with_settings(obj: Any, settings: dict[Path_, Any]) -> Any:
+    """``obj`` with the leaf fields ``settings`` replaced, each dataclass on the way rebuilt once.
+
+    Rebuilding runs each node's ``__post_init__`` checks (the model's cross-checks included),
+    so a package is validated as composing it would validate it.
+    """
+    if not settings:
+        return obj
+    if () in settings:
+        return settings[()]
+    by_field: dict[str, dict[Path_, Any]] = {}
+    for path, value in settings.items():
+        by_field.setdefault(path[0], {})[path[1:]] = value
+    return dataclasses.replace(obj, **{k: with_settings(getattr(obj, k), v) for k, v in by_field.items()})
+
+
+def _package_of(overrides: tuple[str, ...]) -> tuple[tuple[str, ...], list[str]] | None:
+    """(the other overrides, the package's levers) of a package cell; None for any other cell."""
+    policy = [o for o in overrides if o.partition("=")[0] == "policy"]
+    if len(policy) != 1:
+        return None
+    value = policy[0].partition("=")[2]
+    if value == "status_quo":
+        levers: list[str] = []
+    elif value.startswith("[") and value.endswith("]"):
+        levers = [v.strip() for v in value[1:-1].split(",") if v.strip()]
+    else:
+        return None
+    return tuple(o for o in overrides if o != policy[0]), levers
+
+
+def cell_study(overrides: list[str]) -> StudyConfig:
+    """The study of a cell, as composing its overrides gives it; a package from its levers' studies.
+
+    A package ``policy=[a,b,...]`` is the status quo study of its other overrides with the union
+    of the fields each lever sets (each single-lever study composed once per process, 16
+    compositions for a 15-lever screen instead of one per cell); any other cell is composed.
+    """
+    found = _package_of(tuple(overrides))
+    if found is None:
+        return _study(tuple(overrides))
+    common, levers = found
+    base = _study((*common, "policy=status_quo"))
+    if not levers:
+        return base
+    settings = union_of_settings({lv: _lever_settings(common, lv) for lv in levers})
+    built = with_settings(base, settings)
+    return dataclasses.replace(built, policy_name="+".join(levers))
+
+
+@functools.lru_cache(maxsize=64)
+def _lever_settings(common: tuple[str, ...], lever: str) -> dict[Path_, Any]:
+    return lever_settings(_study((*common, "policy=status_quo")), _study((*common, f"policy=[{lever}]")))
+
+
+# --- Run blocks of cells replication-major on a backend ---------------------------------------
+TASKS_PER_WORKER = 4  # tasks per worker when the work allows: the last ones balance the load
+
+
+@dataclass(frozen=True)
+class CellBlock:
+    """Cells run together in one task: their indices in the experiment and their studies."""
+
+    cells: tuple[int, ...]
+    studies: tuple[StudyConfig, ...]
+
+
+@dataclass(frozen=True)
+class BlockValues:
+    """What a task returns: year-end values (the cell's plan rows) by (cell, replication)."""
+
+    values: dict[tuple[int, int], np.ndarray]
+
+
+def run_block(block: CellBlock, replications: list[int]) -> BlockValues:
+    """One backend task, replication-major: for each replication every cell of the block.
+
+    The block's cells share everything before the launch under common random numbers, so
+    :func:`sim.run.fork.run_cells` may simulate those years once per replication.
+    """
+    out: dict[tuple[int, int], np.ndarray] = {}
+    for r in replications:
+        for cell, kpis in zip(block.cells, run_cells(block.studies, r), strict=True):
+            out[cell, r] = np.asarray(kpis[:, -1])  # the value at the last month end
+    return BlockValues(out)
+
+
+def task_sizes(n_cells: int, n_replications: int, workers: int) -> tuple[int, int]:
+    """(cells per block, replications per task) by default.
+
+    One replication a task, and blocks of cells as large as the work allows while every worker
+    still gets :data:`TASKS_PER_WORKER` tasks (a shared warm-up pays most on large blocks).
+    """
+    blocks = max(1, -(-TASKS_PER_WORKER * workers // max(n_replications, 1)))
+    return max(1, -(-n_cells // blocks)), 1
+
+
+def cell_tasks(
+    studies: list[StudyConfig], replications: list[int], block_size: int, chunk_size: int
+) -> list[tuple[CellBlock, list[int]]]:
+    """Tasks (block of cells, replications): every (cell, replication) pair exactly once."""
+    blocks = [
+        CellBlock(tuple(range(i, min(i + block_size, len(studies)))), tuple(studies[i : i + block_size]))
+        for i in range(0, len(studies), block_size)
+    ]
+    chunks = chunks_of(sorted(replications), chunk_size)
+    return [(block, chunk) for chunk in chunks for block in blocks]  # replication-major
+
+
+class CellRunner:
+    """Runs (cell, replication) pairs on an open backend (serial, worker processes or Dask)."""
+
+    def __init__(self, backend: Backend[BlockValues]) -> None:
+        self.backend = backend
+        self.workers = backend.workers  # a cluster's size is read once, when the session opens
+
+    def values(
+        self,
+        studies: list[StudyConfig],
+        replications: list[int],
+        *,
+        block_size: int | None = None,
+        chunk_size: int | None = None,
+    ) -> dict[tuple[int, int], np.ndarray]:
+        """Year-end values by (index in ``studies``, replication); the same whatever the sizes."""
+        default_block, default_chunk = task_sizes(len(studies), len(replications), self.workers)
+        tasks = cell_tasks(studies, replications, block_size or default_block, chunk_size or default_chunk)
+        total, got = len(studies) * len(replications), dict[tuple[int, int], np.ndarray]()
+        step = max(total // 10, 1)
+        for done in self.backend.map_tasks(list(tasks)):
+            before = len(got)
+            got |= done.values
+            if len(got) // step > before // step or len(got) == total:
+                log.info("cell-replications done: %d of %d", len(got), total)
+        return got
+
+
+SERIAL = RunConfig(jobs=1)  # run here, one task after the other
+
+
+@contextmanager
+def open_cells(run: RunConfig | None = None) -> Iterator[CellRunner]:
+    """A :class:`CellRunner` on ``run``'s backend (``backend``, ``jobs``, ``dask_address``), open for a session."""
+    run = run or SERIAL
+    with open_backend(run, run_block) as backend:
+        yield CellRunner(backend)
 
 
 def year_end_values(
     cells: list[list[str]],
     first: int,
     n: int,
-    jobs: int = 1,
-    pool: Executor | None = None,
+    *,
+    run: RunConfig | None = None,
+    runner: CellRunner | None = None,
     plan: PlanConfig | None = None,
+    block_size: int | None = None,
+    chunk_size: int | None = None,
 ) -> np.ndarray:
     """Year-end values of every target, (cells x targets x n), for replications first..first+n-1.
 
@@ -187,31 +396,33 @@ def year_end_values(
     ----------
     cells
         Hydra overrides of each cell (:func:`cell_overrides` plus common ones such as
-        ``run.seed``).
+        ``run.seed``); composed here (:func:`cell_study`), in this process.
     first, n
         Replications to run (the same indices, hence the same random numbers, in every cell).
-    jobs
-        Worker processes (1: in this process) when no ``pool`` is given.
-    pool
-        An open executor to use (its workers keep composed cells between calls).
+    run
+        Where to run when no ``runner`` is given: ``backend``, ``jobs`` (``auto``: every core),
+        ``dask_address`` (None: serially, in this process).
+    runner
+        An open :class:`CellRunner` (:func:`open_cells`) to use, e.g. across a selection's rounds.
     plan
         The plan the caller scores against: a cell composed with another plan (other keys,
-        goals, directions or counting) is a ValueError, raised once the cells have run.
+        goals, directions or counting) is a ValueError, raised before anything runs.
+    block_size, chunk_size
+        Cells per task and replications per task (default :func:`task_sizes`); the values do
+        not depend on them.
     """
-    firsts, sizes = [first] * len(cells), [n] * len(cells)
-    if pool is not None:
-        done = list(pool.map(_run_cell_with_plan, cells, firsts, sizes))
-    elif jobs == 1 or len(cells) == 1:
-        done = [_run_cell_with_plan(c, first, n) for c in cells]
-    else:
-        done = []
-        with ProcessPoolExecutor(max_workers=jobs) as new_pool:
-            for i, result in enumerate(new_pool.map(_run_cell_with_plan, cells, firsts, sizes), start=1):
-                done.append(result)
-                if i % PROGRESS_EVERY == 0 or i == len(cells):
-                    log.info("cells done: %d of %d", i, len(cells))
+    try:
+        studies = [cell_study(c) for c in cells]
+    except HydraException as err:
+        raise ValueError(f"overrides: {err}") from err
     if plan is not None:
-        other = [c for c, (_, p) in zip(cells, done, strict=True) if p != plan]
+        other = [c for c, s in zip(cells, studies, strict=True) if s.plan != plan]
         if other:
             raise ValueError(f"cells {other} are composed with another plan than {plan.name!r}: scored against which?")
-    return np.stack([values for values, _ in done])
+    replications = list(range(first, first + n))
+    if runner is None:
+        with open_cells(run) as own:
+            got = own.values(studies, replications, block_size=block_size, chunk_size=chunk_size)
+    else:
+        got = runner.values(studies, replications, block_size=block_size, chunk_size=chunk_size)
+    return np.stack([np.stack([got[c, r] for r in replications], axis=1) for c in range(len(cells))])

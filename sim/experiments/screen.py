@@ -14,7 +14,8 @@ effect and two-lever interaction (:mod:`analysis.effects`) and writes into ``--o
 
 Example::
 
-    python -m sim.screen --replications 8 --jobs 2 --out screen/
+    python -m sim.screen --replications 8 --jobs auto --out screen/
+    python -m sim.screen --replications 8 --backend dask --dask-address tcp://head:8786 --out screen/
     python -m sim.screen --levers ready_to_build,five_permits,joint_review --replications 4 --out s/
 """
 
@@ -30,9 +31,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from cityplan.errors import ConfigError
 from cityplan.schema import PlanConfig
 from cityplan.targets import goal_of, targets_frame
-from sim.config.run import DEFAULT_SEED  # the run's root seed: the screen shares its CRN
+from sim.config.run import DEFAULT_SEED, RunConfig  # the run's root seed: the screen shares its CRN
 from sim.experiments.cells import (
     cell_overrides,
     lever_label,
@@ -46,6 +48,7 @@ from sim.experiments.cells import (
     year_end_values,
 )
 from sim.experiments.design import resolution_v_design
+from sim.run.options import add_backend_options, backend_of
 
 log = logging.getLogger("gongjian.screen")
 
@@ -88,13 +91,14 @@ def run_screen(
     *,
     scenario: str,
     seed: int,
-    jobs: int,
+    run: RunConfig | None = None,
     first_replication: int = 0,
     extra: list[str] | None = None,
     plan: PlanConfig | None = None,
 ) -> tuple[np.ndarray, list[str], np.ndarray]:
     """Simulate every design cell; return the design, package names and values (cells x plan rows x R).
 
+    ``run``: the backend (``backend``, ``jobs``, ``dask_address``; None: serially here).
     ``plan``: the plan every cell must be composed with (default: that of the common overrides).
     """
     design, names = design_cells(levers)
@@ -102,7 +106,7 @@ def run_screen(
     common = common_overrides(scenario, seed, extra)
     overrides = [[*common, *cell_overrides(name, levers, scenarios)] for name in names]
     plan = plan if plan is not None else plan_of(common)
-    values = year_end_values(overrides, first_replication, replications, jobs, plan=plan)
+    values = year_end_values(overrides, first_replication, replications, run=run, plan=plan)
     return design, names, values
 
 
@@ -181,7 +185,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--replications", type=int, default=8, help="replications per cell (same seeds in every cell)")
     p.add_argument("--scenario", default=DEFAULT_SCENARIO, help="scenario file the packages run on")
     p.add_argument("--seed", type=int, default=DEFAULT_SEED, help="root seed (run.seed)")
-    p.add_argument("--jobs", type=int, default=1, help="worker processes (one cell per task)")
+    add_backend_options(p)
     p.add_argument("--targets", default="all", help="targets to fit (all, or a comma list)")
     p.add_argument("--panel-targets", default=",".join(PANEL_TARGETS), help="targets for emulator.json and charts")
     p.add_argument("--out", required=True, help="output directory (created; existing files are an error)")
@@ -199,6 +203,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
     args = build_parser().parse_args(argv)
     try:
+        run = backend_of(args)
         levers = parse_list(args.levers, list_levers(), "levers")
         plan = plan_of(common_overrides(args.scenario, args.seed, args.overrides))
         keys = list(plan.keys)
@@ -216,7 +221,7 @@ def main(argv: list[str] | None = None) -> int:
                 f"--replications: {args.replications}; {per_draw} replications share a draw of the uncertain "
                 f"inputs (the block of the paired analysis): a multiple of {per_draw} giving >= 2 draws"
             )
-    except ValueError as err:
+    except (ValueError, ConfigError) as err:
         log.error("%s", err)
         return 2
     out = Path(args.out)
@@ -230,7 +235,7 @@ def main(argv: list[str] | None = None) -> int:
         args.replications,
         scenario=args.scenario,
         seed=args.seed,
-        jobs=args.jobs,
+        run=run,
         extra=args.overrides,
         plan=plan,
     )
@@ -246,6 +251,8 @@ def main(argv: list[str] | None = None) -> int:
         "cells": len(names),
         "replications_total": len(names) * args.replications,
         "wall_time_s": round(wall, 1),
+        "backend": run.backend,
+        "jobs": run.jobs,
         "overrides": args.overrides,  # the user's; every cell ran with common_overrides
         "common_overrides": common_overrides(args.scenario, args.seed, args.overrides),
         "replications_per_draw": per_draw,

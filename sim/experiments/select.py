@@ -25,8 +25,6 @@ import argparse
 import json
 import logging
 import sys
-from concurrent.futures import Executor, ProcessPoolExecutor
-from contextlib import nullcontext
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -34,14 +32,17 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from cityplan.errors import ConfigError
 from cityplan.files import refuse_overwrite
 from cityplan.schema import PlanConfig
 from cityplan.targets import Goal, goal_of
-from sim.config.run import DEFAULT_SEED
+from sim.config.run import DEFAULT_SEED, RunConfig
 from sim.experiments.cells import (
+    CellRunner,
     cell_overrides,
     list_levers,
     list_scenarios,
+    open_cells,
     own_draws,
     plan_of,
     replications_per_draw,
@@ -50,6 +51,7 @@ from sim.experiments.cells import (
     year_end_values,
 )
 from sim.experiments.kn import claim, feasibility_check, in_replications, kn_select
+from sim.run.options import add_backend_options, backend_of
 
 OUTPUTS = ("selection.csv", "feasibility.csv", "claim.txt", "select.json")  # what a selection writes into --out
 log = logging.getLogger("gongjian.select")
@@ -75,15 +77,15 @@ class CellSampler:
         self,
         overrides: list[list[str]],
         target: str,
-        pool: Executor | None,
+        runner: CellRunner | None,
         per_draw: int = 1,
         plan: PlanConfig | None = None,
     ) -> None:
         self.plan = plan if plan is not None else plan_of(overrides[0])
-        self.overrides, self.index, self.pool, self.per_draw = (
+        self.overrides, self.index, self.runner, self.per_draw = (
             overrides,
             target_index(self.plan, target),
-            pool,
+            runner,
             per_draw,
         )
         self.goal = Goal(*goal_of(target, self.plan))
@@ -99,7 +101,7 @@ class CellSampler:
         """Values (len(cells) x n) of replications first..first+n-1 (simulating the missing ones)."""
         todo = [c for c in cells if any((c, r) not in self.cache for r in range(first, first + n))]
         if todo:
-            values = year_end_values([self.overrides[c] for c in todo], first, n, pool=self.pool, plan=self.plan)
+            values = year_end_values([self.overrides[c] for c in todo], first, n, runner=self.runner, plan=self.plan)
             for row, c in enumerate(todo):
                 for j in range(n):
                     self.cache[c, first + j] = float(values[row, self.index, j])
@@ -145,7 +147,13 @@ def parse_costs(text: str, levers: list[str]) -> dict[str, float]:
 
 
 def cell_sampler(
-    cells: list[str], target: str, *, seed: int, scenario: str, pool: Executor | None, extra: list[str] | None = None
+    cells: list[str],
+    target: str,
+    *,
+    seed: int,
+    scenario: str,
+    runner: CellRunner | None,
+    extra: list[str] | None = None,
 ) -> CellSampler:
     """A cached CRN sampler of ``target`` for scenario or package cells."""
     levers, scenarios = list_levers(), list_scenarios()
@@ -161,7 +169,7 @@ def cell_sampler(
     if any(p != plans[0] for p in plans):
         other = [c for c, p in zip(cells, plans, strict=True) if p != plans[0]]
         raise ValueError(f"cells {other} are composed with another plan than {cells[0]}'s ({plans[0].name!r})")
-    return CellSampler(overrides, target, pool, per_draw.pop(), plan=plans[0])
+    return CellSampler(overrides, target, runner, per_draw.pop(), plan=plans[0])
 
 
 def checked_sampler(
@@ -175,13 +183,13 @@ def checked_sampler(
     first_replication: int = 0,
     extra: list[str] | None = None,
 ) -> CellSampler:
-    """:func:`cell_sampler` (no pool yet) once its replication counts fit whole draws.
+    """:func:`cell_sampler` (no backend yet) once its replication counts fit whole draws.
 
     Composes every cell (a bad override raises ValueError) and checks, before anything is
     simulated, that ``first_replication`` is a multiple of the replications per draw and
     ``max_replications`` holds ``n0`` draws.
     """
-    sampler = cell_sampler(cells, target, seed=seed, scenario=scenario, pool=None, extra=extra)
+    sampler = cell_sampler(cells, target, seed=seed, scenario=scenario, runner=None, extra=extra)
     d = sampler.per_draw
     if first_replication % d or max_replications < n0 * d:
         raise ValueError(
@@ -243,7 +251,7 @@ def select(
     max_replications: int,
     seed: int,
     scenario: str,
-    jobs: int,
+    run: RunConfig | None = None,
     first_replication: int = 0,
     p_star: float | None = None,
     costs: dict[str, float] | None = None,
@@ -256,6 +264,8 @@ def select(
     ``max_replications`` and ``first_replication`` count replications (a multiple of the
     replications per draw, 1 by default, for the first). Tables report replications.
     ``sampler``: the cells' :func:`checked_sampler` when the caller already made it.
+    ``run``: the backend the replications run on (``backend``, ``jobs``, ``dask_address``;
+    None: serially here), open for the whole selection.
     """
     if sampler is None:
         sampler = checked_sampler(
@@ -268,9 +278,8 @@ def select(
             first_replication=first_replication,
             extra=extra,
         )
-    ctx = ProcessPoolExecutor(max_workers=jobs) if jobs > 1 else nullcontext(None)
-    with ctx as pool:
-        sampler.pool = pool
+    with open_cells(run) as runner:
+        sampler.runner = runner
         d = sampler.per_draw
         first_draw, max_draws = first_replication // d, max(max_replications // d, n0)
         sel = kn_select(
@@ -365,7 +374,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--scenario", default="huaian_2023", help="scenario for package cells")
     p.add_argument("--seed", type=int, default=DEFAULT_SEED, help="root seed (run.seed)")
     p.add_argument("--first-replication", type=int, default=0, help="first replication index to use")
-    p.add_argument("--jobs", type=int, default=1, help="worker processes")
+    add_backend_options(p)
     p.add_argument("--out", required=True, help="output directory (its outputs must not exist)")
     p.add_argument("--force", action="store_true", help="replace the outputs of an earlier selection in --out")
     p.add_argument("overrides", nargs="*", help="extra Hydra overrides for every cell")
@@ -378,6 +387,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     cells = [c.strip() for c in args.cells.split(",") if c.strip()]
     try:
+        run = backend_of(args)
         levers, scenarios = list_levers(), list_scenarios()
         for c in cells:
             cell_overrides(c, levers, scenarios)
@@ -399,7 +409,7 @@ def main(argv: list[str] | None = None) -> int:
             first_replication=args.first_replication,
             extra=args.overrides,
         )
-    except (ValueError, FileExistsError) as err:
+    except (ValueError, FileExistsError, ConfigError) as err:
         log.error("%s", err)
         return 2
     out = Path(args.out)
@@ -414,7 +424,7 @@ def main(argv: list[str] | None = None) -> int:
         max_replications=args.max_replications,
         seed=args.seed,
         scenario=args.scenario,
-        jobs=args.jobs,
+        run=run,
         first_replication=args.first_replication,
         p_star=args.p_star,
         costs=costs,
@@ -422,7 +432,10 @@ def main(argv: list[str] | None = None) -> int:
         sampler=sampler,
     )
     per_draw = sampler.per_draw
-    meta = {k: v for k, v in vars(args).items() if k != "func"} | {"cells": cells, "replications_per_draw": per_draw}
+    meta = {k: v for k, v in vars(args).items() if k not in ("func", "jobs_default")} | {
+        "cells": cells,
+        "replications_per_draw": per_draw,
+    }
     text = write_selection(out, cells, result, args.target, meta)
     sys.stdout.write(result["selection"].table.assign(cell=cells).to_string(index=False) + "\n" + text + "\n")
     return 0

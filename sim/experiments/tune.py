@@ -34,9 +34,11 @@ from typing import Any
 
 import numpy as np
 
+from cityplan.errors import ConfigError
 from cityplan.files import refuse_overwrite
-from sim.config.run import DEFAULT_SEED
-from sim.experiments.cells import plan_of, run_cell, target_index
+from sim.config.run import DEFAULT_SEED, RunConfig
+from sim.experiments.cells import CellRunner, open_cells, plan_of, target_index, year_end_values
+from sim.run.options import add_backend_options, backend_of
 
 log = logging.getLogger("gongjian.tune")
 
@@ -54,9 +56,13 @@ def parse_param(text: str) -> tuple[str, float, float]:
     return key, low, high
 
 
-def mean_value(overrides: list[str], target: str, replications: int) -> float:
-    """Mean year-end value of ``target`` over replications 0..R-1 of the composed cell (its plan's row)."""
-    return float(np.mean(run_cell(overrides, 0, replications)[target_index(plan_of(overrides), target)]))
+def mean_value(overrides: list[str], target: str, replications: int, runner: CellRunner | None = None) -> float:
+    """Mean year-end value of ``target`` over replications 0..R-1 of the composed cell (its plan's row).
+
+    ``runner``: the open backend the replications run on (None: serially here).
+    """
+    values = year_end_values([overrides], 0, replications, runner=runner)[0]
+    return float(np.mean(values[target_index(plan_of(overrides), target)]))
 
 
 def run_study(
@@ -68,20 +74,27 @@ def run_study(
     seed: int,
     policy: str,
     cost_per_unit: float,
+    run: RunConfig | None = None,
 ) -> Any:
-    """The Optuna study (TPE sampler seeded with ``seed``); returns it finished."""
-    import optuna
+    """The Optuna study (TPE sampler seeded with ``seed``); returns it finished.
 
-    def objective(trial: Any) -> float:
-        values = {key: trial.suggest_float(key, low, high) for key, low, high in params}
-        overrides = [f"run.seed={seed}", f"policy={policy}", *(f"{k}={v}" for k, v in values.items())]
-        value = mean_value(overrides, target, replications)
-        trial.set_user_attr("value", value)
-        return value - cost_per_unit * sum(values.values())
+    Trials run one after the other (each sampler step reads the ones before); a trial's
+    replications run on ``run``'s backend (None: serially here), open for the whole study.
+    """
+    import optuna
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     study = optuna.create_study(direction="maximize", sampler=optuna.samplers.TPESampler(seed=seed))
-    study.optimize(objective, n_trials=trials)
+    with open_cells(run) as runner:
+
+        def objective(trial: Any) -> float:
+            values = {key: trial.suggest_float(key, low, high) for key, low, high in params}
+            overrides = [f"run.seed={seed}", f"policy={policy}", *(f"{k}={v}" for k, v in values.items())]
+            value = mean_value(overrides, target, replications, runner)
+            trial.set_user_attr("value", value)
+            return value - cost_per_unit * sum(values.values())
+
+        study.optimize(objective, n_trials=trials)
     return study
 
 
@@ -100,8 +113,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--seed", type=int, default=DEFAULT_SEED)
     p.add_argument("--out", required=True, help="output directory (trials.csv and best.json must not exist)")
     p.add_argument("--force", action="store_true", help="replace trials.csv and best.json of an earlier study")
+    add_backend_options(p)
     args = p.parse_args(argv)
     try:
+        run = backend_of(args)
         params = [parse_param(t) for t in args.param]
         target_index(plan_of([f"run.seed={args.seed}", f"policy={args.policy}"]), args.target)
         refuse_overwrite([Path(args.out) / "trials.csv", Path(args.out) / "best.json"], force=args.force)
@@ -109,7 +124,7 @@ def main(argv: list[str] | None = None) -> int:
     except ImportError:
         log.error("sim.experiments.tune needs Optuna: pip install 'gongjian[tune]'")
         return 2
-    except (ValueError, FileExistsError) as err:
+    except (ValueError, FileExistsError, ConfigError) as err:
         log.error("%s", err)
         return 2
     study = run_study(
@@ -120,6 +135,7 @@ def main(argv: list[str] | None = None) -> int:
         seed=args.seed,
         policy=args.policy,
         cost_per_unit=args.cost_per_unit,
+        run=run,
     )
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)

@@ -30,6 +30,7 @@ import pandas as pd
 
 from analysis.reliability import brier, expected_calibration_error, reliability, stage_baseline
 from sim.config.study import NowcastConfig, StudyConfig, calendar_of
+from sim.run.options import add_backend_options, backend_overrides
 from sim.run.study import run_study
 from sim.run.watch import export_city, watch_list
 
@@ -115,13 +116,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--replications", type=int, default=30, help="nowcast replications per city")
     parser.add_argument("--as-of", default="2023-06-30", help="ledger date (ISO)")
     parser.add_argument("--uncertainty", default="none", help="uncertainty group: none (luck only) or evidence")
-    parser.add_argument("--jobs", type=int, default=1, help="worker processes of each nowcast")
+    add_backend_options(parser)
     parser.add_argument("--out", type=Path, required=True, help="folder for the ledgers and the tables")
     args = parser.parse_args(argv)
     from sim.compose import compose_study
 
     logging.basicConfig(level=logging.INFO, format="%(message)s")
-    base = compose_study(["run=smoke", f"uncertainty={args.uncertainty}", f"run.jobs={args.jobs}"])
+    base = compose_study(["run=smoke", f"uncertainty={args.uncertainty}", *backend_overrides(args)])
     table, curves, summary = calibration(
         base, cities=args.cities, replications=args.replications, as_of=args.as_of, folder=args.out
     )

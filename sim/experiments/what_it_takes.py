@@ -17,7 +17,7 @@ a fixed design with the same guarantee over all 2^k packages) into ``--out``.
 Example::
 
     python -m sim.what_it_takes --target start_rate_same_year --delta 0.01 --p-star 0.3 \
-        --screen-replications 6 --jobs 2 --out wit/
+        --screen-replications 6 --jobs auto --out wit/
 """
 
 from __future__ import annotations
@@ -33,14 +33,16 @@ import numpy as np
 import pandas as pd
 
 from analysis.effects import fit_target, rank_packages
+from cityplan.errors import ConfigError
 from cityplan.files import refuse_overwrite
 from cityplan.targets import goal_of
 from sim.config.run import DEFAULT_SEED
-from sim.experiments.cells import plan_of, target_index
+from sim.experiments.cells import open_cells, plan_of, target_index
 from sim.experiments.kn import stein_fixed_size
 from sim.experiments.screen import DEFAULT_SCENARIO, common_overrides
 from sim.experiments.screen import main as screen_main
 from sim.experiments.select import cell_sampler, cheapest_feasible, feasibility_claim, select
+from sim.run.options import add_backend_options, backend_argv, backend_of
 
 OUTPUTS = (
     "all_packages.csv",
@@ -98,7 +100,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--screen-replications", type=int, default=6)
     p.add_argument("--max-replications", type=int, default=300)
     p.add_argument("--seed", type=int, default=DEFAULT_SEED)
-    p.add_argument("--jobs", type=int, default=1)
+    add_backend_options(p)
     p.add_argument("--out", required=True, help="output directory (its outputs must not exist)")
     p.add_argument("--force", action="store_true", help="replace the outputs of an earlier run in --out")
     p.add_argument(
@@ -121,6 +123,7 @@ def main(argv: list[str] | None = None) -> int:
         overrides = list(screen_overrides)
     out = Path(args.out)
     try:
+        run = backend_of(args)
         refuse_overwrite([out / name for name in OUTPUTS], force=args.force)
         scenario = (
             json.loads((Path(args.screen) / "screen.json").read_text(encoding="utf-8"))["scenario"]
@@ -129,7 +132,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         plan = plan_of(common_overrides(scenario, args.seed, overrides))  # what every cell is scored against
         target_index(plan, args.target)
-    except (FileExistsError, ValueError) as err:
+    except (FileExistsError, ValueError, ConfigError) as err:
         log.error("%s", err)
         return 2
     out.mkdir(parents=True, exist_ok=True)
@@ -139,8 +142,7 @@ def main(argv: list[str] | None = None) -> int:
             [
                 "--replications",
                 str(args.screen_replications),
-                "--jobs",
-                str(args.jobs),
+                *backend_argv(args),
                 "--seed",
                 str(args.seed),
                 "--out",
@@ -168,7 +170,7 @@ def main(argv: list[str] | None = None) -> int:
         max_replications=args.max_replications,
         seed=args.seed,
         scenario=screen_meta["scenario"],
-        jobs=args.jobs,
+        run=run,
         first_replication=FRESH_REPLICATIONS_FROM,
         extra=overrides,
     )
@@ -178,27 +180,28 @@ def main(argv: list[str] | None = None) -> int:
     spent = {"screen": int(screen_meta["replications_total"]), "selection": int(result["replications"])}
     lines = []
     if feasible_candidates:
-        sampler = cell_sampler(
-            feasible_candidates,
-            args.target,
-            seed=args.seed,
-            scenario=screen_meta["scenario"],
-            pool=None,
-            extra=overrides,
-        )
-        cost = [float(len(c.split("+"))) if c != "status_quo" else 0.0 for c in feasible_candidates]
-        feas = cheapest_feasible(
-            sampler,
-            feasible_candidates,
-            list(range(len(feasible_candidates))),
-            args.target,
-            p_star=args.p_star,
-            pcs=args.pcs,
-            batch=10,
-            max_replications=args.max_replications // sampler.per_draw,
-            first_replication=2 * FRESH_REPLICATIONS_FROM // sampler.per_draw,
-            cost=cost,
-        )
+        with open_cells(run) as runner:
+            sampler = cell_sampler(
+                feasible_candidates,
+                args.target,
+                seed=args.seed,
+                scenario=screen_meta["scenario"],
+                runner=runner,
+                extra=overrides,
+            )
+            cost = [float(len(c.split("+"))) if c != "status_quo" else 0.0 for c in feasible_candidates]
+            feas = cheapest_feasible(
+                sampler,
+                feasible_candidates,
+                list(range(len(feasible_candidates))),
+                args.target,
+                p_star=args.p_star,
+                pcs=args.pcs,
+                batch=10,
+                max_replications=args.max_replications // sampler.per_draw,
+                first_replication=2 * FRESH_REPLICATIONS_FROM // sampler.per_draw,
+                cost=cost,
+            )
         feas.to_csv(out / "feasibility.csv", index=False)
         spent["feasibility"] = int(feas["replications"].sum())
         lines.append(feasibility_claim(feas, args.target, args.p_star, args.pcs))

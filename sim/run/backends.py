@@ -7,10 +7,14 @@ do not depend on the backend or on ``run.jobs``. Work is shipped one chunk per t
 (``run.chunk_size`` replications), never one task per replication.
 
 - ``local`` with ``run.jobs = 1``: serial, in this process.
-- ``local`` with ``run.jobs > 1``: a ``concurrent.futures.ProcessPoolExecutor``.
+- ``local`` with ``run.jobs > 1`` (or ``auto``, every core): a ``concurrent.futures.ProcessPoolExecutor``.
 - ``dask``: a ``dask.distributed`` Client on ``run.dask_address``, or on a LocalCluster of
   ``run.jobs`` worker processes with one thread each when the address is empty. Dask is
   imported only here, only when chosen.
+
+A forecast maps one study over chunks of replications (:meth:`Backend.map`); an experiment
+(:mod:`sim.experiments.cells`) gives each task its own first argument, a block of cells
+(:meth:`Backend.map_tasks`). Both go through the same three backends.
 """
 
 from __future__ import annotations
@@ -30,7 +34,9 @@ log = logging.getLogger(__name__)
 # sim.run.observe; the backends only ship it back.
 T = TypeVar("T")
 T_co = TypeVar("T_co", covariant=True)
-ChunkFn = Callable[[StudyConfig, list[int]], T]
+# fn(what, replications): ``what`` is a StudyConfig for a forecast, a block of cells for an experiment.
+ChunkFn = Callable[[Any, list[int]], T]
+Task = tuple[Any, list[int]]  # (what, replications): one call of the chunk function
 
 
 class Backend(Protocol[T_co]):
@@ -40,28 +46,58 @@ class Backend(Protocol[T_co]):
         """Run ``fn(cfg, chunk)`` for every chunk; yield results in completion order."""
         ...
 
+    def map_tasks(self, tasks: list[Task]) -> Iterator[T_co]:
+        """Run ``fn(what, replications)`` for every task; yield results in completion order."""
+        ...
 
-class SerialBackend(Generic[T]):
+    @property
+    def workers(self) -> int:
+        """How many tasks run at once (worker processes; a cluster's workers when it started)."""
+        ...
+
+
+class _Tasks(Generic[T]):
+    """:meth:`map` as :meth:`map_tasks` with the same first argument in every task."""
+
+    def map_tasks(self, tasks: list[Task]) -> Iterator[T]:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    def map(self, cfg: StudyConfig, chunks: list[list[int]]) -> Iterator[T]:
+        """Run ``fn(cfg, chunk)`` for every chunk; yield results in completion order."""
+        return self.map_tasks([(cfg, chunk) for chunk in chunks])
+
+
+class SerialBackend(_Tasks[T]):
     """Every chunk in this process, one after the other."""
 
     def __init__(self, fn: ChunkFn[T]) -> None:
         self.fn = fn
 
-    def map(self, cfg: StudyConfig, chunks: list[list[int]]) -> Iterator[T]:
-        """Run the chunks in order."""
-        for chunk in chunks:
-            yield self.fn(cfg, chunk)
+    @property
+    def workers(self) -> int:
+        """One: this process."""
+        return 1
+
+    def map_tasks(self, tasks: list[Task]) -> Iterator[T]:
+        """Run the tasks in order."""
+        for what, chunk in tasks:
+            yield self.fn(what, chunk)
 
 
-class PoolBackend(Generic[T]):
+class PoolBackend(_Tasks[T]):
     """Chunks in a pool of worker processes on this machine."""
 
-    def __init__(self, fn: ChunkFn[T], pool: ProcessPoolExecutor) -> None:
-        self.fn, self.pool = fn, pool
+    def __init__(self, fn: ChunkFn[T], pool: ProcessPoolExecutor, workers: int) -> None:
+        self.fn, self.pool, self._workers = fn, pool, workers
 
-    def map(self, cfg: StudyConfig, chunks: list[list[int]]) -> Iterator[T]:
-        """Submit every chunk; yield each result when its worker is done."""
-        futures = [self.pool.submit(self.fn, cfg, chunk) for chunk in chunks]
+    @property
+    def workers(self) -> int:
+        """The pool's worker processes."""
+        return self._workers
+
+    def map_tasks(self, tasks: list[Task]) -> Iterator[T]:
+        """Submit every task; yield each result when its worker is done."""
+        futures = [self.pool.submit(self.fn, what, chunk) for what, chunk in tasks]
         try:
             for future in as_completed(futures):
                 yield future.result()
@@ -70,17 +106,22 @@ class PoolBackend(Generic[T]):
                 future.cancel()
 
 
-class DaskBackend(Generic[T]):
+class DaskBackend(_Tasks[T]):
     """Chunks as tasks on a Dask distributed cluster."""
 
     def __init__(self, fn: ChunkFn[T], client: Any) -> None:
         self.fn, self.client = fn, client
 
-    def map(self, cfg: StudyConfig, chunks: list[list[int]]) -> Iterator[T]:
-        """Submit every chunk as one task; yield each result when it arrives."""
+    @property
+    def workers(self) -> int:
+        """The cluster's workers now (at least one)."""
+        return max(1, len(self.client.scheduler_info().get("workers", {})))
+
+    def map_tasks(self, tasks: list[Task]) -> Iterator[T]:
+        """Submit every task; yield each result when it arrives."""
         from distributed import as_completed as dask_completed
 
-        futures = self.client.map(self.fn, [cfg] * len(chunks), chunks, pure=False)
+        futures = self.client.map(self.fn, [w for w, _ in tasks], [c for _, c in tasks], pure=False)
         try:
             for future in dask_completed(futures):
                 yield future.result()
@@ -104,12 +145,12 @@ def open_backend(run: RunConfig, fn: ChunkFn[T]) -> Iterator[Backend[T]]:
         with _dask_client(run) as client:
             yield DaskBackend(fn, client)
         return
-    if run.jobs == 1:
+    if run.workers == 1:
         yield SerialBackend(fn)
         return
-    pool = ProcessPoolExecutor(max_workers=run.jobs)
+    pool = ProcessPoolExecutor(max_workers=run.workers)
     try:
-        yield PoolBackend(fn, pool)
+        yield PoolBackend(fn, pool, run.workers)
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
 
@@ -125,10 +166,10 @@ def _dask_client(run: RunConfig) -> Iterator[Any]:
         with Client(run.dask_address) as client:
             yield client
         return
-    log.info("dask: LocalCluster with %d worker processes, 1 thread each", run.jobs)
+    log.info("dask: LocalCluster with %d worker processes, 1 thread each", run.workers)
     with (
         LocalCluster(
-            n_workers=run.jobs,
+            n_workers=run.workers,
             threads_per_worker=1,
             processes=True,
             dashboard_address=None,
