@@ -153,8 +153,8 @@ def _header(column: object, headers: dict[str, tuple[str, str]] | None = None) -
 
 
 def _excel_value(value: object) -> object:
-    """Cell value: NaN becomes an empty cell, numpy scalars become Python numbers."""
-    if isinstance(value, float | np.floating) and not np.isfinite(value):
+    """Cell value: NaN and a missing whole number (``pd.NA``) become an empty cell, numpy scalars Python numbers."""
+    if value is pd.NA or (isinstance(value, float | np.floating) and not np.isfinite(value)):
         return None
     if isinstance(value, np.generic):
         return value.item()
