@@ -293,7 +293,9 @@ def passes_screen(
     return ~screened | ok
 
 
-def prework_median_days(model: ModelConfig, quality: np.ndarray, ready: np.ndarray, agency: np.ndarray) -> np.ndarray:
+def prework_median_days(
+    model: ModelConfig, quality: np.ndarray, ready: np.ndarray, agency: np.ndarray
+) -> np.ndarray:
     """Each project's pre-work median (days): ready or not, quality, and 全程代办 where taken up.
 
     ``m * exp(-quality_effect * (quality - 0.5))`` with ``m`` = ``readiness.prework_median_days``
