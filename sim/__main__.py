@@ -151,7 +151,7 @@ def write_help(out: Path, study: StudyConfig) -> Path:
     from analysis.help import write_help as write_help_csv
     from sim.run.help import estimate_help
 
-    table = estimate_help(study)
+    table = estimate_help(study, parts_dir=out / "help_parts")
     table.insert(0, "scenario", study.scenario_name)
     table.insert(1, "policy", study.policy_name)
     table.insert(2, "as_of", study.nowcast.as_of)

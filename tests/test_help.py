@@ -96,10 +96,12 @@ def test_allocation_never_exceeds_capacity() -> None:
             assert (gains.loc[chosen & (gains["tier"] == t), "goal_gain_pp"] >= gains.at[i, "goal_gain_pp"]).all()
 
 
-def test_same_seed_same_table(nowcast: StudyConfig) -> None:
+def test_same_seed_same_table_and_a_resume(nowcast: StudyConfig, tmp_path: Path) -> None:
     cfg = replace(nowcast, nowcast=replace(nowcast.nowcast, help_capacity=[1, 1, 0], help_replications=4))
     first = estimate_help(cfg)
-    pd.testing.assert_frame_equal(first, estimate_help(cfg))
+    pd.testing.assert_frame_equal(first, estimate_help(cfg, parts_dir=tmp_path))
+    pd.testing.assert_frame_equal(first, estimate_help(cfg, parts_dir=tmp_path))  # from the parts on disk
+    assert (tmp_path / "base").is_dir()
     assert first["row"].iloc[-1] == ROW_ALLOCATION
     estimated = first[first["goal_gain_pp"].notna() & (first["row"] != ROW_ALLOCATION)]
     assert len(estimated) == 2  # help_candidates

@@ -12,8 +12,10 @@ for its joint gain and interval. ``1 + candidates + 1`` nowcasts of ``help_repli
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from dataclasses import replace
+from pathlib import Path
 
 import pandas as pd
 
@@ -37,6 +39,7 @@ from sim.run.tables import StudyResult
 from sim.run.watch import ledger_projects
 
 log = logging.getLogger(__name__)
+MAX_ROWS_IN_NAME = 4  # a paired run's parts folder names up to this many ledger rows
 
 
 def paired_config(cfg: StudyConfig, rows: list[int]) -> StudyConfig:
@@ -49,8 +52,22 @@ def paired_config(cfg: StudyConfig, rows: list[int]) -> StudyConfig:
     return replace(cfg, nowcast=now, run=run)
 
 
-def estimate_help(cfg: StudyConfig) -> pd.DataFrame:
-    """``help.csv`` of the nowcast ``cfg``: screen, paired estimates, the allocation and its joint gain."""
+def paired_run(cfg: StudyConfig, rows: list[int], parts_dir: Path | None) -> StudyResult:
+    """One run of the pair: ``cfg`` with ``rows`` helped; its finished chunks kept in ``parts_dir/<rows>`` (resume)."""
+    if parts_dir is None:
+        return run_study(paired_config(cfg, rows))
+    name = "_".join(str(r) for r in sorted(rows))
+    if len(rows) > MAX_ROWS_IN_NAME:  # an allocation: a short, stable name for its rows
+        name = hashlib.sha1(name.encode(), usedforsecurity=False).hexdigest()[:12]
+    return run_study(paired_config(cfg, rows), parts_dir=parts_dir / (f"rows_{name}" if rows else "base"))
+
+
+def estimate_help(cfg: StudyConfig, *, parts_dir: Path | None = None) -> pd.DataFrame:
+    """``help.csv`` of the nowcast ``cfg``: screen, paired estimates, the allocation and its joint gain.
+
+    ``parts_dir``: folder for each paired run's finished chunks (``<run dir>/help_parts``), so an
+    interrupted estimate resumes; None keeps everything in memory.
+    """
     now = cfg.nowcast
     capacity = tier_capacity(now.help_capacity, cfg.model.problems.leader_capacity)
     year_end = calendar_of(cfg).year_start(cfg.run.target_year + 1)
@@ -59,14 +76,14 @@ def estimate_help(cfg: StudyConfig) -> pd.DataFrame:
     labels = {t: f"{zh} {en}" for t, zh, en in targets[["target", "label_zh", "label_en"]].itertuples(index=False)}
     projects = ledger_projects(cfg)
     tier = leader_tiers(projects["investment_yi"].to_numpy(dtype=float), cfg.model)
-    base = run_study(paired_config(cfg, []))
+    base = paired_run(cfg, [], parts_dir)
     screen = help_screen(projects, base.watch, year_end_day=year_end, tier=tier, weights=start_weights(targets))
     rows = dict(zip(projects["project"].tolist(), projects["source_row"].astype(int).tolist(), strict=True))
     top = screen.head(now.help_candidates)
     log.info("help: %d projects a leader could help; estimating the top %d by paired runs", len(screen), len(top))
     estimates = []
     for k, project in enumerate(top["project"].astype(int).tolist(), start=1):
-        helped = run_study(paired_config(cfg, [rows[project]]))
+        helped = paired_run(cfg, [rows[project]], parts_dir)
         estimates.append(_estimate(base, helped, [project], weights, labels, year_end) | {"project": project})
         log.info("help: candidate %d of %d (ledger row %d) estimated", k, len(top), rows[project])
     table = pd.DataFrame(estimates).set_index("project") if estimates else pd.DataFrame()
@@ -75,7 +92,7 @@ def estimate_help(cfg: StudyConfig) -> pd.DataFrame:
         table["tier"] = top.set_index("project")["tier"]
         table["allocated"] = allocate(table, capacity)
         chosen = [int(p) for p in table.index[table["allocated"]]]
-        allocation = _allocation(cfg, base, chosen, rows, capacity, table, weights, labels, year_end)
+        allocation = _allocation(cfg, base, chosen, rows, capacity, table, (weights, labels, year_end), parts_dir)
     return help_table(screen, projects, table, allocation, replications=now.help_replications)
 
 
@@ -109,17 +126,16 @@ def _allocation(
     rows: dict[int, int],
     capacity: list[int],
     table: pd.DataFrame,
-    weights: pd.Series,
-    labels: dict[str, str],
-    year_end: float,
+    reading: tuple[pd.Series, dict[str, str], float],
+    parts_dir: Path | None,
 ) -> dict[str, float | str]:
     """The joint paired run of the proposed allocation: its gain and what it uses of each tier."""
     used = [int((table.loc[table["allocated"], "tier"] == t).sum()) for t in range(len(capacity))]
     use = "; ".join(f"{key} {u}/{c}" for key, u, c in zip(TIER_KEYS, used, capacity, strict=True))
     if not chosen:
         return {"note": f"no candidate's estimated gain is positive: nothing proposed (capacity used {use})"}
-    helped = run_study(paired_config(cfg, [rows[p] for p in chosen]))
-    out = _estimate(base, helped, chosen, weights, labels, year_end)
+    helped = paired_run(cfg, [rows[p] for p in chosen], parts_dir)
+    out = _estimate(base, helped, chosen, *reading)
     sum_single = float(table.loc[table["allocated"], "goal_gain_pp"].sum())
     out["p_started"] = float("nan")
     out["p_started_helped"] = float("nan")  # several projects: start_gain is the expected extra starts among them
