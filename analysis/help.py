@@ -7,7 +7,8 @@ quota, the approval offices' queue, pre-work, the investor's patience or a proje
 problem. So :func:`help_screen` ranks the ledger's projects that a leader's tier covers (from
 1亿) and that still have a problem ahead of them on ``as_of`` (in pre-work, or in procedures
 with no quota yet) by what a problem still holds at the year end, weighted by the goals a
-start moves. The top candidates are then estimated by paired nowcasts under common random
+start moves, in the replications where no leader is on that problem. The top
+candidates are then estimated by paired nowcasts under common random
 numbers (:mod:`sim.run.help`): :func:`paired_goal_gain` and :func:`paired_start_gain` read the
 paired differences over replications. :func:`allocate` proposes who gets the help within each
 tier's capacity, greedily on the estimated gains, and :func:`help_table` is ``help.csv``.
@@ -24,7 +25,6 @@ import pandas as pd
 
 from analysis.compare import newcombe_paired_interval, paired_mean_interval
 from analysis.watchlist import STEP_LABELS, UNIT_NAMES, write_bilingual_csv
-from cityplan.causes import BLOCKERS
 from cityplan.schema import LEADER_TIERS, SHARE_UNIT
 
 # Steps on as_of from which a problem is still ahead (the problem comes at the start of the
@@ -43,7 +43,7 @@ HELP_COLUMNS: tuple[str, ...] = (
     "leader_tier",
     "waiting_in",
     "p_started",
-    "problem_share",
+    "help_reach",
     "stake_pp",
     "screen_pp",
     "p_started_helped",
@@ -72,7 +72,7 @@ HELP_HEADERS: dict[str, tuple[str, str]] = {
     "leader_tier": ("帮办领导层级", "helping leader"),
     "waiting_in": ("所处环节", "waiting in (as_of)"),
     "p_started": ("年内开工概率", "P(started by 31 Dec)"),
-    "problem_share": ("年底仍卡在堵点的占比", "share of runs held by a problem on 31 Dec"),
+    "help_reach": ("帮办可改变的占比", "share of runs help can change (a problem no leader is on, not started)"),
     "stake_pp": ("开工可推动目标（百分点）", "goals a start moves (points of goal)"),
     "screen_pp": ("初筛收益（百分点）", "screen: gain ceiling (points of goal)"),
     "p_started_helped": ("帮办后年内开工概率", "P(started) if helped"),
@@ -88,7 +88,7 @@ HELP_HEADERS: dict[str, tuple[str, str]] = {
     "note": ("说明", "note"),
 }
 HELP_PERCENT: frozenset[str] = frozenset(
-    {"p_started", "problem_share", "p_started_helped", "start_gain", "start_gain_low", "start_gain_high"}
+    {"p_started", "help_reach", "p_started_helped", "start_gain", "start_gain_low", "start_gain_high"}
 )
 MONEY_UNIT = "亿元"  # targets counted in money (agreed, spent)
 ROW_CANDIDATE = "候选 candidate"
@@ -149,8 +149,9 @@ def help_screen(
     DataFrame
         One row per eligible project (a leaders' tier, a problem still ahead on ``as_of``, some
         target still to move), best first: ``project``, ``tier``, ``p_started``,
-        ``problem_share`` (replications in which a problem holds it on 31 December: the gain's
-        ceiling in P(started)), ``stake_pp`` (points of goal its start moves in the count
+        ``help_reach`` (replications in which it does not start by 31 December and meets a
+        problem after ``as_of`` that no leader is on: the gain's ceiling in P(started)),
+        ``stake_pp`` (points of goal its start moves in the count
         targets it counts for: the sum of :func:`start_weights`) and ``screen_pp`` (their product). Ties in
         ``screen_pp`` go to the larger ``(1 - p_started) * stake_pp`` (more at stake), then the
         larger investment. A screen, not an estimate: the paired runs say what help gains.
@@ -159,8 +160,12 @@ def help_screen(
     n = len(projects)
     r = int(o["replication"].nunique())
     start = o["t_started"].to_numpy(dtype=float).reshape(r, n)
-    problem = (o["blocker"].to_numpy() == BLOCKERS.index("problem")).reshape(r, n)
-    p_started = (np.isfinite(start) & (start < year_end_day)).mean(axis=0)
+    started = np.isfinite(start) & (start < year_end_day)
+    p_started = started.mean(axis=0)
+    # help acts only on a problem still ahead that no leader is on (none assigned, or the
+    # tier's attention was all taken at some month start: ``leader`` of the outcomes)
+    unled = (o["problem_days"].to_numpy(dtype=float) > 0) & ~o["leader"].to_numpy(dtype=bool)
+    reach = (unled.reshape(r, n) & ~started).mean(axis=0)
     stake = np.asarray(
         [sum(float(weights.get(k, 0.0)) for k in str(keys).split(";") if k) for keys in projects["counts_for"]]
     )
@@ -171,9 +176,9 @@ def help_screen(
             "project": projects["project"].to_numpy(),
             "tier": np.asarray(tier, dtype=int),
             "p_started": p_started,
-            "problem_share": problem.mean(axis=0),
+            "help_reach": reach,
             "stake_pp": stake,
-            "screen_pp": problem.mean(axis=0) * stake,
+            "screen_pp": reach * stake,
             "at_stake": (1.0 - p_started) * stake,
             "investment_yi": projects["investment_yi"].to_numpy(dtype=float),
         }
@@ -295,13 +300,18 @@ def help_table(
             "size_tier": p["size_tier"],
             "leader_tier": TIER_LABELS[int(s["tier"])],
             "waiting_in": STEP_LABELS.get(str(p["waiting_in"]), str(p["waiting_in"])),
-            **{c: float(s[c]) for c in ("p_started", "problem_share", "stake_pp", "screen_pp")},
+            **{c: float(s[c]) for c in ("p_started", "help_reach", "stake_pp", "screen_pp")},
         }
         if project in estimates.index:
             e = estimates.loc[project]
             row |= {c: e[c] for c in estimates.columns if c in HELP_COLUMNS}
             row["allocated"] = "是 yes" if bool(e["allocated"]) else "否 no"
             row["replications"] = replications
+        elif s["help_reach"] <= 0:
+            row["note"] = (
+                "帮办无从改变 help cannot change it here: in every run it starts, meets no problem, or its problem"
+                " already has a leader on it (gain 0 without a paired run)"
+            )
         else:
             row["note"] = "未估计 not estimated: below the candidates the paired runs estimate (screen only)"
         rows.append(row)

@@ -170,3 +170,19 @@ def test_cli_writes_help_and_the_report_shows_it(nowcast: StudyConfig, tmp_path:
         .splitlines()[-1]
         .startswith("gongjian: invalid configuration: config field 'nowcast.help_capacity")
     )
+
+
+def test_a_project_its_leader_is_on_gains_nothing_and_the_screen_says_so(nowcast: StudyConfig) -> None:
+    """Under the plan (every >= 1亿 project has a leader) with the leaders' attention free: help adds nothing."""
+    free = replace(nowcast, model=compose_study(["run=smoke", "uncertainty=none"]).model)
+    base = run_study(paired_config(free, []))
+    helped = run_study(paired_config(free, [PROBLEM_ROW]))
+    pd.testing.assert_frame_equal(helped.kpis, base.kpis)
+    problem = _project(free, PROBLEM_ROW)
+    rows = base.watch[base.watch["project"] == problem]
+    assert (rows["problem_days"] > 0).all()  # it is in its problem on as_of ...
+    assert rows["leader"].all()  # ... and its leader is on it in every replication
+    table = estimate_help(free)
+    row = table[table["source_row"] == PROBLEM_ROW].iloc[0]
+    assert row["help_reach"] == 0
+    assert "cannot change" in row["note"]

@@ -79,15 +79,22 @@ def estimate_help(cfg: StudyConfig, *, parts_dir: Path | None = None) -> pd.Data
     base = paired_run(cfg, [], parts_dir)
     screen = help_screen(projects, base.watch, year_end_day=year_end, tier=tier, weights=start_weights(targets))
     rows = dict(zip(projects["project"].tolist(), projects["source_row"].astype(int).tolist(), strict=True))
-    top = screen.head(now.help_candidates)
-    log.info("help: %d projects a leader could help; estimating the top %d by paired runs", len(screen), len(top))
+    top = screen[screen["help_reach"] > 0].head(now.help_candidates)
+    log.info(
+        "help: %d projects screened, %d a leader's help can reach; estimating the top %d",
+        len(screen),
+        int((screen["help_reach"] > 0).sum()),
+        len(top),
+    )
     estimates = []
     for k, project in enumerate(top["project"].astype(int).tolist(), start=1):
         helped = paired_run(cfg, [rows[project]], parts_dir)
         estimates.append(_estimate(base, helped, [project], weights, labels, year_end) | {"project": project})
         log.info("help: candidate %d of %d (ledger row %d) estimated", k, len(top), rows[project])
     table = pd.DataFrame(estimates).set_index("project") if estimates else pd.DataFrame()
-    allocation: dict[str, float | str] = {"note": "无候选 no candidate"}
+    allocation: dict[str, float | str] = {
+        "note": "无候选 no candidate: in no run does a screened project meet a problem that no leader is on"
+    }
     if len(table):
         table["tier"] = top.set_index("project")["tier"]
         table["allocated"] = allocate(table, capacity)
