@@ -7,15 +7,13 @@ completion day, what holds the project at the year end, the walk-away cause, day
 December) with its Wilson 95% interval, P(completed), the p10/p50/p90 start date, the stage
 and step it waits in on ``as_of``, its main blocker over the replications and the targets it
 can still move; rows the ledger reader refused are listed as not forecast, with the reason.
-:func:`at_risk_by_unit` is the report's short list per county or park. :func:`help_candidates`
-is the hook for the paired with/without-help estimate (issue 25 item 2, not built yet).
+:func:`at_risk_by_unit` is the report's short list per county or park; where the leaders' help
+pays most is :mod:`analysis.help`.
 
 Pure functions on tables; nothing here runs the model.
 """
 
 from __future__ import annotations
-
-from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
@@ -152,12 +150,23 @@ def write_watchlist(table: pd.DataFrame, path: str) -> None:
     Chinese headers in row 1 and English in row 2 (``pd.read_csv(path, header=1)`` reads it
     back), as in ``report.xlsx``.
     """
-    zh = [WATCH_HEADERS.get(c, (c, c))[0] for c in table.columns]
-    en = [WATCH_HEADERS.get(c, (c, c))[1] for c in table.columns]
+    write_bilingual_csv(table, path, WATCH_HEADERS, WATCH_PERCENT)
+
+
+def write_bilingual_csv(
+    table: pd.DataFrame, path: str, headers: dict[str, tuple[str, str]], percent: frozenset[str]
+) -> None:
+    """A planner's CSV: UTF-8 with BOM, ``headers``' Chinese in row 1 and English in row 2.
+
+    Shares (``percent``) are rounded to 3 decimals and other floats to 2, for presentation
+    only (the parquet beside it keeps every digit).
+    """
+    zh = [headers.get(c, (c, c))[0] for c in table.columns]
+    en = [headers.get(c, (c, c))[1] for c in table.columns]
     shown = table.copy()
-    for col in shown.columns:  # presentation only: watchlist.parquet keeps every digit
+    for col in shown.columns:
         if pd.api.types.is_float_dtype(shown[col]):
-            shown[col] = shown[col].round(3 if col in WATCH_PERCENT else 2)
+            shown[col] = shown[col].round(3 if col in percent else 2)
     rows = pd.DataFrame([zh, en], columns=table.columns, dtype=object)
     rows = pd.concat([rows, shown.astype(object)], ignore_index=True)
     rows.to_csv(path, index=False, header=False, encoding="utf-8-sig")
@@ -328,52 +337,3 @@ def at_risk_by_unit(watch: pd.DataFrame, *, per_unit: int = 5) -> pd.DataFrame:
     top = live.groupby("unit_zh", sort=True, group_keys=False).head(per_unit)
     columns = ["unit_zh", "name", "investment_yi", "stage", "waiting_in", "p_started", "start_p50"]
     return top[[*columns, "main_blocker", "blockers"]].reset_index(drop=True)
-
-
-def help_candidates(
-    outcomes: pd.DataFrame,
-    candidates: Sequence[int],
-    *,
-    year_end_day: float,
-    with_help: pd.DataFrame | None = None,
-) -> pd.DataFrame:
-    """Hook for issue 25 item 2 (where the leaders' help pays most): not yet the full estimate.
-
-    Given every replication's ledger-project outcomes (``StudyResult.watch``) and a candidate
-    list of project indices, returns per candidate ``p_started`` and the shares of
-    replications in which a problem (堵点, what 领导帮办 settles in the model) or a queue
-    holds it at the year end. With ``with_help``, the outcomes of paired runs in which a
-    leader takes the candidates up (same seeds: common random numbers), it adds the paired
-    gain in P(started) and a normal 95% interval over replications. The help run itself
-    (and the targets' gain, and an allocation within the leaders' capacity) waits for the
-    help mechanism's rework (issue 23).
-    """
-    cand = np.asarray(list(candidates), dtype=int)
-    rows = outcomes[outcomes["project"].isin(cand)]
-
-    def started(frame: pd.DataFrame) -> pd.DataFrame:
-        s = frame.assign(started=np.isfinite(frame["t_started"]) & (frame["t_started"] < year_end_day))
-        return s.set_index(["replication", "project"])["started"].unstack("project").reindex(columns=cand)
-
-    base = started(rows)
-    b = rows["blocker"].to_numpy()
-
-    def share(kind: str) -> pd.Series:
-        return rows.assign(x=b == BLOCKERS.index(kind)).groupby("project")["x"].mean().reindex(cand)
-
-    out = pd.DataFrame(
-        {
-            "project": cand,
-            "p_started": base.mean().to_numpy(dtype=float),
-            "problem_share": share("problem").to_numpy(dtype=float),
-            "queue_share": sum(share(q).to_numpy(dtype=float) for q in QUEUES),
-        }
-    )
-    if with_help is not None:
-        helped = started(with_help[with_help["project"].isin(cand)]).reindex(index=base.index)
-        diff = helped.astype(float).to_numpy() - base.astype(float).to_numpy()
-        r = diff.shape[0]
-        mean = diff.mean(axis=0)
-        se = diff.std(axis=0, ddof=1) / np.sqrt(r) if r > 1 else np.full(len(cand), np.nan)
-        out = out.assign(gain=mean, gain_low=mean - 1.96 * se, gain_high=mean + 1.96 * se)
-    return out

@@ -45,6 +45,13 @@ FLAGS: tuple[str, ...] = ("foreign", "taiwan", "tech_talent", "in_park")
 # Size tiers by agreed investment, 亿元 (lower bounds): 1000万-1亿, 1-10亿, 10-50亿, >= 50亿 (the plan's
 # sub-targets and calibration.md §1 count signings in these tiers). The one table of size tiers.
 SIZE_TIER_LOWER_YI: tuple[float, ...] = (0.1, 1.0, 10.0, 50.0)
+# The leaders who help projects by size (领导挂钩帮办; plan: >= 1亿 county and park heads, >= 10亿
+# city leaders, >= 50亿 the top leaders): key (as in nowcast.help_capacity), Chinese, English.
+LEADER_TIERS: tuple[tuple[str, str, str], ...] = (
+    ("county", "县区（园区）主要负责人", "county and park heads"),
+    ("city", "市领导", "city leaders"),
+    ("top", "市主要领导", "the city's top leaders"),
+)
 CITY = "city"  # the ``unit`` of a city-wide row in per-unit tables
 SHARE_UNIT = "%"  # unit of a share target: goal and value are fractions in [0, 1]
 KEY_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")  # usable on the command line: plan.targets.<key>.goal

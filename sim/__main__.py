@@ -8,7 +8,8 @@ Excel shows the Chinese labels), ``ledgers.parquet``, ``resources.parquet`` and
 ``meta.json``, and with unit goals in the plan ``attainment_units.csv`` and
 ``unit_kpis.parquet``; a nowcast (``nowcast.ledger``, ``nowcast.as_of``) marks them with ``as_of``
 and adds ``actual_monthly.parquet``; ``nowcast.export_at`` writes ``ledger_<date>.csv``; a nowcast writes the watch list
-(``watchlist.csv``, ``watchlist.parquet``, ``watch_outcomes.parquet``).
+(``watchlist.csv``, ``watchlist.parquet``, ``watch_outcomes.parquet``) and, with ``nowcast.help=true``,
+where the leaders' help pays most (``help.csv``, ``help.parquet``).
 Heavy imports wait until a run starts so ``--help`` stays quick, and ``--help`` itself is
 printed from a cache while the config files and code are unchanged (:mod:`sim.help_cache`),
 before Hydra is imported.
@@ -145,6 +146,21 @@ def write_watch(out: Path, study: StudyConfig, outcomes: Any) -> Path:
     return out / "watchlist.csv"
 
 
+def write_help(out: Path, study: StudyConfig) -> Path:
+    """Write ``help.csv`` (planners) and ``help.parquet`` (the report): where the leaders' help pays most."""
+    from analysis.help import write_help as write_help_csv
+    from sim.run.help import estimate_help
+
+    table = estimate_help(study, parts_dir=out / "help_parts")
+    table.insert(0, "scenario", study.scenario_name)
+    table.insert(1, "policy", study.policy_name)
+    table.insert(2, "as_of", study.nowcast.as_of)
+    write_help_csv(table, str(out / "help.csv"))
+    table.to_parquet(out / "help.parquet", index=False)
+    log.info("where leaders' help pays most: %s", out / "help.csv")
+    return out / "help.csv"
+
+
 @hydra.main(version_base="1.3", config_path="../conf", config_name="config")
 def main(cfg: DictConfig) -> None:
     """Run one scenario x policy cell and write its tables into the Hydra run directory."""
@@ -164,6 +180,7 @@ def main(cfg: DictConfig) -> None:
         from sim.ledger.io import LedgerError
         from sim.nowcast.actual import actual_monthly
         from sim.nowcast.read import load_model_ledger, read_ledger_file
+        from sim.nowcast.start import helped_projects
 
         now = study.nowcast
         try:
@@ -171,6 +188,10 @@ def main(cfg: DictConfig) -> None:
             ledger = load_model_ledger(now.ledger, now.as_of, study.run.first_year, now.strict)
         except LedgerError as err:
             sys.exit(f"gongjian: invalid ledger: {err}")
+        try:  # rows a leader takes up must be forecast rows of the ledger in a leaders' tier
+            helped_projects(study, ledger["investment_yi"].to_numpy(dtype=float))
+        except ConfigError as err:
+            sys.exit(f"gongjian: invalid configuration: {err}")
         got.account.to_csv(out / "ledger_read.csv", index=False, encoding="utf-8-sig")
         log.info("ledger %s read (ledger_read.csv):\n%s", now.ledger, summarise_account(got.account, limit=5))
         actual_monthly(ledger, study).to_parquet(out / "actual_monthly.parquet", index=False)
@@ -209,6 +230,8 @@ def main(cfg: DictConfig) -> None:
         result.unit_kpis.to_parquet(out / "unit_kpis.parquet", index=False)
     if study.nowcast.ledger and len(result.watch):
         write_watch(out, study, result.watch)
+    if study.nowcast.help:
+        write_help(out, study)
     if study.nowcast.export_at:
         export_ledger(out, study, result.ledgers)
     log.info(

@@ -49,6 +49,7 @@ class RunTables:
     actual: pd.DataFrame | None = None
     interval_notes: dict[tuple[str, str], str] = field(default_factory=dict)  # per job: what its intervals cover
     watch: pd.DataFrame | None = None  # a nowcast's watch list (watchlist.parquet), every job's
+    help: pd.DataFrame | None = None  # where leaders' help pays most (help.parquet, nowcast.help=true), every job's
 
     @property
     def cell_names(self) -> list[tuple[str, str]]:
@@ -138,12 +139,18 @@ def load_run(root: Path) -> RunTables:
         actual=pd.read_parquet(actual_path) if actual_path else None,
         interval_notes=notes,
         watch=_watch_lists(cells),
+        help=_job_tables(cells, "help.parquet"),
     )
 
 
 def _watch_lists(cells: list[Path]) -> pd.DataFrame | None:
     """Every job's ``watchlist.parquet`` (a nowcast's watch list), or None when no job has one."""
-    frames = [pd.read_parquet(c / "watchlist.parquet") for c in cells if (c / "watchlist.parquet").exists()]
+    return _job_tables(cells, "watchlist.parquet")
+
+
+def _job_tables(cells: list[Path], name: str) -> pd.DataFrame | None:
+    """Every job's table ``name`` (a parquet file some jobs write), or None when no job has one."""
+    frames = [pd.read_parquet(c / name) for c in cells if (c / name).exists()]
     return pd.concat(frames, ignore_index=True) if frames else None
 
 

@@ -104,6 +104,32 @@ def watch_section(watch: pd.DataFrame) -> tuple[str, str]:
     return heading, "".join(parts)
 
 
+def help_section(help_table: pd.DataFrame, *, top: int = 10) -> tuple[str, str]:
+    """The report's help section: the estimated candidates, best first, and the proposed allocation."""
+    from analysis.help import HELP_HEADERS, ROW_ALLOCATION, help_shown
+    from analysis.report.html import frame_table
+
+    parts = []
+    several = help_table[["scenario", "policy"]].drop_duplicates().shape[0] > 1
+    for (scenario, policy), rows in help_table.groupby(["scenario", "policy"], sort=False, observed=True):
+        shown = help_shown(rows, top=top)
+        percent = [" ".join(HELP_HEADERS[c]) for c in ("p_started", "p_started_helped", "start_gain")]
+        shown.columns = pd.Index([" ".join(HELP_HEADERS.get(str(c), (str(c), ""))).strip() for c in shown.columns])
+        title = f"<p>{scenario} / {policy}</p>" if several else ""
+        total = rows[rows["row"] == ROW_ALLOCATION]
+        note = f"<p>{total['note'].iloc[0]}</p>" if len(total) and isinstance(total["note"].iloc[0], str) else ""
+        parts.append(title + frame_table(shown, percent=percent) + note)
+    n_rep = int(help_table["replications"].max())
+    heading = (
+        "领导帮办 Where leaders' help pays most: gain if a leader takes the project up now, by paired runs"
+        f" ({n_rep} replications each, 95% intervals; points of goal summed over the plan's targets). In the model"
+        " help settles a project's problem (堵点) by its leader even when the leaders' attention is taken; it cannot"
+        " give land or energy quota, speed the approval queue or pre-work, or see a project's politics or an"
+        " investor's finances. Every screened project in help.csv and the sheet 'help'"
+    )
+    return heading, "".join(parts)
+
+
 def sweep_note(notes: dict[tuple[str, str], str]) -> str:
     """The jobs' common interval note, or a pointer to each job's when they differ."""
     distinct = set(notes.values())
@@ -275,6 +301,8 @@ def _write_report(
         )
     if tables.watch is not None and len(tables.watch):
         extra.append(watch_section(tables.watch))
+    if tables.help is not None and len(tables.help):
+        extra.append(help_section(tables.help))
     if "starts_at_stake" in bottlenecks:
         stake = bottlenecks["starts_at_stake"].assign(cause=lambda f: [" ".join(CAUSE_LABELS[c]) for c in f["cause"]])[
             ["scenario", "policy", "cause", "lost", "queueing", "at_stake"]

@@ -17,6 +17,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from analysis.help import HELP_HEADERS, HELP_PERCENT
 from analysis.plots.style import records, risk_class
 from analysis.report.run_dir import RunTables
 from analysis.watchlist import WATCH_HEADERS, WATCH_PERCENT
@@ -108,9 +109,9 @@ UNIT_COLUMNS: frozenset[str] = frozenset(
 )
 # Sheets with their own headers and shares (their column names mean other things elsewhere),
 # and sheets a planner filters and sorts (an autofilter on the English header row).
-SHEET_HEADERS: dict[str, dict[str, tuple[str, str]]] = {"watchlist": WATCH_HEADERS}
-SHEET_PERCENT: dict[str, frozenset[str]] = {"watchlist": WATCH_PERCENT}
-FILTERED_SHEETS: frozenset[str] = frozenset({"watchlist"})
+SHEET_HEADERS: dict[str, dict[str, tuple[str, str]]] = {"watchlist": WATCH_HEADERS, "help": HELP_HEADERS}
+SHEET_PERCENT: dict[str, frozenset[str]] = {"watchlist": WATCH_PERCENT, "help": HELP_PERCENT}
+FILTERED_SHEETS: frozenset[str] = frozenset({"watchlist", "help"})
 HEADER_FILL = PatternFill("solid", fgColor="DDE7F0")
 WIDE_CHAR_FROM = 0x2E80  # CJK characters take two columns
 MAX_WIDTH = 48  # characters, so long labels do not make a sheet unreadable
@@ -152,8 +153,8 @@ def _header(column: object, headers: dict[str, tuple[str, str]] | None = None) -
 
 
 def _excel_value(value: object) -> object:
-    """Cell value: NaN becomes an empty cell, numpy scalars become Python numbers."""
-    if isinstance(value, float | np.floating) and not np.isfinite(value):
+    """Cell value: NaN and a missing whole number (``pd.NA``) become an empty cell, numpy scalars Python numbers."""
+    if value is pd.NA or (isinstance(value, float | np.floating) and not np.isfinite(value)):
         return None
     if isinstance(value, np.generic):
         return value.item()
@@ -278,5 +279,7 @@ def workbook_sheets(
         sheets["units"] = units
     if tables.watch is not None and len(tables.watch):
         sheets["watchlist"] = tables.watch
+    if tables.help is not None and len(tables.help):
+        sheets["help"] = tables.help
     sheets["config"] = config_sheet(tables)
     return sheets

@@ -12,13 +12,13 @@ from datetime import date
 from typing import Any
 
 from cityplan.errors import fail
-from cityplan.schema import SIZE_TIER_LOWER_YI
+from cityplan.schema import LEADER_TIERS, SIZE_TIER_LOWER_YI
 
 MONTHS_PER_YEAR = 12
 DAYS_PER_YEAR = 365  # day-of-year settings run 0..364
 N_SIZE_TIERS = len(SIZE_TIER_LOWER_YI)  # with the 1000万-1亿 tier
 N_TIERS_1E8 = N_SIZE_TIERS - 1  # size tiers from 1亿: 1-10亿, 10-50亿, >= 50亿
-N_LEADER_TIERS = 3  # county/park head, city deputy, top leaders
+N_LEADER_TIERS = len(LEADER_TIERS)  # county/park head, city deputy, top leaders
 SHARE_TOLERANCE = 1e-6
 TOP_TIER_LOWER_YI = SIZE_TIER_LOWER_YI[-1]  # >= 50亿, the top size tier (cityplan.schema)
 # Calendar years a config may name (run years, the demand base year, an energy freeze).
@@ -79,3 +79,13 @@ def check_iso_date(name: str, value: str) -> None:
         ok = False
     if not ok:
         fail(name, value, "an ISO date YYYY-MM-DD such as '2023-06-30'")
+
+
+def check_tier_capacity(name: str, capacity: list[int]) -> None:
+    """Raise ConfigError unless ``capacity`` is one whole number >= 0 per leaders' tier (LEADER_TIERS order)."""
+    tiers = ", ".join(en for _key, _zh, en in LEADER_TIERS)
+    if len(capacity) != N_LEADER_TIERS:
+        fail(name, list(capacity), f"{N_LEADER_TIERS} whole numbers >= 0, one per leaders' tier ({tiers})")
+    for tier, value in zip(LEADER_TIERS, capacity, strict=True):
+        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+            fail(f"{name} ({tier[2]})", value, "a whole number of projects >= 0")

@@ -16,7 +16,7 @@ from cityplan.calendar import FIRST_WORKING_DAY, SPRING_FESTIVAL, Calendar
 from cityplan.counting import KpiWindow, kpi_window_of
 from cityplan.errors import fail
 from cityplan.schema import PlanConfig
-from sim.config.checks import check_iso_date
+from sim.config.checks import check_iso_date, check_tier_capacity
 from sim.config.model import ModelConfig
 from sim.config.priors import UncertaintyConfig, check_priors
 from sim.config.run import RunConfig
@@ -31,6 +31,9 @@ def calendar_of(cfg: StudyConfig) -> Calendar:
 def kpi_window(cfg: StudyConfig) -> KpiWindow:
     """Counting window (target year, month ends) and the KPI settings taken from config."""
     return kpi_window_of(calendar_of(cfg), cfg.run.target_year, lambda path: attrgetter(path)(cfg))
+
+
+MIN_PAIRS = 2  # replications a paired interval needs
 
 
 @dataclass
@@ -50,6 +53,21 @@ class NowcastConfig:
     # true: the template's layout, all or nothing (sim/ledger/io.py); false: read an office's
     # layout row by row and account for every row in ledger_read.csv (sim/ledger/tolerant.py).
     strict: bool = False
+    # Where leaders' help pays most (领导帮办, issue 25): after the nowcast, rank the ledger's
+    # projects by the gain in the plan's targets if a leader takes them up on as_of, estimate the
+    # top ``help_candidates`` by paired runs of ``help_replications`` replications (common random
+    # numbers; 30: range 20-200, the interval narrows as 1/sqrt) and propose an allocation
+    # within each tier's capacity; writes help.csv (sim/run/help.py).
+    help: bool = False
+    help_candidates: int = 8
+    help_replications: int = 30
+    # Projects each tier's leaders can take up, in the order of cityplan.schema.LEADER_TIERS
+    # (county and park heads, city leaders, top leaders), e.g. [5, 3, 1]; [] = the problems each
+    # tier works on at once (model.problems.leader_capacity, an assumption with its range).
+    help_capacity: list[int] = field(default_factory=list)
+    # Ledger rows (台账行号 in watchlist.csv) of projects a leader takes up from as_of: their
+    # problem (堵点) gets the leader of their size tier, whose attention is theirs first.
+    helped_rows: list[int] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         if self.ledger and not self.as_of:
@@ -61,6 +79,18 @@ class NowcastConfig:
         for name in ("as_of", "export_at"):
             if getattr(self, name):
                 check_iso_date(f"nowcast.{name}", getattr(self, name))
+        self.check_help()
+
+    def check_help(self) -> None:
+        """Raise ConfigError naming the field unless the help settings are usable."""
+        if (self.help or self.helped_rows) and not self.ledger:
+            fail("nowcast.ledger", self.ledger, "a ledger file (required by nowcast.help and nowcast.helped_rows)")
+        if self.help_candidates < 1:
+            fail("nowcast.help_candidates", self.help_candidates, "at least 1 project")
+        if self.help_replications < MIN_PAIRS:
+            fail("nowcast.help_replications", self.help_replications, f"at least {MIN_PAIRS} (paired intervals)")
+        if self.help_capacity:
+            check_tier_capacity("nowcast.help_capacity", self.help_capacity)
 
 
 PARKS_SCOPES: tuple[str, ...] = ("industry_services", "all_sectors")

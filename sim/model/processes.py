@@ -216,13 +216,15 @@ def resolve_problem(env: simpy.Environment, project: int, s: System) -> StepResu
 
     Routes: the ordinary route; the project's assigned leader (领导挂钩帮办) if its size tier
     has attention free; the next problem-resolution meeting (问题会办) plus follow-up if the
-    project is on the meetings' agenda.
+    project is on the meetings' agenda. A project a leader has taken up (a nowcast's help,
+    ``StartState.helped``) gets its leader even when the tier's attention is all taken.
     """
     ordinary = s.p.problem_days[project]
     if ordinary <= 0:
         return True
     tier = s.p.leader_tier[project]
-    has_leader = tier >= 0 and s.leaders_free[tier] > 0
+    taken_up = s.start is not None and project in s.start.helped
+    has_leader = tier >= 0 and (s.leaders_free[tier] > 0 or taken_up)
     routes = [ordinary]
     if has_leader:
         s.leaders_free[tier] -= 1

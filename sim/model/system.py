@@ -208,6 +208,9 @@ class StartState:
     idle_recoveries
         ``(project, day, amount)``: idle land (闲置土地) of an investor who left before
         ``as_of_day`` that the city recovers into the quota on ``day`` (亩), after ``as_of_day``.
+    helped
+        Ledger projects a leader takes up from ``as_of`` (领导帮办, ``nowcast.helped_rows``):
+        their problem gets their tier's leader even when that tier's attention is all taken.
     """
 
     as_of_day: float
@@ -221,6 +224,7 @@ class StartState:
     energy_level_tce: float
     parallel_procedures: list[bool]
     idle_recoveries: list[tuple[int, float, float]] = field(default_factory=list)
+    helped: frozenset[int] = frozenset()
 
 
 @dataclass

@@ -14,14 +14,15 @@ import numpy as np
 import pandas as pd
 
 from cityplan.calendar import Calendar
+from cityplan.errors import fail
 from sim.config.model import ModelConfig
 from sim.config.study import StudyConfig
 from sim.model.land_plan import initial_land_stock_mu
 from sim.model.leads import DECISION_LATENTS, Leads
-from sim.model.project_plan import plan_projects, takes_up
+from sim.model.project_plan import ProjectPlan, plan_projects, takes_up
 from sim.model.recorder import MILESTONES
 from sim.model.system import QuotaRelease, StartState, energy_release, feedstock_day, land_release
-from sim.nowcast.read import _concat, _subset, ledger_leads
+from sim.nowcast.read import _concat, _subset, ledger_leads, source_rows
 from sim.nowcast.remaining import (
     RESIDUALS,
     _energy_asked_day,
@@ -130,6 +131,49 @@ def _paperwork_before_land(ledger: pd.DataFrame) -> np.ndarray:
     return np.isfinite(paper) & (paper < land)
 
 
+def helped_projects(cfg: StudyConfig, investment_yi: np.ndarray) -> np.ndarray:
+    """The ledger projects (indices, model order) a leader takes up from ``as_of`` (``nowcast.helped_rows``).
+
+    ``investment_yi`` is each ledger project's agreed investment (亿元). Raises ConfigError
+    naming the field unless every row is a forecast row of the ledger (台账行号 as in
+    ``watchlist.csv``) of a project in a leaders' tier (at least the county heads' threshold,
+    ``model.problems.leader_threshold_yi``).
+    """
+    now = cfg.nowcast
+    if not now.helped_rows:
+        return np.empty(0, dtype=np.int64)
+    rows = source_rows(now.ledger, now.as_of, now.strict)
+    where = {int(r): i for i, r in enumerate(rows)}
+    smallest = cfg.model.problems.leader_threshold_yi[0]
+    out = []
+    for row in now.helped_rows:
+        if int(row) not in where:
+            fail("nowcast.helped_rows", row, "a ledger row the nowcast forecasts (台账行号 in watchlist.csv)")
+        if not investment_yi[where[int(row)]] >= smallest:
+            fail("nowcast.helped_rows", row, f"a project of at least {smallest:g}亿 (the leaders' help tiers)")
+        out.append(where[int(row)])
+    return np.unique(np.asarray(out, dtype=np.int64))
+
+
+def leader_tiers(investment_yi: np.ndarray, model: ModelConfig) -> np.ndarray:
+    """The leaders' tier of each size (0 county and park heads, 1 city, 2 top; -1 below the first)."""
+    thresholds = np.asarray(model.problems.leader_threshold_yi)
+    return np.searchsorted(thresholds, np.asarray(investment_yi, dtype=float), side="right") - 1
+
+
+def taken_up(plan: ProjectPlan, helped: np.ndarray, investment_yi: np.ndarray, model: ModelConfig) -> ProjectPlan:
+    """The plan with a leader assigned to each ``helped`` project: the leader of its size tier.
+
+    Whatever its uptake draw (``model.uptake.leader_help``) gave it: a leader who takes a project
+    up is its assigned leader.
+    """
+    if not helped.size:
+        return plan
+    tier = np.asarray(plan.leader_tier).copy()
+    tier[helped] = leader_tiers(investment_yi[helped], model)
+    return replace(plan, leader_tier=tier)
+
+
 def starting_state(
     cfg: StudyConfig, ledger: pd.DataFrame, leads: Leads, rng: np.random.Generator
 ) -> tuple[Leads, StartState]:
@@ -215,6 +259,8 @@ def starting_state(
     in_problem = _known_in_problem(done, land_mu, land_level, first_fit=not m.land.reserve_for_head)
     draws = _LedgerDraws(rows, u, service_left, parallel, in_problem)
     plan, lag, patience_now = _residual_plan(plan, ledger, done, a, draws, _Regimes(m, base, launch))
+    helped = helped_projects(cfg, ledger["investment_yi"].to_numpy(dtype=float))
+    plan = taken_up(plan, helped, ledger["investment_yi"].to_numpy(dtype=float), m)
     # Feedstock is deducted from a request made on or after its date (the model computes the
     # need when the project asks): the request day is the land delivery (sequential) or the
     # end of the problem (parallel), estimated with the fresh problem days; not yet asked: as_of.
@@ -256,5 +302,6 @@ def starting_state(
         energy_level_tce=energy_level,
         parallel_procedures=[*parallel.tolist(), *plan.parallel_procedures[n:].tolist()],
         idle_recoveries=[(int(i), float(land_back[i]), float(land_mu[i])) for i in recovering],
+        helped=frozenset(int(i) for i in helped),
     )
     return everyone, start

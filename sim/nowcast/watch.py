@@ -36,7 +36,10 @@ OUTCOME_COLUMNS: tuple[str, ...] = (
     "blocker",
     "walk_cause",
     *(f"wait_{c}_days" for c in QUEUE_CAUSES),
+    "problem_days",
+    "leader",
 )
+LEADER_LOG = "leaders_tier"  # the monitor's resource name of a tier's free attention, + tier index
 
 
 def queue_at_end(system: System, projects: np.ndarray) -> np.ndarray:
@@ -77,8 +80,11 @@ def ledger_outcomes(system: System, frame: pd.DataFrame, n_ledger: int, as_of_da
     DataFrame
         ``project``, ``t_started``, ``t_completed`` (model days; NaN: not by the horizon),
         ``blocker`` (index of :data:`BLOCKERS`), ``walk_cause`` (index of
-        :data:`sim.model.recorder.WAIT_CAUSES`; 0 if the investor stayed) and the days waited
-        in each queue after ``as_of`` (``wait_<cause>_days``), one row per ledger project.
+        :data:`sim.model.recorder.WAIT_CAUSES`; 0 if the investor stayed), the days waited
+        in each queue after ``as_of`` (``wait_<cause>_days``), the ordinary route's days of the
+        problem still ahead of it on ``as_of`` (``problem_days``; 0: none, or past it) and
+        whether a leader is on it (``leader``: a leader is assigned and the tier's attention was
+        never all taken, :func:`leaders_ever_full`), one row per ledger project.
     """
     rows = frame[frame["project"] < n_ledger].sort_values("project")
     project = rows["project"].to_numpy(dtype=np.int64)
@@ -120,7 +126,24 @@ def ledger_outcomes(system: System, frame: pd.DataFrame, n_ledger: int, as_of_da
     }
     for c in QUEUE_CAUSES:
         out[f"wait_{c}_days"] = rows[f"wait_{c}_days"].to_numpy(dtype=float)
+    out["problem_days"] = np.asarray(system.p.problem_days[:n_ledger], dtype=float)
+    tier = np.asarray(system.p.leader_tier[:n_ledger])
+    out["leader"] = (tier >= 0) & ~leaders_ever_full(system)[np.maximum(tier, 0)]
     return pd.DataFrame(out)
+
+
+def leaders_ever_full(system: System) -> np.ndarray:
+    """Per leaders' tier: whether its attention was all taken at a month start after ``as_of`` or at the end.
+
+    Read from the monitor's log (``leaders_tier<k>`` free at each month start) and the free
+    attention at the horizon: a tier never full at those moments is taken to have had a leader
+    free for every problem (between month starts it is not observed).
+    """
+    free: list[list[float]] = [[float(value)] for value in system.leaders_free]
+    for _day, resource, _metric, value in system.log.rows:
+        if resource.startswith(LEADER_LOG):
+            free[int(resource[len(LEADER_LOG) :])].append(value)
+    return np.asarray([min(values) <= 0 for values in free], dtype=bool)
 
 
 # Milestone a stage is entered by (the date its days-in-stage count from).

@@ -18,14 +18,20 @@ from sim.nowcast.read import load_model_ledger, read_ledger_file, source_rows
 from sim.nowcast.watch import refused_projects, watch_projects
 
 
+def ledger_projects(cfg: StudyConfig) -> pd.DataFrame:
+    """What the nowcast's ledger says of each project on ``as_of`` (:func:`watch_projects`)."""
+    now = cfg.nowcast
+    ledger = load_model_ledger(now.ledger, now.as_of, cfg.run.first_year, now.strict)
+    as_of_day = calendar_of(cfg).day_of(now.as_of) + 1.0
+    rows = source_rows(now.ledger, now.as_of, now.strict)
+    return watch_projects(ledger, cfg.plan, kpi_window(cfg), as_of_day, rows)
+
+
 def watch_list(cfg: StudyConfig, outcomes: pd.DataFrame) -> pd.DataFrame:
     """One line per ledger project (forecast) and per refused row (not forecast)."""
     now = cfg.nowcast
     cal = calendar_of(cfg)
-    ledger = load_model_ledger(now.ledger, now.as_of, cfg.run.first_year, now.strict)
-    as_of_day = cal.day_of(now.as_of) + 1.0
-    rows = source_rows(now.ledger, now.as_of, now.strict)
-    projects = watch_projects(ledger, cfg.plan, kpi_window(cfg), as_of_day, rows)
+    projects = ledger_projects(cfg)
     refused = refused_projects(read_ledger_file(now.ledger, now.as_of, now.strict))
     return watch_table(
         outcomes,
