@@ -26,6 +26,10 @@ if TYPE_CHECKING:  # numpy is imported where used: sim.config imports the tables
 
 # Spring Festival (正月初一) by year, ISO dates (Hong Kong Observatory conversion tables).
 SPRING_FESTIVAL: dict[int, str] = {
+    2014: "2014-01-31",
+    2015: "2015-02-19",
+    2016: "2016-02-08",
+    2017: "2017-01-28",
     2018: "2018-02-16",
     2019: "2019-02-05",
     2020: "2020-01-25",

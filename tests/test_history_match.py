@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from sim.config.run import RunConfig
 from sim.experiments.history import (
     CUTOFF,
     Target,
@@ -185,7 +186,7 @@ def test_settings_name_real_observations(tmp_path, monkeypatch):
     from cityplan.observations import load_observations
     from sim import history_match
 
-    record = load_observations("huaian_pre2023", first_year=2019, launch="2023-01-28")
+    record = load_observations("huaian_pre2023", first_year=RunConfig().first_year, launch="2023-01-28")
     settings = history_match.load_settings("huaian_pre2023", record)
     assert "building_industrial_1e8_2019_05_31" in settings.structural
     assert settings.discrepancy_range[0] <= settings.discrepancy_share <= settings.discrepancy_range[1]

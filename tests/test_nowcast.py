@@ -281,7 +281,7 @@ def test_nowcast_config_is_checked() -> None:
         NowcastConfig(ledger="x.csv", as_of="2023-6-30")
     with pytest.raises(ConfigError, match=r"\.csv or \.xlsx"):
         NowcastConfig(ledger="x.txt", as_of=AS_OF)
-    with pytest.raises(ConfigError, match="from 2019-01-01 to 2023-12-31"):
+    with pytest.raises(ConfigError, match=f"from {RunConfig().first_year}-01-01 to 2023-12-31"):
         StudyConfig(run=RunConfig(), nowcast=NowcastConfig(ledger="x.csv", as_of="2024-01-31"))
 
 

@@ -29,6 +29,7 @@ from cityplan.observations import THEMES, load_observations, parse_observations
 from cityplan.observing import observe
 from cityplan.units import UNIT_KEYS
 from sim.run.observe import observe_replication, observe_study
+from sim.config.run import RunConfig
 from sim.validate import main as validate_main
 from tests.conftest import compose_study
 
@@ -129,7 +130,7 @@ def test_a_span_past_the_launch_is_refused() -> None:
 
 
 def test_the_record_loads_with_every_theme_and_a_third_held_out() -> None:
-    record = load_observations(first_year=2019, launch=LAUNCH)
+    record = load_observations(first_year=RunConfig().first_year, launch=LAUNCH)
     obs = list(record.observations.values())
     assert len(obs) >= 15
     assert {o.theme for o in obs} == set(THEMES)
