@@ -251,35 +251,55 @@ def _favoured(frame: pd.DataFrame, cfg: StudyConfig) -> pd.Series:
     return frame["sector"].isin(dosage.sectors) & (frame["investment_yi"] >= dosage.min_size_yi)
 
 
+def land_grants(frame: pd.DataFrame) -> pd.DataFrame:
+    """Projects granted land from the pool, with the day each asked (grant less its wait)."""
+    granted = frame[frame["t_land_granted"].notna() & (frame["land_mu"] > 0)]
+    return granted.assign(asked=granted["t_land_granted"] - granted["wait_land_days"])
+
+
+def overtakes(granted: pd.DataFrame, rank: np.ndarray, from_day: float) -> np.ndarray:
+    """``[i, j]``: ``i`` granted from ``from_day`` on while ``j``, who asked earlier, waited on.
+
+    Asserts there are such pairs and that in none of them ``j`` ranks above ``i`` (smaller rank
+    first): under a line that blocks at its head no grant passes a higher-ranked request.
+    """
+    grant, asked = granted["t_land_granted"].to_numpy(), granted["asked"].to_numpy()
+    waiting = (
+        (grant[:, None] >= from_day)
+        & (asked[None, :] < grant[:, None] - DAY_TOLERANCE)
+        & (grant[None, :] > grant[:, None] + DAY_TOLERANCE)
+    )
+    assert waiting.sum() > 0, "nobody waited for land"
+    breach = waiting & (rank[:, None] > rank[None, :])
+    assert not breach.any(), f"{int(breach.sum())} grants while a higher-ranked request waited"
+    return waiting & (asked[:, None] > asked[None, :])
+
+
 def test_differentiated_supply_serves_the_largest_favoured_first() -> None:
     """差别化供给: with the land line blocking at its head, no grant while a higher-ranked request waits.
 
     Rank: favoured projects before all others, largest first among them; the others by arrival.
-    A grant to ``i`` while ``j`` waits (asked before, granted later) is a breach unless ``i``
-    ranks above ``j``. Also: some favoured project overtook an earlier request, and some
-    larger favoured one overtook an earlier smaller one (the rule did work).
+    Checked from the launch on (the lines are re-ranked that day; before it the status quo's
+    uptake of the same rule applies, with draws the ledger does not show). Some favoured project
+    must have overtaken an earlier request, and some larger favoured one an earlier smaller one.
     """
     cfg = study("differentiated_supply", *BINDING_LAND)
-    frame = ledger("differentiated_supply", *BINDING_LAND)
-    granted = frame[frame["t_land_granted"].notna() & (frame["land_mu"] > 0)]
+    granted = land_grants(ledger("differentiated_supply", *BINDING_LAND))
     favoured = _favoured(granted, cfg).to_numpy()
     size = granted["investment_yi"].to_numpy()
     rank = np.where(favoured, -size, granted["t_arrival"].to_numpy())
-    grant = granted["t_land_granted"].to_numpy()
-    asked = grant - granted["wait_land_days"].to_numpy()
-    # grants from the launch on (the lines are re-ranked on the launch day); before it the
-    # status quo's uptake of the same rule applies, with draws the ledger does not show
-    after = grant[:, None] >= launch_day(cfg)
-    waiting = (
-        after & (asked[None, :] < grant[:, None] - DAY_TOLERANCE) & (grant[None, :] > grant[:, None] + DAY_TOLERANCE)
-    )
-    breach = waiting & (rank[:, None] > rank[None, :])
-    assert waiting.sum() > 0, "nobody waited for land"
-    assert not breach.any(), f"{int(breach.sum())} grants while a higher-ranked request waited"
-    overtook = waiting & (asked[:, None] > asked[None, :])
+    overtook = overtakes(granted, rank, launch_day(cfg))
     assert (overtook & favoured[:, None] & ~favoured[None, :]).any(), "no favoured project overtook another"
     bigger = overtook & favoured[:, None] & favoured[None, :] & (size[:, None] > size[None, :])
     assert bigger.any(), "no larger favoured project overtook a smaller one"
+
+
+def test_the_size_rule_serves_the_largest_first() -> None:
+    """``model.land.priority=size``: every land request ranked by size alone, from the first day."""
+    granted = land_grants(ledger("status_quo", *BINDING_LAND, "model.land.priority=size"))
+    size = granted["investment_yi"].to_numpy()
+    overtook = overtakes(granted, -size, 0.0)
+    assert (overtook & (size[:, None] > size[None, :])).any(), "no larger request overtook a smaller one"
 
 
 def test_differentiated_supply_shortens_the_favoured_land_waits() -> None:
