@@ -62,6 +62,8 @@ def test_more_land_never_lowers_expected_starts(study: Callable[..., StudyConfig
     more = [*base, "model.land.quota_coverage_of_need=1.5"]  # 1.5 x the default quota
     va, vb = paired_values(study, "started_industrial_1e8", base, more, n=n)
     d, margin = vb - va, NON_INFERIORITY_SHARE * va.mean()
+    # non-inferiority alone passes an ignored override (d = 0): the land must bind somewhere
+    assert np.any(d != 0), f"{policy}: 50% more land changed no replication's starts"
     lower = d.mean() - stats.t.ppf(0.95, d.size - 1) * d.std(ddof=1) / np.sqrt(d.size)
     assert lower > -margin, f"{policy}: paired mean {d.mean():.2f}, lower bound {lower:.2f}, margin {margin:.2f}"
 
