@@ -11,12 +11,12 @@ are copied to a temporary directory, the mutant's source patch is applied there 
 replacement of a known line: the line must be in the file exactly once, so a refactor that moves
 it breaks the mutant loudly instead of silently testing nothing), and the *default* suite runs
 in the copy with ``-x`` (stop at the first failure) on the same interpreter. The mutant is killed
-if a test fails (pytest exits 1, or 2 when ``-x`` stops pytest-xdist's workers). Before the
+if a test fails (pytest exits 1; 2 when ``-x`` interrupts a parallel run). Before the
 mutants an unmutated copy must pass the tests that kill most of them, so a copy that cannot run
 cannot pass for a kill.
 
-The whole default suite runs, in its usual parallel form; only the order of the test files is
-changed so that the files that kill most mutants come first and a killed mutant stops early.
+The whole default suite runs (in one process, so that ``-x`` stops at once); only the order of
+the test files is changed so that the files that kill most mutants come first.
 Prints "killed K of N", lists the survivors, and exits non-zero if any mutant survives.
 """
 
@@ -41,13 +41,16 @@ ROOT = Path(__file__).resolve().parents[1]
 FIRST = (
     "tests/test_lever_mechanisms.py",
     "tests/test_reference_tables.py",
-    "tests/test_plan.py",
     "tests/test_reproducibility.py",
     "tests/test_conservation.py",
-    "tests/test_attraction.py",
     "tests/test_parallel.py",
+    "tests/test_attraction.py",
+    "tests/test_plan.py",
 )
-PYTEST = ("-q", "-x", "-p", "no:cacheprovider", "-n", "2", "--dist", "loadscope")
+# In one process (-n 0): with pytest-xdist, -x lets each worker finish the tests already sent to
+# it (with --dist loadscope, whole modules), so a killed mutant took ~160 s instead of stopping
+# at its first failure. Serial, a killed mutant costs the collection plus the tests before it.
+PYTEST = ("-q", "-x", "-p", "no:cacheprovider", "-n", "0")
 
 
 @dataclass(frozen=True)
