@@ -55,12 +55,11 @@ def ledger(policy: str, *extra: str) -> pd.DataFrame:
     return tables(policy, *extra)[0]
 
 
-def both(lever: str, column: str | pd.Series, *extra: str) -> tuple[pd.Series, pd.Series]:
-    """A column (or a per-project quantity) of the status quo and of ``lever``, on the projects present in both."""
+def both(lever: str, column: str, *extra: str) -> tuple[pd.Series, pd.Series]:
+    """A ledger column of the status quo and of ``lever``, on the projects present in both."""
     sq, lv = ledger("status_quo", *extra), ledger(lever, *extra)
     common = sq.index.intersection(lv.index)
-    a, b = (sq[column], lv[column]) if isinstance(column, str) else column
-    return a.reindex(common), b.reindex(common)
+    return sq[column].reindex(common), lv[column].reindex(common)
 
 
 def duration(frame: pd.DataFrame, start: str, end: str) -> pd.Series:
