@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 ARGS ?=
 
-.PHONY: run test test-slow lint docs bench clean fonts
+.PHONY: run test test-slow mutants lint docs bench clean fonts
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -50,6 +50,12 @@ test: lint fonts  ## lint, type-check, and the default (fast) test suite
 
 test-slow: $(VENV)/.installed-test  ## the slow statistical and end-to-end tests
 	$(BIN)/python -m pytest -q -m slow $(PYTEST_PARALLEL)
+
+# Issue 24: each known break (a lever inert, the counting window shifted, CRN broken, a
+# conservation term dropped, the size priority ignored, chunk-dependent results) applied to a copy
+# of the repo must fail the default suite; prints "killed K of N", fails if any survives.
+mutants: $(VENV)/.installed-test  ## the mutation check of the default suite (tests/mutants.py)
+	$(BIN)/python -m tests.mutants $(ARGS)
 
 # The manual (docs/, mkdocs.yml): --strict turns a broken link or anchor into an error (CI runs it).
 docs: $(VENV)/.installed-test  ## build the manual into .site/ (mkdocs, --strict)

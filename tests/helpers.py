@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import ast
+import re
 from dataclasses import replace
 
 import numpy as np
+import yaml
 
 from cityplan.files import load_plan
 from sim.config.demand import BySector, DemandConfig
@@ -116,3 +119,34 @@ def approval_only_study(
         progress=False,
     )
     return StudyConfig(model=model, run=run, plan=load_plan(), campaign_launch=f"{first_year}-01-01")
+
+
+CONFIG_ERROR = re.compile(
+    r"config field '(?P<field>[^']+)' = (?P<value>.*?) is not allowed: expected (?P<rule>.+)", re.S
+)
+
+
+def echoed(message: str) -> tuple[str, object]:
+    """The field and the value a one-line ConfigError names (``config field 'f' = v is not allowed: ...``).
+
+    The value is read back as a Python literal where it is one (``[1.0, 2.0]``, ``'fifo'``,
+    ``(2019, 2040)``), else kept as text; so a test compares it with what it overrode, not
+    with whatever digits the rest of the message happens to hold.
+    """
+    match = CONFIG_ERROR.search(message)
+    assert match is not None, f"not a one-line config error: {message!r}"
+    try:
+        value: object = ast.literal_eval(match["value"])
+    except (ValueError, SyntaxError):
+        value = match["value"]
+    return match["field"], value
+
+
+def names_value(value: object, override_value: str) -> bool:
+    """Whether an echoed ``value`` is the override's value (or holds it: a pair of fields)."""
+    given = yaml.safe_load(override_value)
+    if isinstance(value, tuple) and not isinstance(given, list):
+        return given in value
+    if isinstance(value, list | tuple) and isinstance(given, list):
+        return list(value) == given
+    return value == given or str(value) == str(given)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
+import unicodedata
 from pathlib import Path
 
 import pandas as pd
@@ -239,9 +241,23 @@ def test_a_month_only_date_is_the_15th_and_says_so(day: dt.date, form: str) -> N
 
 @given(st.text(max_size=20))
 def test_the_date_parser_never_guesses_or_raises(text: str) -> None:
+    """Whatever text it reads, the year comes from the text (or the text is an Excel serial).
+
+    A parser that filled in a year, or read a date out of text holding none, would break this;
+    "never raises" is the call itself.
+    """
     got = parse_date(text)
-    if got is not None:  # whatever it read, it is a day in the accepted range
-        assert pd.Timestamp("1000-01-01") <= got.day <= pd.Timestamp("9999-12-31")
+    if got is not None:
+        plain = unicodedata.normalize("NFKC", text).strip()
+        serial = re.fullmatch(r"[+-]?\d+(\.\d*)?", plain) is not None
+        assert serial or str(got.day.year) in re.sub(r"\D", "", plain), (text, got)
+
+
+@given(st.integers(1, 12), st.integers(1, 12), st.integers(2000, 2030), st.sampled_from(["/", "-", "."]))
+def test_a_day_month_order_the_text_does_not_fix_is_refused(a: int, b: int, year: int, sep: str) -> None:
+    """``a/b/yyyy`` with both parts <= 12 and different could be either order: never guessed."""
+    if a != b:
+        assert parse_date(f"{a}{sep}{b}{sep}{year}") is None
 
 
 @pytest.mark.parametrize("cell", ["15/3/2023", "3/15/2023", "2023-02-30", "2023年13月", "12345", "99999", "明天"])

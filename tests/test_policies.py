@@ -84,10 +84,18 @@ def test_quota_levers_raise_starts_where_quota_binds(lever: str, scenario: tuple
     assert significantly("up", d), f"mean diff {d.mean():.3f}"
 
 
+# Where half the land quota binds: at point values in the default city no quota binds and these
+# levers change no replication's starts, so "never lower" there could not fail (issue 24). The
+# energy swap is checked where energy binds (test_quota_levers_raise_starts_where_quota_binds).
+LAND_BINDS = ("scenario=land_halved",)
+
+
 @SLOW
-@pytest.mark.parametrize("lever", ["land_reclamation", "energy_swap", "supervision"])
+@pytest.mark.parametrize("lever", ["land_reclamation", "supervision"])
 def test_quota_and_service_levers_never_lower_expected_starts(lever: str) -> None:
-    d = paired("started_industrial_1e8", SQ, (f"policy={lever}",))
+    d = paired("started_industrial_1e8", (*LAND_BINDS, *SQ), (*LAND_BINDS, f"policy={lever}"))
+    # "never lower" alone passes an inert lever (d = 0 in every pair): the lever must act
+    assert np.any(d != 0), f"{lever} changed no replication's starts"
     assert not significantly("down", d), f"{lever} lowered starts: mean diff {d.mean():.3f}"
 
 
@@ -96,7 +104,10 @@ def test_differentiated_supply_never_lowers_the_largest_starts() -> None:
     """差别化供给 serves the largest requests first: where a quota binds it may start fewer projects
     (a big request uses the quota of several small ones; since the whole backlog is re-ranked at the
     launch this shows as fewer >= 1亿 starts), but never fewer of the >= 50亿 projects it favours."""
-    d = paired("started_industrial_5e9", SQ, ("policy=differentiated_supply",))
+    base, lever = (*LAND_BINDS, *SQ), (*LAND_BINDS, "policy=differentiated_supply")
+    # the rule must act where land binds: an inert rule gives d = 0, which "never lower" cannot tell
+    assert np.any(paired("started_industrial_1e8", base, lever) != 0)
+    d = paired("started_industrial_5e9", base, lever)
     assert not significantly("down", d), f"differentiated supply lowered >= 50亿 starts: mean diff {d.mean():.3f}"
 
 

@@ -261,7 +261,6 @@ def test_a_reform_dosage_is_drawn_alike_in_both_regimes_and_the_plan_never_takes
             assert plan.share_in_force() >= base.share_in_force(), (lever, r)
 
 
-
 def test_every_prior_has_a_planners_english_label_and_unit():
     """Issue 24: sentences never print a config name ("tce per yi (industrial)")."""
     from analysis.report.input_labels import ENGLISH, PERCENT, unit_of
