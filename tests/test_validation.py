@@ -28,8 +28,8 @@ from cityplan.errors import ConfigError
 from cityplan.observations import THEMES, load_observations, parse_observations
 from cityplan.observing import observe
 from cityplan.units import UNIT_KEYS
-from sim.run.observe import observe_replication, observe_study
 from sim.config.run import RunConfig
+from sim.run.observe import observe_replication, observe_study
 from sim.validate import main as validate_main
 from tests.conftest import compose_study
 
