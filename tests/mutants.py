@@ -113,7 +113,11 @@ MUTANTS: tuple[Mutant, ...] = (
         "leader_help",
         "领导挂钩帮办 and 问题会办 inert: problems only take the ordinary route",
         (
-            (PROC, "    has_leader = tier >= 0 and (s.leaders_free[tier] > 0 or taken_up)\n", "    has_leader = False\n"),
+            (
+                PROC,
+                "    has_leader = tier >= 0 and (s.leaders_free[tier] > 0 or taken_up)\n",
+                "    has_leader = False\n",
+            ),
             (PROC, "    if interval > 0 and s.p.on_meeting_agenda[project]:\n", "    if False:\n"),
         ),
     ),

@@ -29,7 +29,7 @@ from sim.run.study import run_study
 from tests.helpers import HUAIAN_2023, TARGET_KEYS, echoed
 
 # The smoke run's years (conf/run/smoke.yaml), written out: model day 0 is 1 January of FIRST_YEAR.
-FIRST_YEAR, TARGET_YEAR = 2019, 2023
+FIRST_YEAR, TARGET_YEAR = 2017, 2023
 
 
 def target_year_window(year: int, first_year: int) -> tuple[float, np.ndarray]:
@@ -49,14 +49,14 @@ def in_window(t: np.ndarray, lo: float, cut: np.ndarray) -> np.ndarray:
 
 
 def test_the_counting_window_is_the_target_year(study: Callable[..., StudyConfig]) -> None:
-    """The window counts from 1 January of the target year to each month end: 2023 of a 2019 start."""
+    """The window counts from 1 January of the target year to each month end: 2023 of a 2017 start."""
     cfg = study()
     assert (cfg.run.first_year, cfg.run.target_year) == (FIRST_YEAR, TARGET_YEAR)
     window = kpi_window(cfg)
-    assert window.year_start_day == 1461.0  # 365 * 4 + 1 (2020 is a leap year)
-    assert window.cutoff_days[0] == 1461.0 + 31
-    assert window.cutoff_days[1] == 1461.0 + 31 + 28
-    assert window.cutoff_days[-1] == 1461.0 + 365
+    assert window.year_start_day == 2191.0  # 365 * 6 + 1 (2017-2022; 2020 is a leap year)
+    assert window.cutoff_days[0] == 2191.0 + 31
+    assert window.cutoff_days[1] == 2191.0 + 31 + 28
+    assert window.cutoff_days[-1] == 2191.0 + 365
     lo, cut = target_year_window(TARGET_YEAR, FIRST_YEAR)
     assert window.year_start_day == lo
     np.testing.assert_array_equal(window.cutoff_days, cut)
