@@ -51,8 +51,10 @@ def test_more_land_raises_starts_where_land_binds(study: Callable[..., StudyConf
         # in 12 pairs: the test could not fail), so its what-if starts from half the quota
         pytest.param("status_quo", 0.5, 12, marks=pytest.mark.slow),
         # under the plan the paired differences spread ~4x wider (queues re-ordered by size,
-        # energy binding in some replications), so it needs more pairs: a slow test
-        pytest.param("plan", 1.0, 48, marks=pytest.mark.slow),
+        # energy binding in some replications), so it needs more pairs: a slow test. Since the
+        # burn-in (4 Dec 2026) the plan's default quota binds in none of 48 replications (50%
+        # more changed no start), so it too starts from half the quota
+        pytest.param("plan", 0.5, 48, marks=pytest.mark.slow),
     ],
 )
 def test_more_land_never_lowers_expected_starts(
