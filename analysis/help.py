@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.compare import newcombe_paired_interval, paired_mean_interval
-from analysis.watchlist import STEP_LABELS, UNIT_NAMES, write_bilingual_csv
+from analysis.watchlist import STEP_LABELS, UNIT_NAMES, WATCH_HEADERS, write_bilingual_csv
 from cityplan.schema import LEADER_TIERS, SHARE_UNIT
 
 # Steps on as_of from which a problem is still ahead (the problem comes at the start of the
@@ -58,20 +58,15 @@ HELP_COLUMNS: tuple[str, ...] = (
     "replications",
     "note",
 )
-HELP_HEADERS: dict[str, tuple[str, str]] = {
-    "scenario": ("情景", "scenario"),
-    "policy": ("政策", "policy"),
-    "as_of": ("台账日期", "as of"),
+# Columns help.csv shares with watchlist.csv take the watch list's headers (one wording).
+SHARED_WITH_WATCH: tuple[str, ...] = (
+    "scenario", "policy", "as_of", "source_row", "name", "unit_zh", "investment_yi", "size_tier", "waiting_in",
+    "p_started",
+)  # fmt: skip
+HELP_HEADERS: dict[str, tuple[str, str]] = {k: WATCH_HEADERS[k] for k in SHARED_WITH_WATCH} | {
     "row": ("行类型", "row"),
     "rank": ("排序", "rank"),
-    "source_row": ("台账行号", "ledger row"),
-    "name": ("项目名称", "project"),
-    "unit_zh": ("县区（园区）", "county / park"),
-    "investment_yi": ("协议投资额（亿元）", "agreed investment (100m CNY)"),
-    "size_tier": ("规模档次", "size tier"),
     "leader_tier": ("帮办领导层级", "helping leader"),
-    "waiting_in": ("所处环节", "waiting in (as_of)"),
-    "p_started": ("年内开工概率", "P(started by 31 Dec)"),
     "help_reach": ("帮办可改变的占比", "share of runs help can change (a problem no leader is on, not started)"),
     "stake_pp": ("开工可推动目标（百分点）", "goals a start moves (points of goal)"),
     "screen_pp": ("初筛收益（百分点）", "screen: gain ceiling (points of goal)"),
