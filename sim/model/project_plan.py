@@ -107,6 +107,12 @@ def takes_up(dosage: Dosage, leads: Leads, lever: str, needs_land: np.ndarray) -
     return eligible & ((size >= dosage.always_from_yi) | (leads.uptake_uniform(lever) < dosage.share_in_force()))
 
 
+def leader_tiers(investment_yi: np.ndarray, model: ModelConfig) -> np.ndarray:
+    """The leaders' tier of each size (0 county and park heads, 1 city, 2 top; -1 below the first)."""
+    thresholds = np.asarray(model.problems.leader_threshold_yi)
+    return np.searchsorted(thresholds, np.asarray(investment_yi, dtype=float), side="right") - 1
+
+
 def plan_projects(leads: Leads, model: ModelConfig) -> ProjectPlan:
     """Compute every project's durations, needs and decisions (vectorised).
 
@@ -124,8 +130,7 @@ def plan_projects(leads: Leads, model: ModelConfig) -> ProjectPlan:
     needs_land, ready = land_and_readiness(leads, model)
     passes = (leads.uniform("pass") < a.pass_probability) & passes_screen(leads, model, quality, ready, needs_land)
     size_tier = np.searchsorted(np.asarray(SIZE_TIER_LOWER_YI), size, side="right") - 1
-    thresholds = np.asarray(model.problems.leader_threshold_yi)
-    leader_tier = np.searchsorted(thresholds, size, side="right") - 1
+    leader_tier = leader_tiers(size, model)
 
     park, park_agri = park_choice_probabilities(model)
     p_park = np.where(agri, park_agri, park)

@@ -19,7 +19,7 @@ from sim.config.model import ModelConfig
 from sim.config.study import StudyConfig
 from sim.model.land_plan import initial_land_stock_mu
 from sim.model.leads import DECISION_LATENTS, Leads
-from sim.model.project_plan import ProjectPlan, plan_projects, takes_up
+from sim.model.project_plan import ProjectPlan, leader_tiers, plan_projects, takes_up
 from sim.model.recorder import MILESTONES
 from sim.model.system import QuotaRelease, StartState, energy_release, feedstock_day, land_release
 from sim.nowcast.read import _concat, _subset, ledger_leads, source_rows
@@ -153,12 +153,6 @@ def helped_projects(cfg: StudyConfig, investment_yi: np.ndarray) -> np.ndarray:
             fail("nowcast.helped_rows", row, f"a project of at least {smallest:g}亿 (the leaders' help tiers)")
         out.append(where[int(row)])
     return np.unique(np.asarray(out, dtype=np.int64))
-
-
-def leader_tiers(investment_yi: np.ndarray, model: ModelConfig) -> np.ndarray:
-    """The leaders' tier of each size (0 county and park heads, 1 city, 2 top; -1 below the first)."""
-    thresholds = np.asarray(model.problems.leader_threshold_yi)
-    return np.searchsorted(thresholds, np.asarray(investment_yi, dtype=float), side="right") - 1
 
 
 def taken_up(plan: ProjectPlan, helped: np.ndarray, investment_yi: np.ndarray, model: ModelConfig) -> ProjectPlan:

@@ -33,7 +33,7 @@ from analysis.help import (
 )
 from cityplan.targets import targets_frame
 from sim.config.study import StudyConfig, calendar_of
-from sim.nowcast.start import leader_tiers
+from sim.model.project_plan import leader_tiers
 from sim.run.study import run_study
 from sim.run.tables import StudyResult
 from sim.run.watch import ledger_projects
