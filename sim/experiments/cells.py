@@ -171,15 +171,6 @@ def target_index(plan: PlanConfig, target: str) -> int:
     return keys.index(target)
 
 
-def run_cell(overrides: list[str], first: int, n: int, run: RunConfig | None = None) -> np.ndarray:
-    """Year-end values (plan rows x n) of replications first..first+n-1 of one cell.
-
-    The rows are the cell's plan's (:func:`plan_of`): the city's targets in plan order, then units.
-    ``run``: where the replications run (:func:`sim.run.backends.open_backend`; None: serially here).
-    """
-    return year_end_values([overrides], first, n, run=run)[0]
-
-
 # --- Compose each lever once (issue 26) ------------------------------------------------------
 Path_ = tuple[str, ...]  # a field of the study, e.g. ("model", "uptake", "parallel_with_land", "plan_level")
 NOT_SET_BY_LEVERS = frozenset({"policy_name"})  # the cell's name, set from its package
