@@ -92,6 +92,19 @@ def interval_words(n_uncertain: int) -> tuple[str, str]:
     )
 
 
+def sample_words(rows: int, date: str) -> tuple[str, str]:
+    """Where the uncertain inputs came from under ``uncertainty=history``, ``(zh, en)``: the one wording.
+
+    ``rows`` input vectors of the history-matched sample (``python -m sim.history_match``),
+    made on ``date``; the terminal line, ``meta.json``'s note and the report use it.
+    """
+    made = f"，{date}" if date else ""
+    return (
+        f"输入取自与2019—2022年公开数据拟合的历史样本（{rows}组输入{made}）",
+        f"inputs drawn from the sample the 2019-2022 record leaves ({rows} input vectors{', ' + date if date else ''})",
+    )
+
+
 def attainment(kpis: pd.DataFrame, targets: pd.DataFrame, *, level: float = 0.95) -> pd.DataFrame:
     """One row per target: distribution of the year-end value and probability of attainment.
 

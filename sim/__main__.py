@@ -85,22 +85,36 @@ def write_outputs(out: Path, study: StudyConfig, result: Any, attainment: Any, w
     from sim.model.attraction import lever_costs
 
     meta["attraction_costs"] = lever_costs(study.model.attraction)
+    meta["uncertainty"] = study.uncertainty.name
+    if source := input_source(study):
+        meta["input_sample"] = source
     (out / "meta.json").write_text(json.dumps(meta, indent=2, ensure_ascii=False), encoding="utf-8")
 
 
 def interval_note(study: StudyConfig) -> str:
     """What the P(attain) intervals cover: luck only, or luck and the uncertain inputs."""
-    from analysis.attainment import interval_words
+    from analysis.attainment import interval_words, sample_words
 
     zh, en = interval_words(len(study.uncertainty.priors) - len(study.uncertainty.pinned))
-    if study.uncertainty.sample:
-        from sim.config.sample import read_sample, sample_header
-
-        rows = len(read_sample(study.uncertainty.sample)[1])
-        made = sample_header(study.uncertainty.sample).get("date", "")
-        en += f", drawn from the history-matched sample ({rows} input vectors, {made})"
-        zh += f"，取自历史拟合样本（{rows}组输入）"
+    if source := input_source(study):
+        zh_s, en_s = sample_words(source["sample_rows"], source["sample_date"])
+        en, zh = f"{en}; {en_s}", f"{zh}；{zh_s}"
     return f"{en}, uncertainty={study.uncertainty.name} / {zh}"
+
+
+def input_source(study: StudyConfig) -> dict[str, Any]:
+    """The history-matched sample a study draws from (``meta.json``'s ``input_sample``); {} without one."""
+    if not study.uncertainty.sample:
+        return {}
+    from sim.config.sample import read_sample, sample_header
+
+    header = sample_header(study.uncertainty.sample)
+    return {
+        "sample": study.uncertainty.sample,
+        "sample_rows": len(read_sample(study.uncertainty.sample)[1]),
+        "sample_date": header.get("date", ""),
+        "sample_commit": header.get("commit", ""),
+    }
 
 
 def free_name(path: Path) -> Path:

@@ -113,6 +113,15 @@ def test_interval_note_says_whether_parameter_uncertainty_is_in() -> None:
         assert "parameter uncertainty" not in note
 
 
+def test_interval_note_names_the_history_sample() -> None:
+    """A job drawn from the history-matched sample (meta.json's input_sample) says so; luck only never does."""
+    meta = {"input_sample": {"sample_rows": 37, "sample_date": "2026-12-05"}}
+    note = interval_note(params_frame(4, ("a",)), meta)
+    assert "the sample the 2019-2022 record leaves (37 input vectors, 2026-12-05)" in note
+    assert "record" not in interval_note(params_frame(4, ("a",)))  # uncertainty=evidence
+    assert "record" not in interval_note(params_frame(1, ("a",)), meta)  # one draw: luck only
+
+
 def monthly_frame(goal_pace: float = 10.0) -> pd.DataFrame:
     rows = [
         {"target": "a", "replication": r, "month": m, "value": goal_pace * m / 12 + r}

@@ -22,10 +22,22 @@ def _with_priors(study, *priors: Prior, per_draw: int = 2):
     )
 
 
-def test_default_is_evidence_with_at_least_ten_varying_inputs(study):
+def test_default_is_history_with_at_least_ten_varying_inputs(study):
+    """The default draws rows of the installed history-matched sample (issue 22), inside the evidence priors."""
+    from sim.config.sample import read_sample
+
     s = study()
-    assert s.uncertainty.name == "evidence"
+    assert s.uncertainty.name == "history"
+    assert s.uncertainty.sample.endswith("data/history/huaian_pre2023.csv")
+    columns, rows = read_sample(s.uncertainty.sample)
+    assert len(rows) >= 100  # the installed match's final wave, not a handful of vectors
     params = parameter_frame(s, 40)
+    drawn = params.pivot(index="replication", columns="parameter", values="value")
+    key = "demand.lead_growth_per_year"
+    assert set(drawn[key]) <= set(rows[:, columns.index(key)])  # every draw is a row of the sample
+    evidence = study("uncertainty=evidence")
+    assert evidence.uncertainty.name == "evidence"
+    assert not evidence.uncertainty.sample
     varying = params.groupby("parameter", observed=True)["value"].nunique()
     assert (varying > 1).sum() >= 10
     # every prior line cites its evidence and has a Chinese label

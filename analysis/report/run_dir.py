@@ -14,7 +14,7 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from analysis.attainment import interval_words
+from analysis.attainment import interval_words, sample_words
 from analysis.bottlenecks import (
     YearWindow,
 )
@@ -120,7 +120,9 @@ def load_run(root: Path) -> RunTables:
     )
     attainment = [_read_checked(c / "attainment.csv") for c in cells]
     notes = {
-        (str(att["scenario"].iloc[0]), str(att["policy"].iloc[0])): interval_note(_read_optional(c / "params.parquet"))
+        (str(att["scenario"].iloc[0]), str(att["policy"].iloc[0])): interval_note(
+            _read_optional(c / "params.parquet"), meta[c.name]
+        )
         for c, att in zip(cells, attainment, strict=True)
         if len(att)
     }
@@ -159,14 +161,20 @@ def cell_rows(frame: pd.DataFrame, scenario: str, policy: str) -> pd.DataFrame:
     return frame[(frame["scenario"] == scenario) & (frame["policy"] == policy)]
 
 
-def interval_note(params: pd.DataFrame) -> str:
+def interval_note(params: pd.DataFrame, meta: dict[str, Any] | None = None) -> str:
     """What a job's intervals and bands cover, from its ``params.parquet`` (for chart notes).
 
     Parameter uncertainty is in them when the inputs vary across the run's draws
-    (``uncertainty=evidence``); with ``uncertainty=none`` (an empty table), every input pinned
-    or a single draw, the inputs are fixed and the intervals cover luck only.
+    (``uncertainty=evidence`` or ``history``); with ``uncertainty=none`` (an empty table), every
+    input pinned or a single draw, the inputs are fixed and the intervals cover luck only. A
+    job whose ``meta.json`` names an ``input_sample`` (``uncertainty=history``) says so.
     """
     varying = 0
     if len(params) and params["draw"].nunique() > 1:
         varying = int((params.groupby("parameter", observed=True)["value"].nunique() > 1).sum())
-    return bilingual(*interval_words(varying))
+    zh, en = interval_words(varying)
+    source = (meta or {}).get("input_sample")
+    if varying and source:
+        zh_s, en_s = sample_words(int(source.get("sample_rows", 0)), str(source.get("sample_date", "")))
+        zh, en = f"{zh}；{zh_s}", f"{en}; {en_s}"
+    return bilingual(zh, en)

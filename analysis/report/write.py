@@ -333,6 +333,8 @@ def _write_report(
         f"{root} · {len(tables.cells)} job(s) · root seed {metas[0].get('root_seed', 'n/a')} · "
         f"{metas[0].get('replications', 'n/a')} replications · gongjian {metas[0].get('package_version', 'n/a')}"
     )
+    if note := sweep_note(tables.interval_notes):
+        provenance += f" · {note}"
     first_cfg = tables.cells[0] / ".hydra" / "config.yaml"
     multi = len(tables.cell_names) > 1
     links = write_cell_pages(root, tables, charts, provenance) if multi else []
