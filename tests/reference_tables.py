@@ -31,8 +31,8 @@ REPLICATIONS = 2
 CASES: dict[str, list[str]] = {
     "status_quo_none": ["policy=status_quo", "uncertainty=none"],
     "plan_none": ["policy=plan", "uncertainty=none"],
-    "status_quo_evidence": ["policy=status_quo"],
-    "plan_evidence": ["policy=plan"],
+    "status_quo_evidence": ["policy=status_quo", "uncertainty=evidence"],
+    "plan_evidence": ["policy=plan", "uncertainty=evidence"],
     "ready_to_build": ["policy=ready_to_build", "uncertainty=none"],
     "differentiated_supply": ["policy=differentiated_supply", "uncertainty=none"],
     "nowcast": [
