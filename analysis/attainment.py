@@ -10,6 +10,7 @@ closed form the run's precision on demand uses too), which keeps sensible bounds
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -79,30 +80,23 @@ def wilson_interval(successes: int, trials: int, level: float = 0.95) -> tuple[f
     return float(low), float(high)
 
 
-def interval_words(n_uncertain: int) -> tuple[str, str]:
+def interval_words(n_uncertain: int, sample: Mapping[str, Any] | None = None) -> tuple[str, str]:
     """What the P(attain) intervals and the bands cover, ``(zh, en)``: the one wording.
 
-    ``n_uncertain`` inputs drawn from their priors (0: every input fixed, luck only).
+    ``n_uncertain`` inputs drawn from their priors (0: every input fixed, luck only). ``sample``:
+    the history-matched sample they were drawn from under ``uncertainty=history`` (``meta.json``'s
+    ``input_sample``: ``sample_rows`` input vectors made on ``sample_date``); named when inputs vary.
     """
     if n_uncertain <= 0:
         return "区间仅含随机性（输入取定值）", "Intervals cover luck only (inputs fixed)"
-    return (
-        f"区间含随机性与参数不确定性（{n_uncertain}项不确定输入）",
-        f"Intervals cover luck and parameter uncertainty ({n_uncertain} uncertain inputs)",
-    )
-
-
-def sample_words(rows: int, date: str) -> tuple[str, str]:
-    """Where the uncertain inputs came from under ``uncertainty=history``, ``(zh, en)``: the one wording.
-
-    ``rows`` input vectors of the history-matched sample (``python -m sim.history_match``),
-    made on ``date``; the terminal line, ``meta.json``'s note and the report use it.
-    """
-    made = f"，{date}" if date else ""
-    return (
-        f"输入取自与2019—2022年公开数据拟合的历史样本（{rows}组输入{made}）",
-        f"inputs drawn from the sample the 2019-2022 record leaves ({rows} input vectors{', ' + date if date else ''})",
-    )
+    zh = f"区间含随机性与参数不确定性（{n_uncertain}项不确定输入）"
+    en = f"Intervals cover luck and parameter uncertainty ({n_uncertain} uncertain inputs)"
+    if sample:
+        rows, date = int(sample.get("sample_rows", 0)), str(sample.get("sample_date", ""))
+        zh += f"；输入取自与2019—2022年公开数据拟合的历史样本（{rows}组输入{'，' + date if date else ''}）"
+        made = f", {date}" if date else ""
+        en += f"; inputs drawn from the sample the 2019-2022 record leaves ({rows} input vectors{made})"
+    return zh, en
 
 
 def attainment(kpis: pd.DataFrame, targets: pd.DataFrame, *, level: float = 0.95) -> pd.DataFrame:

@@ -93,12 +93,9 @@ def write_outputs(out: Path, study: StudyConfig, result: Any, attainment: Any, w
 
 def interval_note(study: StudyConfig) -> str:
     """What the P(attain) intervals cover: luck only, or luck and the uncertain inputs."""
-    from analysis.attainment import interval_words, sample_words
+    from analysis.attainment import interval_words
 
-    zh, en = interval_words(len(study.uncertainty.priors) - len(study.uncertainty.pinned))
-    if source := input_source(study):
-        zh_s, en_s = sample_words(source["sample_rows"], source["sample_date"])
-        en, zh = f"{en}; {en_s}", f"{zh}；{zh_s}"
+    zh, en = interval_words(len(study.uncertainty.priors) - len(study.uncertainty.pinned), input_source(study))
     return f"{en}, uncertainty={study.uncertainty.name} / {zh}"
 
 

@@ -14,7 +14,7 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from analysis.attainment import interval_words, sample_words
+from analysis.attainment import interval_words
 from analysis.bottlenecks import (
     YearWindow,
 )
@@ -172,9 +172,4 @@ def interval_note(params: pd.DataFrame, meta: dict[str, Any] | None = None) -> s
     varying = 0
     if len(params) and params["draw"].nunique() > 1:
         varying = int((params.groupby("parameter", observed=True)["value"].nunique() > 1).sum())
-    zh, en = interval_words(varying)
-    source = (meta or {}).get("input_sample")
-    if varying and source:
-        zh_s, en_s = sample_words(int(source.get("sample_rows", 0)), str(source.get("sample_date", "")))
-        zh, en = f"{zh}；{zh_s}", f"{en}; {en_s}"
-    return bilingual(zh, en)
+    return bilingual(*interval_words(varying, (meta or {}).get("input_sample")))
