@@ -80,23 +80,32 @@ def wilson_interval(successes: int, trials: int, level: float = 0.95) -> tuple[f
     return float(low), float(high)
 
 
-def interval_words(n_uncertain: int, sample: Mapping[str, Any] | None = None) -> tuple[str, str]:
-    """What the P(attain) intervals and the bands cover, ``(zh, en)``: the one wording.
+def interval_words(n_uncertain: int, sample: Mapping[str, Any] | None = None) -> list[tuple[str, str]]:
+    """What the P(attain) intervals and the bands cover: ``(zh, en)`` clauses, the one wording.
 
     ``n_uncertain`` inputs drawn from their priors (0: every input fixed, luck only). ``sample``:
     the history-matched sample they were drawn from under ``uncertainty=history`` (``meta.json``'s
-    ``input_sample``: ``sample_rows`` input vectors made on ``sample_date``); named when inputs vary.
+    ``input_sample``: ``sample_rows`` input vectors made on ``sample_date``), a second clause when
+    inputs vary. The terminal joins the clauses on one line, a chart's note puts each on its own.
     """
     if n_uncertain <= 0:
-        return "区间仅含随机性（输入取定值）", "Intervals cover luck only (inputs fixed)"
-    zh = f"区间含随机性与参数不确定性（{n_uncertain}项不确定输入）"
-    en = f"Intervals cover luck and parameter uncertainty ({n_uncertain} uncertain inputs)"
+        return [("区间仅含随机性（输入取定值）", "Intervals cover luck only (inputs fixed)")]
+    clauses = [
+        (
+            f"区间含随机性与参数不确定性（{n_uncertain}项不确定输入）",
+            f"Intervals cover luck and parameter uncertainty ({n_uncertain} uncertain inputs)",
+        )
+    ]
     if sample:
         rows, date = int(sample.get("sample_rows", 0)), str(sample.get("sample_date", ""))
-        zh += f"；输入取自与2019—2022年公开数据拟合的历史样本（{rows}组输入{'，' + date if date else ''}）"
-        made = f", {date}" if date else ""
-        en += f"; inputs drawn from the sample the 2019-2022 record leaves ({rows} input vectors{made})"
-    return zh, en
+        zh_made, en_made = (f"，{date}", f", {date}") if date else ("", "")
+        clauses.append(
+            (
+                f"输入取自与2019—2022年公开数据拟合的历史样本（{rows}组输入{zh_made}）",
+                f"inputs drawn from the sample the 2019-2022 record leaves ({rows} input vectors{en_made})",
+            )
+        )
+    return clauses
 
 
 def attainment(kpis: pd.DataFrame, targets: pd.DataFrame, *, level: float = 0.95) -> pd.DataFrame:

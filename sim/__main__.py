@@ -95,7 +95,8 @@ def interval_note(study: StudyConfig) -> str:
     """What the P(attain) intervals cover: luck only, or luck and the uncertain inputs."""
     from analysis.attainment import interval_words
 
-    zh, en = interval_words(len(study.uncertainty.priors) - len(study.uncertainty.pinned), input_source(study))
+    clauses = interval_words(len(study.uncertainty.priors) - len(study.uncertainty.pinned), input_source(study))
+    zh, en = "；".join(c[0] for c in clauses), "; ".join(c[1] for c in clauses)
     return f"{en}, uncertainty={study.uncertainty.name} / {zh}"
 
 

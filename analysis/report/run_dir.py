@@ -167,9 +167,9 @@ def interval_note(params: pd.DataFrame, meta: dict[str, Any] | None = None) -> s
     Parameter uncertainty is in them when the inputs vary across the run's draws
     (``uncertainty=evidence`` or ``history``); with ``uncertainty=none`` (an empty table), every
     input pinned or a single draw, the inputs are fixed and the intervals cover luck only. A
-    job whose ``meta.json`` names an ``input_sample`` (``uncertainty=history``) says so.
+    job whose ``meta.json`` names an ``input_sample`` (``uncertainty=history``) says so, on a second line.
     """
     varying = 0
     if len(params) and params["draw"].nunique() > 1:
         varying = int((params.groupby("parameter", observed=True)["value"].nunique() > 1).sum())
-    return bilingual(*interval_words(varying, (meta or {}).get("input_sample")))
+    return "\n".join(bilingual(zh, en) for zh, en in interval_words(varying, (meta or {}).get("input_sample")))
